@@ -1,0 +1,1 @@
+namespace Backend; internal static class Placeholder { }

@@ -1,0 +1,36 @@
+namespace Backend.Data;
+
+/// <summary>Options of a database call, named as in the reference (the HTTP API passes them with a leading underscore).</summary>
+public sealed class DbOptions
+{
+    /// <summary>Operator per column for conditions; columns not listed compare with <c>=</c>.</summary>
+    public Dictionary<string, DbCompare> Ops { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Columns to return; null returns all.</summary>
+    public IReadOnlyList<string>? Select { get; set; }
+
+    /// <summary>Maximum rows to return; null for no limit.</summary>
+    public int? Count { get; set; }
+
+    /// <summary>Opaque paging token from a previous result's <see cref="DbResult.NextToken"/>.</summary>
+    public string? Start { get; set; }
+
+    /// <summary>Descending order.</summary>
+    public bool Desc { get; set; }
+
+    /// <summary>Column to order by (the primary key breaks ties); null orders by the primary key.</summary>
+    public string? Sort { get; set; }
+
+    /// <summary>Pool name; null uses the table's or the default pool.</summary>
+    public string? Pool { get; set; }
+
+    /// <summary>Skip the registered row processors.</summary>
+    public bool NoProcessRows { get; set; }
+
+    /// <summary>Shorthand for a copy with an operator set.</summary>
+    public DbOptions Op(string column, DbCompare op)
+    {
+        Ops[column] = op;
+        return this;
+    }
+}

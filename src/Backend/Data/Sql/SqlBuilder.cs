@@ -1,0 +1,206 @@
+using System.Text;
+using Backend.Data;
+
+namespace Backend.Data.Sql;
+
+/// <summary>Builds parameterised SQL for <see cref="DbRequest"/>s. Only identifiers from the table schema
+/// (validated names) are written into the text; every value is a parameter.</summary>
+public class SqlBuilder(SqlDialect dialect)
+{
+    /// <summary>The dialect in use.</summary>
+    public SqlDialect Dialect { get; } = dialect;
+
+    /// <summary>CREATE TABLE IF NOT EXISTS with every column and the primary key.</summary>
+    public virtual string CreateTable(TableSchema table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        var sb = new StringBuilder("CREATE TABLE IF NOT EXISTS ").Append(Dialect.Quote(table.Name)).Append(" (");
+        foreach (var c in table.Columns) sb.Append(ColumnDefinition(c)).Append(", ");
+        sb.Append("PRIMARY KEY (").AppendJoin(", ", table.PrimaryKeys.Select(Dialect.Quote)).Append("))");
+        return sb.ToString();
+    }
+
+    /// <summary>Column definition used by CREATE TABLE and ALTER TABLE ADD COLUMN.</summary>
+    public virtual string ColumnDefinition(ColumnSchema column)
+    {
+        ArgumentNullException.ThrowIfNull(column);
+        var def = Dialect.Quote(column.Name) + " " + Dialect.TypeName(column.Type);
+        return column.Primary > 0 ? def + " NOT NULL" : def;
+    }
+
+    /// <summary>ALTER TABLE ADD COLUMN.</summary>
+    public virtual string AddColumn(TableSchema table, ColumnSchema column)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        return $"ALTER TABLE {Dialect.Quote(table.Name)} ADD COLUMN {ColumnDefinition(column)}";
+    }
+
+    /// <summary>The deterministic name of an index over the given columns.</summary>
+    public static string IndexName(TableSchema table, IReadOnlyList<string> columns)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        return table.Name + "_" + string.Join("_", columns) + "_idx";
+    }
+
+    /// <summary>CREATE INDEX IF NOT EXISTS.</summary>
+    public virtual string CreateIndex(TableSchema table, IReadOnlyList<string> columns)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        return $"CREATE INDEX IF NOT EXISTS {Dialect.Quote(IndexName(table, columns))} ON {Dialect.Quote(table.Name)} ({string.Join(", ", columns.Select(Dialect.Quote))})";
+    }
+
+    /// <summary>SQL for a write or a Get; Select has its own method because it also returns the ordering.</summary>
+    public virtual SqlStatement Build(DbRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return request.Operation switch
+        {
+            DbOperation.Get => Get(request),
+            DbOperation.Add => Insert(request, "INSERT INTO"),
+            DbOperation.Put => Insert(request, Dialect.ReplaceInto),
+            DbOperation.Update => Update(request),
+            DbOperation.Incr => Incr(request),
+            DbOperation.Del => Delete(request),
+            DbOperation.Select => Select(request).Statement,
+            _ => throw new NotSupportedException(request.Operation.ToString()),
+        };
+    }
+
+    private SqlStatement Get(DbRequest r)
+    {
+        var p = new List<object?>();
+        var sql = $"SELECT {SelectList(r.Table, r.Options.Select, [])} FROM {Dialect.Quote(r.Table.Name)} WHERE {KeyWhere(r, p)} LIMIT 1";
+        return new SqlStatement(sql, p);
+    }
+
+    private SqlStatement Insert(DbRequest r, string head)
+    {
+        var p = new List<object?>();
+        var cols = r.Row.Keys.ToList();
+        var values = cols.Select(c => Add(p, r.Row[c]));
+        return new SqlStatement($"{head} {Dialect.Quote(r.Table.Name)} ({string.Join(", ", cols.Select(Dialect.Quote))}) VALUES ({string.Join(", ", values)})", p);
+    }
+
+    private SqlStatement Update(DbRequest r)
+    {
+        var p = new List<object?>();
+        var sets = r.Row.Where(kv => !r.Table.PrimaryKeys.Contains(kv.Key)).Select(kv => $"{Dialect.Quote(kv.Key)} = {Add(p, kv.Value)}").ToList();
+        if (sets.Count == 0)
+        {
+            // Nothing to change: still report whether the row exists (1) or not (0), like a no-op update would.
+            return new SqlStatement($"UPDATE {Dialect.Quote(r.Table.Name)} SET {Dialect.Quote(r.Table.PrimaryKeys[0])} = {Dialect.Quote(r.Table.PrimaryKeys[0])} WHERE {KeyWhere(r, p)}", p);
+        }
+        return new SqlStatement($"UPDATE {Dialect.Quote(r.Table.Name)} SET {string.Join(", ", sets)} WHERE {KeyWhere(r, p)}", p);
+    }
+
+    /// <summary>Counter columns are added to; other given columns are set. Creates the row when missing.</summary>
+    protected virtual SqlStatement Incr(DbRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var insert = Insert(request, "INSERT INTO");
+        var t = Dialect.Quote(request.Table.Name);
+        var sets = request.Row.Keys.Where(c => !request.Table.PrimaryKeys.Contains(c)).Select(c =>
+        {
+            var q = Dialect.Quote(c);
+            return request.Table.Column(c)!.Type == ColumnType.Counter ? $"{q} = COALESCE({t}.{q}, 0) + excluded.{q}" : $"{q} = excluded.{q}";
+        }).ToList();
+        var conflict = string.Join(", ", request.Table.PrimaryKeys.Select(Dialect.Quote));
+        var tail = sets.Count == 0 ? $" ON CONFLICT ({conflict}) DO NOTHING" : $" ON CONFLICT ({conflict}) DO UPDATE SET {string.Join(", ", sets)}";
+        return new SqlStatement(insert.Text + tail, insert.Parameters);
+    }
+
+    private SqlStatement Delete(DbRequest r)
+    {
+        var p = new List<object?>();
+        return new SqlStatement($"DELETE FROM {Dialect.Quote(r.Table.Name)} WHERE {KeyWhere(r, p)}", p);
+    }
+
+    /// <summary>A select with its ordering columns (the sort column, then the primary key) and the row limit
+    /// (count + 1, so the driver can tell whether another page exists).</summary>
+    public virtual SqlSelect Select(DbRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var table = request.Table;
+        var o = request.Options;
+        var order = OrderColumns(table, o);
+        var p = new List<object?>();
+        var where = request.Conditions.Select(c => Condition(c, p)).ToList();
+        if (!string.IsNullOrEmpty(o.Start))
+        {
+            var values = PagingToken.Decode(o.Start, order);
+            var cmp = o.Desc ? "<" : ">";
+            var left = order.Count == 1 ? Dialect.Quote(order[0].Name) : "(" + string.Join(", ", order.Select(c => Dialect.Quote(c.Name))) + ")";
+            var right = order.Count == 1 ? Add(p, values[0]) : "(" + string.Join(", ", values.Select(v => Add(p, v))) + ")";
+            where.Add($"{left} {cmp} {right}");
+        }
+        var sb = new StringBuilder("SELECT ").Append(SelectList(table, o.Select, order)).Append(" FROM ").Append(Dialect.Quote(table.Name));
+        if (where.Count > 0) sb.Append(" WHERE ").AppendJoin(" AND ", where);
+        var dir = o.Desc ? " DESC" : "";
+        sb.Append(" ORDER BY ").AppendJoin(", ", order.Select(c => Dialect.Quote(c.Name) + dir));
+        int? limit = o.Count is int n ? n + 1 : null;
+        if (limit is int l) sb.Append(" LIMIT ").Append(Add(p, (long)l));
+        return new SqlSelect(new SqlStatement(sb.ToString(), p), order, o.Count);
+    }
+
+    /// <summary>The columns a select orders by: the sort column when it is a known non-key column, then the primary key.</summary>
+    public static IReadOnlyList<ColumnSchema> OrderColumns(TableSchema table, DbOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(options);
+        var list = new List<ColumnSchema>();
+        if (options.Sort is { } sort && table.Column(sort) is { } sc && sc.Primary == 0) list.Add(sc);
+        list.AddRange(table.PrimaryKeys.Select(k => table.Column(k)!));
+        return list;
+    }
+
+    private string SelectList(TableSchema table, IReadOnlyList<string>? select, IReadOnlyList<ColumnSchema> required)
+    {
+        if (select is null || select.Count == 0) return string.Join(", ", table.Columns.Select(c => Dialect.Quote(c.Name)));
+        var names = select.Where(table.HasColumn).Concat(required.Select(c => c.Name)).Distinct(StringComparer.Ordinal);
+        return string.Join(", ", names.Select(Dialect.Quote));
+    }
+
+    private string KeyWhere(DbRequest r, List<object?> p) =>
+        string.Join(" AND ", r.Table.PrimaryKeys.Select(k => $"{Dialect.Quote(k)} = {Add(p, r.Row[k])}"));
+
+    private string Condition(DbCondition c, List<object?> p)
+    {
+        var col = Dialect.Quote(c.Column);
+        switch (c.Op)
+        {
+            case DbCompare.In:
+                var items = (IReadOnlyList<object?>)c.Value!;
+                return items.Count == 0 ? "1 = 0" : $"{col} IN ({string.Join(", ", items.Select(v => Add(p, v)))})";
+            case DbCompare.Between:
+                var range = (IReadOnlyList<object?>)c.Value!;
+                return $"{col} BETWEEN {Add(p, range[0])} AND {Add(p, range[1])}";
+            case DbCompare.BeginsWith:
+                return Dialect.BeginsWith(col, Add(p, c.Value));
+            case DbCompare.Contains:
+                return Dialect.Contains(col, Add(p, c.Value));
+            case DbCompare.Like:
+                return $"{col} LIKE {Add(p, c.Value)}";
+            default:
+                if (c.Value is null) return c.Op == DbCompare.Ne ? $"{col} IS NOT NULL" : $"{col} IS NULL";
+                var op = c.Op switch
+                {
+                    DbCompare.Ne => "<>",
+                    DbCompare.Gt => ">",
+                    DbCompare.Ge => ">=",
+                    DbCompare.Lt => "<",
+                    DbCompare.Le => "<=",
+                    _ => "=",
+                };
+                return $"{col} {op} {Add(p, c.Value)}";
+        }
+    }
+
+    private string Add(List<object?> parameters, object? value)
+    {
+        parameters.Add(Dialect.ToParameter(value));
+        return Dialect.Parameter(parameters.Count - 1);
+    }
+}
+
+/// <summary>A select statement with the columns it orders by and the page size the caller asked for.</summary>
+public sealed record SqlSelect(SqlStatement Statement, IReadOnlyList<ColumnSchema> Order, int? Count);

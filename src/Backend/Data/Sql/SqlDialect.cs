@@ -1,0 +1,42 @@
+using Backend.Data;
+
+namespace Backend.Data.Sql;
+
+/// <summary>What differs between SQL databases. The SQLite dialect is the default; PostgreSQL and MySQL drivers override.</summary>
+public class SqlDialect
+{
+    /// <summary>The SQLite dialect.</summary>
+    public static SqlDialect Sqlite { get; } = new();
+
+    /// <summary>Quotes an identifier (already validated by <see cref="TableSchema"/>).</summary>
+    public virtual string Quote(string name) => "\"" + name + "\"";
+
+    /// <summary>The placeholder for the parameter at a zero-based position.</summary>
+    public virtual string Parameter(int index) => "@p" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Native column type.</summary>
+    public virtual string TypeName(ColumnType type) => type switch
+    {
+        ColumnType.Int or ColumnType.BigInt or ColumnType.Counter or ColumnType.Bool => "INTEGER",
+        ColumnType.Real => "REAL",
+        _ => "TEXT",
+    };
+
+    /// <summary>Insert-or-replace statement head.</summary>
+    public virtual string ReplaceInto => "INSERT OR REPLACE INTO";
+
+    /// <summary>A case-sensitive "starts with" test of column against parameter.</summary>
+    public virtual string BeginsWith(string column, string parameter) => $"substr({column}, 1, length({parameter})) = {parameter}";
+
+    /// <summary>A case-sensitive "contains" test.</summary>
+    public virtual string Contains(string column, string parameter) => $"instr({column}, {parameter}) > 0";
+
+    /// <summary>How a value is bound: JSON as text, bool as 0/1 for SQLite.</summary>
+    public virtual object? ToParameter(object? value) => value switch
+    {
+        null => DBNull.Value,
+        bool b => b ? 1L : 0L,
+        System.Text.Json.Nodes.JsonNode n => n.ToJsonString(),
+        _ => value,
+    };
+}

@@ -1,0 +1,161 @@
+using Backend.Data.Sql;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace Backend.Data.Sqlite;
+
+/// <summary>The embedded SQLite driver (Microsoft.Data.Sqlite). Writes are serialised in-process by an async lock:
+/// SQLite allows one writer at a time anyway, and queuing here instead of inside SQLite means concurrent writers
+/// wait their turn rather than ever seeing "database is locked". Reads run in parallel under WAL.</summary>
+public sealed partial class SqliteDriver : IDbDriver
+{
+    private readonly SqliteConnectionPool _pool;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly SqlBuilder _sql = new(SqlDialect.Sqlite);
+    private readonly ILogger _logger;
+
+    /// <summary>Opens (creating if needed) the database file.</summary>
+    public SqliteDriver(string name, string path, int busyTimeoutMs, ILogger<SqliteDriver> logger)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        Name = name;
+        Path = path;
+        _logger = logger;
+        var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+        var cs = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+            DefaultTimeout = Math.Max(1, busyTimeoutMs / 1000),
+        }.ToString();
+        _pool = new SqliteConnectionPool(cs, busyTimeoutMs);
+    }
+
+    /// <inheritdoc />
+    public string Name { get; }
+
+    /// <summary>The database file.</summary>
+    public string Path { get; }
+
+    /// <inheritdoc />
+    public async Task InitTablesAsync(IReadOnlyCollection<TableSchema> tables, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tables);
+        await _writeLock.WaitAsync(cancellationToken);
+        var c = _pool.Rent();
+        try
+        {
+            foreach (var table in tables)
+            {
+                Exec(c, _sql.CreateTable(table));
+                var existing = ExistingColumns(c, table.Name);
+                foreach (var column in table.Columns.Where(col => !existing.Contains(col.Name)))
+                {
+                    Exec(c, _sql.AddColumn(table, column));
+                    LogColumnAdded(_logger, table.Name, column.Name);
+                }
+                foreach (var index in table.Indexes) Exec(c, _sql.CreateIndex(table, index));
+            }
+        }
+        finally
+        {
+            _pool.Return(c);
+            _writeLock.Release();
+        }
+    }
+
+    private static HashSet<string> ExistingColumns(SqliteConnectionPool.PooledConnection c, string table)
+    {
+        using var cmd = c.Connection.CreateCommand();
+        cmd.CommandText = "SELECT name FROM pragma_table_info(@t)";
+        cmd.Parameters.AddWithValue("@t", table);
+        using var reader = cmd.ExecuteReader();
+        var set = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        while (reader.Read()) set.Add(reader.GetString(0));
+        return set;
+    }
+
+    private static void Exec(SqliteConnectionPool.PooledConnection c, string sql)
+    {
+        using var cmd = c.Connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    /// <inheritdoc />
+    public async Task<DbResult> ExecuteAsync(DbRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var isRead = request.Operation is DbOperation.Get or DbOperation.Select;
+        if (!isRead) await _writeLock.WaitAsync(cancellationToken);
+        var c = _pool.Rent();
+        try
+        {
+            return isRead ? Read(c, request) : Write(c, request);
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == 19 && request.Operation == DbOperation.Add)
+        {
+            throw new DbException(409, $"{request.Table.Name}: a record with this key already exists", ex);
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode is 5 or 6)
+        {
+            throw new DbException(503, "database is busy, try again", ex);
+        }
+        finally
+        {
+            _pool.Return(c);
+            if (!isRead) _writeLock.Release();
+        }
+    }
+
+    private DbResult Write(SqliteConnectionPool.PooledConnection c, DbRequest request)
+    {
+        var st = _sql.Build(request);
+        var affected = c.Command(st.Text, st.Parameters, _sql.Dialect.Parameter).ExecuteNonQuery();
+        return new DbResult { Affected = affected };
+    }
+
+    private DbResult Read(SqliteConnectionPool.PooledConnection c, DbRequest request)
+    {
+        if (request.Operation == DbOperation.Get)
+        {
+            var st = _sql.Build(request);
+            return new DbResult { Rows = ReadRows(c, st, request.Table) };
+        }
+        var select = _sql.Select(request);
+        var rows = ReadRows(c, select.Statement, request.Table);
+        return SelectPaging.Page(rows, select.Order, select.Count, request.Options.Select);
+    }
+
+    private List<DbRow> ReadRows(SqliteConnectionPool.PooledConnection c, SqlStatement st, TableSchema table)
+    {
+        using var reader = c.Command(st.Text, st.Parameters, _sql.Dialect.Parameter).ExecuteReader();
+        var rows = new List<DbRow>();
+        var columns = new ColumnSchema?[reader.FieldCount];
+        for (var i = 0; i < columns.Length; i++) columns[i] = table.Column(reader.GetName(i));
+        while (reader.Read())
+        {
+            var row = new DbRow();
+            for (var i = 0; i < columns.Length; i++)
+            {
+                if (reader.IsDBNull(i)) continue;
+                row[reader.GetName(i)] = DbValues.FromStore(columns[i], reader.GetValue(i));
+            }
+            rows.Add(row);
+        }
+        return rows;
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync()
+    {
+        _pool.Dispose();
+        _writeLock.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "sqlite: added column {Table}.{Column}")]
+    private static partial void LogColumnAdded(ILogger logger, string table, string column);
+}

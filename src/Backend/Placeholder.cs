@@ -1,1 +1,0 @@
-namespace Backend; internal static class Placeholder { }

@@ -1,1 +1,3 @@
-System.Console.WriteLine("bkcs");
+using Backend.Cli;
+
+return await Commands.RunAsync(args, Console.Out, Console.Error);

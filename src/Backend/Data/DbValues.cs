@@ -20,10 +20,11 @@ public static class DbValues
         if (value is string s && s.Length == 0 && column.Type != ColumnType.Text) return null;
         object? result = column.Type switch
         {
-            ColumnType.Text => ToText(value),
-            ColumnType.Int or ColumnType.BigInt or ColumnType.Counter => ToLong(value),
-            ColumnType.Real => ToDouble(value),
-            ColumnType.Bool => ToBool(value),
+            // Each arm is cast to object: JsonNode's implicit conversions would otherwise make it the switch's type.
+            ColumnType.Text => (object?)ToText(value),
+            ColumnType.Int or ColumnType.BigInt or ColumnType.Counter => (object?)ToLong(value),
+            ColumnType.Real => (object?)ToDouble(value),
+            ColumnType.Bool => (object?)ToBool(value),
             ColumnType.Json => ToJson(value),
             _ => null,
         };
@@ -135,11 +136,11 @@ public static class DbValues
         if (column is null) return value;
         return column.Type switch
         {
-            ColumnType.Bool => ToBool(value),
+            ColumnType.Bool => (object?)ToBool(value),
             ColumnType.Json => value is string s ? ParseStoredJson(s) : value,
             ColumnType.Int or ColumnType.BigInt or ColumnType.Counter => ToLong(value) ?? value,
             ColumnType.Real => ToDouble(value) ?? value,
-            ColumnType.Text => ToText(value),
+            ColumnType.Text => (object?)ToText(value),
             _ => value,
         };
     }

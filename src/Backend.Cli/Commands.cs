@@ -1,0 +1,69 @@
+using System.Reflection;
+using Backend.Configuration;
+using Backend.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Backend.Cli;
+
+/// <summary>The <c>bkcs</c> commands. Exit codes: 0 success, 2 usage or configuration error, 1 runtime failure.</summary>
+internal static class Commands
+{
+    private const string Usage = """
+        usage: bkcs COMMAND [-name value ...]
+
+        commands:
+          run-backend    run the API server (port 8000, embedded SQLite in ~/.backend by default)
+          run            same as run-backend
+          help           this text
+          help config    every configuration parameter with its type, default and description
+          version        print the version
+
+        Parameters are given as -name value (a bare -flag for booleans); the same names work as name=value lines
+        in HOME/etc/config and HOME/etc/config.local and as BKCS_NAME environment variables.
+        Example: bkcs run-backend -home /tmp/bk -api-port 8080
+        """;
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : null;
+        try
+        {
+            switch (command)
+            {
+                case null:
+                case "help" when args.Length == 1:
+                    await stdout.WriteLineAsync(Usage);
+                    return command is null ? 2 : 0;
+                case "help" when args[1] == "config":
+                    await stdout.WriteAsync(ConfigRegistry.CreateDefault().FormatHelp());
+                    return 0;
+                case "help":
+                    await stderr.WriteLineAsync($"bkcs: no help on '{args[1]}'; try 'bkcs help' or 'bkcs help config'");
+                    return 2;
+                case "version":
+                    await stdout.WriteLineAsync(typeof(Commands).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown");
+                    return 0;
+                case "run-backend":
+                case "run":
+                    return await RunServerAsync(args);
+                default:
+                    await stderr.WriteLineAsync($"bkcs: unknown command '{command}'; run 'bkcs help'");
+                    return 2;
+            }
+        }
+        catch (ConfigException ex)
+        {
+            await stderr.WriteLineAsync("bkcs: " + ex.Message);
+            return 2;
+        }
+    }
+
+    private static async Task<int> RunServerAsync(string[] args)
+    {
+        var builder = BackendApplicationBuilder.CreateBuilder(args);
+        await using var app = builder.Build();
+        foreach (var warning in builder.Config.Warnings) app.Logger.LogWarning("{Warning}", warning);
+        await app.RunAsync();
+        return 0;
+    }
+}

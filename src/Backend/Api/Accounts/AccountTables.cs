@@ -1,0 +1,56 @@
+using Backend.Data;
+
+namespace Backend.Api.Accounts;
+
+/// <summary>The account tables as the reference defines them. <c>bk_auth</c> is keyed by login (looked up on every
+/// signed request); <c>bk_account</c> by id holds the profile. Apps extend either by describing it again.</summary>
+public static class AccountTables
+{
+    /// <summary>Credentials and roles.</summary>
+    public const string Auth = "bk_auth";
+
+    /// <summary>Profiles.</summary>
+    public const string Account = "bk_account";
+
+    /// <summary>Longest login, secret or short text column accepted.</summary>
+    public const int ShortText = 1024;
+
+    /// <summary>Describes both tables.</summary>
+    public static void Describe(TableRegistry tables)
+    {
+        ArgumentNullException.ThrowIfNull(tables);
+        tables.Add(Auth, t => t
+            .Column("login", primary: true, maxLength: ShortText)
+            .Column("id", maxLength: 128)
+            .Column("secret", hidden: true, maxLength: ShortText)
+            .Column("type", admin: true, maxLength: ShortText)
+            .Column("acl_deny", admin: true, maxLength: ShortText)
+            .Column("acl_allow", admin: true, maxLength: ShortText)
+            .Column("expires", ColumnType.BigInt, admin: true)
+            .Column("mtime", ColumnType.BigInt, now: true));
+        tables.Add(Account, t => t
+            .Column("id", primary: true, pub: true, maxLength: 128)
+            .Column("login", @readonly: true, maxLength: ShortText)
+            .Column("name", maxLength: ShortText)
+            .Column("alias", pub: true, maxLength: ShortText)
+            .Column("status", maxLength: ShortText)
+            .Column("type", admin: true, maxLength: ShortText)
+            .Column("email", maxLength: ShortText)
+            .Column("phone", maxLength: ShortText)
+            .Column("website", maxLength: ShortText)
+            .Column("birthday", maxLength: ShortText)
+            .Column("gender", maxLength: ShortText)
+            .Column("address", maxLength: ShortText)
+            .Column("city", maxLength: ShortText)
+            .Column("state", maxLength: ShortText)
+            .Column("zipcode", maxLength: ShortText)
+            .Column("country", maxLength: ShortText)
+            .Column("latitude", ColumnType.Real, location: true)
+            .Column("longitude", ColumnType.Real, location: true)
+            .Column("geohash", location: true, maxLength: 32)
+            .Column("location", location: true, maxLength: ShortText)
+            .Column("ltime", ColumnType.BigInt, location: true)
+            .Column("ctime", ColumnType.BigInt, @readonly: true)
+            .Column("mtime", ColumnType.BigInt, now: true));
+    }
+}

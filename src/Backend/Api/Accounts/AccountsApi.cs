@@ -1,0 +1,191 @@
+using Backend.Auth;
+using Backend.Configuration;
+using Backend.Data;
+using Backend.Http;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Backend.Api.Accounts;
+
+/// <summary>The <c>/account/*</c> endpoints of the reference: add, get, select, update, del, put/secret.</summary>
+public static class AccountsApi
+{
+    private static readonly string[] Methods = ["GET", "POST"];
+
+    /// <summary>Maps the endpoints.</summary>
+    public static IEndpointRouteBuilder MapAccountsApi(this IEndpointRouteBuilder routes)
+    {
+        routes.MapMethods("/account/add", Methods, Add);
+        routes.MapMethods("/account/get", Methods, Get);
+        routes.MapMethods("/account/select", Methods, Select);
+        routes.MapMethods("/account/update", Methods, Update);
+        routes.MapMethods("/account/del", Methods, Del);
+        routes.MapMethods("/account/put/secret", Methods, PutSecret);
+        return routes;
+    }
+
+    private static Db Db(HttpContext c) => c.RequestServices.GetRequiredService<Db>();
+
+    private static async Task Add(HttpContext context)
+    {
+        var api = context.Api();
+        var db = Db(context);
+        var login = api.Require("login");
+        var secret = api.Require("secret");
+        var name = api.Require("name");
+        var table = db.Table(AccountTables.Account);
+        var authTable = db.Table(AccountTables.Auth);
+        var id = Guid.NewGuid().ToString("N");
+
+        var account = Writable(table, api, api.IsAdmin, forAdd: true);
+        account["id"] = id;
+        account["login"] = login;
+        account["name"] = name;
+        if (!account.ContainsKey("alias")) account["alias"] = name;
+        account["ctime"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+        var auth = Writable(authTable, api, api.IsAdmin, forAdd: true);
+        auth["login"] = login;
+        auth["secret"] = secret;
+        auth["id"] = id;
+        if (api.IsAdmin && api.Get("type") is { } type) account["type"] = auth["type"] = type;
+
+        // Validate both rows before writing either, so bad input writes nothing.
+        db.Prepare(DbOperation.Add, AccountTables.Auth, auth, null);
+        db.Prepare(DbOperation.Add, AccountTables.Account, account, null);
+        try
+        {
+            await db.Add(AccountTables.Auth, auth, null, context.RequestAborted);
+        }
+        catch (DbException ex) when (ex.Status == 409)
+        {
+            throw new ApiException(409, "An account with this login already exists");
+        }
+        try
+        {
+            await db.Add(AccountTables.Account, account, null, CancellationToken.None);
+        }
+        catch
+        {
+            await db.Del(AccountTables.Auth, new DbRow { ["login"] = login }, null, CancellationToken.None);
+            throw;
+        }
+        var row = await db.Get(AccountTables.Account, new DbRow { ["id"] = id }, null, CancellationToken.None);
+        await ApiReply.Send(context, RowFilters.Own(table, row!));
+    }
+
+    private static async Task Get(HttpContext context)
+    {
+        var api = context.Api();
+        var db = Db(context);
+        var me = api.RequireAccountId();
+        var table = db.Table(AccountTables.Account);
+        if (api.Get("id") is { } ids)
+        {
+            var list = ids.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal).ToList();
+            if (list.Count > ApiOptions.MaxCount) throw ApiException.BadRequest($"at most {ApiOptions.MaxCount} ids");
+            var rows = new List<DbRow>();
+            foreach (var id in list)
+            {
+                if (await db.Get(AccountTables.Account, new DbRow { ["id"] = id }, null, context.RequestAborted) is { } r)
+                    rows.Add(RowFilters.For(table, r, me));
+            }
+            await ApiReply.Send(context, rows);
+            return;
+        }
+        var row = await db.Get(AccountTables.Account, new DbRow { ["id"] = me }, null, context.RequestAborted)
+            ?? throw ApiException.NotFound("No account record found");
+        if (api.Get("_session") is { } session)
+        {
+            var auth = context.RequestServices.GetRequiredService<RequestAuthenticator>();
+            if (api.Flag("_session"))
+            {
+                var config = context.RequestServices.GetRequiredService<BackendConfig>();
+                await auth.StartSessionAsync(context, api.Account!.GetString("login")!, config.GetLong("api-session-age"));
+            }
+            else
+            {
+                auth.EndSession(context);
+            }
+            _ = session;
+        }
+        await ApiReply.Send(context, RowFilters.Own(table, row));
+    }
+
+    private static async Task Select(HttpContext context)
+    {
+        var api = context.Api();
+        var db = Db(context);
+        var me = api.RequireAccountId();
+        var table = db.Table(AccountTables.Account);
+        var options = ApiOptions.Parse(api, table);
+        var query = api.Columns();
+        if (!api.IsAdmin)
+        {
+            // Searching by a private column would reveal its value one guess at a time.
+            foreach (var name in query.Keys.Concat(options.Sort is null ? [] : [options.Sort]))
+            {
+                if (table.Column(name) is { Pub: false }) throw new ApiException(403, $"cannot search by private column {name}");
+            }
+        }
+        var result = await db.Select(AccountTables.Account, query, options, context.RequestAborted);
+        var rows = result.Rows.Select(r => RowFilters.For(table, r, me)).ToList();
+        await ApiReply.Send(context, new DbResult { Rows = rows, NextToken = result.NextToken });
+    }
+
+    private static async Task Update(HttpContext context)
+    {
+        var api = context.Api();
+        var db = Db(context);
+        var me = api.RequireAccountId();
+        var table = db.Table(AccountTables.Account);
+        var row = Writable(table, api, api.IsAdmin, forAdd: false);
+        foreach (var key in row.Where(kv => kv.Value is string { Length: 0 }).Select(kv => kv.Key).ToList()) row.Remove(key);
+        row["id"] = me;
+        var result = await db.Update(AccountTables.Account, row, null, context.RequestAborted);
+        if (result.Affected == 0) throw ApiException.NotFound("No account record found");
+        var updated = await db.Get(AccountTables.Account, new DbRow { ["id"] = me }, null, context.RequestAborted);
+        await ApiReply.Send(context, RowFilters.Own(table, updated!));
+    }
+
+    private static async Task Del(HttpContext context)
+    {
+        var api = context.Api();
+        var db = Db(context);
+        var me = api.RequireAccountId();
+        var table = db.Table(AccountTables.Account);
+        var row = await db.Get(AccountTables.Account, new DbRow { ["id"] = me }, null, context.RequestAborted);
+        await db.Del(AccountTables.Auth, new DbRow { ["login"] = api.Account!.GetString("login") }, null, CancellationToken.None);
+        await db.Del(AccountTables.Account, new DbRow { ["id"] = me }, null, CancellationToken.None);
+        context.RequestServices.GetRequiredService<RequestAuthenticator>().EndSession(context);
+        await ApiReply.Send(context, row is null ? new DbRow { ["id"] = me } : RowFilters.Own(table, row));
+    }
+
+    private static async Task PutSecret(HttpContext context)
+    {
+        var api = context.Api();
+        var db = Db(context);
+        api.RequireAccountId();
+        var secret = api.Require("secret");
+        await db.Update(AccountTables.Auth, new DbRow { ["login"] = api.Account!.GetString("login"), ["secret"] = secret }, null, context.RequestAborted);
+        await ApiReply.Send(context, new DbRow());
+    }
+
+    /// <summary>The request's columns a caller may write: never keys, hidden, <c>now</c> or location columns through
+    /// this API; readonly columns only on add; admin columns only for admins.</summary>
+    private static DbRow Writable(TableSchema table, ApiRequest api, bool isAdmin, bool forAdd)
+    {
+        var row = new DbRow();
+        foreach (var (name, value) in api.Columns())
+        {
+            if (table.Column(name) is not { } c) continue;
+            if (c.Primary > 0 || c.Hidden || c.Now || c.Location) continue;
+            if (c.Readonly && !forAdd) continue;
+            if (c.Admin && !isAdmin) continue;
+            row[name] = value;
+        }
+        return row;
+    }
+}

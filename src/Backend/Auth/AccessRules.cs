@@ -1,0 +1,55 @@
+using System.Text.RegularExpressions;
+using Backend.Configuration;
+
+namespace Backend.Auth;
+
+/// <summary>Path rules from configuration: deny (<c>-api-deny</c>, <c>-api-deny-path</c>), the allow list that needs no
+/// signature (defaults, replaced by <c>-api-allow</c>, extended by <c>-api-allow-path</c>, reduced by
+/// <c>-api-disallow-path</c>) and admin-only paths (<c>-api-allow-admin</c>). Each list is one compiled regex.</summary>
+public sealed class AccessRules
+{
+    /// <summary>Paths that need no signature by default.</summary>
+    public static IReadOnlyList<string> DefaultAllow { get; } =
+    [
+        "^/$", @"\.html$", @"\.ico$", @"\.gif$", @"\.png$", @"\.jpg$", @"\.svg$", @"\.ttf$", @"\.eof$", @"\.woff$",
+        @"\.js$", @"\.css$", "^/public", "^/account/add$",
+    ];
+
+    private readonly Regex? _deny;
+    private readonly Regex? _allow;
+    private readonly Regex? _admin;
+
+    /// <summary>Builds the rules from pattern lists.</summary>
+    public AccessRules(IEnumerable<string> deny, IEnumerable<string> allow, IEnumerable<string> admin)
+    {
+        _deny = Combine(deny);
+        _allow = Combine(allow);
+        _admin = Combine(admin);
+    }
+
+    /// <summary>Builds the rules from the configuration.</summary>
+    public static AccessRules FromConfig(BackendConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var allow = (config.IsSet("api-allow") ? config.GetList("api-allow") : DefaultAllow).ToList();
+        allow.AddRange(config.GetList("api-allow-path"));
+        var disallow = config.GetList("api-disallow-path").ToHashSet(StringComparer.Ordinal);
+        allow.RemoveAll(disallow.Contains);
+        return new AccessRules(config.GetList("api-deny").Concat(config.GetList("api-deny-path")), allow, config.GetList("api-allow-admin"));
+    }
+
+    /// <summary>The path is denied to everybody.</summary>
+    public bool IsDenied(string path) => _deny?.IsMatch(path) == true;
+
+    /// <summary>The path needs no signature.</summary>
+    public bool IsAllowed(string path) => _allow?.IsMatch(path) == true;
+
+    /// <summary>Only admins may call the path.</summary>
+    public bool IsAdminOnly(string path) => _admin?.IsMatch(path) == true;
+
+    private static Regex? Combine(IEnumerable<string> patterns)
+    {
+        var list = patterns.Where(p => p.Length > 0).Distinct(StringComparer.Ordinal).ToList();
+        return list.Count == 0 ? null : new Regex(string.Join("|", list.Select(p => "(?:" + p + ")")), RegexOptions.Compiled | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+    }
+}

@@ -1,0 +1,114 @@
+using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
+using Backend.Api.Accounts;
+using Backend.Data;
+using Backend.Http;
+using Backend.Security;
+using Microsoft.AspNetCore.Http;
+
+namespace Backend.Auth;
+
+/// <summary>Verifies a request's signature (header, query parameter or session cookie) against its account.</summary>
+public sealed class RequestAuthenticator(Db db, SessionStore sessions, TimeProvider time)
+{
+    /// <summary>Header and query parameter name of the signature.</summary>
+    public const string SignatureName = "bk-signature";
+
+    private static readonly ConcurrentDictionary<string, Regex?> AclCache = new(StringComparer.Ordinal);
+
+    internal async ValueTask<ApiStatus> AuthenticateAsync(HttpContext context, ApiRequest api, RequestBody.Parsed body)
+    {
+        var request = context.Request;
+        var fromSession = false;
+        string? text = request.Headers[SignatureName];
+        if (string.IsNullOrEmpty(text)) text = request.Query[SignatureName];
+        if (string.IsNullOrEmpty(text))
+        {
+            text = sessions.Find(request.Cookies[SessionStore.CookieName]);
+            fromSession = text is not null;
+        }
+        if (string.IsNullOrEmpty(text)) return new ApiStatus(400, "Invalid request: no login provided");
+        if (!SignatureHeader.TryParse(text, out var sig)) return new ApiStatus(400, "Invalid request: malformed signature");
+        if ((sig.Version == 2) != fromSession) return new ApiStatus(400, "Invalid request: unsupported signature version");
+        if (sig.Expires <= time.GetUtcNow().ToUnixTimeMilliseconds()) return new ApiStatus(406, "Expired request");
+
+        var auth = await db.Get(AccountTables.Auth, new DbRow { ["login"] = sig.Login }, null, context.RequestAborted);
+        if (auth is null) return new ApiStatus(404, "No account record found");
+        if (auth.GetLong("expires") is long exp && exp > 0 && exp < time.GetUtcNow().ToUnixTimeMilliseconds())
+            return new ApiStatus(412, "This account has expired");
+        var path = request.Path.Value ?? "/";
+        if (AclMatch(auth.GetString("acl_deny"), path, whenInvalid: true) == true) return new ApiStatus(403, "Access denied");
+        if (AclMatch(auth.GetString("acl_allow"), path, whenInvalid: false) == false) return new ApiStatus(403, "Not permitted");
+
+        var secret = auth.GetString("secret") ?? "";
+        var host = request.Host.Value ?? "";
+        var ok = fromSession
+            ? RequestSignature.VerifySession(sig, secret, RequestSignature.DomainName(host))
+            : RequestSignature.Verify(sig, secret, SigningRequest.From(request.Method, host, path, RawQuery(request), request.ContentType, body.FormText, sig.Checksum));
+        if (!ok) return new ApiStatus(401, "Not authenticated");
+        if (body.JsonBytes is { Length: > 0 } json && sig.Checksum.Length > 0 && RequestSignature.BodyChecksum(json) != sig.Checksum)
+            return new ApiStatus(400, "Invalid request: body checksum mismatch");
+
+        auth.Remove("secret");
+        api.Account = auth;
+        return ApiStatus.Ok;
+    }
+
+    /// <summary>Starts a cookie session for the authenticated account: a version-2 signature valid for the session age.</summary>
+    internal async ValueTask StartSessionAsync(HttpContext context, string login, long ageMs)
+    {
+        var auth = await db.Get(AccountTables.Auth, new DbRow { ["login"] = login }, null, context.RequestAborted)
+            ?? throw ApiException.NotFound("No account record found");
+        var expires = time.GetUtcNow().ToUnixTimeMilliseconds() + ageMs;
+        var header = RequestSignature.CreateSessionHeader(login, auth.GetString("secret") ?? "", RequestSignature.DomainName(context.Request.Host.Value ?? ""), expires);
+        EndSession(context);
+        var id = sessions.Start(header);
+        context.Response.Cookies.Append(SessionStore.CookieName, id, new CookieOptions
+        {
+            HttpOnly = true,
+            SameSite = SameSiteMode.Lax,
+            Secure = context.Request.IsHttps,
+            Path = "/",
+            MaxAge = TimeSpan.FromMilliseconds(ageMs),
+        });
+    }
+
+    /// <summary>Ends the request's cookie session, if any.</summary>
+    internal void EndSession(HttpContext context)
+    {
+        if (context.Request.Cookies[SessionStore.CookieName] is { } id)
+        {
+            sessions.End(id);
+            context.Response.Cookies.Delete(SessionStore.CookieName);
+        }
+    }
+
+    private static string RawQuery(HttpRequest request) => request.QueryString.HasValue ? request.QueryString.Value![1..] : "";
+
+    /// <summary>Matches an account ACL pattern; null when the account has none. A pattern that does not compile
+    /// answers <paramref name="whenInvalid"/>, so a broken deny denies and a broken allow allows nothing.</summary>
+    private static bool? AclMatch(string? pattern, string path, bool whenInvalid)
+    {
+        if (string.IsNullOrEmpty(pattern)) return null;
+        var regex = AclCache.GetOrAdd(pattern, p =>
+        {
+            try
+            {
+                return new Regex(p, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(50));
+            }
+            catch (ArgumentException)
+            {
+                return null;
+            }
+        });
+        if (regex is null) return whenInvalid;
+        try
+        {
+            return regex.IsMatch(path);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return whenInvalid;
+        }
+    }
+}

@@ -1,0 +1,25 @@
+namespace Backend.Configuration;
+
+/// <summary>
+/// A documented configuration parameter. <paramref name="Name"/> is written without the leading dash
+/// (<c>api-port</c>); <paramref name="Default"/> is the raw text used when no source gives a value.
+/// </summary>
+/// <param name="Name">Parameter name without the leading '-', e.g. <c>api-port</c>.</param>
+/// <param name="Type">How values are validated and read.</param>
+/// <param name="Default">Raw default value, or null for none.</param>
+/// <param name="Description">One line of user documentation, printed by <c>bkcs help config</c>.</param>
+/// <param name="Section">Help section, usually the module that owns the parameter.</param>
+public sealed record ConfigParameter(string Name, ConfigType Type, string? Default, string Description, string Section = "core")
+{
+    /// <summary>Smallest accepted value of an Int or Number parameter (inclusive).</summary>
+    public long? Min { get; init; }
+
+    /// <summary>Largest accepted value of an Int or Number parameter (inclusive).</summary>
+    public long? Max { get; init; }
+
+    /// <summary>For a List parameter: the type every item must satisfy (e.g. Regex); null means any text.</summary>
+    public ConfigType? ItemType { get; init; }
+
+    /// <summary>When set, the only accepted values of a String parameter (compared ignoring case).</summary>
+    public IReadOnlyList<string>? Choices { get; init; }
+}

@@ -1,0 +1,62 @@
+namespace Backend.Configuration;
+
+/// <content>The core's own parameters.</content>
+public sealed partial class ConfigRegistry
+{
+    /// <summary>Name of the parameter holding the backend home directory.</summary>
+    public const string HomeParameter = "home";
+
+    /// <summary>Name of the parameter holding the config file.</summary>
+    public const string ConfigFileParameter = "config-file";
+
+    /// <summary>Creates a registry with the core, api and db parameters.</summary>
+    public static ConfigRegistry CreateDefault()
+    {
+        var registry = new ConfigRegistry();
+        AddCore(registry);
+        AddApi(registry);
+        AddDb(registry);
+        return registry;
+    }
+
+    private static void AddCore(ConfigRegistry r)
+    {
+        r.Add(new(HomeParameter, ConfigType.Path, "~/.backend", "Backend home with etc/, var/, web/ and tmp/; command line or BKCS_HOME only"));
+        r.Add(new(ConfigFileParameter, ConfigType.Path, "etc/config", "Config file of name=value lines, FILE.local is read after it; a bare file name means etc/NAME in the home; command line or BKCS_CONFIG_FILE only"));
+        r.Add(new("log", ConfigType.String, "info", "Logging level: none, error, warn, info, debug or trace")
+        {
+            Choices = ["none", "error", "warn", "info", "debug", "trace"],
+        });
+        r.Add(new("debug", ConfigType.Bool, "false", "Verbose logging, same as -log debug"));
+        r.Add(new("web", ConfigType.Bool, "false", "Run the Web server with the API"));
+        r.Add(new("master", ConfigType.Bool, "false", "Run the master process with the jobs scheduler"));
+    }
+
+    private static void AddApi(ConfigRegistry r)
+    {
+        const string S = "api";
+        r.Add(new("api-port", ConfigType.Int, "8000", "TCP port the API server listens on", S) { Min = 1, Max = 65535 });
+        r.Add(new("api-bind", ConfigType.String, "127.0.0.1", "Address the API server listens on; 0.0.0.0 listens on all interfaces", S));
+        r.Add(new("api-max-request-size", ConfigType.Int, "1048576", "Largest accepted request body in bytes (1 MiB by default)", S) { Min = 1024 });
+        AddPathList(r, "api-allow", "Regexps of URL paths open without a signature; replaces the built-in list of public paths");
+        AddPathList(r, "api-allow-path", "Regexps of URL paths to add to the public paths open without a signature");
+        AddPathList(r, "api-disallow-path", "Regexps of URL paths to remove from the public paths, e.g. ^/account/add$ closes registration");
+        AddPathList(r, "api-deny", "Regexps of URL paths refused to every account; replaces the built-in deny list");
+        AddPathList(r, "api-deny-path", "Regexps of URL paths to add to the deny list");
+        AddPathList(r, "api-allow-admin", "Regexps of URL paths that only admin accounts may call");
+        r.Add(new("api-unsecure", ConfigType.List, null, "API endpoints allowed unsafe operations such as table scans, e.g. data", S));
+        r.Add(new("api-session-age", ConfigType.Int, "2592000000", "Lifetime of a cookie session in milliseconds (30 days by default)", S) { Min = 0 });
+        r.Add(new("api-web", ConfigType.Path, "web", "Directory with extra static files to serve; relative to the home", S));
+    }
+
+    private static void AddPathList(ConfigRegistry r, string name, string description) =>
+        r.Add(new(name, ConfigType.List, null, description, "api") { ItemType = ConfigType.Regex });
+
+    private static void AddDb(ConfigRegistry r)
+    {
+        const string S = "db";
+        r.Add(new("db-pool", ConfigType.String, "sqlite", "Database pool used by default", S));
+        r.Add(new("db-sqlite-pool", ConfigType.String, "backend", "SQLite database: a file path, or a bare name meaning var/NAME.db in the home", S));
+        r.Add(new("db-busy-timeout", ConfigType.Int, "30000", "Milliseconds SQLite waits on a locked database before failing", S) { Min = 0 });
+    }
+}

@@ -1,0 +1,95 @@
+using Backend.Configuration;
+
+namespace Backend.Tests.Configuration;
+
+public sealed class RegistryTests
+{
+    [Fact]
+    public void The_default_registry_has_the_core_parameters()
+    {
+        var registry = ConfigRegistry.CreateDefault();
+
+        string[] expected =
+        [
+            "home", "config-file", "log", "debug", "web", "master",
+            "api-port", "api-bind", "api-max-request-size", "api-allow", "api-allow-path", "api-disallow-path",
+            "api-deny", "api-deny-path", "api-allow-admin", "api-unsecure", "api-session-age", "api-web",
+            "db-pool", "db-sqlite-pool", "db-busy-timeout",
+        ];
+        Assert.Equal(expected.Order(StringComparer.Ordinal), registry.All.Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.True(registry.TryGet("api-port", out var port));
+        Assert.Equal(("8000", 1L, 65535L, "api"), (port.Default, port.Min, port.Max, port.Section));
+        Assert.True(registry.TryGet("api-bind", out var bind));
+        Assert.Equal("127.0.0.1", bind.Default);
+    }
+
+    [Fact]
+    public void Adding_the_same_name_replaces_and_lookup_ignores_case()
+    {
+        var registry = new ConfigRegistry();
+        registry.Add(new ConfigParameter("x-one", ConfigType.Int, "1", "first"));
+        registry.Add(new ConfigParameter("X-ONE", ConfigType.String, "2", "second"));
+
+        Assert.True(registry.TryGet("x-One", out var parameter));
+        Assert.Equal("second", parameter.Description);
+        Assert.Single(registry.All);
+        Assert.False(registry.TryGet("x-two", out _));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("-dash")]
+    [InlineData("a=b")]
+    [InlineData("a b")]
+    [InlineData("a:b")]
+    public void Invalid_names_are_refused(string name) =>
+        Assert.Throws<ArgumentException>(() => new ConfigRegistry().Add(new ConfigParameter(name, ConfigType.String, null, "x")));
+
+    [Fact]
+    public void Min_above_max_is_refused() =>
+        Assert.Throws<ArgumentException>(() => new ConfigRegistry().Add(new ConfigParameter("x", ConfigType.Int, null, "x") { Min = 2, Max = 1 }));
+
+    [Fact]
+    public void Help_lists_every_parameter_with_type_default_and_description()
+    {
+        var registry = ConfigRegistry.CreateDefault();
+        registry.Add(new ConfigParameter("zz-extra", ConfigType.Bool, null, "An extra module flag", "aaa"));
+
+        var help = registry.FormatHelp();
+
+        Assert.Contains("BKCS_API_PORT", help);
+        var lines = help.Split('\n');
+        foreach (var parameter in registry.All)
+        {
+            var line = Assert.Single(lines, l => l.StartsWith($"  -{parameter.Name} ", StringComparison.Ordinal));
+            Assert.EndsWith(parameter.Description, line);
+            if (!string.IsNullOrEmpty(parameter.Default))
+            {
+                Assert.Contains($" {parameter.Default} ", line);
+            }
+        }
+
+        Assert.Contains(lines, l => l.StartsWith("  -api-port ", StringComparison.Ordinal) && l.Contains("int 1..65535 ") && l.Contains(" 8000 "));
+        Assert.Contains(lines, l => l.StartsWith("  -api-allow-path ", StringComparison.Ordinal) && l.Contains("list of regex"));
+    }
+
+    [Fact]
+    public void Help_is_grouped_by_section_core_first_sorted_by_name_and_aligned()
+    {
+        var registry = ConfigRegistry.CreateDefault();
+        registry.Add(new ConfigParameter("zz-extra", ConfigType.Bool, null, "An extra module flag", "aaa"));
+
+        var lines = registry.FormatHelp().Split('\n');
+
+        var sections = lines.Where(l => l.Length > 0 && !l.StartsWith(' ') && registry.All.Any(p => p.Section == l)).ToList();
+        Assert.Equal(["core", "aaa", "api", "db"], sections);
+
+        var core = lines.SkipWhile(l => l != "core").Skip(1).TakeWhile(l => l.StartsWith("  -", StringComparison.Ordinal)).ToList();
+        var names = core.Select(l => l.Trim().Split(' ')[0]).ToList();
+        Assert.Equal(names.Order(StringComparer.OrdinalIgnoreCase), names);
+
+        var rows = lines.Where(l => l.StartsWith("  -", StringComparison.Ordinal)).ToList();
+        var descriptionColumns = registry.All.Select(p => rows.Single(r => r.StartsWith($"  -{p.Name} ", StringComparison.Ordinal)).LastIndexOf(p.Description, StringComparison.Ordinal));
+        Assert.Single(descriptionColumns.Distinct());
+    }
+}

@@ -16,6 +16,7 @@ internal static class Commands
           run            same as run-backend
           help           this text
           help config    every configuration parameter with its type, default and description
+          sign           print a bk-signature for a request (for curl); 'bkcs sign' alone shows its usage
           version        print the version
 
         Parameters are given as -name value (a bare -flag for booleans); the same names work as name=value lines
@@ -43,6 +44,8 @@ internal static class Commands
                 case "version":
                     await stdout.WriteLineAsync(typeof(Commands).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown");
                     return 0;
+                case "sign":
+                    return await SignCommand.RunAsync(args, stdout, stderr);
                 case "run-backend":
                 case "run":
                     return await RunServerAsync(args);

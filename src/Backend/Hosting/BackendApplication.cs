@@ -31,7 +31,7 @@ public sealed class BackendApplication : IEndpointRouteBuilder, IAsyncDisposable
 
         web.UseMiddleware<ErrorHandlingMiddleware>();
         web.UseMiddleware<AccessMiddleware>();
-        foreach (var dir in new[] { config.HomePath("web"), Path.Combine(AppContext.BaseDirectory, "web") }.Where(Directory.Exists))
+        foreach (var dir in new[] { config.GetPath("api-web") ?? config.HomePath("web"), Path.Combine(AppContext.BaseDirectory, "web") }.Where(Directory.Exists))
             web.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(Path.GetFullPath(dir)) });
         web.UseRouting();
 

@@ -1,0 +1,22 @@
+using Backend.Configuration;
+
+namespace Backend.Tests.Docs;
+
+public class GeneratedDocsTests
+{
+    [Fact]
+    public void ConfigurationDoc_MatchesRegistry()
+    {
+        var doc = File.ReadAllText(Path.Combine(RepoRoot(), "docs", "configuration.md"));
+        Assert.Contains(ConfigRegistry.CreateDefault().FormatHelp().Trim(), doc, StringComparison.Ordinal);
+    }
+
+    internal static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Backend.sln"))) return dir.FullName;
+        }
+        throw new InvalidOperationException("repository root (Backend.sln) not found above " + AppContext.BaseDirectory);
+    }
+}

@@ -144,6 +144,22 @@ public sealed class DbFacadeTests(TempDirectory dir) : IClassFixture<TempDirecto
         Assert.Equal(2L, (await t.Db.Get(Items, Row(("id", "c")), null, Ct))?["hits"]);
     }
 
+    [Fact(Skip = "BUG: Incr with an empty or null counter value binds NULL, and COALESCE(hits, 0) + NULL is NULL, so the counter is wiped instead of left alone (or rejected)")]
+    public async Task Incr_with_an_empty_counter_value_does_not_wipe_the_counter()
+    {
+        await using var t = await Open();
+        await t.Db.Incr(Items, Row(("id", "c"), ("hits", 5)), null, Ct);
+        try
+        {
+            await t.Db.Incr(Items, Row(("id", "c"), ("hits", ""), ("name", "x")), null, Ct);
+        }
+        catch (DbException ex) when (ex.Status == 400)
+        {
+            // rejecting it is fine too
+        }
+        Assert.Equal(5L, (await t.Db.Get(Items, Row(("id", "c")), null, Ct))?["hits"]);
+    }
+
     [Fact]
     public async Task Incr_with_only_the_key_creates_the_row_once()
     {

@@ -36,6 +36,15 @@ public sealed class DbColumnAttribute : Attribute
     public bool Now { get; init; }
     /// <summary>Auto-increment counter.</summary>
     public bool Autoincr { get; init; }
-    /// <summary>Explicit logical type (otherwise inferred from the property type).</summary>
-    public ColumnType? Type { get; init; }
+    private ColumnType? _type;
+
+    /// <summary>Explicit logical type (otherwise inferred from the property type). Not nullable because attribute
+    /// arguments cannot be; whether it was set is tracked separately.</summary>
+    public ColumnType Type
+    {
+        get => _type ?? ColumnType.Text;
+        set => _type = value;
+    }
+
+    internal ColumnType? ExplicitType => _type;
 }

@@ -44,7 +44,15 @@ public sealed class Db(TableRegistry tables, DbPools pools)
     public async Task<T?> Get<T>(string table, object keys, DbOptions? options = null, CancellationToken cancellationToken = default)
     {
         var row = await Get(table, keys, options, cancellationToken);
-        return row is null ? default : JsonSerializer.SerializeToElement(row, TypedOptions).Deserialize<T>(TypedOptions);
+        if (row is null) return default;
+        var renames = RowReader.Renames(typeof(T));
+        if (renames.Count > 0)
+        {
+            row = new DbRow(row);
+            foreach (var (column, property) in renames)
+                if (row.Remove(column, out var v)) row[property] = v;
+        }
+        return JsonSerializer.SerializeToElement(row, TypedOptions).Deserialize<T>(TypedOptions);
     }
 
     /// <summary>Inserts a row; 409 when the key exists.</summary>
@@ -108,6 +116,11 @@ public sealed class Db(TableRegistry tables, DbPools pools)
             var keys = new DbRow();
             foreach (var key in table.PrimaryKeys) keys[key] = row[key];
             return new DbRequest { Operation = op, Table = table, Row = keys, Options = options };
+        }
+        if (op == DbOperation.Incr)
+        {
+            // An empty counter value adds nothing (it must not turn the counter into NULL).
+            foreach (var c in table.Columns.Where(c => c.Type == ColumnType.Counter && row.TryGetValue(c.Name, out var v) && v is null)) row.Remove(c.Name);
         }
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         foreach (var column in table.Columns)

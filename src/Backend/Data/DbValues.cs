@@ -15,6 +15,8 @@ public static class DbValues
     public static object? Convert(ColumnSchema column, object? value)
     {
         ArgumentNullException.ThrowIfNull(column);
+        // JSON scalars (from a JsonObject row) convert like the plain values they hold: {"n":"5"} into an int is 5.
+        if (value is JsonValue jv) value = JsonSerializer.SerializeToElement(jv);
         if (value is JsonElement e) value = FromElement(e);
         if (value is null) return null;
         if (value is string s && s.Length == 0 && column.Type != ColumnType.Text) return null;

@@ -47,5 +47,16 @@ internal static class RowReader
     private static (string, string, Func<object, object?>)[] Describe(Type type) =>
         [.. type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.CanRead && p.GetIndexParameters().Length == 0)
-            .Select(p => (p.Name, JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name), (Func<object, object?>)p.GetValue))];
+            .Select(p => p.GetCustomAttribute<DbColumnAttribute>()?.Name is { } column
+                ? (column, column, (Func<object, object?>)p.GetValue)
+                : (p.Name, JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name), (Func<object, object?>)p.GetValue))];
+
+    /// <summary>Columns renamed with <see cref="DbColumnAttribute.Name"/> on a type, mapped to the snake_case property
+    /// names typed reads deserialize from.</summary>
+    public static IReadOnlyDictionary<string, string> Renames(Type type) => RenameCache.GetOrAdd(type, t =>
+        t.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.GetCustomAttribute<DbColumnAttribute>()?.Name is not null)
+            .ToDictionary(p => p.GetCustomAttribute<DbColumnAttribute>()!.Name!, p => JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name), StringComparer.Ordinal));
+
+    private static readonly ConcurrentDictionary<Type, IReadOnlyDictionary<string, string>> RenameCache = new();
 }

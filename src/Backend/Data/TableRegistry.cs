@@ -31,7 +31,7 @@ public sealed class TableRegistry
             columns.Add(new ColumnSchema
             {
                 Name = extra?.Name ?? JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name),
-                Type = extra?.Type ?? InferType(p.PropertyType),
+                Type = extra?.ExplicitType ?? InferType(p.PropertyType),
                 Primary = p.GetCustomAttribute<PrimaryAttribute>()?.Order ?? 0,
                 Index = p.GetCustomAttribute<IndexAttribute>()?.Number ?? 0,
                 Pub = p.GetCustomAttribute<PubAttribute>() is not null,

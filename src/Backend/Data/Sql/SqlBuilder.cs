@@ -35,11 +35,17 @@ public class SqlBuilder(SqlDialect dialect)
         return $"ALTER TABLE {Dialect.Quote(table.Name)} ADD COLUMN {ColumnDefinition(column)}";
     }
 
-    /// <summary>The deterministic name of an index over the given columns.</summary>
+    /// <summary>The deterministic name of an index over the given columns: readable table and column names, cut so
+    /// the whole fits PostgreSQL's 63 characters, plus a hash of the exact names, since joining names with '_' alone
+    /// is ambiguous (table a_b on c and table a on b_c) and index names share one namespace per database.</summary>
     public static string IndexName(TableSchema table, IReadOnlyList<string> columns)
     {
         ArgumentNullException.ThrowIfNull(table);
-        return table.Name + "_" + string.Join("_", columns) + "_idx";
+        ArgumentNullException.ThrowIfNull(columns);
+        var readable = table.Name + "_" + string.Join("_", columns);
+        if (readable.Length > 48) readable = readable[..48];
+        var hash = System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(table.Name + "\0" + string.Join("\0", columns)));
+        return readable + "_" + Convert.ToHexStringLower(hash)[..8] + "_idx";
     }
 
     /// <summary>CREATE INDEX IF NOT EXISTS.</summary>
@@ -102,7 +108,7 @@ public class SqlBuilder(SqlDialect dialect)
         var sets = request.Row.Keys.Where(c => !request.Table.PrimaryKeys.Contains(c)).Select(c =>
         {
             var q = Dialect.Quote(c);
-            return request.Table.Column(c)!.Type == ColumnType.Counter ? $"{q} = COALESCE({t}.{q}, 0) + excluded.{q}" : $"{q} = excluded.{q}";
+            return request.Table.Column(c)!.Type == ColumnType.Counter ? $"{q} = COALESCE({t}.{q}, 0) + COALESCE(excluded.{q}, 0)" : $"{q} = excluded.{q}";
         }).ToList();
         var conflict = string.Join(", ", request.Table.PrimaryKeys.Select(Dialect.Quote));
         var tail = sets.Count == 0 ? $" ON CONFLICT ({conflict}) DO NOTHING" : $" ON CONFLICT ({conflict}) DO UPDATE SET {string.Join(", ", sets)}";
@@ -126,37 +132,55 @@ public class SqlBuilder(SqlDialect dialect)
         var p = new List<object?>();
         var where = request.Conditions.Select(c => Condition(c, p)).ToList();
         if (!string.IsNullOrEmpty(o.Start))
-        {
-            var values = PagingToken.Decode(o.Start, order);
-            var cmp = o.Desc ? "<" : ">";
-            var left = order.Count == 1 ? Dialect.Quote(order[0].Name) : "(" + string.Join(", ", order.Select(c => Dialect.Quote(c.Name))) + ")";
-            var right = order.Count == 1 ? Add(p, values[0]) : "(" + string.Join(", ", values.Select(v => Add(p, v))) + ")";
-            where.Add($"{left} {cmp} {right}");
-        }
+            where.Add(After(order, PagingToken.Decode(o.Start, order), o.Desc, p));
         var sb = new StringBuilder("SELECT ").Append(SelectList(table, o.Select, order)).Append(" FROM ").Append(Dialect.Quote(table.Name));
         if (where.Count > 0) sb.Append(" WHERE ").AppendJoin(" AND ", where);
         var dir = o.Desc ? " DESC" : "";
-        sb.Append(" ORDER BY ").AppendJoin(", ", order.Select(c => Dialect.Quote(c.Name) + dir));
+        sb.Append(" ORDER BY ").AppendJoin(", ", order.Select(c => Dialect.Quote(c.Name) + dir + (c.Primary == 0 ? Dialect.NullsOrder(o.Desc) : "")));
         int? limit = o.Count is int n ? n + 1 : null;
         if (limit is int l) sb.Append(" LIMIT ").Append(Add(p, (long)l));
         return new SqlSelect(new SqlStatement(sb.ToString(), p), order, o.Count);
     }
 
-    /// <summary>The columns a select orders by: the sort column when it is a known non-key column, then the primary key.</summary>
+    /// <summary>The columns a select orders by: the sort column when it names a known column, then the rest of the
+    /// primary key (which makes the order total, so keyset tokens are exact).</summary>
     public static IReadOnlyList<ColumnSchema> OrderColumns(TableSchema table, DbOptions options)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(options);
         var list = new List<ColumnSchema>();
-        if (options.Sort is { } sort && table.Column(sort) is { } sc && sc.Primary == 0) list.Add(sc);
-        list.AddRange(table.PrimaryKeys.Select(k => table.Column(k)!));
+        if (options.Sort is { } sort && table.Column(sort) is { } sc) list.Add(sc);
+        list.AddRange(table.PrimaryKeys.Where(k => k != options.Sort).Select(k => table.Column(k)!));
         return list;
+    }
+
+    /// <summary>The keyset condition "after the row with these ordering values". Key columns are never NULL, so
+    /// they compare as one row value; a non-key sort column may be, and NULLs sort first ascending and last
+    /// descending on every driver, so its condition spells out where NULL rows fall.</summary>
+    private string After(IReadOnlyList<ColumnSchema> order, IReadOnlyList<object?> values, bool desc, List<object?> p)
+    {
+        var cmp = desc ? "<" : ">";
+        string Tuple(int from)
+        {
+            var cols = order.Skip(from).Select(c => Dialect.Quote(c.Name)).ToList();
+            var vals = values.Skip(from).Select(v => Add(p, v)).ToList();
+            return cols.Count == 1 ? $"{cols[0]} {cmp} {vals[0]}" : $"({string.Join(", ", cols)}) {cmp} ({string.Join(", ", vals)})";
+        }
+        if (order[0].Primary > 0) return Tuple(0);
+        var s = Dialect.Quote(order[0].Name);
+        var sv = values[0];
+        if (sv is null)
+            return desc ? $"({s} IS NULL AND {Tuple(1)})" : $"(({s} IS NULL AND {Tuple(1)}) OR {s} IS NOT NULL)";
+        var v = Add(p, sv);
+        var tie = $"({s} = {v} AND {Tuple(1)})";
+        return desc ? $"({s} < {v} OR {tie} OR {s} IS NULL)" : $"({s} > {v} OR {tie})";
     }
 
     private string SelectList(TableSchema table, IReadOnlyList<string>? select, IReadOnlyList<ColumnSchema> required)
     {
-        if (select is null || select.Count == 0) return string.Join(", ", table.Columns.Select(c => Dialect.Quote(c.Name)));
-        var names = select.Where(table.HasColumn).Concat(required.Select(c => c.Name)).Distinct(StringComparer.Ordinal);
+        var names = select is null ? [] : select.Where(table.HasColumn).Concat(required.Select(c => c.Name)).Distinct(StringComparer.Ordinal).ToList();
+        // No known column selected: return whole rows rather than build an invalid "SELECT  FROM".
+        if (names.Count == 0) return string.Join(", ", table.Columns.Select(c => Dialect.Quote(c.Name)));
         return string.Join(", ", names.Select(Dialect.Quote));
     }
 

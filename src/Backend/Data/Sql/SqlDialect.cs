@@ -22,6 +22,9 @@ public class SqlDialect
         _ => "TEXT",
     };
 
+    /// <summary>What ORDER BY adds so NULLs sort first ascending and last descending (SQLite's own order).</summary>
+    public virtual string NullsOrder(bool desc) => "";
+
     /// <summary>Insert-or-replace statement head.</summary>
     public virtual string ReplaceInto => "INSERT OR REPLACE INTO";
 

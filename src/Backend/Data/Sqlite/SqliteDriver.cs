@@ -44,24 +44,41 @@ public sealed partial class SqliteDriver : IDbDriver
     {
         ArgumentNullException.ThrowIfNull(tables);
         await _writeLock.WaitAsync(cancellationToken);
-        var c = _pool.Rent();
+        SqliteConnectionPool.PooledConnection? c = null;
         try
         {
+            c = _pool.Rent();
             foreach (var table in tables)
             {
-                Exec(c, _sql.CreateTable(table));
-                var existing = ExistingColumns(c, table.Name);
-                foreach (var column in table.Columns.Where(col => !existing.Contains(col.Name)))
+                // One immediate transaction per table: another process upgrading the same file waits for it and
+                // then sees the columns already added, instead of failing with "duplicate column name".
+                Exec(c, "BEGIN IMMEDIATE");
+                try
                 {
-                    Exec(c, _sql.AddColumn(table, column));
-                    LogColumnAdded(_logger, table.Name, column.Name);
+                    Exec(c, _sql.CreateTable(table));
+                    var existing = ExistingColumns(c, table.Name);
+                    foreach (var column in table.Columns.Where(col => !existing.Contains(col.Name)))
+                    {
+                        Exec(c, _sql.AddColumn(table, column));
+                        LogColumnAdded(_logger, table.Name, column.Name);
+                    }
+                    foreach (var index in table.Indexes) Exec(c, _sql.CreateIndex(table, index));
+                    Exec(c, "COMMIT");
                 }
-                foreach (var index in table.Indexes) Exec(c, _sql.CreateIndex(table, index));
+                catch
+                {
+                    Exec(c, "ROLLBACK");
+                    throw;
+                }
             }
+        }
+        catch (SqliteException ex)
+        {
+            throw new DbException(503, $"{Name}: cannot initialise tables in {Path}: {ex.Message}", ex);
         }
         finally
         {
-            _pool.Return(c);
+            if (c is not null) _pool.Return(c);
             _writeLock.Release();
         }
     }
@@ -90,9 +107,10 @@ public sealed partial class SqliteDriver : IDbDriver
         ArgumentNullException.ThrowIfNull(request);
         var isRead = request.Operation is DbOperation.Get or DbOperation.Select;
         if (!isRead) await _writeLock.WaitAsync(cancellationToken);
-        var c = _pool.Rent();
+        SqliteConnectionPool.PooledConnection? c = null;
         try
         {
+            c = _pool.Rent();
             return isRead ? Read(c, request) : Write(c, request);
         }
         catch (SqliteException ex) when (ex.SqliteErrorCode == 19 && request.Operation == DbOperation.Add)
@@ -103,9 +121,13 @@ public sealed partial class SqliteDriver : IDbDriver
         {
             throw new DbException(503, "database is busy, try again", ex);
         }
+        catch (SqliteException ex)
+        {
+            throw new DbException(500, $"{Name}: {request.Operation} {request.Table.Name} failed: {ex.Message}", ex);
+        }
         finally
         {
-            _pool.Return(c);
+            if (c is not null) _pool.Return(c);
             if (!isRead) _writeLock.Release();
         }
     }

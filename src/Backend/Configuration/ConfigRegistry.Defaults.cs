@@ -58,5 +58,15 @@ public sealed partial class ConfigRegistry
         r.Add(new("db-pool", ConfigType.String, "sqlite", "Database pool used by default", S));
         r.Add(new("db-sqlite-pool", ConfigType.String, "backend", "SQLite database: a file path, or a bare name meaning var/NAME.db in the home", S));
         r.Add(new("db-busy-timeout", ConfigType.Int, "30000", "Milliseconds SQLite waits on a locked database before failing", S) { Min = 0 });
+        r.Add(new("db-pgsql-pool", ConfigType.String, null, "PostgreSQL pool URL, e.g. postgresql://user:password@127.0.0.1:5432/backend", S));
+        r.Add(new("db-mysql-pool", ConfigType.String, null, "MySQL/MariaDB pool URL, e.g. mysql://user:password@127.0.0.1:3306/backend", S));
+        r.Add(new("db-dynamodb-pool", ConfigType.String, null, "DynamoDB pool: endpoint URL with ?region=&key=&secret=, or 'default' for the AWS region and credentials of the environment", S));
+        r.Add(new("db-redis-pool", ConfigType.String, null, "Redis pool URL, e.g. redis://127.0.0.1:6379 or redis://:password@host:port/db", S));
+        foreach (var pool in new[] { "sqlite", "pgsql", "mysql", "dynamodb", "redis" })
+            r.Add(new($"db-{pool}-pool-tables", ConfigType.List, null, $"Tables kept in the {pool} pool instead of the default pool", S));
+        r.Add(new("db-caching", ConfigType.List, null, "Tables whose every write drops their rows from the read-through cache (GetCached)", S));
+        r.Add(new("db-cache-size", ConfigType.Int, "10000", "Rows kept by the in-process read-through cache", S) { Min = 0 });
+        r.Add(new("db-max-connections", ConfigType.Int, "20", "Largest number of connections per database pool", S) { Min = 1, Max = 1000 });
+        r.Add(new("db-connect-timeout", ConfigType.Int, "3000", "Milliseconds to wait for a database connection before answering 503", S) { Min = 100 });
     }
 }

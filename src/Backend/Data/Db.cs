@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace Backend.Data;
@@ -7,7 +8,7 @@ namespace Backend.Data;
 /// <summary>The database facade: one API for every driver. It validates the table and keys, converts values to
 /// the column types (rejecting a wrong type before anything is written), fills defaults and <c>now</c> columns,
 /// routes to the pool, and runs the registered row processors on what comes back.</summary>
-public sealed class Db(TableRegistry tables, DbPools pools)
+public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_000)
 {
     private static readonly JsonSerializerOptions TypedOptions = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
     private readonly ConcurrentDictionary<string, DbRowProcessor[]> _processors = new(StringComparer.Ordinal);
@@ -35,7 +36,7 @@ public sealed class Db(TableRegistry tables, DbPools pools)
     public async Task<DbRow?> Get(string table, object keys, DbOptions? options = null, CancellationToken cancellationToken = default)
     {
         var request = Prepare(DbOperation.Get, table, keys, options);
-        var result = await Pools.Resolve(request.Options.Pool, table).ExecuteAsync(request, cancellationToken);
+        var result = await Run(request, cancellationToken);
         Process(request, result.Rows);
         return result.Rows.Count > 0 ? result.Rows[0] : null;
     }
@@ -80,15 +81,164 @@ public sealed class Db(TableRegistry tables, DbPools pools)
     public async Task<DbResult> Select(string table, object? query, DbOptions? options = null, CancellationToken cancellationToken = default)
     {
         var request = Prepare(DbOperation.Select, table, query, options);
-        var result = await Pools.Resolve(request.Options.Pool, table).ExecuteAsync(request, cancellationToken);
+        var result = await Run(request, cancellationToken);
         Process(request, result.Rows);
         return result;
     }
 
+    /// <summary>Adds the row when missing, else updates only the given columns.</summary>
+    public Task<DbResult> Replace(string table, object row, DbOptions? options = null, CancellationToken cancellationToken = default) =>
+        Execute(DbOperation.Replace, table, row, options, cancellationToken);
+
+    /// <summary>Updates every row matching the query (at least one condition) with the given values.</summary>
+    public async Task<DbResult> UpdateAll(string table, object query, object values, DbOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var prepared = Prepare(DbOperation.UpdateAll, table, values, options);
+        var request = new DbRequest
+        {
+            Operation = DbOperation.UpdateAll,
+            Table = prepared.Table,
+            Row = prepared.Row,
+            Options = prepared.Options,
+            Conditions = RequireConditions(prepared.Table, query, prepared.Options),
+        };
+        var result = await Run(request, cancellationToken);
+        Invalidate(request, all: true);
+        return result;
+    }
+
+    /// <summary>Deletes every row matching the query (at least one condition).</summary>
+    public async Task<DbResult> DelAll(string table, object query, DbOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var t = Table(table);
+        options ??= new DbOptions();
+        var request = new DbRequest { Operation = DbOperation.DelAll, Table = t, Options = options, Conditions = RequireConditions(t, query, options) };
+        var result = await Run(request, cancellationToken);
+        Invalidate(request, all: true);
+        return result;
+    }
+
+    /// <summary>The rows of many primary keys at once (missing ones are left out).</summary>
+    public async Task<DbResult> List(string table, IEnumerable<object> keys, DbOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var t = Table(table);
+        options ??= new DbOptions();
+        var list = keys.Select(k => Prepare(DbOperation.Get, table, k, options).Row).ToList();
+        if (list.Count == 0) return new DbResult();
+        var request = new DbRequest { Operation = DbOperation.List, Table = t, Options = options, Keys = list };
+        var result = await Run(request, cancellationToken);
+        Process(request, result.Rows);
+        return result;
+    }
+
+    /// <summary>Rows matching a driver-native condition (for SQL drivers a WHERE clause with <c>@name</c> parameters), paged like Select.</summary>
+    public async Task<DbResult> Search(string table, DbNativeQuery query, DbOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var request = new DbRequest { Operation = DbOperation.Search, Table = Table(table), Options = options ?? new DbOptions(), Native = query };
+        var result = await Run(request, cancellationToken);
+        Process(request, result.Rows);
+        return result;
+    }
+
+    /// <summary>A raw driver-native request in the table's pool (for SQL drivers any statement); returned rows are
+    /// converted with the table's column types. Not validated: never pass client input as the text.</summary>
+    public async Task<DbResult> Query(string table, DbNativeQuery query, DbOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var request = new DbRequest { Operation = DbOperation.Query, Table = Table(table), Options = options ?? new DbOptions(), Native = query };
+        var result = await Pools.Resolve(request.Options.Pool, table).ExecuteAsync(request, cancellationToken);
+        Invalidate(request, all: true);
+        return result;
+    }
+
+    /// <summary>Every row of the table (or matching the query), streamed page by page (<see cref="DbOptions.Count"/>
+    /// rows per page, 100 by default) following the paging tokens.</summary>
+    public async IAsyncEnumerable<DbRow> Scan(string table, object? query = null, DbOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        options ??= new DbOptions();
+        var page = new DbOptions { Count = options.Count ?? 100, Desc = options.Desc, Sort = options.Sort, Pool = options.Pool, Select = options.Select, NoProcessRows = options.NoProcessRows, Start = options.Start };
+        foreach (var (k, v) in options.Ops) page.Ops[k] = v;
+        while (true)
+        {
+            var result = await Select(table, query, page, cancellationToken);
+            foreach (var row in result.Rows) yield return row;
+            if (result.NextToken.Length == 0) yield break;
+            page.Start = result.NextToken;
+        }
+    }
+
+    /// <summary>Many writes in one call: one transaction on SQL drivers. All items must use the same pool.</summary>
+    public async Task<DbResult> Batch(IEnumerable<DbBatchItem> items, DbOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        options ??= new DbOptions();
+        var requests = items.Select(i => i.Operation is DbOperation.Add or DbOperation.Put or DbOperation.Update or DbOperation.Incr or DbOperation.Replace or DbOperation.Del
+            ? Prepare(i.Operation, i.Table, i.Row, options)
+            : throw DbException.BadInput($"batch cannot {i.Operation}")).ToList();
+        if (requests.Count == 0) return new DbResult();
+        var driver = Pools.Resolve(options.Pool, requests[0].Table.Name);
+        if (requests.Any(r => Pools.Resolve(options.Pool, r.Table.Name) != driver)) throw DbException.BadInput("batch items must be in one pool");
+        var result = await driver.ExecuteAsync(new DbRequest { Operation = DbOperation.Batch, Table = requests[0].Table, Options = options, Batch = requests }, cancellationToken);
+        foreach (var r in requests) Invalidate(r, all: false);
+        return result;
+    }
+
+    /// <summary>One row by primary key through the in-process read-through cache: a hit costs no database call.
+    /// Writes made with <see cref="DbOptions.Cached"/> (or to a table in <c>-db-caching</c>) drop the entry.</summary>
+    public async ValueTask<DbRow?> GetCached(string table, object keys, DbOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var request = Prepare(DbOperation.Get, table, keys, options);
+        var key = Cache.Key(request);
+        if (Cache.TryGet(key, out var cached)) return cached is null ? null : new DbRow(cached);
+        var result = await Run(request, cancellationToken);
+        var row = result.Rows.Count > 0 ? result.Rows[0] : null;
+        Cache.Set(key, row is null ? null : new DbRow(row));
+        Process(request, result.Rows);
+        return row;
+    }
+
+    /// <summary>The read-through cache behind <see cref="GetCached"/>.</summary>
+    public DbCache Cache { get; } = new(cacheSize);
+
     private async Task<DbResult> Execute(DbOperation op, string table, object? row, DbOptions? options, CancellationToken cancellationToken)
     {
         var request = Prepare(op, table, row, options);
-        return await Pools.Resolve(request.Options.Pool, table).ExecuteAsync(request, cancellationToken);
+        var result = await Pools.Resolve(request.Options.Pool, table).ExecuteAsync(request, cancellationToken);
+        Invalidate(request, all: false);
+        return result;
+    }
+
+    /// <summary>Runs a read, retrying twice with a short backoff when the database is briefly unavailable (503).</summary>
+    private async Task<DbResult> Run(DbRequest request, CancellationToken cancellationToken)
+    {
+        var driver = Pools.Resolve(request.Options.Pool, request.Table.Name);
+        var isRead = request.Operation is DbOperation.Get or DbOperation.Select or DbOperation.List or DbOperation.Search;
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await driver.ExecuteAsync(request, cancellationToken);
+            }
+            catch (DbException ex) when (isRead && ex.Status == 503 && attempt < 2)
+            {
+                await Task.Delay(50 * (attempt + 1) * (attempt + 1), cancellationToken);
+            }
+        }
+    }
+
+    private void Invalidate(DbRequest request, bool all)
+    {
+        if (!request.Options.Cached && !Cache.IsCachedTable(request.Table.Name)) return;
+        if (all || request.Operation is DbOperation.UpdateAll or DbOperation.DelAll or DbOperation.Query) Cache.ClearTable(request.Table.Name);
+        else Cache.Remove(Cache.Key(request));
+    }
+
+    private static List<DbCondition> RequireConditions(TableSchema table, object query, DbOptions options)
+    {
+        var conditions = Conditions(table, RowReader.Read(query, table), options);
+        return conditions.Count > 0 ? conditions : throw DbException.BadInput($"{table.Name}: a condition is required to change many rows");
     }
 
     /// <summary>Validates and converts a call into a driver request. Unknown columns are ignored (documented in docs/db.md).</summary>
@@ -100,6 +250,14 @@ public sealed class Db(TableRegistry tables, DbPools pools)
         var input = RowReader.Read(source, table);
         if (op == DbOperation.Select)
             return new DbRequest { Operation = op, Table = table, Conditions = Conditions(table, input, options), Options = options };
+        if (op == DbOperation.UpdateAll)
+        {
+            var values = new DbRow();
+            foreach (var (name, value) in input)
+                if (table.Column(name) is { Primary: 0 } column) values[name] = DbValues.Convert(column, value);
+            foreach (var column in table.Columns.Where(c => c.Now)) values[column.Name] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            return new DbRequest { Operation = op, Table = table, Row = values, Options = options };
+        }
 
         var row = new DbRow();
         foreach (var (name, value) in input)
@@ -126,6 +284,7 @@ public sealed class Db(TableRegistry tables, DbPools pools)
         foreach (var column in table.Columns)
         {
             if (column.Now) row[column.Name] = now;
+            // Defaults only where the whole row is written; Replace updates just the given columns of an existing row.
             else if (op is DbOperation.Add or DbOperation.Put && column.Value is not null && !row.ContainsKey(column.Name))
                 row[column.Name] = DbValues.Convert(column, column.Value);
         }

@@ -24,6 +24,9 @@ public sealed class DbOptions
     /// <summary>Pool name; null uses the table's or the default pool.</summary>
     public string? Pool { get; set; }
 
+    /// <summary>On writes: drop the row from the read-through cache (<see cref="Db.GetCached"/>).</summary>
+    public bool Cached { get; set; }
+
     /// <summary>Skip the registered row processors.</summary>
     public bool NoProcessRows { get; set; }
 

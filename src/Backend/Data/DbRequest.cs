@@ -17,6 +17,20 @@ public enum DbOperation
     Del,
     /// <summary>Rows matching conditions, paged.</summary>
     Select,
+    /// <summary>Add when missing, else update the given columns (the rest of the row is kept).</summary>
+    Replace,
+    /// <summary>Update every row matching conditions.</summary>
+    UpdateAll,
+    /// <summary>Delete every row matching conditions.</summary>
+    DelAll,
+    /// <summary>Many rows by primary key at once.</summary>
+    List,
+    /// <summary>Rows matching a driver-native condition (an SQL WHERE clause, a DynamoDB filter expression, ...), paged.</summary>
+    Search,
+    /// <summary>A raw driver-native request (SQL statement, ...); rows typed by the table's columns.</summary>
+    Query,
+    /// <summary>Many writes in one call, atomically where the database can.</summary>
+    Batch,
 }
 
 /// <summary>One validated request for a driver: values are already converted to the column types and unknown columns dropped.</summary>
@@ -31,8 +45,17 @@ public sealed class DbRequest
     /// <summary>Column values for writes, key values for Get/Del.</summary>
     public DbRow Row { get; init; } = [];
 
-    /// <summary>Conditions for Select.</summary>
+    /// <summary>Conditions for Select, UpdateAll and DelAll.</summary>
     public IReadOnlyList<DbCondition> Conditions { get; init; } = [];
+
+    /// <summary>Primary keys for List.</summary>
+    public IReadOnlyList<DbRow> Keys { get; init; } = [];
+
+    /// <summary>The native text and parameters for Search and Query.</summary>
+    public DbNativeQuery? Native { get; init; }
+
+    /// <summary>The prepared writes of a Batch (Add, Put, Update, Incr, Replace, Del).</summary>
+    public IReadOnlyList<DbRequest> Batch { get; init; } = [];
 
     /// <summary>Options.</summary>
     public DbOptions Options { get; init; } = new();

@@ -82,8 +82,13 @@ public sealed class BackendApplicationBuilder
         Services.AddSingleton(Config);
         Services.AddSingleton(Tables);
         Services.AddSingleton(TimeProvider.System);
-        Services.AddSingleton(sp => CreatePools(Config, sp.GetRequiredService<ILoggerFactory>()));
-        Services.AddSingleton<Db>();
+        Services.AddSingleton(sp => CreatePools(sp.GetRequiredService<ILoggerFactory>()));
+        Services.AddSingleton(sp =>
+        {
+            var db = new Db(sp.GetRequiredService<TableRegistry>(), sp.GetRequiredService<DbPools>(), Config.GetLong("db-cache-size"));
+            db.Cache.CacheTables(Config.GetList("db-caching"));
+            return db;
+        });
         Services.AddSingleton<ApiHooks>();
         Services.AddSingleton<SessionStore>();
         Services.AddSingleton<RequestAuthenticator>();
@@ -99,13 +104,34 @@ public sealed class BackendApplicationBuilder
         else throw new ConfigException($"invalid value for -api-bind: \"{bind}\" is not an IP address");
     }
 
-    private static DbPools CreatePools(BackendConfig config, ILoggerFactory logs)
+    /// <summary>Registers a database driver kind; its pool is created when <c>-db-KIND-pool</c> is configured.</summary>
+    public BackendApplicationBuilder AddDbDriver(IDbDriverFactory factory)
     {
-        var pools = new DbPools(config.GetString("db-pool", "sqlite"));
-        var path = config.GetString("db-sqlite-pool", "backend");
-        // A bare name means a file under the home's var/; anything with a slash or an extension is a path.
-        if (!path.Contains('/') && !path.EndsWith(".db", StringComparison.Ordinal)) path = config.HomePath("var", path + ".db");
-        pools.Add(new SqliteDriver("sqlite", path, config.GetInt("db-busy-timeout"), logs.CreateLogger<SqliteDriver>()));
+        ArgumentNullException.ThrowIfNull(factory);
+        _drivers[factory.Kind] = factory;
+        return this;
+    }
+
+    private readonly Dictionary<string, IDbDriverFactory> _drivers = new(StringComparer.Ordinal) { ["sqlite"] = new SqliteDriverFactory() };
+
+    private DbPools CreatePools(ILoggerFactory logs)
+    {
+        var pools = new DbPools(Config.GetString("db-pool", "sqlite"));
+        foreach (var name in Config.Registry.All.Select(p => p.Name).Where(n => n.StartsWith("db-", StringComparison.Ordinal) && n.EndsWith("-pool", StringComparison.Ordinal) && n != "db-pool"))
+        {
+            var kind = name[3..^5];
+            if (Config.Get(name) is not { Length: > 0 } url) continue;
+            if (!_drivers.TryGetValue(kind, out var factory))
+            {
+                if (kind == pools.DefaultPool || Config.IsSet(name))
+                    throw new ConfigException($"-{name} is set but no {kind} driver is registered (reference Backend.{kind} and call its Add method on the builder)");
+                continue;
+            }
+            pools.Add(factory.Create(url, Config, logs));
+            foreach (var table in Config.GetList($"db-{kind}-pool-tables")) pools.MapTable(table, kind);
+        }
+        if (!pools.All.Any(p => p.Name == pools.DefaultPool))
+            throw new ConfigException($"invalid value for -db-pool: no pool named \"{pools.DefaultPool}\" is configured (set -db-{pools.DefaultPool}-pool)");
         return pools;
     }
 

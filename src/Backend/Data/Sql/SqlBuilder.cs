@@ -67,7 +67,12 @@ public class SqlBuilder(SqlDialect dialect)
             DbOperation.Update => Update(request),
             DbOperation.Incr => Incr(request),
             DbOperation.Del => Delete(request),
-            DbOperation.Select => Select(request).Statement,
+            DbOperation.Select or DbOperation.Search => Select(request).Statement,
+            DbOperation.Replace => Replace(request),
+            DbOperation.UpdateAll => UpdateAll(request),
+            DbOperation.DelAll => DeleteAll(request),
+            DbOperation.List => List(request),
+            DbOperation.Query => Native(request.Native!, []),
             _ => throw new NotSupportedException(request.Operation.ToString()),
         };
     }
@@ -115,6 +120,88 @@ public class SqlBuilder(SqlDialect dialect)
         return new SqlStatement(insert.Text + tail, insert.Parameters);
     }
 
+    /// <summary>Insert, or on a key conflict update only the given columns.</summary>
+    protected virtual SqlStatement Replace(DbRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var insert = Insert(request, "INSERT INTO");
+        var sets = request.Row.Keys.Where(c => !request.Table.PrimaryKeys.Contains(c)).Select(c => $"{Dialect.Quote(c)} = excluded.{Dialect.Quote(c)}").ToList();
+        var conflict = string.Join(", ", request.Table.PrimaryKeys.Select(Dialect.Quote));
+        var tail = sets.Count == 0 ? $" ON CONFLICT ({conflict}) DO NOTHING" : $" ON CONFLICT ({conflict}) DO UPDATE SET {string.Join(", ", sets)}";
+        return new SqlStatement(insert.Text + tail, insert.Parameters);
+    }
+
+    private SqlStatement UpdateAll(DbRequest r)
+    {
+        var p = new List<object?>();
+        var sets = r.Row.Select(kv => $"{Dialect.Quote(kv.Key)} = {Add(p, kv.Value)}").ToList();
+        if (sets.Count == 0) throw new DbException(400, $"{r.Table.Name}: nothing to update");
+        var where = r.Conditions.Select(c => Condition(c, p));
+        return new SqlStatement($"UPDATE {Dialect.Quote(r.Table.Name)} SET {string.Join(", ", sets)} WHERE {string.Join(" AND ", where)}", p);
+    }
+
+    private SqlStatement DeleteAll(DbRequest r)
+    {
+        var p = new List<object?>();
+        var where = r.Conditions.Select(c => Condition(c, p)).ToList();
+        return new SqlStatement($"DELETE FROM {Dialect.Quote(r.Table.Name)} WHERE {string.Join(" AND ", where)}", p);
+    }
+
+    private SqlStatement List(DbRequest r)
+    {
+        var p = new List<object?>();
+        var keys = r.Table.PrimaryKeys;
+        string where;
+        if (keys.Count == 1)
+        {
+            where = $"{Dialect.Quote(keys[0])} IN ({string.Join(", ", r.Keys.Select(k => Add(p, k[keys[0]])))})";
+        }
+        else
+        {
+            where = string.Join(" OR ", r.Keys.Select(k => "(" + string.Join(" AND ", keys.Select(c => $"{Dialect.Quote(c)} = {Add(p, k[c])}")) + ")"));
+        }
+        return new SqlStatement($"SELECT {SelectList(r.Table, r.Options.Select, [])} FROM {Dialect.Quote(r.Table.Name)} WHERE {where}", p);
+    }
+
+    /// <summary>A native statement: <c>@name</c> parameters are rewritten to the dialect's positional placeholders,
+    /// so callers write one form for every SQL driver. Text inside quotes is left alone.</summary>
+    public SqlStatement Native(DbNativeQuery query, List<object?> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(parameters);
+        var sb = new StringBuilder();
+        var text = query.Text;
+        char quote = '\0';
+        for (var i = 0; i < text.Length; i++)
+        {
+            var ch = text[i];
+            if (quote != '\0')
+            {
+                if (ch == quote) quote = '\0';
+                sb.Append(ch);
+            }
+            else if (ch is '\'' or '"' or '`')
+            {
+                quote = ch;
+                sb.Append(ch);
+            }
+            else if (ch == '@' && i + 1 < text.Length && (char.IsLetter(text[i + 1]) || text[i + 1] == '_'))
+            {
+                var start = ++i;
+                while (i < text.Length && (char.IsLetterOrDigit(text[i]) || text[i] == '_')) i++;
+                var name = text[start..i--];
+                if (query.Parameters is null || !query.Parameters.TryGetValue(name, out var value))
+                    throw DbException.BadInput($"query parameter @{name} has no value");
+                sb.Append(Add(parameters, value));
+            }
+            else
+            {
+                sb.Append(ch);
+            }
+        }
+        return new SqlStatement(sb.ToString(), parameters);
+    }
+
     private SqlStatement Delete(DbRequest r)
     {
         var p = new List<object?>();
@@ -131,6 +218,7 @@ public class SqlBuilder(SqlDialect dialect)
         var order = OrderColumns(table, o);
         var p = new List<object?>();
         var where = request.Conditions.Select(c => Condition(c, p)).ToList();
+        if (request.Native is { } native) where.Add("(" + Native(native, p).Text + ")");
         if (!string.IsNullOrEmpty(o.Start))
             where.Add(After(order, PagingToken.Decode(o.Start, order), o.Desc, p));
         var sb = new StringBuilder("SELECT ").Append(SelectList(table, o.Select, order)).Append(" FROM ").Append(Dialect.Quote(table.Name));

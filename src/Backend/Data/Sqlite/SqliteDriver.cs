@@ -105,7 +105,7 @@ public sealed partial class SqliteDriver : IDbDriver
     public async Task<DbResult> ExecuteAsync(DbRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var isRead = request.Operation is DbOperation.Get or DbOperation.Select;
+        var isRead = request.Operation is DbOperation.Get or DbOperation.Select or DbOperation.Search or DbOperation.List;
         if (!isRead) await _writeLock.WaitAsync(cancellationToken);
         SqliteConnectionPool.PooledConnection? c = null;
         try
@@ -113,7 +113,7 @@ public sealed partial class SqliteDriver : IDbDriver
             c = _pool.Rent();
             return isRead ? Read(c, request) : Write(c, request);
         }
-        catch (SqliteException ex) when (ex.SqliteErrorCode == 19 && request.Operation == DbOperation.Add)
+        catch (SqliteException ex) when (ex.SqliteErrorCode == 19 && request.Operation is DbOperation.Add or DbOperation.Batch)
         {
             throw new DbException(409, $"{request.Table.Name}: a record with this key already exists", ex);
         }
@@ -134,14 +134,43 @@ public sealed partial class SqliteDriver : IDbDriver
 
     private DbResult Write(SqliteConnectionPool.PooledConnection c, DbRequest request)
     {
-        var st = _sql.Build(request);
-        var affected = c.Command(st.Text, st.Parameters, _sql.Dialect.Parameter).ExecuteNonQuery();
-        return new DbResult { Affected = affected };
+        if (request.Operation == DbOperation.Query)
+        {
+            var st = _sql.Build(request);
+            using var cmd = c.Connection.CreateCommand();
+            cmd.CommandText = st.Text;
+            for (var i = 0; i < st.Parameters.Count; i++) cmd.Parameters.AddWithValue(_sql.Dialect.Parameter(i), st.Parameters[i]);
+            using var reader = cmd.ExecuteReader();
+            var rows = ReadAll(reader, request.Table);
+            return new DbResult { Rows = rows, Affected = Math.Max(0, reader.RecordsAffected) };
+        }
+        if (request.Operation != DbOperation.Batch)
+        {
+            var st = _sql.Build(request);
+            return new DbResult { Affected = c.Command(st.Text, st.Parameters, _sql.Dialect.Parameter).ExecuteNonQuery() };
+        }
+        Exec(c, "BEGIN IMMEDIATE");
+        try
+        {
+            var affected = 0;
+            foreach (var item in request.Batch)
+            {
+                var st = _sql.Build(item);
+                affected += c.Command(st.Text, st.Parameters, _sql.Dialect.Parameter).ExecuteNonQuery();
+            }
+            Exec(c, "COMMIT");
+            return new DbResult { Affected = affected };
+        }
+        catch
+        {
+            Exec(c, "ROLLBACK");
+            throw;
+        }
     }
 
     private DbResult Read(SqliteConnectionPool.PooledConnection c, DbRequest request)
     {
-        if (request.Operation == DbOperation.Get)
+        if (request.Operation is DbOperation.Get or DbOperation.List)
         {
             var st = _sql.Build(request);
             return new DbResult { Rows = ReadRows(c, st, request.Table) };
@@ -154,6 +183,11 @@ public sealed partial class SqliteDriver : IDbDriver
     private List<DbRow> ReadRows(SqliteConnectionPool.PooledConnection c, SqlStatement st, TableSchema table)
     {
         using var reader = c.Command(st.Text, st.Parameters, _sql.Dialect.Parameter).ExecuteReader();
+        return ReadAll(reader, table);
+    }
+
+    private static List<DbRow> ReadAll(SqliteDataReader reader, TableSchema table)
+    {
         var rows = new List<DbRow>();
         var columns = new ColumnSchema?[reader.FieldCount];
         for (var i = 0; i < columns.Length; i++) columns[i] = table.Column(reader.GetName(i));

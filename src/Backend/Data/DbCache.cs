@@ -1,0 +1,51 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Microsoft.Extensions.Caching.Memory;
+
+namespace Backend.Data;
+
+/// <summary>The in-process LRU-like read-through cache of <see cref="Db.GetCached"/> (Microsoft.Extensions.Caching.Memory
+/// with a size limit, one unit per row). Tables have a generation number in their keys, so dropping a whole table
+/// (after UpdateAll/DelAll) is one increment rather than a scan.</summary>
+public sealed class DbCache : IDisposable
+{
+    private readonly MemoryCache _cache;
+    private readonly ConcurrentDictionary<string, long> _generations = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _cachedTables = new(StringComparer.Ordinal);
+
+    /// <summary>A cache holding at most <paramref name="maxRows"/> rows.</summary>
+    public DbCache(long maxRows = 10_000) => _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = maxRows, CompactionPercentage = 0.25 });
+
+    /// <summary>Tables whose every write drops its cached rows (<c>-db-caching</c>), without <see cref="DbOptions.Cached"/>.</summary>
+    public void CacheTables(IEnumerable<string> tables)
+    {
+        lock (_cachedTables) _cachedTables.UnionWith(tables);
+    }
+
+    internal bool IsCachedTable(string table)
+    {
+        lock (_cachedTables) return _cachedTables.Count > 0 && _cachedTables.Contains(table);
+    }
+
+    internal string Key(DbRequest request)
+    {
+        var sb = new StringBuilder(request.Options.Pool ?? "").Append('\u0001').Append(request.Table.Name).Append('\u0001')
+            .Append(_generations.GetValueOrDefault(request.Table.Name));
+        foreach (var k in request.Table.PrimaryKeys) sb.Append('\u0001').Append(DbValues.ToText(request.Row.GetValueOrDefault(k)));
+        return sb.ToString();
+    }
+
+    internal bool TryGet(string key, out DbRow? row) => _cache.TryGetValue(key, out row);
+
+    internal void Set(string key, DbRow? row) => _cache.Set(key, row, new MemoryCacheEntryOptions { Size = 1 });
+
+    internal void Remove(string key) => _cache.Remove(key);
+
+    internal void ClearTable(string table) => _generations.AddOrUpdate(table, 1, (_, g) => g + 1);
+
+    /// <summary>Rows currently cached.</summary>
+    public long Count => _cache.Count;
+
+    /// <inheritdoc />
+    public void Dispose() => _cache.Dispose();
+}

@@ -1,0 +1,146 @@
+namespace Backend.Tests.Server;
+
+/// <summary>A server started with path rules: <c>-api-deny-path ^/account/del$</c>, <c>-api-allow-path ^/ping$</c>
+/// and <c>-api-allow-admin ^/account/select$</c>, with an admin account.</summary>
+public sealed class AccessRulesFixture : AdminServerFixture
+{
+    /// <inheritdoc />
+    protected override IEnumerable<string> Arguments =>
+        ["-api-deny-path", "^/account/del$", "-api-allow-path", "^/ping$", "-api-allow-admin", "^/account/select$"];
+}
+
+/// <summary>Path rules (signature.md): deny rules answer 403 before anything else, allow-listed paths need no
+/// signature, admin-only paths refuse normal accounts.</summary>
+public sealed class AccessRulesTests(AccessRulesFixture fixture) : IClassFixture<AccessRulesFixture>
+{
+    [Fact]
+    public async Task DenyPath_ValidSignature_Returns403AndDeletesNothing()
+    {
+        var a = await fixture.AddAccount();
+        using var client = fixture.Client(a);
+        ApiAssert.Error(await client.Get("/account/del"), 403, "Access denied");
+        ApiAssert.Error(await client.PostForm("/account/del"), 403, "Access denied");
+        ApiAssert.Ok(await client.Get("/account/get"));
+    }
+
+    [Fact]
+    public async Task DenyPath_Unsigned_Returns403BeforeSignatureCheck()
+    {
+        using var client = fixture.Client();
+        ApiAssert.Error(await client.Get("/account/del"), 403, "Access denied");
+    }
+
+    [Fact]
+    public async Task DenyPath_AdminSignature_Returns403()
+    {
+        using var client = fixture.Client(fixture.Admin);
+        ApiAssert.Error(await client.Get("/account/del"), 403);
+        ApiAssert.Ok(await client.Get("/account/get"));
+    }
+
+    [Theory]
+    [InlineData("//account/del")]
+    [InlineData("/account/de%6C")]
+    [InlineData("/account/del%2F")]
+    [InlineData("/account/del.json")]
+    public async Task DenyPath_OtherPathSpellings_NeverDelete(string path)
+    {
+        var a = await fixture.AddAccount();
+        using var client = fixture.Client(a);
+        var r = await client.GetRaw(path, "");
+        Assert.True(r.Status is 403 or 404, $"{path}: {r}");
+        ApiAssert.Error(r, r.Status);
+        ApiAssert.Ok(await client.Get("/account/get"));
+    }
+
+    // Routing matches paths case-insensitively and with a trailing slash; the deny rule does not.
+    [Theory(Skip = "BUG: AccessRules.IsDenied matches the raw path case-sensitively while routing ignores case and a trailing slash; /ACCOUNT/DEL and /account/del/ delete the account despite -api-deny-path ^/account/del$")]
+    [InlineData("/account/del/")]
+    [InlineData("/ACCOUNT/DEL")]
+    [InlineData("/Account/Del")]
+    public async Task DenyPath_CaseOrTrailingSlashVariants_Returns403(string path)
+    {
+        var a = await fixture.AddAccount();
+        using var client = fixture.Client(a);
+        ApiAssert.Error(await client.GetRaw(path, ""), 403);
+        ApiAssert.Ok(await client.Get("/account/get"));
+    }
+
+    [Fact]
+    public async Task AllowPath_Ping_Unsigned_Returns200()
+    {
+        using var client = fixture.Client();
+        Assert.Equal(200, (await client.Get("/ping")).Status);
+    }
+
+    [Fact]
+    public async Task AllowPath_Ping_WithBadSignature_Returns200()
+    {
+        var a = await fixture.AddAccount();
+        using var client = fixture.Client(a);
+        Assert.Equal(200, (await client.Get("/ping", new SignOptions { Secret = "wrong" })).Status);
+        Assert.Equal(200, (await client.Get("/ping", new SignOptions { Raw = "|||||||" })).Status);
+    }
+
+    [Fact]
+    public async Task AllowPath_OnlyThatPath_OthersStillNeedSignature()
+    {
+        using var client = fixture.Client();
+        ApiAssert.Error(await client.Get("/account/get"), 400);
+        ApiAssert.Error(await client.Get("/pingx"), 400);
+        ApiAssert.Error(await client.Get("/x/ping"), 400);
+    }
+
+    [Fact]
+    public async Task AdminPath_NormalAccount_Returns403()
+    {
+        var a = await fixture.AddAccount();
+        using var client = fixture.Client(a);
+        ApiAssert.Error(await client.Get("/account/select"), 403);
+        ApiAssert.Ok(await client.Get("/account/get"));
+    }
+
+    [Fact]
+    public async Task AdminPath_Unsigned_Returns400()
+    {
+        using var client = fixture.Client();
+        ApiAssert.Error(await client.Get("/account/select"), 400);
+    }
+
+    [Fact]
+    public async Task AdminPath_Admin_Returns200()
+    {
+        using var client = fixture.Client(fixture.Admin);
+        var r = await client.Get("/account/select");
+        ApiAssert.Ok(r);
+        Assert.NotNull(r.Data);
+    }
+
+    [Theory(Skip = "BUG: AccessRules.IsAdminOnly matches the raw path case-sensitively while routing ignores case and a trailing slash; a normal account calls /Account/Select despite -api-allow-admin ^/account/select$")]
+    [InlineData("/account/select/")]
+    [InlineData("/ACCOUNT/SELECT")]
+    [InlineData("/Account/Select")]
+    public async Task AdminPath_CaseOrTrailingSlashVariants_NormalAccountGets403(string path)
+    {
+        var a = await fixture.AddAccount();
+        using var client = fixture.Client(a);
+        ApiAssert.Error(await client.GetRaw(path, ""), 403);
+    }
+
+    [Fact]
+    public async Task DisallowPath_AccountAdd_RegistrationNeedsSignature()
+    {
+        await using var server = await BackendServer.StartAsync(["-api-disallow-path", "^/account/add$"]);
+        using var client = server.Client();
+        ApiAssert.Error(await client.Get("/account/add", ("login", Accounts.UniqueLogin()), ("secret", "s"), ("name", "n")), 400);
+    }
+
+    [Fact]
+    public async Task AllowReplaced_DefaultListGone_AccountAddNeedsSignature()
+    {
+        await using var server = await BackendServer.StartAsync(["-api-allow", "^/ping$"]);
+        using var client = server.Client();
+        Assert.Equal(200, (await client.Get("/ping")).Status);
+        ApiAssert.Error(await client.Get("/account/add", ("login", Accounts.UniqueLogin()), ("secret", "s"), ("name", "n")), 400);
+    }
+}

@@ -1,0 +1,134 @@
+using System.Globalization;
+
+namespace Backend.Tests.Server;
+
+/// <summary>Per-account checks of signature.md, set by an admin at <c>/account/add</c>: the account's
+/// <c>expires</c> (412), <c>acl_deny</c> (403) and <c>acl_allow</c> (403), each before the HMAC check.</summary>
+public sealed class AccountRestrictionTests(AdminServerFixture fixture) : IClassFixture<AdminServerFixture>
+{
+    private static string Ms(TimeSpan fromNow) =>
+        (DateTimeOffset.UtcNow + fromNow).ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+
+    private Task<TestAccount> AddByAdmin(params (string Name, string Value)[] extra) => Accounts.Add(fixture.Server, fixture.Admin, extra);
+
+    [Fact]
+    public async Task AccountExpired_Returns412()
+    {
+        var a = await AddByAdmin(("expires", Ms(TimeSpan.FromHours(-1))));
+        using var client = fixture.Client(a);
+        ApiAssert.Error(await client.Get("/account/get"), 412, "This account has expired");
+        ApiAssert.Error(await client.Get("/account/get", new SignOptions { Version = 3, In = SignatureIn.Query }), 412);
+    }
+
+    [Fact]
+    public async Task AccountExpiresInFuture_Returns200()
+    {
+        var a = await AddByAdmin(("expires", Ms(TimeSpan.FromDays(1))));
+        using var client = fixture.Client(a);
+        ApiAssert.Ok(await client.Get("/account/get"));
+    }
+
+    [Fact]
+    public async Task AccountExpired_WrongSecret_Returns412BeforeHmac()
+    {
+        var a = await AddByAdmin(("expires", Ms(TimeSpan.FromHours(-1))));
+        using var client = fixture.Client(a);
+        ApiAssert.Error(await client.Get("/account/get", new SignOptions { Secret = "wrong" }), 412);
+    }
+
+    [Fact]
+    public async Task AccountExpired_ExpiredRequest_Returns406First()
+    {
+        var a = await AddByAdmin(("expires", Ms(TimeSpan.FromHours(-1))));
+        using var client = fixture.Client(a);
+        ApiAssert.Error(await client.Get("/account/get", new SignOptions { Expires = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 1000 }), 406);
+    }
+
+    [Fact]
+    public async Task AclDeny_MatchingPath_Returns403OtherPathsWork()
+    {
+        var a = await AddByAdmin(("acl_deny", "^/account/select$"));
+        using var client = fixture.Client(a);
+        ApiAssert.Error(await client.Get("/account/select"), 403);
+        ApiAssert.Ok(await client.Get("/account/get"));
+    }
+
+    [Fact]
+    public async Task AclDeny_WrongSecret_Returns403BeforeHmac()
+    {
+        var a = await AddByAdmin(("acl_deny", "^/account/select$"));
+        using var client = fixture.Client(a);
+        ApiAssert.Error(await client.Get("/account/select", new SignOptions { Secret = "wrong" }), 403);
+        ApiAssert.Error(await client.Get("/account/get", new SignOptions { Secret = "wrong" }), 401);
+    }
+
+    [Fact]
+    public async Task AclAllow_MissingPath_Returns403AllowedPathWorks()
+    {
+        var a = await AddByAdmin(("acl_allow", "^/account/get$"));
+        using var client = fixture.Client(a);
+        ApiAssert.Ok(await client.Get("/account/get"));
+        ApiAssert.Error(await client.Get("/account/select"), 403);
+        ApiAssert.Error(await client.PostForm("/account/update", ("name", "x")), 403);
+        ApiAssert.Error(await client.Get("/account/del"), 403);
+        ApiAssert.Ok(await client.Get("/account/get"));
+    }
+
+    [Fact]
+    public async Task AclAllow_WrongSecret_Returns403BeforeHmac()
+    {
+        var a = await AddByAdmin(("acl_allow", "^/account/get$"));
+        using var client = fixture.Client(a);
+        ApiAssert.Error(await client.Get("/account/select", new SignOptions { Secret = "wrong" }), 403);
+    }
+
+    [Fact]
+    public async Task AclDeny_InvalidRegex_DeniesEverything()
+    {
+        var a = await AddByAdmin(("acl_deny", "(["));
+        using var client = fixture.Client(a);
+        ApiAssert.Error(await client.Get("/account/get"), 403);
+    }
+
+    [Fact]
+    public async Task AclAllow_InvalidRegex_AllowsNothing()
+    {
+        var a = await AddByAdmin(("acl_allow", "(["));
+        using var client = fixture.Client(a);
+        ApiAssert.Error(await client.Get("/account/get"), 403);
+    }
+
+    [Theory(Skip = "BUG: RequestAuthenticator.AclMatch tests the raw path case-sensitively while routing ignores case and a trailing slash; acl_deny ^/account/select$ is bypassed with /Account/Select or /account/select/")]
+    [InlineData("/Account/Select")]
+    [InlineData("/account/select/")]
+    public async Task AclDeny_CaseOrTrailingSlashVariant_Returns403(string path)
+    {
+        var a = await AddByAdmin(("acl_deny", "^/account/select$"));
+        using var client = fixture.Client(a);
+        ApiAssert.Error(await client.GetRaw(path, ""), 403);
+    }
+
+    [Fact]
+    public async Task NonAdmin_CannotSetRestrictionsOrType_AtAdd()
+    {
+        var a = await fixture.AddAccount(
+            ("expires", Ms(TimeSpan.FromHours(-1))), ("acl_deny", "^/account/get$"), ("acl_allow", "^/nothing$"), ("type", "admin"));
+        using var client = fixture.Client(a);
+        var r = await client.Get("/account/get");
+        ApiAssert.Ok(r);
+        Assert.Null(r.Object["type"]);
+        Assert.Null(r.Object["expires"]);
+        Assert.Null(r.Object["acl_deny"]);
+    }
+
+    [Fact]
+    public async Task SignedNonAdmin_CannotSetRestrictionsOrType_AtAdd()
+    {
+        var caller = await fixture.AddAccount();
+        var a = await Accounts.Add(fixture.Server, caller, ("expires", Ms(TimeSpan.FromHours(-1))), ("acl_deny", "^/account/get$"), ("type", "admin"));
+        using var client = fixture.Client(a);
+        var r = await client.Get("/account/get");
+        ApiAssert.Ok(r);
+        Assert.Null(r.Object["type"]);
+    }
+}

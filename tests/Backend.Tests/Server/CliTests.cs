@@ -1,0 +1,195 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Backend.Tests.Server;
+
+/// <summary>The <c>bkcs</c> command line, run as a process: exit codes 0 (success), 2 (usage or configuration
+/// error, one line on stderr), 1 (runtime failure).</summary>
+public sealed class CliTests
+{
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> Run(params string[] args) =>
+        await BackendServer.RunCommandAsync(args, TimeSpan.FromSeconds(30));
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunBackend(params string[] args)
+    {
+        var home = BackendServer.CreateHome();
+        try
+        {
+            return await Run(["run-backend", "-home", home, .. args]);
+        }
+        finally
+        {
+            BackendServer.DeleteHome(home);
+        }
+    }
+
+    private static void AssertOneLineError(string stderr, string mentions)
+    {
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var line = Assert.Single(lines);
+        Assert.StartsWith("bkcs: ", line, StringComparison.Ordinal);
+        Assert.Contains(mentions, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunBackend_NonNumericPort_Exits2WithOneLineMessage()
+    {
+        var (code, _, stderr) = await RunBackend("-api-port", "abc", "-api-bind", "127.0.0.1");
+        Assert.Equal(2, code);
+        AssertOneLineError(stderr, "api-port");
+    }
+
+    [Fact]
+    public async Task RunBackend_PortWithoutValue_Exits2()
+    {
+        var (code, _, stderr) = await RunBackend("-api-bind", "127.0.0.1", "-api-port");
+        Assert.Equal(2, code);
+        AssertOneLineError(stderr, "api-port");
+    }
+
+    [Fact]
+    public async Task RunBackend_PortFollowedByAnotherParameter_Exits2()
+    {
+        var (code, _, stderr) = await RunBackend("-api-port", "-api-bind", "127.0.0.1");
+        Assert.Equal(2, code);
+        AssertOneLineError(stderr, "api-port");
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("65536")]
+    [InlineData("-1")]
+    [InlineData("8000.5")]
+    public async Task RunBackend_PortOutOfRange_Exits2(string port)
+    {
+        var (code, _, stderr) = await RunBackend("-api-port=" + port, "-api-bind", "127.0.0.1");
+        Assert.Equal(2, code);
+        AssertOneLineError(stderr, "api-port");
+    }
+
+    [Fact]
+    public async Task RunBackend_InvalidBindAddress_Exits2()
+    {
+        var (code, _, stderr) = await RunBackend("-api-port", "1", "-api-bind", "not-an-address");
+        Assert.Equal(2, code);
+        AssertOneLineError(stderr, "api-bind");
+    }
+
+    [Fact]
+    public async Task RunBackend_InvalidChoice_Exits2()
+    {
+        var (code, _, stderr) = await RunBackend("-api-port", "1", "-log", "loud");
+        Assert.Equal(2, code);
+        AssertOneLineError(stderr, "log");
+    }
+
+    [Fact]
+    public async Task RunBackend_InvalidValueInConfigFile_Exits2NamingTheFile()
+    {
+        var home = BackendServer.CreateHome();
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(home, "etc"));
+            await File.WriteAllTextAsync(Path.Combine(home, "etc", "config"), "api-port=abc\n", TestContext.Current.CancellationToken);
+            var (code, _, stderr) = await Run("run-backend", "-home", home);
+            Assert.Equal(2, code);
+            AssertOneLineError(stderr, "config");
+        }
+        finally
+        {
+            BackendServer.DeleteHome(home);
+        }
+    }
+
+    [Fact]
+    public async Task RunBackend_UnknownParameter_OnlyWarns_ServerStarts()
+    {
+        await using var server = await BackendServer.StartAsync(["-no-such-parameter", "1"]);
+        using var client = server.Client();
+        var r = await client.Get("/account/add", ("login", Accounts.UniqueLogin()), ("secret", "s"), ("name", "n"));
+        ApiAssert.Ok(r);
+        Assert.Contains("no-such-parameter", server.Output, StringComparison.Ordinal);
+        Assert.False(server.HasExited);
+    }
+
+    [Fact(Skip = "BUG: Commands.RunServerAsync lets the bind failure escape: exit code 134 (abort) with an 'Unhandled exception' stack trace instead of exit 1 and one line")]
+    public async Task RunBackend_PortInUse_Exits1WithOneLineMessage()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var (code, _, stderr) = await RunBackend("-api-port", port, "-api-bind", "127.0.0.1");
+        Assert.Equal(1, code);
+        AssertOneLineError(stderr, port);
+    }
+
+    [Fact]
+    public async Task RunBackend_PortInUse_ExitsNonZero()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var (code, stdout, stderr) = await RunBackend("-api-port", port, "-api-bind", "127.0.0.1");
+        Assert.NotEqual(0, code);
+        Assert.Contains("in use", stdout + stderr, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task HelpConfig_ListsApiPortWithDefault()
+    {
+        var (code, stdout, _) = await Run("help", "config");
+        Assert.Equal(0, code);
+        var line = Assert.Single(stdout.Split('\n'), l => l.TrimStart().StartsWith("-api-port ", StringComparison.Ordinal));
+        Assert.Contains("8000", line, StringComparison.Ordinal);
+        Assert.Contains(stdout.Split('\n'), l => l.TrimStart().StartsWith("-api-allow-path ", StringComparison.Ordinal));
+        Assert.Contains(stdout.Split('\n'), l => l.TrimStart().StartsWith("-api-deny-path ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Help_Exits0WithUsage()
+    {
+        var (code, stdout, _) = await Run("help");
+        Assert.Equal(0, code);
+        Assert.Contains("run-backend", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NoArguments_Exits2WithUsage()
+    {
+        var (code, stdout, _) = await Run();
+        Assert.Equal(2, code);
+        Assert.Contains("usage", stdout, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task UnknownCommand_Exits2WithOneLineMessage()
+    {
+        var (code, _, stderr) = await Run("nonsense");
+        Assert.Equal(2, code);
+        AssertOneLineError(stderr, "nonsense");
+    }
+
+    [Fact]
+    public async Task HelpOnUnknownTopic_Exits2()
+    {
+        var (code, _, stderr) = await Run("help", "nonsense");
+        Assert.Equal(2, code);
+        AssertOneLineError(stderr, "nonsense");
+    }
+
+    [Fact]
+    public async Task Version_Exits0()
+    {
+        var (code, stdout, _) = await Run("version");
+        Assert.Equal(0, code);
+        Assert.Matches(@"^\d+\.\d+\.\d+", stdout.Trim());
+    }
+
+    [Fact]
+    public async Task ServerHarness_StartFailure_ReportsServerOutput()
+    {
+        var ex = await Assert.ThrowsAsync<ServerStartException>(() => BackendServer.StartAsync(["-api-bind", "not-an-address"]));
+        Assert.Contains("api-bind", ex.Message, StringComparison.Ordinal);
+    }
+}

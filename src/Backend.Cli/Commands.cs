@@ -59,6 +59,17 @@ internal static class Commands
             await stderr.WriteLineAsync("bkcs: " + ex.Message);
             return 2;
         }
+        catch (IOException ex)
+        {
+            // Start-up failures such as a port already in use: one line, no stack trace.
+            await stderr.WriteLineAsync("bkcs: " + ex.Message);
+            return 1;
+        }
+        catch (Backend.Data.DbException ex)
+        {
+            await stderr.WriteLineAsync("bkcs: " + ex.Message);
+            return 1;
+        }
     }
 
     private static async Task<int> RunServerAsync(string[] args)

@@ -12,7 +12,7 @@ internal sealed class AccessMiddleware(RequestDelegate next, AccessRules rules, 
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        var path = context.Request.Path.Value ?? "/";
+        var path = AccessRules.Normalize(context.Request.Path.Value ?? "/");
         if (rules.IsDenied(path))
         {
             await JsonReply.Error(context, 403, "Access denied");
@@ -33,7 +33,7 @@ internal sealed class AccessMiddleware(RequestDelegate next, AccessRules rules, 
             allowed = true;
         }
 
-        var status = await authenticator.AuthenticateAsync(context, api, body);
+        var status = await authenticator.AuthenticateAsync(context, api, body, path);
         if (allowed)
         {
             // Open paths never fail on a bad signature; a valid one still identifies the caller (an admin adding an admin).

@@ -38,6 +38,22 @@ public sealed class AccessRules
         return new AccessRules(config.GetList("api-deny").Concat(config.GetList("api-deny-path")), allow, config.GetList("api-allow-admin"));
     }
 
+    /// <summary>The form of a path that rules are matched against: repeated slashes collapsed and a trailing slash
+    /// dropped, because routing treats <c>/account/del/</c> as <c>/account/del</c>. Rules also ignore case, as
+    /// routing does; otherwise <c>/Account/Del</c> would slip past a deny rule and still reach the endpoint.</summary>
+    public static string Normalize(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (path.Contains("//", StringComparison.Ordinal))
+        {
+            var sb = new System.Text.StringBuilder(path.Length);
+            foreach (var ch in path)
+                if (ch != '/' || sb.Length == 0 || sb[^1] != '/') sb.Append(ch);
+            path = sb.ToString();
+        }
+        return path.Length > 1 && path.EndsWith('/') ? path.TrimEnd('/') is { Length: > 0 } t ? t : "/" : path.Length == 0 ? "/" : path;
+    }
+
     /// <summary>The path is denied to everybody.</summary>
     public bool IsDenied(string path) => _deny?.IsMatch(path) == true;
 
@@ -50,6 +66,6 @@ public sealed class AccessRules
     private static Regex? Combine(IEnumerable<string> patterns)
     {
         var list = patterns.Where(p => p.Length > 0).Distinct(StringComparer.Ordinal).ToList();
-        return list.Count == 0 ? null : new Regex(string.Join("|", list.Select(p => "(?:" + p + ")")), RegexOptions.Compiled | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+        return list.Count == 0 ? null : new Regex(string.Join("|", list.Select(p => "(?:" + p + ")")), RegexOptions.Compiled | RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, TimeSpan.FromMilliseconds(100));
     }
 }

@@ -16,7 +16,8 @@ public sealed class RequestAuthenticator(Db db, SessionStore sessions, TimeProvi
 
     private static readonly ConcurrentDictionary<string, Regex?> AclCache = new(StringComparer.Ordinal);
 
-    internal async ValueTask<ApiStatus> AuthenticateAsync(HttpContext context, ApiRequest api, RequestBody.Parsed body)
+    // normalizedPath: the path as access rules see it (AccessRules.Normalize), for the account ACLs.
+    internal async ValueTask<ApiStatus> AuthenticateAsync(HttpContext context, ApiRequest api, RequestBody.Parsed body, string normalizedPath)
     {
         var request = context.Request;
         var fromSession = false;
@@ -36,9 +37,9 @@ public sealed class RequestAuthenticator(Db db, SessionStore sessions, TimeProvi
         if (auth is null) return new ApiStatus(404, "No account record found");
         if (auth.GetLong("expires") is long exp && exp > 0 && exp < time.GetUtcNow().ToUnixTimeMilliseconds())
             return new ApiStatus(412, "This account has expired");
+        if (AclMatch(auth.GetString("acl_deny"), normalizedPath, whenInvalid: true) == true) return new ApiStatus(403, "Access denied");
+        if (AclMatch(auth.GetString("acl_allow"), normalizedPath, whenInvalid: false) == false) return new ApiStatus(403, "Not permitted");
         var path = request.Path.Value ?? "/";
-        if (AclMatch(auth.GetString("acl_deny"), path, whenInvalid: true) == true) return new ApiStatus(403, "Access denied");
-        if (AclMatch(auth.GetString("acl_allow"), path, whenInvalid: false) == false) return new ApiStatus(403, "Not permitted");
 
         var secret = auth.GetString("secret") ?? "";
         var host = request.Host.Value ?? "";
@@ -94,7 +95,7 @@ public sealed class RequestAuthenticator(Db db, SessionStore sessions, TimeProvi
         {
             try
             {
-                return new Regex(p, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(50));
+                return new Regex(p, RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, TimeSpan.FromMilliseconds(50));
             }
             catch (ArgumentException)
             {

@@ -25,6 +25,9 @@ internal static class RequestBody
         if (type.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
         {
             formText = Encoding.UTF8.GetString(await ReadAll(request, cancellationToken));
+            // The signature of a form POST covers the body only, so URL parameters must not add to it (the original
+            // replaced the query with the body the same way).
+            parameters.Clear();
             foreach (var (k, v) in QueryHelpers.ParseQuery(formText)) parameters[k] = v.ToString();
         }
         else if (type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
@@ -50,7 +53,15 @@ internal static class RequestBody
         }
         else if (type.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase))
         {
-            var form = await request.ReadFormAsync(cancellationToken);
+            IFormCollection form;
+            try
+            {
+                form = await request.ReadFormAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or IOException && ex is not BadHttpRequestException)
+            {
+                throw ApiException.BadRequest("Invalid multipart body");
+            }
             foreach (var (k, v) in form) parameters[k] = v.ToString();
         }
         return new Parsed(parameters, formText, jsonBytes, json);

@@ -28,7 +28,7 @@ public sealed class AccountLifecycleTests(ServerFixture fixture) : IClassFixture
         Assert.Equal("Nick", a.Added!["alias"]?.ToString());
     }
 
-    [Fact(Skip = "BUG: AccountsApi.Add keeps an empty alias (ContainsKey check); the original defaults alias to name when it is falsy (if (!req.query.alias) req.query.alias = req.query.name)")]
+    [Fact]
     public async Task Add_WithEmptyAlias_AliasDefaultsToName()
     {
         var a = await fixture.AddAccount(("name", "Real Name"), ("alias", ""));

@@ -129,7 +129,7 @@ public sealed class AccountSelectTests(ServerFixture fixture) : IClassFixture<Se
         Assert.Equal(["alias", "id"], Accounts.Keys(other));
     }
 
-    [Fact(Skip = "BUG: SelectPaging.Page drops the unselected id column before AccountsApi.Select filters rows, so RowFilters.For cannot recognise the caller's own row and strips its private columns: /account/select?id=ME&_select=email returns [{}]")]
+    [Fact]
     public async Task Select_OwnRowWithSelectWithoutId_KeepsSelectedPrivateColumns()
     {
         var a = await fixture.AddAccount(("email", "own@example.com"));

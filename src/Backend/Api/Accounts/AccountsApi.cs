@@ -43,7 +43,7 @@ public static class AccountsApi
         account["id"] = id;
         account["login"] = login;
         account["name"] = name;
-        if (!account.ContainsKey("alias")) account["alias"] = name;
+        if (string.IsNullOrEmpty(account.GetString("alias"))) account["alias"] = name;
         account["ctime"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
         var auth = Writable(authTable, api, api.IsAdmin, forAdd: true);
@@ -130,8 +130,12 @@ public static class AccountsApi
                 if (table.Column(name) is { Pub: false }) throw new ApiException(403, $"cannot search by private column {name}");
             }
         }
+        // The owner check needs each row's id even when _select leaves it out: fetch it, filter, then drop it.
+        var dropId = options.Select is { Count: > 0 } s && !s.Contains("id");
+        if (dropId) options.Select = [.. options.Select!, "id"];
         var result = await db.Select(AccountTables.Account, query, options, context.RequestAborted);
         var rows = result.Rows.Select(r => RowFilters.For(table, r, me)).ToList();
+        if (dropId) rows.ForEach(r => r.Remove("id"));
         await ApiReply.Send(context, new DbResult { Rows = rows, NextToken = result.NextToken });
     }
 

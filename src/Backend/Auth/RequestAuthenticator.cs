@@ -33,7 +33,7 @@ public sealed class RequestAuthenticator(Db db, SessionStore sessions, TimeProvi
         if ((sig.Version == 2) != fromSession) return new ApiStatus(400, "Invalid request: unsupported signature version");
         if (sig.Expires <= time.GetUtcNow().ToUnixTimeMilliseconds()) return new ApiStatus(406, "Expired request");
 
-        var auth = await db.Get(AccountTables.Auth, new DbRow { ["login"] = sig.Login }, null, context.RequestAborted);
+        var auth = await db.GetCached(AccountTables.Auth, new DbRow { ["login"] = sig.Login }, null, context.RequestAborted);
         if (auth is null) return new ApiStatus(404, "No account record found");
         if (auth.GetLong("expires") is long exp && exp > 0 && exp < time.GetUtcNow().ToUnixTimeMilliseconds())
             return new ApiStatus(412, "This account has expired");

@@ -66,6 +66,7 @@ public sealed partial class ConfigRegistry
             r.Add(new($"db-{pool}-pool-tables", ConfigType.List, null, $"Tables kept in the {pool} pool instead of the default pool", S));
         r.Add(new("db-caching", ConfigType.List, null, "Tables whose every write drops their rows from the read-through cache (GetCached)", S));
         r.Add(new("db-cache-size", ConfigType.Int, "10000", "Rows kept by the in-process read-through cache", S) { Min = 0 });
+        r.Add(new("db-cache-ttl", ConfigType.Int, "5000", "Milliseconds a cached row (accounts' credentials among them) may be served before it is read again; bounds how long other processes' changes go unseen", S) { Min = 0 });
         r.Add(new("db-max-connections", ConfigType.Int, "20", "Largest number of connections per database pool", S) { Min = 1, Max = 1000 });
         r.Add(new("db-connect-timeout", ConfigType.Int, "3000", "Milliseconds to wait for a database connection before answering 503", S) { Min = 100 });
     }

@@ -8,7 +8,7 @@ namespace Backend.Data;
 /// <summary>The database facade: one API for every driver. It validates the table and keys, converts values to
 /// the column types (rejecting a wrong type before anything is written), fills defaults and <c>now</c> columns,
 /// routes to the pool, and runs the registered row processors on what comes back.</summary>
-public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_000)
+public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_000, TimeSpan? cacheTtl = null)
 {
     private static readonly JsonSerializerOptions TypedOptions = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
     private readonly ConcurrentDictionary<string, DbRowProcessor[]> _processors = new(StringComparer.Ordinal);
@@ -200,7 +200,7 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
     }
 
     /// <summary>The read-through cache behind <see cref="GetCached"/>.</summary>
-    public DbCache Cache { get; } = new(cacheSize);
+    public DbCache Cache { get; } = new(cacheSize, cacheTtl);
 
     private async Task<DbResult> Execute(DbOperation op, string table, object? row, DbOptions? options, CancellationToken cancellationToken)
     {

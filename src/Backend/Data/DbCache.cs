@@ -13,8 +13,16 @@ public sealed class DbCache : IDisposable
     private readonly ConcurrentDictionary<string, long> _generations = new(StringComparer.Ordinal);
     private readonly HashSet<string> _cachedTables = new(StringComparer.Ordinal);
 
-    /// <summary>A cache holding at most <paramref name="maxRows"/> rows.</summary>
-    public DbCache(long maxRows = 10_000) => _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = maxRows, CompactionPercentage = 0.25 });
+    private readonly TimeSpan _ttl;
+
+    /// <summary>A cache holding at most <paramref name="maxRows"/> rows, each for at most <paramref name="ttl"/>
+    /// (default 5 s): writes through this process drop entries at once; the TTL bounds how long a change made by
+    /// another process can go unseen.</summary>
+    public DbCache(long maxRows = 10_000, TimeSpan? ttl = null)
+    {
+        _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = Math.Max(1, maxRows), CompactionPercentage = 0.25 });
+        _ttl = ttl ?? TimeSpan.FromSeconds(5);
+    }
 
     /// <summary>Tables whose every write drops its cached rows (<c>-db-caching</c>), without <see cref="DbOptions.Cached"/>.</summary>
     public void CacheTables(IEnumerable<string> tables)
@@ -37,7 +45,7 @@ public sealed class DbCache : IDisposable
 
     internal bool TryGet(string key, out DbRow? row) => _cache.TryGetValue(key, out row);
 
-    internal void Set(string key, DbRow? row) => _cache.Set(key, row, new MemoryCacheEntryOptions { Size = 1 });
+    internal void Set(string key, DbRow? row) => _cache.Set(key, row, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = _ttl });
 
     internal void Remove(string key) => _cache.Remove(key);
 

@@ -85,8 +85,9 @@ public sealed class BackendApplicationBuilder
         Services.AddSingleton(sp => CreatePools(sp.GetRequiredService<ILoggerFactory>()));
         Services.AddSingleton(sp =>
         {
-            var db = new Db(sp.GetRequiredService<TableRegistry>(), sp.GetRequiredService<DbPools>(), Config.GetLong("db-cache-size"));
-            db.Cache.CacheTables(Config.GetList("db-caching"));
+            var db = new Db(sp.GetRequiredService<TableRegistry>(), sp.GetRequiredService<DbPools>(), Config.GetLong("db-cache-size"), TimeSpan.FromMilliseconds(Config.GetLong("db-cache-ttl")));
+            // bk_auth is read on every signed request: cached, and every write to it through the facade drops the entry.
+            db.Cache.CacheTables([AccountTables.Auth, .. Config.GetList("db-caching")]);
             return db;
         });
         Services.AddSingleton<ApiHooks>();

@@ -1,0 +1,266 @@
+#!/usr/bin/env bash
+# HTTP benchmark of the Backend.cs pipeline. Starts bench/BenchServer (the bkcs server plus a bare endpoint) on
+# 127.0.0.1 with a temporary home, then loads three endpoints of that one process with wrk:
+#   bare         GET /bench/bare    open path, writes "{}": the baseline every ratio is relative to
+#   ping         GET /ping          open path (-api-allow-path ^/ping$), the built-in endpoint
+#   account/get  GET /account/get   signed (v1 header), one SQLite read for bk_auth + one for bk_account
+# It samples the server's VmRSS during the load, then times `bkcs run-backend` from launch to the first 200 on
+# /ping. The summary goes to stdout and to bench/http/last-run.txt.
+#
+# The machine is shared and noisy: read the ratios, not the absolute req/s.
+#
+# Settings (environment): DURATION=10s WARMUP=3s CONNECTIONS=64 THREADS=2 ROUNDS=1 STARTS=5 SKIP_BUILD=0
+#   ROUNDS=n     repeats bare/ping/account-get n times, interleaved; the summary shows medians
+#   OUT=path     where the summary is written (default bench/http/last-run.txt)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$(pwd)
+
+DURATION=${DURATION:-10s}
+WARMUP=${WARMUP:-3s}
+CONNECTIONS=${CONNECTIONS:-64}
+THREADS=${THREADS:-2}
+ROUNDS=${ROUNDS:-1}
+STARTS=${STARTS:-5}
+SKIP_BUILD=${SKIP_BUILD:-0}
+OUT=${OUT:-$root/bench/http/last-run.txt}
+EXPIRES=4102444800000 # 2100-01-01: one static signature serves every request
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+server_dll=$root/bench/BenchServer/bin/Release/net10.0/Backend.Bench.Server.dll
+bkcs_dll=$root/src/Backend.Cli/bin/Release/net10.0/bkcs.dll
+
+die() { echo "bench/http/run.sh: $*" >&2; exit 1; }
+
+# ---- tools -----------------------------------------------------------------------------------------------------
+command -v dotnet >/dev/null || die "dotnet (the .NET 10 SDK) is required"
+command -v curl >/dev/null || die "curl is required"
+command -v openssl >/dev/null || die "openssl is required (it signs the request)"
+if ! command -v wrk >/dev/null; then
+  echo "== installing wrk (Debian package)"
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+  else
+    sudo apt-get install -y -qq wrk >/dev/null 2>&1 || { sudo apt-get update -qq && sudo apt-get install -y -qq wrk >/dev/null; }
+  fi
+  command -v wrk >/dev/null || die "could not install wrk"
+fi
+
+# ---- state and cleanup -------------------------------------------------------------------------------------------
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/bkcs-bench.XXXXXX")
+server_pid=""
+sampler_pid=""
+stop_pid() { # stop_pid PID: SIGTERM, then SIGKILL after 5 s
+  local pid=$1 i
+  [ -n "$pid" ] || return 0
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+  stop_pid "$sampler_pid"
+  stop_pid "$server_pid"
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() { # a port nothing listens on at 127.0.0.1
+  local port i
+  for i in $(seq 100); do
+    port=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return 0; fi
+  done
+  die "no free port found"
+}
+
+now_ns() { date +%s%N; }
+
+# wait_ok URL PID TIMEOUT_S: polls until a 200; fails if the process died or on timeout.
+wait_ok() {
+  local url=$1 pid=$2 limit=$3 start
+  start=$(now_ns)
+  while :; do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$url" 2>/dev/null || true)" = 200 ] && return 0
+    kill -0 "$pid" 2>/dev/null || return 1
+    [ $(( ($(now_ns) - start) / 1000000000 )) -lt "$limit" ] || return 1
+    sleep 0.01
+  done
+}
+
+# ---- build -------------------------------------------------------------------------------------------------------
+if [ "$SKIP_BUILD" != 1 ]; then
+  echo "== building (Release)"
+  dotnet build "$root/src/Backend.Cli/Backend.Cli.csproj" -c Release -nologo -v quiet >"$tmp/build.log" 2>&1 \
+    || { cat "$tmp/build.log"; die "build of bkcs failed"; }
+  dotnet build "$root/bench/BenchServer/Backend.Bench.Server.csproj" -c Release -nologo -v quiet >"$tmp/build.log" 2>&1 \
+    || { cat "$tmp/build.log"; die "build of the bench server failed"; }
+fi
+[ -f "$server_dll" ] || die "missing $server_dll (build it, or drop SKIP_BUILD=1)"
+[ -f "$bkcs_dll" ] || die "missing $bkcs_dll (build it, or drop SKIP_BUILD=1)"
+
+# ---- server ------------------------------------------------------------------------------------------------------
+port=$(free_port)
+base=http://127.0.0.1:$port
+mkdir -p "$tmp/home"
+echo "== starting the bench server on $base (home $tmp/home)"
+dotnet "$server_dll" -home "$tmp/home" -api-port "$port" -api-bind 127.0.0.1 \
+  -api-allow-path '^/bench/bare$' -api-allow-path '^/ping$' >"$tmp/server.log" 2>&1 &
+server_pid=$!
+wait_ok "$base/ping" "$server_pid" 30 || { cat "$tmp/server.log"; die "the server did not answer /ping"; }
+
+# One account; the header below signs GET /account/get for host 127.0.0.1 (the server drops the port from Host).
+code=$(curl -s -o "$tmp/add.json" -w '%{http_code}' "$base/account/add?login=bench&secret=bench&name=Bench")
+[ "$code" = 200 ] || { cat "$tmp/add.json"; die "/account/add answered $code"; }
+sig=$(printf 'GET\n127.0.0.1\n/account/get\n\n%s\n\n\n' "$EXPIRES" | openssl dgst -sha1 -hmac bench -binary | base64)
+header="bk-signature: 1||bench|$sig|$EXPIRES||"
+
+declare -A path=([bare]=/bench/bare [ping]=/ping [get]=/account/get)
+declare -A label=([bare]=bare [ping]=ping [get]=account/get)
+endpoints=(bare ping get)
+for ep in "${endpoints[@]}"; do
+  code=$(curl -s -o "$tmp/check.out" -w '%{http_code}' -H "$header" "$base${path[$ep]}")
+  [ "$code" = 200 ] || { cat "$tmp/check.out"; die "GET ${path[$ep]} answered $code before the load"; }
+done
+
+# ---- RSS sampler: the phase name comes from a file the main loop rewrites -----------------------------------------
+echo idle >"$tmp/phase"
+(
+  while kill -0 "$server_pid" 2>/dev/null; do
+    read -r phase <"$tmp/phase" || phase=idle
+    while read -r key value _; do
+      [ "$key" = VmRSS: ] && echo "$phase $value"
+    done <"/proc/$server_pid/status" 2>/dev/null || true
+    sleep 0.2
+  done
+) >"$tmp/rss.log" &
+sampler_pid=$!
+
+# ---- load --------------------------------------------------------------------------------------------------------
+wrk_run() { # wrk_run ENDPOINT DURATION: the WRK_RESULT line goes to $tmp/wrk.result
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$2" --latency -s "$root/bench/http/report.lua" -H "$header" "$base${path[$1]}" \
+    >"$tmp/wrk.out" 2>&1 || { cat "$tmp/wrk.out" >&2; die "wrk failed on ${path[$1]}"; }
+  grep '^WRK_RESULT' "$tmp/wrk.out" >"$tmp/wrk.result" || { cat "$tmp/wrk.out" >&2; die "no wrk result for ${path[$1]}"; }
+}
+# CPU accounting, to tell how much of the machine other processes took during a run (the machine is shared).
+machine_ticks() { awk '/^cpu / { b = $2 + $3 + $4 + $7 + $8 + $9; print b, b + $5 + $6 }' /proc/stat; } # busy total
+process_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }                          # utime+stime
+children_seconds() { # sets REPLY to the CPU seconds of this shell's waited-for children (not in a subshell: `times` is per process)
+  times >"$tmp/times"
+  REPLY=$(awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, a, "m"); sub("s", "", a[2]); s += a[1] * 60 + a[2] } print s }' "$tmp/times")
+}
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+: >"$tmp/results"
+for round in $(seq "$ROUNDS"); do
+  for ep in "${endpoints[@]}"; do
+    echo "$ep" >"$tmp/phase"
+    echo "== round $round/$ROUNDS: ${label[$ep]}: warm-up $WARMUP, then wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
+    wrk_run "$ep" "$WARMUP"
+    read -r busy0 total0 <<<"$(machine_ticks)"; server0=$(process_ticks "$server_pid"); children_seconds; wrk0=$REPLY
+    wrk_run "$ep" "$DURATION"
+    read -r busy1 total1 <<<"$(machine_ticks)"; server1=$(process_ticks "$server_pid"); children_seconds; wrk1=$REPLY
+    cpu=$(awk -v b=$((busy1 - busy0)) -v t=$((total1 - total0)) -v s=$((server1 - server0)) -v w="$(awk -v a="$wrk0" -v b="$wrk1" 'BEGIN { print (b - a) * 100 }')" \
+      'BEGIN { o = b - s - w; if (o < 0) o = 0; printf "cpu_server=%d cpu_wrk=%d cpu_other=%d", 100 * s / t, 100 * w / t, 100 * o / t }')
+    line="$(cat "$tmp/wrk.result") $cpu"
+    cp "$tmp/wrk.out" "$tmp/wrk-$round-$ep.out"
+    echo "$round $ep $line" >>"$tmp/results"
+    echo "   $(sed -n 's/.*requests=\([0-9]*\) duration_us=\([0-9]*\).*/\1 requests in \2 us/p' <<<"$line"); CPU: ${cpu//cpu_/}"
+  done
+done
+echo idle >"$tmp/phase"
+sleep 0.5
+stop_pid "$sampler_pid"; sampler_pid=""
+rss_idle_after=$(awk '$1 == "idle" { v = $2 } END { print v + 0 }' "$tmp/rss.log")
+stop_pid "$server_pid"; server_pid=""
+
+# ---- start-up: bkcs run-backend, fresh home each time, launch -> first 200 on /ping -------------------------------
+[ "$STARTS" -gt 0 ] && echo "== start-up of bkcs run-backend to the first 200 on /ping, $STARTS times (fresh home each time)"
+: >"$tmp/starts"
+for i in $(seq "$STARTS"); do
+  sport=$(free_port)
+  rm -rf "$tmp/start-home"; mkdir -p "$tmp/start-home"
+  t0=$(now_ns)
+  dotnet "$bkcs_dll" run-backend -home "$tmp/start-home" -api-port "$sport" -api-bind 127.0.0.1 \
+    -api-allow-path '^/ping$' >"$tmp/start.log" 2>&1 &
+  server_pid=$!
+  wait_ok "http://127.0.0.1:$sport/ping" "$server_pid" 30 || { cat "$tmp/start.log"; die "bkcs did not answer /ping"; }
+  t1=$(now_ns)
+  echo $(( (t1 - t0) / 1000000 )) >>"$tmp/starts"
+  stop_pid "$server_pid"; server_pid=""
+done
+
+# ---- summary -----------------------------------------------------------------------------------------------------
+median() { sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) { print 0 } else if (NR % 2) { print a[(NR + 1) / 2] } else { print (a[NR / 2] + a[NR / 2 + 1]) / 2 } }'; }
+field() { sed -n "s/.* $1=\([0-9]*\).*/\1/p"; } # field NAME < WRK_RESULT line
+rps_of() { # rps_of ROUND EP
+  local l; l=$(awk -v r="$1" -v e="$2" '$1 == r && $2 == e' "$tmp/results")
+  awk -v n="$(field requests <<<"$l")" -v d="$(field duration_us <<<"$l")" 'BEGIN { printf "%.1f", n / (d / 1e6) }'
+}
+
+{
+  echo "Backend.cs HTTP benchmark ($(date -u '+%Y-%m-%d %H:%M UTC'))"
+  echo "machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1); .NET $(dotnet --version 2>/dev/null);" \
+    "commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'); load average before: $load_before"
+  echo "load: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency after a $WARMUP warm-up, on the same machine;" \
+    "one server process for all endpoints; rounds: $ROUNDS (medians shown)"
+  echo
+  printf '%-12s %9s %8s %7s %7s %7s %8s %7s %s\n' endpoint 'req/s' 'vs bare' 'p50 ms' 'p90 ms' 'p99 ms' 'non-2xx' 'RSS MB' 'CPU% server/wrk/other'
+  for ep in "${endpoints[@]}"; do
+    rps=$(for r in $(seq "$ROUNDS"); do rps_of "$r" "$ep"; echo; done | median)
+    ratio=$(for r in $(seq "$ROUNDS"); do awk -v a="$(rps_of "$r" "$ep")" -v b="$(rps_of "$r" bare)" 'BEGIN { print a / b }'; done | median)
+    lines=$(awk -v e="$ep" '$2 == e' "$tmp/results")
+    p50=$(field p50_us <<<"$lines" | median); p90=$(field p90_us <<<"$lines" | median); p99=$(field p99_us <<<"$lines" | median)
+    cpu="$(field cpu_server <<<"$lines" | median | xargs printf '%.0f')/$(field cpu_wrk <<<"$lines" | median | xargs printf '%.0f')/$(field cpu_other <<<"$lines" | median | xargs printf '%.0f')"
+    bad=$(field non2xx <<<"$lines" | awk '{ s += $1 } END { print s + 0 }')
+    errs=$(for f in connect read write timeout; do field "$f" <<<"$lines"; done | awk '{ s += $1 } END { print s + 0 }')
+    rss=$(awk -v e="$ep" '$1 == e && $2 > m { m = $2 } END { printf "%.0f", m / 1024 }' "$tmp/rss.log")
+    printf '%-12s %9.0f %8.2f %7.2f %7.2f %7.2f %8s %7s %s\n' "${label[$ep]}" "$rps" "$ratio" \
+      "$(awk -v v="$p50" 'BEGIN { print v / 1000 }')" "$(awk -v v="$p90" 'BEGIN { print v / 1000 }')" \
+      "$(awk -v v="$p99" 'BEGIN { print v / 1000 }')" "$bad" "$rss" "$cpu"
+    [ "$errs" -eq 0 ] || echo "  (${label[$ep]}: $errs socket errors: connect/read/write/timeout)"
+    eval "r_${ep}_ratio=$ratio r_${ep}_p99=$p99 r_${ep}_bad=$bad"
+  done
+  echo "(CPU%: share of the whole machine ($(nproc) cores) used during the timed run by the server, by wrk, and by other processes)"
+  if [ "$ROUNDS" -gt 1 ]; then
+    echo
+    echo "per round:"
+    for r in $(seq "$ROUNDS"); do
+      for ep in "${endpoints[@]}"; do
+        l=$(awk -v r="$r" -v e="$ep" '$1 == r && $2 == e' "$tmp/results")
+        printf '  %-3s %-12s %9.0f %8.2f %7.2f %7.2f %7.2f %8s %7s %s\n' "$r" "${label[$ep]}" "$(rps_of "$r" "$ep")" \
+          "$(awk -v a="$(rps_of "$r" "$ep")" -v b="$(rps_of "$r" bare)" 'BEGIN { print a / b }')" \
+          "$(awk -v v="$(field p50_us <<<"$l")" 'BEGIN { print v / 1000 }')" "$(awk -v v="$(field p90_us <<<"$l")" 'BEGIN { print v / 1000 }')" \
+          "$(awk -v v="$(field p99_us <<<"$l")" 'BEGIN { print v / 1000 }')" "$(field non2xx <<<"$l")" "" \
+          "$(field cpu_server <<<"$l")/$(field cpu_wrk <<<"$l")/$(field cpu_other <<<"$l")"
+      done
+    done
+  fi
+  rss_max=$(awk '$1 != "idle" && $2 > m { m = $2 } END { printf "%.0f", m / 1024 }' "$tmp/rss.log")
+  echo "RSS after the load (idle): $((rss_idle_after / 1024)) MB"
+  if [ "$STARTS" -gt 0 ]; then
+    start_median=$(median <"$tmp/starts"); start_max=$(sort -n "$tmp/starts" | tail -n 1)
+    echo "start-up of bkcs run-backend to the first 200 on /ping (fresh home, $STARTS runs, ms): $(sort -n "$tmp/starts" | paste -sd' ')"
+  fi
+  echo
+  verdict() { if [ "$1" = 1 ]; then echo met; else echo MISSED; fi; }
+  ok_ratio=$(awk -v r="$r_get_ratio" 'BEGIN { print (r >= 0.40) }')
+  ok_p99=$(awk -v p="$r_get_p99" 'BEGIN { print (p < 10000) }')
+  ok_rss=$(awk -v m="$rss_max" 'BEGIN { print (m < 200) }')
+  [ "$STARTS" -gt 0 ] && ok_start=$(awk -v m="$start_median" -v x="$start_max" 'BEGIN { print (m < 2000 && x < 2000) }')
+  echo "targets:"
+  printf '  %-52s %-22s %s\n' "account/get req/s >= 40% of bare" "$(awk -v r="$r_get_ratio" 'BEGIN { printf "%.0f%%", r * 100 }')" "$(verdict "$ok_ratio")"
+  printf '  %-52s %-22s %s\n' "account/get p99 < 10 ms (at -c$CONNECTIONS)" "$(awk -v p="$r_get_p99" 'BEGIN { printf "%.2f ms", p / 1000 }')" "$(verdict "$ok_p99")"
+  printf '  %-52s %-22s %s\n' "max server RSS under load < 200 MB" "$rss_max MB" "$(verdict "$ok_rss")"
+  if [ "$STARTS" -gt 0 ]; then
+    printf '  %-52s %-22s %s\n' "start-up to first /ping < 2 s (median, max)" "$start_median ms, $start_max ms" "$(verdict "$ok_start")"
+  else
+    printf '  %-52s %-22s %s\n' "start-up to first /ping < 2 s (median, max)" "not measured (STARTS=0)" "-"
+  fi
+  if [ "$r_bare_bad" != 0 ] || [ "$r_ping_bad" != 0 ] || [ "$r_get_bad" != 0 ]; then
+    echo "WARNING: some responses were not 2xx/3xx: the figures above are not valid"
+  fi
+} | tee "$tmp/summary"
+cp "$tmp/summary" "$OUT"
+echo "(written to ${OUT#"$root"/})"

@@ -5,9 +5,12 @@
 #   ping         GET /ping          open path (-api-allow-path ^/ping$), the built-in endpoint
 #   account/get  GET /account/get   signed (v1 header), one SQLite read for bk_auth + one for bk_account
 # It samples the server's VmRSS during the load, then times `bkcs run-backend` from launch to the first 200 on
-# /ping. The summary goes to stdout and to bench/http/last-run.txt.
+# /ping. The summary goes to stdout and to bench/http/last-run.txt. For each timed run it also records the CPU
+# time of the server, of wrk and of everything else on the machine (from /proc), and the server's runtime counters
+# (allocations, GCs, thread pool, lock contention) from its GET /bench/stats.
 #
-# The machine is shared and noisy: read the ratios, not the absolute req/s.
+# The machine is shared and noisy: read the ratios (req/s vs bare, server CPU per request vs bare), not the absolute
+# req/s, and look at the "other" CPU share before trusting a latency percentile.
 #
 # Settings (environment): DURATION=10s WARMUP=3s CONNECTIONS=64 THREADS=2 ROUNDS=1 STARTS=5 SKIP_BUILD=0
 #   ROUNDS=n     repeats bare/ping/account-get n times, interleaved; the summary shows medians
@@ -182,7 +185,7 @@ for round in $(seq "$ROUNDS"); do
     wrk_run "$ep" "$DURATION"
     read -r busy1 total1 <<<"$(machine_ticks)"; server1=$(process_ticks "$server_pid"); children_seconds; wrk1=$REPLY
     stats after
-    cpu=$(awk -v b=$((busy1 - busy0)) -v t=$((total1 - total0)) -v s=$((server1 - server0)) -v w="$(awk -v a="$wrk0" -v b="$wrk1" 'BEGIN { print (b - a) * 100 }')" \
+    cpu=$(awk -v b=$((busy1 - busy0)) -v t=$((total1 - total0)) -v s=$((server1 - server0)) -v w="$(awk -v a="$wrk0" -v b="$wrk1" -v hz="$clk_tck" 'BEGIN { print (b - a) * hz }')" \
       'BEGIN { o = b - s - w; if (o < 0) o = 0; printf "cpu_server=%d cpu_wrk=%d cpu_other=%d", 100 * s / t, 100 * w / t, 100 * o / t }')
     line="$(cat "$tmp/wrk.result") $cpu"
     line="$line $(runtime_fields "$(field requests <<<"$line")")"
@@ -224,7 +227,8 @@ rps_of() { # rps_of ROUND EP
 {
   echo "Backend.cs HTTP benchmark ($(date -u '+%Y-%m-%d %H:%M UTC'))"
   echo "machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1); .NET $(dotnet --version 2>/dev/null);" \
-    "commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'); load average before: $load_before"
+    "commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$root" diff --quiet HEAD 2>/dev/null || echo ' (with local changes)');" \
+    "load average before: $load_before"
   echo "load: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency after a $WARMUP warm-up, on the same machine;" \
     "one server process for all endpoints; rounds: $ROUNDS (medians shown)"
   echo

@@ -206,6 +206,7 @@ for round in $(seq "$ROUNDS"); do
     line="$(cat "$tmp/wrk.result") $cpu"
     line="$line $(runtime_fields "$(field requests <<<"$line")")"
     line="$line cpu_ns_per_req=$(awk -v s=$((server1 - server0)) -v hz="$clk_tck" -v n="$(field requests <<<"$line")" 'BEGIN { printf "%d", s * 1e9 / hz / (n > 0 ? n : 1) }')"
+    line="$line wrk_ns_per_req=$(awk -v a="$wrk0" -v b="$wrk1" -v n="$(field requests <<<"$line")" 'BEGIN { printf "%d", (b - a) * 1e9 / (n > 0 ? n : 1) }')"
     cp "$tmp/wrk.out" "$tmp/wrk-$round-$ep.out"
     echo "$round $ep $line" >>"$tmp/results"
     echo "   $(sed -n 's/.*requests=\([0-9]*\) duration_us=\([0-9]*\).*/\1 requests in \2 us/p' <<<"$line"); CPU: ${cpu//cpu_/}"
@@ -277,6 +278,14 @@ rps_of() { # rps_of ROUND EP
       awk -v a="$(awk -v r="$r" '$1 == r && $2 == "bare"' "$tmp/results" | field cpu_ns_per_req)" \
         -v b="$(awk -v r="$r" -v e="$ep" '$1 == r && $2 == e' "$tmp/results" | field cpu_ns_per_req)" 'BEGIN { print a / b }'
     done | median)
+    # What a machine running only this server and wrk would give: both CPU-bound, so req/s goes as 1 / (server + wrk CPU).
+    est=$(for r in $(seq "$ROUNDS"); do
+      awk -v a="$(awk -v r="$r" '$1 == r && $2 == "bare"' "$tmp/results" | field cpu_ns_per_req)" \
+        -v wa="$(awk -v r="$r" '$1 == r && $2 == "bare"' "$tmp/results" | field wrk_ns_per_req)" \
+        -v b="$(awk -v r="$r" -v e="$ep" '$1 == r && $2 == e' "$tmp/results" | field cpu_ns_per_req)" \
+        -v wb="$(awk -v r="$r" -v e="$ep" '$1 == r && $2 == e' "$tmp/results" | field wrk_ns_per_req)" 'BEGIN { print (a + wa) / (b + wb) }'
+    done | median)
+    eval "r_${ep}_est=$est"
     printf '%-12s %12.1f %14.2f %12s %16s %14.1f %10s %11s %8s\n' "${label[$ep]}" "$(awk -v n="$(m cpu_ns_per_req)" 'BEGIN { print n / 1000 }')" \
       "$cost" "$(m alloc_per_req)" "$(m gen0)/$(m gen1)/$(m gen2)" \
       "$(awk -v p="$(m gcpause_ms)" -v s="$secs" 'BEGIN { print p / s }')" "$(m threads)" "$(m contentions)" "$(m heap_mb)"
@@ -284,6 +293,8 @@ rps_of() { # rps_of ROUND EP
   echo "(CPU us/req: the server's CPU time per request; bare/this CPU: the same as a ratio to bare. It includes the thread"
   echo " pool's spin-waiting, so it grows when the server has idle CPU: compare endpoints within one run only."
   echo " pool thr.: thread pool threads at the end; lock cont.: Monitor lock contentions during the run.)"
+  echo "(estimate for a machine running nothing else: (server + wrk CPU per request of bare) / (the same of this"
+  echo " endpoint), as when server and wrk share the cores and nothing else runs; the req/s ratio above also carries the noise.)"
   if [ "$ROUNDS" -gt 1 ]; then
     echo
     echo "per round (as above, then server CPU us/req):"
@@ -313,6 +324,8 @@ rps_of() { # rps_of ROUND EP
   [ "$STARTS" -gt 0 ] && ok_start=$(awk -v m="$start_median" -v x="$start_max" 'BEGIN { print (m < 2000 && x < 2000) }')
   echo "targets:"
   printf '  %-52s %-22s %s\n' "account/get req/s >= 40% of bare" "$(awk -v r="$r_get_ratio" 'BEGIN { printf "%.0f%%", r * 100 }')" "$(verdict "$ok_ratio")"
+  printf '  %-52s %-22s %s\n' "  (estimate for a machine running nothing else)" "$(awk -v r="$r_get_est" 'BEGIN { printf "%.0f%%", r * 100 }')" \
+    "from CPU per request, server + wrk"
   printf '  %-52s %-22s %s\n' "account/get p99 < 10 ms (at -c$CONNECTIONS)" "$(awk -v p="$r_get_p99" 'BEGIN { printf "%.2f ms", p / 1000 }')" "$(verdict "$ok_p99")"
   printf '  %-52s %-22s %s\n' "max server RSS under load < 200 MB" "$rss_max MB" "$(verdict "$ok_rss")"
   if [ "$STARTS" -gt 0 ]; then

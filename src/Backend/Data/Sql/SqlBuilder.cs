@@ -77,9 +77,19 @@ public class SqlBuilder(SqlDialect dialect)
         };
     }
 
+    // Get by key is the hot path (every signed request reads an account): its text depends only on the table, so it
+    // is built once per table; only the key values change.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<TableSchema, string> _getText = [];
+
     private SqlStatement Get(DbRequest r)
     {
-        var p = new List<object?>();
+        var p = new List<object?>(r.Table.PrimaryKeys.Count);
+        if (r.Options.Select is null or { Count: 0 })
+        {
+            var text = _getText.GetValue(r.Table, t => $"SELECT {SelectList(t, null, [])} FROM {Dialect.Quote(t.Name)} WHERE {string.Join(" AND ", t.PrimaryKeys.Select((k, i) => $"{Dialect.Quote(k)} = {Dialect.Parameter(i)}"))} LIMIT 1");
+            foreach (var k in r.Table.PrimaryKeys) p.Add(Dialect.ToParameter(r.Row[k]));
+            return new SqlStatement(text, p);
+        }
         var sql = $"SELECT {SelectList(r.Table, r.Options.Select, [])} FROM {Dialect.Quote(r.Table.Name)} WHERE {KeyWhere(r, p)} LIMIT 1";
         return new SqlStatement(sql, p);
     }

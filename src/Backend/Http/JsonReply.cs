@@ -11,6 +11,7 @@ public static class JsonReply
     public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.General)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new DbRowJsonConverter() },
     };
 
     /// <summary>Writes a value as JSON with status 200.</summary>

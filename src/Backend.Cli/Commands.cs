@@ -16,6 +16,8 @@ internal static class Commands
           run            same as run-backend
           help           this text
           help config    every configuration parameter with its type, default and description
+          add-user login L secret S name N [type admin] [column value ...]
+                         add an account directly in the database (as an admin would: type, ACLs allowed)
           sign           print a bk-signature for a request (for curl); 'bkcs sign' alone shows its usage
           version        print the version
 
@@ -44,6 +46,8 @@ internal static class Commands
                 case "version":
                     await stdout.WriteLineAsync(typeof(Commands).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown");
                     return 0;
+                case "add-user":
+                    return await AddUserAsync(args, stdout, stderr);
                 case "sign":
                     return await SignCommand.RunAsync(args, stdout, stderr);
                 case "run-backend":
@@ -69,6 +73,37 @@ internal static class Commands
         {
             await stderr.WriteLineAsync("bkcs: " + ex.Message);
             return 1;
+        }
+    }
+
+    private static async Task<int> AddUserAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var builder = BackendApplicationBuilder.CreateBuilder(args);
+        var pairs = builder.Config.Arguments;
+        if (pairs.Count == 0 || pairs.Count % 2 != 0)
+        {
+            await stderr.WriteLineAsync("bkcs add-user: expected column value pairs, e.g. bkcs add-user login test secret test name Test [type admin]");
+            return 2;
+        }
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < pairs.Count; i += 2) values[pairs[i]] = pairs[i + 1];
+        await using var app = builder.Build();
+        await app.Db.InitAsync();
+        try
+        {
+            var row = await Backend.Api.Accounts.AccountWriter.AddAsync(app.Db, values, asAdmin: true, CancellationToken.None);
+            await stdout.WriteLineAsync(System.Text.Json.JsonSerializer.Serialize(row, Backend.Http.JsonReply.Options));
+            return 0;
+        }
+        catch (Backend.Http.ApiException ex)
+        {
+            await stderr.WriteLineAsync("bkcs add-user: " + ex.Message);
+            return ex.Status == 409 ? 1 : 2;
+        }
+        catch (Backend.Data.DbException ex) when (ex.Status < 500)
+        {
+            await stderr.WriteLineAsync("bkcs add-user: " + ex.Message);
+            return 2;
         }
     }
 

@@ -175,7 +175,20 @@ public sealed class BackendServer : IAsyncDisposable
     }
 
     private static List<string> BuildArgs(string home, int port, string[] extra) =>
-        ["run-backend", "-home", home, "-api-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-api-bind", "127.0.0.1", .. extra];
+        ["run-backend", "-home", home, "-api-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-api-bind", "127.0.0.1", .. PoolArgs, .. extra];
+
+    /// <summary>The database pool the servers of this test run use: <c>BKCS_TEST_SERVER_POOL</c> (sqlite when unset),
+    /// pointed at the server scripts/servers started. scripts/test runs this suite once per pool.</summary>
+    public static IReadOnlyList<string> PoolArgs { get; } = FindPoolArgs();
+
+    private static string[] FindPoolArgs()
+    {
+        var pool = Environment.GetEnvironmentVariable("BKCS_TEST_SERVER_POOL");
+        if (string.IsNullOrEmpty(pool) || pool == "sqlite") return [];
+        var url = Backend.Tests.Conformance.ServerUrls.Find(pool)
+            ?? throw new InvalidOperationException($"BKCS_TEST_SERVER_POOL={pool} but no {pool} server: run scripts/servers start {pool}");
+        return ["-db-pool", pool, $"-db-{pool}-pool", url];
+    }
 
     private static Process Launch(IEnumerable<string> args)
     {

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Microsoft.Data.Sqlite;
 
 namespace Backend.Tests.Server;
 
@@ -35,9 +34,8 @@ public class ServerFixture : IAsyncLifetime
     public Task<TestAccount> AddAccount(params (string Name, string Value)[] extra) => Accounts.Add(Server, null, extra);
 }
 
-/// <summary>A server with an admin account. The reference makes admins by editing <c>bk_auth</c> in the shell; so
-/// do we: the first run creates the database and registers the account, then with the server stopped its
-/// <c>type</c> is set to admin in SQLite, and the server starts again on the same home.</summary>
+/// <summary>A server with an admin account, made as an operator would: <c>bkcs add-user ... type admin</c> on the
+/// home (and pool) before the server starts. Works on every database pool.</summary>
 public class AdminServerFixture : ServerFixture
 {
     private TestAccount? _admin;
@@ -51,14 +49,8 @@ public class AdminServerFixture : ServerFixture
         var home = BackendServer.CreateHome();
         try
         {
-            TestAccount admin;
-            await using (var first = await BackendServer.StartAsync(Arguments, home))
-            {
-                admin = await Accounts.Add(first, null, [("name", "Admin")]);
-            }
-            MakeAdmin(Path.Combine(home, "var", "backend.db"), admin.Login);
+            _admin = await MakeAdmin(home);
             SetServer(await BackendServer.StartAsync(Arguments, home, ownsHome: true));
-            _admin = admin;
         }
         catch
         {
@@ -67,19 +59,17 @@ public class AdminServerFixture : ServerFixture
         }
     }
 
-    /// <summary>Sets bk_auth.type and bk_account.type to admin for a login, with the server stopped.</summary>
-    public static void MakeAdmin(string databasePath, string login)
+    /// <summary>Adds an admin account with <c>bkcs add-user</c> to the home's database.</summary>
+    public static async Task<TestAccount> MakeAdmin(string home)
     {
-        using var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = false }.ToString());
-        db.Open();
-        using var auth = db.CreateCommand();
-        auth.CommandText = "UPDATE bk_auth SET type = 'admin' WHERE login = $login";
-        auth.Parameters.AddWithValue("$login", login);
-        Assert.Equal(1, auth.ExecuteNonQuery());
-        using var account = db.CreateCommand();
-        account.CommandText = "UPDATE bk_account SET type = 'admin' WHERE login = $login";
-        account.Parameters.AddWithValue("$login", login);
-        Assert.Equal(1, account.ExecuteNonQuery());
+        var login = Accounts.UniqueLogin("admin");
+        var secret = Accounts.NewSecret();
+        var (code, stdout, stderr) = await BackendServer.RunCommandAsync(
+            ["add-user", "login", login, "secret", secret, "name", "Admin", "type", "admin", "-home", home, "-log", "warn", .. BackendServer.PoolArgs]);
+        Assert.True(code == 0, $"bkcs add-user failed ({code}): {stderr}");
+        var row = System.Text.Json.Nodes.JsonNode.Parse(stdout.Trim().Split('\n')[^1])!;
+        Assert.Equal("admin", row["type"]!.GetValue<string>());
+        return new TestAccount(login, secret, row["id"]!.GetValue<string>());
     }
 }
 

@@ -31,49 +31,7 @@ public static class AccountsApi
     private static async Task Add(HttpContext context)
     {
         var api = context.Api();
-        var db = Db(context);
-        var login = api.Require("login");
-        var secret = api.Require("secret");
-        var name = api.Require("name");
-        var table = db.Table(AccountTables.Account);
-        var authTable = db.Table(AccountTables.Auth);
-        var id = Guid.NewGuid().ToString("N");
-
-        var account = Writable(table, api, api.IsAdmin, forAdd: true);
-        account["id"] = id;
-        account["login"] = login;
-        account["name"] = name;
-        if (string.IsNullOrEmpty(account.GetString("alias"))) account["alias"] = name;
-        account["ctime"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-
-        var auth = Writable(authTable, api, api.IsAdmin, forAdd: true);
-        auth["login"] = login;
-        auth["secret"] = secret;
-        auth["id"] = id;
-        if (api.IsAdmin && api.Get("type") is { } type) account["type"] = auth["type"] = type;
-
-        // Validate both rows before writing either, so bad input writes nothing.
-        db.Prepare(DbOperation.Add, AccountTables.Auth, auth, null);
-        db.Prepare(DbOperation.Add, AccountTables.Account, account, null);
-        try
-        {
-            await db.Add(AccountTables.Auth, auth, null, context.RequestAborted);
-        }
-        catch (DbException ex) when (ex.Status == 409)
-        {
-            throw new ApiException(409, "An account with this login already exists");
-        }
-        try
-        {
-            await db.Add(AccountTables.Account, account, null, CancellationToken.None);
-        }
-        catch
-        {
-            await db.Del(AccountTables.Auth, new DbRow { ["login"] = login }, null, CancellationToken.None);
-            throw;
-        }
-        var row = await db.Get(AccountTables.Account, new DbRow { ["id"] = id }, null, CancellationToken.None);
-        await ApiReply.Send(context, RowFilters.Own(table, row!));
+        await ApiReply.Send(context, await AccountWriter.AddAsync(Db(context), api.Params, api.IsAdmin, context.RequestAborted));
     }
 
     private static async Task Get(HttpContext context)
@@ -145,7 +103,7 @@ public static class AccountsApi
         var db = Db(context);
         var me = api.RequireAccountId();
         var table = db.Table(AccountTables.Account);
-        var row = Writable(table, api, api.IsAdmin, forAdd: false);
+        var row = AccountWriter.Writable(table, api.Params, api.IsAdmin, forAdd: false);
         foreach (var key in row.Where(kv => kv.Value is string { Length: 0 }).Select(kv => kv.Key).ToList()) row.Remove(key);
         row["id"] = me;
         var result = await db.Update(AccountTables.Account, row, null, context.RequestAborted);
@@ -175,21 +133,5 @@ public static class AccountsApi
         var secret = api.Require("secret");
         await db.Update(AccountTables.Auth, new DbRow { ["login"] = api.Account!.GetString("login"), ["secret"] = secret }, null, context.RequestAborted);
         await ApiReply.Send(context, new DbRow());
-    }
-
-    /// <summary>The request's columns a caller may write: never keys, hidden, <c>now</c> or location columns through
-    /// this API; readonly columns only on add; admin columns only for admins.</summary>
-    private static DbRow Writable(TableSchema table, ApiRequest api, bool isAdmin, bool forAdd)
-    {
-        var row = new DbRow();
-        foreach (var (name, value) in api.Columns())
-        {
-            if (table.Column(name) is not { } c) continue;
-            if (c.Primary > 0 || c.Hidden || c.Now || c.Location) continue;
-            if (c.Readonly && !forAdd) continue;
-            if (c.Admin && !isAdmin) continue;
-            row[name] = value;
-        }
-        return row;
     }
 }

@@ -1,0 +1,76 @@
+using Backend.Data;
+using Backend.Http;
+
+namespace Backend.Api.Accounts;
+
+/// <summary>Creates accounts: the one path used by <c>/account/add</c> and <c>bkcs add-user</c>, so both apply the same
+/// rules (required columns, alias default, admin-only columns, nothing written on bad input).</summary>
+public static class AccountWriter
+{
+    /// <summary>Adds an account from column values (login, secret and name required). Admin-only columns (type,
+    /// ACLs, expiry) are kept only when <paramref name="asAdmin"/>; location, readonly and key columns never come
+    /// from the values. Returns the stored <c>bk_account</c> row as its owner sees it.</summary>
+    public static async Task<DbRow> AddAsync(Db db, IReadOnlyDictionary<string, string> values, bool asAdmin, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(values);
+        string Require(string name) => values.TryGetValue(name, out var v) && v.Length > 0 ? v : throw ApiException.BadRequest($"{name} is required");
+        var login = Require("login");
+        var secret = Require("secret");
+        var name = Require("name");
+        var table = db.Table(AccountTables.Account);
+        var id = Guid.NewGuid().ToString("N");
+
+        var account = Writable(table, values, asAdmin, forAdd: true);
+        account["id"] = id;
+        account["login"] = login;
+        account["name"] = name;
+        if (string.IsNullOrEmpty(account.GetString("alias"))) account["alias"] = name;
+        account["ctime"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+        var auth = Writable(db.Table(AccountTables.Auth), values, asAdmin, forAdd: true);
+        auth["login"] = login;
+        auth["secret"] = secret;
+        auth["id"] = id;
+        if (asAdmin && values.TryGetValue("type", out var type) && type.Length > 0) account["type"] = auth["type"] = type;
+
+        // Validate both rows before writing either, so bad input writes nothing.
+        db.Prepare(DbOperation.Add, AccountTables.Auth, auth, null);
+        db.Prepare(DbOperation.Add, AccountTables.Account, account, null);
+        try
+        {
+            await db.Add(AccountTables.Auth, auth, null, cancellationToken);
+        }
+        catch (DbException ex) when (ex.Status == 409)
+        {
+            throw new ApiException(409, "An account with this login already exists");
+        }
+        try
+        {
+            await db.Add(AccountTables.Account, account, null, CancellationToken.None);
+        }
+        catch
+        {
+            await db.Del(AccountTables.Auth, new DbRow { ["login"] = login }, null, CancellationToken.None);
+            throw;
+        }
+        var row = await db.Get(AccountTables.Account, new DbRow { ["id"] = id }, null, CancellationToken.None);
+        return RowFilters.Own(table, row!);
+    }
+
+    /// <summary>The columns a caller may write: never keys, hidden, <c>now</c> or location columns through the API;
+    /// readonly columns only on add; admin columns only for admins.</summary>
+    internal static DbRow Writable(TableSchema table, IReadOnlyDictionary<string, string> values, bool isAdmin, bool forAdd)
+    {
+        var row = new DbRow();
+        foreach (var (name, value) in values)
+        {
+            if (name.StartsWith('_') || table.Column(name) is not { } c) continue;
+            if (c.Primary > 0 || c.Hidden || c.Now || c.Location) continue;
+            if (c.Readonly && !forAdd) continue;
+            if (c.Admin && !isAdmin) continue;
+            row[name] = value;
+        }
+        return row;
+    }
+}

@@ -1,0 +1,148 @@
+using Backend.Data;
+
+namespace Backend.Tests.Conformance;
+
+/// <summary>Concurrent writers through one Db and through two Dbs (two pools, as two processes would have) never fail,
+/// and counters end exact.</summary>
+public abstract partial class DbConformanceTests<TTarget>
+{
+    private const int Writers = 32;
+    private const int OpsPerWriter = 25;
+
+    /// <summary>One writer's 25 calls: every 5 calls it puts its own row, updates it, reads it back, and increments the
+    /// shared counter and its own.</summary>
+    private static async Task Writer(Db db, string table, int w)
+    {
+        for (var j = 0; j < OpsPerWriter; j++)
+        {
+            var id = $"w{w:00}-{j / 5}";
+            switch (j % 5)
+            {
+                case 0:
+                    await db.Put(table, Row(("id", id), ("name", $"writer {w}"), ("n", j)), null, Ct);
+                    break;
+                case 1:
+                    Assert.Equal(1, (await db.Update(table, Row(("id", id), ("n", j), ("flag", true)), null, Ct)).Affected);
+                    break;
+                case 2:
+                    var row = await db.Get(table, Row(("id", id)), null, Ct);
+                    Assert.Equal((long)j - 1, row?["n"]);
+                    break;
+                case 3:
+                    await db.Incr(table, Row(("id", "total"), ("hits", 1)), null, Ct);
+                    break;
+                default:
+                    await db.Incr(table, Row(("id", $"mine{w:00}"), ("hits", 1), ("name", $"last {j}")), null, Ct);
+                    break;
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Thirty_two_concurrent_writers_through_one_db_never_fail_and_counters_end_exact()
+    {
+        await using var t = await Target.OpenAsync(Plain);
+        var table = t.T("plain");
+        await Task.WhenAll(Enumerable.Range(0, Writers).Select(w => Task.Run(() => Writer(t.Db, table, w), Ct)));
+
+        const int rounds = OpsPerWriter / 5;
+        Assert.Equal((long)Writers * rounds, (await t.Db.Get(table, Row(("id", "total")), null, Ct))?["hits"]);
+        var rows = (await t.Db.Select(table, null, null, Ct)).Rows;
+        Assert.Equal(Writers * rounds + Writers + 1, rows.Count);
+        for (var w = 0; w < Writers; w++)
+        {
+            var mine = rows.Single(r => (string)r["id"]! == $"mine{w:00}");
+            Assert.Equal((long)rounds, mine["hits"]);
+            Assert.Equal($"last {OpsPerWriter - 1}", mine["name"]);
+        }
+        Assert.All(rows.Where(r => ((string)r["id"]!).StartsWith('w')), r =>
+        {
+            Assert.Equal(true, r["flag"]);
+            Assert.Equal(1, r.GetLong("n") % 5);
+        });
+    }
+
+    [Fact]
+    public async Task Concurrent_incr_of_one_counter_is_exact()
+    {
+        await using var t = await Target.OpenAsync(Pairs);
+        await Task.WhenAll(Enumerable.Range(0, 50).Select(i => Task.Run(() => t.Db.Incr(t.T("pairs"), Row(("a", "c"), ("b", 1), ("hits", i % 2 == 0 ? 3 : -1)), null, Ct), Ct)));
+        Assert.Equal(25L * 3 - 25, (await t.Db.Get(t.T("pairs"), Row(("a", "c"), ("b", 1)), null, Ct))?["hits"]);
+    }
+
+    [Fact]
+    public async Task Concurrent_adds_of_the_same_key_give_one_success_and_409s()
+    {
+        await using var t = await Target.OpenAsync(Plain);
+        var results = await Task.WhenAll(Enumerable.Range(0, 16).Select(i => Task.Run(async () =>
+        {
+            try
+            {
+                await t.Db.Add(t.T("plain"), Row(("id", "once"), ("n", i)), null, Ct);
+                return 200;
+            }
+            catch (DbException ex)
+            {
+                return ex.Status;
+            }
+        }, Ct)));
+        Assert.Equal(1, results.Count(s => s == 200));
+        Assert.Equal(15, results.Count(s => s == 409));
+        Assert.NotNull((await t.Db.Get(t.T("plain"), Row(("id", "once")), null, Ct))?["n"]);
+    }
+
+    [Fact]
+    public async Task Concurrent_readers_never_see_a_half_written_row()
+    {
+        await using var t = await Target.OpenAsync(Plain);
+        var table = t.T("plain");
+        await t.Db.Put(table, Row(("id", "x"), ("n", 0), ("name", "v0")), null, Ct);
+        var writer = Task.Run(async () =>
+        {
+            for (var i = 1; i <= 40; i++) await t.Db.Put(table, Row(("id", "x"), ("n", i), ("name", $"v{i}")), null, Ct);
+        }, Ct);
+        var readers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                var row = (await t.Db.Get(table, Row(("id", "x")), null, Ct))!;
+                Assert.Equal($"v{row["n"]}", row["name"]);
+            }
+        }, Ct));
+        await Task.WhenAll([writer, .. readers]);
+        Assert.Equal(40L, (await t.Db.Get(table, Row(("id", "x")), null, Ct))?["n"]);
+    }
+
+    [Fact]
+    public async Task Two_dbs_writing_concurrently_complete_and_agree()
+    {
+        var prefix = "p" + Guid.NewGuid().ToString("N")[..10] + "_";
+        await using var a = await Target.OpenWithPrefixAsync(Plain, prefix, Target.CreateDriver());
+        await using var b = await Target.OpenWithPrefixAsync(Plain, prefix, Target.CreateDriver());
+        var table = a.T("plain");
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(w => Task.Run(() => Writer((w % 2 == 0 ? a : b).Db, table, w), Ct)));
+
+        const int rounds = OpsPerWriter / 5;
+        Assert.Equal(8L * rounds, (await a.Db.Get(table, Row(("id", "total")), null, Ct))?["hits"]);
+        Assert.Equal(8L * rounds, (await b.Db.Get(table, Row(("id", "total")), null, Ct))?["hits"]);
+        for (var w = 0; w < 8; w++)
+            Assert.Equal((long)rounds, (await (w % 2 == 0 ? b : a).Db.Get(table, Row(("id", $"mine{w:00}")), null, Ct))?["hits"]);
+    }
+
+    [Fact]
+    public async Task Two_dbs_initialising_the_same_new_tables_at_once_both_succeed()
+    {
+        var prefix = "i" + Guid.NewGuid().ToString("N")[..10] + "_";
+        var describe = With(Items, Pairs);
+        var opens = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Task.Run(() => Target.OpenWithPrefixAsync(describe, prefix), Ct)));
+        try
+        {
+            await Task.WhenAll(opens.Select(o => Task.Run(() => o.Db.Incr(o.T("items"), Row(("id", "c"), ("hits", 1)), null, Ct), Ct)));
+            Assert.Equal(3L, (await opens[0].Db.Get(opens[0].T("items"), Row(("id", "c")), null, Ct))?["hits"]);
+        }
+        finally
+        {
+            foreach (var o in opens) await o.DisposeAsync();
+        }
+    }
+}

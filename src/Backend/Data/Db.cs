@@ -190,13 +190,25 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
     public async ValueTask<DbRow?> GetCached(string table, object keys, DbOptions? options = null, CancellationToken cancellationToken = default)
     {
         var request = Prepare(DbOperation.Get, table, keys, options);
+        // Partial rows are not cached: the key is the row's identity, not the shape asked for.
+        if (request.Options.Select is { Count: > 0 }) return await Get(table, keys, options, cancellationToken);
         var key = Cache.Key(request);
-        if (Cache.TryGet(key, out var cached)) return cached is null ? null : new DbRow(cached);
-        var result = await Run(request, cancellationToken);
-        var row = result.Rows.Count > 0 ? result.Rows[0] : null;
-        Cache.Set(key, row is null ? null : new DbRow(row));
-        Process(request, result.Rows);
-        return row;
+        List<DbRow> rows;
+        if (Cache.TryGet(key, out var cached))
+        {
+            rows = cached is null ? [] : [DbCache.Copy(cached)];
+        }
+        else
+        {
+            // A write that invalidates while this read is in flight bumps the version, and the read is then not stored:
+            // otherwise the row read before the write would be served until the next invalidation.
+            var version = Cache.Version;
+            var result = await Run(request, cancellationToken);
+            rows = result.Rows;
+            Cache.SetIfUnchanged(key, rows.Count > 0 ? DbCache.Copy(rows[0]) : null, version);
+        }
+        Process(request, rows);
+        return rows.Count > 0 ? rows[0] : null;
     }
 
     /// <summary>The read-through cache behind <see cref="GetCached"/>.</summary>
@@ -247,6 +259,13 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
         var table = Table(tableName);
         options ??= new DbOptions();
         if (options.Count is < 0) throw DbException.BadInput("count must not be negative");
+        if (options.Select is { Count: > 0 } select && !select.All(table.HasColumn))
+        {
+            // Unknown columns are ignored everywhere, so a select of only unknown columns means whole rows.
+            options = options.Clone();
+            var known = select.Where(table.HasColumn).ToList();
+            options.Select = known.Count > 0 ? known : null;
+        }
         var input = RowReader.Read(source, table);
         if (op == DbOperation.Select)
             return new DbRequest { Operation = op, Table = table, Conditions = Conditions(table, input, options), Options = options };

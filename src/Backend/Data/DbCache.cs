@@ -43,13 +43,44 @@ public sealed class DbCache : IDisposable
         return sb.ToString();
     }
 
+    private long _version;
+
+    /// <summary>Bumped by every invalidation; a read that saw another version must not be stored.</summary>
+    internal long Version => Interlocked.Read(ref _version);
+
     internal bool TryGet(string key, out DbRow? row) => _cache.TryGetValue(key, out row);
 
-    internal void Set(string key, DbRow? row) => _cache.Set(key, row, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = _ttl });
+    internal void SetIfUnchanged(string key, DbRow? row, long version)
+    {
+        var entry = _cache.CreateEntry(key);
+        entry.Size = 1;
+        entry.AbsoluteExpirationRelativeToNow = _ttl;
+        entry.Value = row;
+        // Checked again after adding, too: an invalidation between the check and the add removes what was just added.
+        if (Version != version) return;
+        entry.Dispose();
+        if (Version != version) _cache.Remove(key);
+    }
 
-    internal void Remove(string key) => _cache.Remove(key);
+    internal void Remove(string key)
+    {
+        Interlocked.Increment(ref _version);
+        _cache.Remove(key);
+    }
 
-    internal void ClearTable(string table) => _generations.AddOrUpdate(table, 1, (_, g) => g + 1);
+    internal void ClearTable(string table)
+    {
+        Interlocked.Increment(ref _version);
+        _generations.AddOrUpdate(table, 1, (_, g) => g + 1);
+    }
+
+    /// <summary>A copy deep enough that callers editing a returned row (JSON values included) cannot change the cache.</summary>
+    internal static DbRow Copy(DbRow row)
+    {
+        var copy = new DbRow();
+        foreach (var (k, v) in row) copy[k] = v is System.Text.Json.Nodes.JsonNode n ? n.DeepClone() : v;
+        return copy;
+    }
 
     /// <summary>Rows currently cached.</summary>
     public long Count => _cache.Count;

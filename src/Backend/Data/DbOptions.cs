@@ -4,7 +4,9 @@ namespace Backend.Data;
 public sealed class DbOptions
 {
     /// <summary>Operator per column for conditions; columns not listed compare with <c>=</c>.</summary>
-    public Dictionary<string, DbCompare> Ops { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, DbCompare> Ops => _ops;
+
+    private Dictionary<string, DbCompare> _ops = new(StringComparer.Ordinal);
 
     /// <summary>Columns to return; null returns all.</summary>
     public IReadOnlyList<string>? Select { get; set; }
@@ -30,7 +32,15 @@ public sealed class DbOptions
     /// <summary>Skip the registered row processors.</summary>
     public bool NoProcessRows { get; set; }
 
-    /// <summary>Shorthand for a copy with an operator set.</summary>
+    /// <summary>A copy (the facade adjusts copies, never the caller's options).</summary>
+    public DbOptions Clone()
+    {
+        var copy = (DbOptions)MemberwiseClone();
+        copy._ops = new Dictionary<string, DbCompare>(Ops, StringComparer.Ordinal);
+        return copy;
+    }
+
+    /// <summary>Sets an operator and returns the options, for chaining.</summary>
     public DbOptions Op(string column, DbCompare op)
     {
         Ops[column] = op;

@@ -20,6 +20,8 @@ public static class DbValues
         if (value is JsonElement e) value = FromElement(e);
         if (value is null) return null;
         if (value is string s && s.Length == 0 && column.Type != ColumnType.Text) return null;
+        // JSON text "null" in a json column is no value, as a JSON null node is.
+        if (column.Type == ColumnType.Json && value is string js && js.Trim() == "null") return null;
         object? result = column.Type switch
         {
             // Each arm is cast to object: JsonNode's implicit conversions would otherwise make it the switch's type.
@@ -62,7 +64,7 @@ public static class DbValues
         uint i => i,
         ulong u when u <= long.MaxValue => (long)u,
         double d when double.IsFinite(d) && Math.Floor(d) == d && Math.Abs(d) < 9.2e18 => (long)d,
-        float f when float.IsFinite(f) && MathF.Floor(f) == f => (long)f,
+        float f => ToLong((double)f),
         decimal m when decimal.Truncate(m) == m && m >= long.MinValue && m <= long.MaxValue => (long)m,
         string s when long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l) => l,
         string s when double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) => ToLong(d),

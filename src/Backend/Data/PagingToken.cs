@@ -22,7 +22,11 @@ internal static class PagingToken
         {
             var bytes = Base64Url.DecodeFromChars(token);
             if (JsonNode.Parse(bytes) is JsonArray array && array.Count == columns.Count)
-                return [.. array.Select((n, i) => DbValues.Convert(columns[i], n is null ? null : JsonSerializer.SerializeToElement(n)))];
+            {
+                var values = array.Select((n, i) => DbValues.Convert(columns[i], n is null ? null : JsonSerializer.SerializeToElement(n))).ToList();
+                // Key columns are never NULL; a token claiming one was not made by us.
+                if (!values.Where((v, i) => v is null && columns[i].Primary > 0).Any()) return values;
+            }
         }
         catch (Exception ex) when (ex is FormatException or JsonException or DbException)
         {

@@ -173,7 +173,8 @@ public sealed class SqlGenerationTests
         var st = Build(DbOperation.Incr, "items", Row(("id", "k1"), ("hits", 2), ("name", "A")));
         Assert.Equal(
             "INSERT INTO \"items\" (\"id\", \"hits\", \"name\") VALUES (@p0, @p1, @p2) ON CONFLICT (\"id\") DO UPDATE SET " +
-            "\"hits\" = COALESCE(\"items\".\"hits\", 0) + COALESCE(excluded.\"hits\", 0), \"name\" = excluded.\"name\"",
+            "\"hits\" = COALESCE(\"items\".\"hits\", 0) + COALESCE(excluded.\"hits\", 0), \"name\" = excluded.\"name\"" +
+            " WHERE typeof(COALESCE(\"items\".\"hits\", 0) + COALESCE(excluded.\"hits\", 0)) = 'integer'",
             st.Text);
         Assert.Equal(["k1", 2L, "A"], st.Parameters);
     }

@@ -120,13 +120,18 @@ public class SqlBuilder(SqlDialect dialect)
         ArgumentNullException.ThrowIfNull(request);
         var insert = Insert(request, "INSERT INTO");
         var t = Dialect.Quote(request.Table.Name);
+        var guards = new List<string>();
         var sets = request.Row.Keys.Where(c => !request.Table.PrimaryKeys.Contains(c)).Select(c =>
         {
             var q = Dialect.Quote(c);
-            return request.Table.Column(c)!.Type == ColumnType.Counter ? $"{q} = COALESCE({t}.{q}, 0) + COALESCE(excluded.{q}, 0)" : $"{q} = excluded.{q}";
+            if (request.Table.Column(c)!.Type != ColumnType.Counter) return $"{q} = excluded.{q}";
+            var sum = $"COALESCE({t}.{q}, 0) + COALESCE(excluded.{q}, 0)";
+            if (Dialect.CounterOverflowGuard(sum) is { } guard) guards.Add(guard);
+            return $"{q} = {sum}";
         }).ToList();
         var conflict = string.Join(", ", request.Table.PrimaryKeys.Select(Dialect.Quote));
         var tail = sets.Count == 0 ? $" ON CONFLICT ({conflict}) DO NOTHING" : $" ON CONFLICT ({conflict}) DO UPDATE SET {string.Join(", ", sets)}";
+        if (sets.Count > 0 && guards.Count > 0) tail += " WHERE " + string.Join(" AND ", guards);
         return new SqlStatement(insert.Text + tail, insert.Parameters);
     }
 

@@ -25,6 +25,10 @@ public class SqlDialect
     /// <summary>What ORDER BY adds so NULLs sort first ascending and last descending (SQLite's own order).</summary>
     public virtual string NullsOrder(bool desc) => "";
 
+    /// <summary>A condition that is false when adding to a counter overflowed, or null when the database raises an
+    /// error itself. SQLite silently turns an overflowing integer sum into a REAL, so it needs one.</summary>
+    public virtual string? CounterOverflowGuard(string sumExpression) => $"typeof({sumExpression}) = 'integer'";
+
     /// <summary>Insert-or-replace statement head.</summary>
     public virtual string ReplaceInto => "INSERT OR REPLACE INTO";
 

@@ -147,7 +147,11 @@ public sealed partial class SqliteDriver : IDbDriver
         if (request.Operation != DbOperation.Batch)
         {
             var st = _sql.Build(request);
-            return new DbResult { Affected = c.Command(st.Text, st.Parameters, _sql.Dialect.Parameter).ExecuteNonQuery() };
+            var affected = c.Command(st.Text, st.Parameters, _sql.Dialect.Parameter).ExecuteNonQuery();
+            // The overflow guard of an Incr made the update a no-op: the counter is unchanged.
+            if (affected == 0 && request.Operation == DbOperation.Incr && request.Row.Any(kv => request.Table.Column(kv.Key)!.Type == ColumnType.Counter))
+                throw DbException.BadInput($"{request.Table.Name}: counter out of range");
+            return new DbResult { Affected = affected };
         }
         Exec(c, "BEGIN IMMEDIATE");
         try

@@ -290,11 +290,7 @@ public abstract partial class DbConformanceTests<TTarget>
         Assert.Equal([Row(("n", 10L)), Row(("n", 9L))], next.Rows);
     }
 
-    [Fact(Skip = "BUG: src/Backend/Data/Sql/SqlBuilder.cs:269-271 SelectList adds the ordering columns to the select list, so its "
-        + "'no known column selected: whole rows' fallback never applies to Select/Search, and src/Backend/Data/SelectPaging.cs:22-28 then strips "
-        + "those ordering columns: every row comes back as {} (Get and List return whole rows for the same option). Fix: decide on the known "
-        + "names only (select.Where(table.HasColumn)); when none is known select every column and pass no select to SelectPaging.Page "
-        + "(best done once in Db.Prepare by dropping unknown names and treating an empty list as null, so every driver sees the same).")]
+    [Fact]
     public async Task Select_with_only_unknown_select_columns_returns_whole_rows()
     {
         await using var t = await OpenSelectRows();

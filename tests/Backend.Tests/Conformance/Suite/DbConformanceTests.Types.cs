@@ -172,9 +172,7 @@ public abstract partial class DbConformanceTests<TTarget>
         ("not json", JsonValue.Create("not json")),
     ]);
 
-    [Fact(Skip = "BUG: src/Backend/Data/DbValues.cs:112 ToJson turns the JSON text \"null\" into the JSON string \"null\" "
-        + "(JsonNode.Parse(s) ?? JsonValue.Create(s)), while a JSON null node or element is stored as no value. Fix: in Convert, return null "
-        + "for a Json column when the text parses to JSON null (before the 'result is null' 400 check at line 33).")]
+    [Fact]
     public async Task Json_null_is_no_value()
     {
         await using var t = await Target.OpenAsync(Plain);

@@ -1,0 +1,288 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Amazon.Runtime;
+using Backend.Data;
+using Microsoft.Extensions.Logging;
+
+namespace Backend.DynamoDb;
+
+/// <summary>The DynamoDB driver (AWSSDK.DynamoDBv2). Primary keys are the table's hash (+ range) key, indexes are
+/// global secondary indexes, and every operation keeps the meaning it has on the SQL drivers: Update never
+/// creates a row, Add is 409 on an existing key, NULL is an absent attribute, and Select returns the same rows in
+/// the same order with the same keyset paging tokens. See the README next to this file for the mapping and the
+/// cost of each operation.</summary>
+public sealed partial class DynamoDbDriver : IDbDriver
+{
+    private readonly IAmazonDynamoDB _client;
+    private readonly ILogger _logger;
+
+    /// <summary>Active global secondary indexes per table (absent: not known yet, read on first use).</summary>
+    private readonly ConcurrentDictionary<string, IReadOnlySet<string>> _activeIndexes = new(StringComparer.Ordinal);
+
+    /// <summary>Creates the driver over a client; the driver owns and disposes it.</summary>
+    public DynamoDbDriver(string name, IAmazonDynamoDB client, ILogger<DynamoDbDriver> logger)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(logger);
+        Name = name;
+        _client = client;
+        _logger = logger;
+    }
+
+    /// <inheritdoc />
+    public string Name { get; }
+
+    /// <summary>The SDK client.</summary>
+    public IAmazonDynamoDB Client => _client;
+
+    /// <summary>How selects read, for tests: table queries, index queries and scans issued (one per request page).</summary>
+    internal long TableQueries, IndexQueries, Scans;
+
+    /// <inheritdoc />
+    public async Task<DbResult> ExecuteAsync(DbRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        try
+        {
+            return request.Operation switch
+            {
+                DbOperation.Get => await GetAsync(request, cancellationToken),
+                DbOperation.Add => await PutAsync(request, add: true, cancellationToken),
+                DbOperation.Put => await PutAsync(request, add: false, cancellationToken),
+                DbOperation.Update => await UpdateAsync(request, cancellationToken),
+                DbOperation.Incr or DbOperation.Replace => await UpsertAsync(request, cancellationToken),
+                DbOperation.Del => await DeleteAsync(request, cancellationToken),
+                DbOperation.Select or DbOperation.Search => await SelectAsync(request, cancellationToken),
+                DbOperation.List => await ListAsync(request, cancellationToken),
+                DbOperation.UpdateAll => await UpdateAllAsync(request, cancellationToken),
+                DbOperation.DelAll => await DelAllAsync(request, cancellationToken),
+                DbOperation.Batch => await BatchAsync(request, cancellationToken),
+                DbOperation.Query => throw new DbException(501, "query is not supported by the dynamodb driver: use search with a filter expression"),
+                _ => throw new DbException(501, $"{request.Operation} is not supported by the dynamodb driver"),
+            };
+        }
+        catch (Exception ex) when (Map(ex, $"{Name}: {request.Operation} {request.Table.Name}", cancellationToken) is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+
+    private async Task<DbResult> GetAsync(DbRequest r, CancellationToken ct)
+    {
+        var t = DynamoTable.For(r.Table);
+        var e = new Expressions();
+        var projection = e.Projection(Known(r.Table, r.Options.Select));
+        var res = await _client.GetItemAsync(new GetItemRequest
+        {
+            TableName = t.Name,
+            Key = t.Key(r.Row),
+            ConsistentRead = true,
+            ProjectionExpression = projection,
+            ExpressionAttributeNames = e.Names,
+        }, ct);
+        return res.Item is { Count: > 0 } item ? new DbResult { Rows = [t.Decode(item)] } : new DbResult();
+    }
+
+    /// <summary>The selected columns the table has, or null (whole rows) when none is.</summary>
+    private static List<string>? Known(TableSchema table, IReadOnlyList<string>? select) =>
+        select?.Where(table.HasColumn).Distinct(StringComparer.Ordinal).ToList() is { Count: > 0 } known ? known : null;
+
+    /// <summary>The item of a row: every non-NULL value of a known column.</summary>
+    private static Dictionary<string, AttributeValue> Item(DynamoTable t, DbRow row)
+    {
+        var item = new Dictionary<string, AttributeValue>(StringComparer.Ordinal);
+        foreach (var (name, value) in row)
+        {
+            if (!t.Schema.HasColumn(name)) continue;
+            if (t.Encode(name, value) is { } a) item[name] = a;
+        }
+        return item;
+    }
+
+    private async Task<DbResult> PutAsync(DbRequest r, bool add, CancellationToken ct)
+    {
+        var t = DynamoTable.For(r.Table);
+        var e = new Expressions();
+        var request = new PutItemRequest { TableName = t.Name, Item = Item(t, r.Row) };
+        if (add) request.ConditionExpression = $"attribute_not_exists({e.Name(t.Hash)})";
+        request.ExpressionAttributeNames = e.Names;
+        try
+        {
+            await _client.PutItemAsync(request, ct);
+        }
+        catch (ConditionalCheckFailedException ex)
+        {
+            throw Conflict(t, ex);
+        }
+        return new DbResult { Affected = 1 };
+    }
+
+    private static DbException Conflict(DynamoTable t, Exception? inner) => new(409, $"{t.Name}: a record with this key already exists", inner);
+
+    /// <summary>SET for given values, REMOVE for NULLs, ADD for counters when incrementing; null when there is nothing to change.</summary>
+    private static string? UpdateExpression(DynamoTable t, DbRow row, bool incr, Expressions e)
+    {
+        var sets = new List<string>();
+        var removes = new List<string>();
+        var adds = new List<string>();
+        foreach (var (name, value) in row)
+        {
+            if (t.Schema.Column(name) is not { Primary: 0 } column) continue;
+            if (incr && column.Type == ColumnType.Counter)
+            {
+                if (t.Encode(name, value) is { } a) adds.Add($"{e.Name(name)} {e.Value(a)}");
+            }
+            else if (t.Encode(name, value) is { } a)
+            {
+                sets.Add($"{e.Name(name)} = {e.Value(a)}");
+            }
+            else
+            {
+                removes.Add(e.Name(name));
+            }
+        }
+        var parts = new List<string>();
+        if (sets.Count > 0) parts.Add("SET " + string.Join(", ", sets));
+        if (removes.Count > 0) parts.Add("REMOVE " + string.Join(", ", removes));
+        if (adds.Count > 0) parts.Add("ADD " + string.Join(", ", adds));
+        return parts.Count > 0 ? string.Join(" ", parts) : null;
+    }
+
+    /// <summary>Update: only an existing row changes (a condition on the key), so a missing one is 0 affected and not created.</summary>
+    private async Task<DbResult> UpdateAsync(DbRequest r, CancellationToken ct)
+    {
+        var t = DynamoTable.For(r.Table);
+        return new DbResult { Affected = await UpdateExistingAsync(t, t.Key(r.Row), r.Row, ct) ? 1 : 0 };
+    }
+
+    private async Task<bool> UpdateExistingAsync(DynamoTable t, Dictionary<string, AttributeValue> key, DbRow values, CancellationToken ct)
+    {
+        var e = new Expressions();
+        var update = UpdateExpression(t, values, incr: false, e);
+        if (update is null)
+        {
+            // Nothing to change: report whether the row exists, as a no-op SQL update does.
+            var p = new Expressions();
+            var res = await _client.GetItemAsync(new GetItemRequest
+            {
+                TableName = t.Name,
+                Key = key,
+                ConsistentRead = true,
+                ProjectionExpression = p.Projection([t.Hash]),
+                ExpressionAttributeNames = p.Names,
+            }, ct);
+            return res.Item is { Count: > 0 };
+        }
+        try
+        {
+            await _client.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = t.Name,
+                Key = key,
+                UpdateExpression = update,
+                ConditionExpression = $"attribute_exists({e.Name(t.Hash)})",
+                ExpressionAttributeNames = e.Names,
+                ExpressionAttributeValues = e.Values,
+            }, ct);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Incr (ADD to counters, SET the rest) and Replace (SET): one atomic UpdateItem that creates the row
+    /// when missing. With only the key given, the row is created when missing (1) and left alone otherwise (0).</summary>
+    private async Task<DbResult> UpsertAsync(DbRequest r, CancellationToken ct)
+    {
+        var t = DynamoTable.For(r.Table);
+        var e = new Expressions();
+        var update = UpdateExpression(t, r.Row, r.Operation == DbOperation.Incr, e);
+        if (update is null)
+        {
+            try
+            {
+                await _client.PutItemAsync(new PutItemRequest
+                {
+                    TableName = t.Name,
+                    Item = t.Key(r.Row),
+                    ConditionExpression = $"attribute_not_exists({e.Name(t.Hash)})",
+                    ExpressionAttributeNames = e.Names,
+                }, ct);
+                return new DbResult { Affected = 1 };
+            }
+            catch (ConditionalCheckFailedException)
+            {
+                return new DbResult { Affected = 0 };
+            }
+        }
+        await _client.UpdateItemAsync(new UpdateItemRequest
+        {
+            TableName = t.Name,
+            Key = t.Key(r.Row),
+            UpdateExpression = update,
+            ExpressionAttributeNames = e.Names,
+            ExpressionAttributeValues = e.Values,
+        }, ct);
+        return new DbResult { Affected = 1 };
+    }
+
+    private async Task<DbResult> DeleteAsync(DbRequest r, CancellationToken ct)
+    {
+        var t = DynamoTable.For(r.Table);
+        var e = new Expressions();
+        try
+        {
+            await _client.DeleteItemAsync(new DeleteItemRequest
+            {
+                TableName = t.Name,
+                Key = t.Key(r.Row),
+                ConditionExpression = $"attribute_exists({e.Name(t.Hash)})",
+                ExpressionAttributeNames = e.Names,
+            }, ct);
+            return new DbResult { Affected = 1 };
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return new DbResult { Affected = 0 };
+        }
+    }
+
+    /// <summary>Maps SDK and network failures to <see cref="DbException"/>s; null leaves the exception as it is.</summary>
+    internal static DbException? Map(Exception ex, string what, CancellationToken ct)
+    {
+        switch (ex)
+        {
+            case DbException:
+                return null;
+            case OperationCanceledException when ct.IsCancellationRequested:
+                return null;
+            case ConditionalCheckFailedException:
+                return new DbException(409, $"{what}: a record with this key already exists", ex);
+            case ProvisionedThroughputExceededException or ThrottlingException or RequestLimitExceededException or TransactionConflictException or LimitExceededException:
+                return new DbException(503, $"{what}: dynamodb is throttling requests, try again", ex);
+            case ResourceNotFoundException:
+                return new DbException(500, $"{what}: the table or index does not exist ({ex.Message})", ex);
+            case AmazonServiceException s when s.ErrorCode is "ValidationException" or "SerializationException" || s.ErrorCode is null && (int)s.StatusCode == 400 && s.InnerException is null:
+                return new DbException(400, $"{what}: {s.Message}", ex);
+            case AmazonServiceException s when (int)s.StatusCode >= 500 || (int)s.StatusCode == 0 || string.IsNullOrEmpty(s.ErrorCode):
+                return new DbException(503, $"{what}: dynamodb is unavailable (HTTP {(int)s.StatusCode} {s.ErrorCode}: {s.Message})", ex);
+            case AmazonServiceException s:
+                return new DbException(500, $"{what}: {s.ErrorCode}: {s.Message}", ex);
+            case AmazonClientException or HttpRequestException or IOException or SocketException or TimeoutException or OperationCanceledException:
+                return new DbException(503, $"{what}: dynamodb is unavailable ({ex.Message})", ex);
+            default:
+                return null;
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync()
+    {
+        _client.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -76,9 +76,13 @@ internal static class Commands
         }
     }
 
+    /// <summary>bkcs includes every database driver.</summary>
+    private static BackendApplicationBuilder CreateBuilder(string[] args) => BackendApplicationBuilder.CreateBuilder(args)
+        .AddDynamoDb();
+
     private static async Task<int> AddUserAsync(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var builder = BackendApplicationBuilder.CreateBuilder(args);
+        var builder = CreateBuilder(args);
         var pairs = builder.Config.Arguments;
         if (pairs.Count == 0 || pairs.Count % 2 != 0)
         {
@@ -109,7 +113,7 @@ internal static class Commands
 
     private static async Task<int> RunServerAsync(string[] args)
     {
-        var builder = BackendApplicationBuilder.CreateBuilder(args);
+        var builder = CreateBuilder(args);
         await using var app = builder.Build();
         foreach (var warning in builder.Config.Warnings) app.Logger.LogWarning("{Warning}", warning);
         await app.RunAsync();

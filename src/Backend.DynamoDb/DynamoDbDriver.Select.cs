@@ -291,22 +291,8 @@ public sealed partial class DynamoDbDriver
         while (start is not null);
     }
 
-    /// <summary>Decodes a paging token made by <see cref="SelectPaging.Page"/> (base64url of a JSON array of the
-    /// last row's ordering values), with the same checks as the core's (internal) PagingToken.Decode.</summary>
-    internal static IReadOnlyList<object?> DecodeToken(string token, IReadOnlyList<ColumnSchema> columns)
-    {
-        try
-        {
-            var bytes = Base64Url.DecodeFromChars(token);
-            if (JsonNode.Parse(bytes) is JsonArray array && array.Count == columns.Count)
-                return [.. array.Select((n, i) => DbValues.Convert(columns[i], n is null ? null : JsonSerializer.SerializeToElement(n)))];
-        }
-        catch (Exception ex) when (ex is FormatException or JsonException or DbException)
-        {
-            // fall through to the one error below
-        }
-        throw new DbException(400, "invalid paging token");
-    }
+    /// <summary>Decodes a paging token made by <see cref="SelectPaging.Page"/>, with the core's checks.</summary>
+    internal static IReadOnlyList<object?> DecodeToken(string token, IReadOnlyList<ColumnSchema> columns) => PagingToken.Decode(token, columns);
 
     /// <summary>The keys (and any columns needed) of every row matching the conditions, for UpdateAll and DelAll.</summary>
     private async Task<List<DbRow>> MatchingKeysAsync(DynamoTable t, IReadOnlyList<DbCondition> conditions, CancellationToken ct)

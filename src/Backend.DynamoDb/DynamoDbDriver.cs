@@ -219,15 +219,40 @@ public sealed partial class DynamoDbDriver : IDbDriver
                 return new DbResult { Affected = 0 };
             }
         }
-        await _client.UpdateItemAsync(new UpdateItemRequest
+        var guard = r.Operation == DbOperation.Incr ? CounterGuard(t, r.Row, e) : null;
+        try
         {
-            TableName = t.Name,
-            Key = t.Key(r.Row),
-            UpdateExpression = update,
-            ExpressionAttributeNames = e.Names,
-            ExpressionAttributeValues = e.Values,
-        }, ct);
+            await _client.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = t.Name,
+                Key = t.Key(r.Row),
+                UpdateExpression = update,
+                ConditionExpression = guard,
+                ExpressionAttributeNames = e.Names,
+                ExpressionAttributeValues = e.Values,
+            }, ct);
+        }
+        catch (ConditionalCheckFailedException ex) when (guard is not null)
+        {
+            throw new DbException(400, $"{t.Name}: counter out of range", ex);
+        }
         return new DbResult { Affected = 1 };
+    }
+
+    /// <summary>DynamoDB numbers hold 38 digits, so ADD would happily pass long.MaxValue; every driver instead refuses
+    /// (400) and keeps the counter: the condition allows the ADD only while the sum stays a long.</summary>
+    private static string? CounterGuard(DynamoTable t, DbRow row, Expressions e)
+    {
+        var parts = new List<string>();
+        foreach (var (name, value) in row)
+        {
+            if (t.Schema.Column(name) is not { Primary: 0, Type: ColumnType.Counter } || DbValues.ToLong(value) is not long delta || delta == 0) continue;
+            var limit = delta > 0 ? long.MaxValue - delta : long.MinValue - delta;
+            var n = e.Name(name);
+            var v = e.Value(new AttributeValue { N = limit.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            parts.Add($"(attribute_not_exists({n}) OR {n} {(delta > 0 ? "<=" : ">=")} {v})");
+        }
+        return parts.Count > 0 ? string.Join(" AND ", parts) : null;
     }
 
     private async Task<DbResult> DeleteAsync(DbRequest r, CancellationToken ct)

@@ -7,8 +7,9 @@ namespace Backend.Data;
 
 /// <summary>Opaque paging tokens: the ordering values of the last returned row (keyset paging), so following tokens
 /// visits every matching row exactly once even while rows are added. base64url of a JSON array.</summary>
-internal static class PagingToken
+public static class PagingToken
 {
+    /// <summary>A token for the given ordering values.</summary>
     public static string Encode(IReadOnlyList<object?> values)
     {
         var json = new JsonArray([.. values.Select(v => v is JsonNode n ? n.DeepClone() : JsonValue.Create(v))]).ToJsonString();

@@ -42,6 +42,10 @@ public abstract partial class DbConformanceTests<TTarget>(TTarget target) : ICla
     /// key are always checked in range-key order.</summary>
     protected virtual bool OrdersWholeTableSelects => true;
 
+    /// <summary>Whether reals may use the whole double range. DynamoDB numbers are limited to magnitudes between
+    /// 1E-130 and 1E+126: outside it such a driver must refuse the value (400) rather than store something else.</summary>
+    protected virtual bool HasFullDoubleRange => true;
+
     // ---- tables ----
 
     /// <summary>A simple keyed table with one column of each type, an indexed text column and a now column.</summary>

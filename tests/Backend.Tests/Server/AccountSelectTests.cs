@@ -82,8 +82,10 @@ public sealed class AccountSelectTests(ServerFixture fixture) : IClassFixture<Se
         var expected = all.Data.Select(x => x!["id"]!.ToString()).ToList();
         Assert.Contains(caller.Id, expected);
         var paged = await PageAll(client, 1);
-        Assert.Equal(expected.Count, paged.Distinct().Count());
-        Assert.Equal(expected.Order(), paged.Order());
+        // On a database shared with other test servers, accounts may be added while paging: every account that
+        // existed before must be visited, and none twice.
+        Assert.Equal(paged.Count, paged.Distinct().Count());
+        Assert.Empty(expected.Except(paged));
     }
 
     [Theory]
@@ -164,6 +166,12 @@ public sealed class AccountSelectTests(ServerFixture fixture) : IClassFixture<Se
         var v = value.Replace("PREFIX", prefix, StringComparison.Ordinal);
         // restrict to the group with the id list
         var r = await client.Get("/account/select", ("id", string.Join(',', group.Select(g => g.Id))), ("alias", v), ("_ops", $"id,in,alias,{op}"));
+        if (op == "like" && BackendServer.Pool is "dynamodb" or "redis")
+        {
+            // SQL LIKE patterns exist only on SQL databases; the others refuse them clearly.
+            ApiAssert.Error(r, 400);
+            return;
+        }
         ApiAssert.Ok(r);
         Assert.Equal(expected, r.Data.Count);
     }
@@ -171,11 +179,14 @@ public sealed class AccountSelectTests(ServerFixture fixture) : IClassFixture<Se
     [Fact]
     public async Task Select_OpsBeginsWith_TreatsLikeWildcardsLiterally()
     {
-        var (_, group) = await AddGroup(1);
+        var (prefix, group) = await AddGroup(1);
         using var client = fixture.Client(group[0]);
-        var r = await client.Get("/account/select", ("alias", "%"), ("_ops", "alias,begins_with"));
+        var r = await client.Get("/account/select", ("alias", prefix + "%"), ("_ops", "alias,begins_with"));
         ApiAssert.Ok(r);
         Assert.Empty(r.Data);
+        r = await client.Get("/account/select", ("alias", prefix), ("_ops", "alias,begins_with"));
+        ApiAssert.Ok(r);
+        Assert.Single(r.Data);
     }
 
     [Theory]

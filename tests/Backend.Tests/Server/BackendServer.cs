@@ -181,6 +181,9 @@ public sealed class BackendServer : IAsyncDisposable
     /// pointed at the server scripts/servers started. scripts/test runs this suite once per pool.</summary>
     public static IReadOnlyList<string> PoolArgs { get; } = FindPoolArgs();
 
+    /// <summary>The pool name of this run (sqlite unless <c>BKCS_TEST_SERVER_POOL</c> says otherwise).</summary>
+    public static string Pool => Environment.GetEnvironmentVariable("BKCS_TEST_SERVER_POOL") is { Length: > 0 } p ? p : "sqlite";
+
     private static string[] FindPoolArgs()
     {
         var pool = Environment.GetEnvironmentVariable("BKCS_TEST_SERVER_POOL");

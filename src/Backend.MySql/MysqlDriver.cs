@@ -270,12 +270,16 @@ public sealed partial class MysqlDriver : IDbDriver
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(_connectTimeoutMs);
+        var open = _dataSource.OpenConnectionAsync(timeout.Token).AsTask();
         try
         {
-            return await _dataSource.OpenConnectionAsync(timeout.Token);
+            // The client library's own timeouts are whole seconds and not every step of a handshake watches the
+            // token, so the wait itself is bounded too; a connection that still opens later is closed at once.
+            return await open.WaitAsync(TimeSpan.FromMilliseconds(_connectTimeoutMs), ct);
         }
         catch (Exception ex) when (!ct.IsCancellationRequested && ex is not DbException)
         {
+            if (!open.IsCompleted) _ = open.ContinueWith(t => t.Result.DisposeAsync().AsTask(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
             LogUnavailable(_logger, Name, ex.Message);
             throw Unavailable(ex);
         }

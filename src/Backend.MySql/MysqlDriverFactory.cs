@@ -41,8 +41,8 @@ public sealed class MysqlDriverFactory : IDbDriverFactory
             Pooling = true,
             MinimumPoolSize = 0,
             MaximumPoolSize = (uint)Math.Max(1, maxConnections),
-            // Whole seconds, rounded up and one more, so the driver's own millisecond timer always fires first.
-            ConnectionTimeout = (uint)((connectTimeoutMs + 999) / 1000 + 1),
+            // Whole seconds, rounded up (the driver also bounds the wait in milliseconds).
+            ConnectionTimeout = (uint)((connectTimeoutMs + 999) / 1000),
             DefaultCommandTimeout = CommandTimeoutSeconds,
             // Found rows, not changed rows: Update of an existing but unchanged row is 1, as on every other driver.
             UseAffectedRows = false,

@@ -210,12 +210,16 @@ public sealed partial class PgsqlDriver : IDbDriver
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(_connectTimeoutMs);
+        var open = _dataSource.OpenConnectionAsync(timeout.Token).AsTask();
         try
         {
-            return await _dataSource.OpenConnectionAsync(timeout.Token);
+            // The client library's own timeouts are whole seconds and not every step of a handshake watches the
+            // token, so the wait itself is bounded too; a connection that still opens later is closed at once.
+            return await open.WaitAsync(TimeSpan.FromMilliseconds(_connectTimeoutMs), ct);
         }
         catch (Exception ex) when (!ct.IsCancellationRequested && ex is not DbException)
         {
+            if (!open.IsCompleted) _ = open.ContinueWith(t => t.Result.DisposeAsync().AsTask(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
             LogUnavailable(_logger, Name, ex.Message);
             throw Unavailable(ex);
         }
@@ -250,6 +254,9 @@ public sealed partial class PgsqlDriver : IDbDriver
                 return new DbException(400, $"{table}: invalid value: {pg.MessageText}", ex);
             case PostgresException:
                 return new DbException(500, $"{Name}: {request?.Operation} {table} failed: {ex.Message}", ex);
+            case System.Text.EncoderFallbackException:
+                // text with a lone UTF-16 surrogate cannot be sent as UTF-8
+                return new DbException(400, $"{table}: invalid value: text is not valid Unicode", ex);
             case NpgsqlException or IOException or SocketException or TimeoutException or OperationCanceledException:
                 // The connection broke (server restart, network, command timeout): pooled idle connections are likely
                 // broken too, so drop them and let the next call open fresh ones.

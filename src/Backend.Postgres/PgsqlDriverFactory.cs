@@ -41,8 +41,8 @@ public sealed class PgsqlDriverFactory : IDbDriverFactory
             Pooling = true,
             MinPoolSize = 0,
             MaxPoolSize = Math.Max(1, maxConnections),
-            // Whole seconds, rounded up and one more, so the driver's own millisecond timer always fires first.
-            Timeout = Math.Min(1024, (connectTimeoutMs + 999) / 1000 + 1),
+            // Whole seconds, rounded up (the driver also bounds the wait in milliseconds).
+            Timeout = Math.Min(1024, (connectTimeoutMs + 999) / 1000),
             CommandTimeout = CommandTimeoutSeconds,
             ApplicationName = "backend",
         };

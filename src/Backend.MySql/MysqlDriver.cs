@@ -15,7 +15,7 @@ namespace Backend.MySql;
 /// within the connect timeout, anything else 500 with the server's message inside (never shown to HTTP clients).</summary>
 public sealed partial class MysqlDriver : IDbDriver
 {
-    private const int MaxAttempts = 3;
+    private const int MaxAttempts = 6;
     private readonly MySqlDataSource _dataSource;
     private readonly MysqlSqlBuilder _sql = new();
     private readonly int _connectTimeoutMs;
@@ -155,7 +155,7 @@ public sealed partial class MysqlDriver : IDbDriver
             {
                 // A deadlock victim's transaction was rolled back (and a lock wait timeout rolls back the statement,
                 // a batch's transaction is rolled back by us), so running it again is safe.
-                await Task.Delay(10 * attempt * attempt, cancellationToken);
+                await Task.Delay(Backoff(attempt), cancellationToken);
             }
             catch (Exception ex) when (Translate(ex, request, cancellationToken) is { } error)
             {
@@ -193,7 +193,7 @@ public sealed partial class MysqlDriver : IDbDriver
             }
             case DbOperation.Batch:
             {
-                var statements = request.Batch.Select(r => (Request: r, Statement: _sql.Build(r))).ToList();
+                var statements = LockOrder(request.Batch).Select(r => (Request: r, Statement: _sql.Build(r))).ToList();
                 await using var conn = await OpenAsync(ct);
                 await using var tx = await conn.BeginTransactionAsync(ct);
                 var affected = 0;
@@ -264,6 +264,19 @@ public sealed partial class MysqlDriver : IDbDriver
         }
         return rows;
     }
+
+    /// <summary>A batch's writes in one global order (table, then key, stable for writes to the same row): writes to
+    /// different rows commute, so the outcome is the same, and two batches touching the same rows lock them in the
+    /// same order instead of deadlocking.</summary>
+    internal static IEnumerable<DbRequest> LockOrder(IReadOnlyList<DbRequest> batch) => batch
+        .Select((r, i) => (Request: r, Index: i))
+        .OrderBy(x => x.Request.Table.Name, StringComparer.Ordinal)
+        .ThenBy(x => string.Join("\0", x.Request.Table.PrimaryKeys.Select(k => DbValues.ToText(x.Request.Row.GetValueOrDefault(k)))), StringComparer.Ordinal)
+        .ThenBy(x => x.Index)
+        .Select(x => x.Request);
+
+    /// <summary>The wait before retrying a deadlock victim: growing, with jitter so the retries do not collide again.</summary>
+    private static TimeSpan Backoff(int attempt) => TimeSpan.FromMilliseconds(5 * attempt * attempt + Random.Shared.Next(0, 20 * attempt));
 
     /// <summary>A pooled connection within the connect timeout, or 503: a dead or unreachable server answers fast.</summary>
     private async Task<MySqlConnection> OpenAsync(CancellationToken ct)

@@ -15,7 +15,7 @@ public sealed partial class PgsqlDriver : IDbDriver
 {
     /// <summary>Key of the advisory lock that serialises table creation and upgrades across processes.</summary>
     private const long InitLockKey = 0x626B_6373_696E_6974; // "bkcsinit"
-    private const int MaxAttempts = 3;
+    private const int MaxAttempts = 6;
     private readonly NpgsqlDataSource _dataSource;
     private readonly PgsqlSqlBuilder _sql = new();
     private readonly int _connectTimeoutMs;
@@ -96,7 +96,7 @@ public sealed partial class PgsqlDriver : IDbDriver
             catch (PostgresException ex) when (IsRetryable(ex) && attempt < MaxAttempts && request.Operation != DbOperation.Query)
             {
                 // A deadlock or serialization victim was rolled back as a whole, so running it again is safe.
-                await Task.Delay(10 * attempt * attempt, cancellationToken);
+                await Task.Delay(Backoff(attempt), cancellationToken);
             }
             catch (Exception ex) when (Translate(ex, request, cancellationToken) is { } error)
             {
@@ -147,7 +147,7 @@ public sealed partial class PgsqlDriver : IDbDriver
     /// <summary>Every write in one transaction, sent in one round trip.</summary>
     private async Task<DbResult> BatchAsync(DbRequest request, CancellationToken ct)
     {
-        var statements = request.Batch.Select(_sql.Build).ToList();
+        var statements = LockOrder(request.Batch).Select(_sql.Build).ToList();
         await using var conn = await OpenAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         await using var batch = new NpgsqlBatch(conn, tx);
@@ -204,6 +204,19 @@ public sealed partial class PgsqlDriver : IDbDriver
         }
         return rows;
     }
+
+    /// <summary>A batch's writes in one global order (table, then key, stable for writes to the same row): writes to
+    /// different rows commute, so the outcome is the same, and two batches touching the same rows lock them in the
+    /// same order instead of deadlocking.</summary>
+    internal static IEnumerable<DbRequest> LockOrder(IReadOnlyList<DbRequest> batch) => batch
+        .Select((r, i) => (Request: r, Index: i))
+        .OrderBy(x => x.Request.Table.Name, StringComparer.Ordinal)
+        .ThenBy(x => string.Join("\0", x.Request.Table.PrimaryKeys.Select(k => DbValues.ToText(x.Request.Row.GetValueOrDefault(k)))), StringComparer.Ordinal)
+        .ThenBy(x => x.Index)
+        .Select(x => x.Request);
+
+    /// <summary>The wait before retrying a deadlock victim: growing, with jitter so the retries do not collide again.</summary>
+    private static TimeSpan Backoff(int attempt) => TimeSpan.FromMilliseconds(5 * attempt * attempt + Random.Shared.Next(0, 20 * attempt));
 
     /// <summary>A pooled connection within the connect timeout, or 503: a dead or unreachable server answers fast.</summary>
     private async Task<NpgsqlConnection> OpenAsync(CancellationToken ct)

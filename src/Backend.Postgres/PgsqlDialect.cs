@@ -36,7 +36,7 @@ public sealed class PgsqlDialect : SqlDialect
     /// range test in front lets a btree index on a text column narrow the scan (in "C" order every string that starts
     /// with the prefix sorts at or after it).</summary>
     public override string BeginsWith(string column, string parameter) =>
-        $"({column}::text >= {parameter} AND starts_with({column}::text, {parameter}))";
+        $"({column}::text COLLATE \"C\" >= {parameter} AND starts_with({column}::text, {parameter}))";
 
     /// <inheritdoc />
     public override string Contains(string column, string parameter) => $"strpos({column}::text, {parameter}) > 0";

@@ -97,6 +97,10 @@ public static class SqlDriverData
         { "name", DbCompare.Like, "50%", [9, 10] },
         { "name", DbCompare.Like, "%berry", [4] },
         { "name", DbCompare.Like, "gr_pe", [7] },
+        { "name", DbCompare.Like, "B%", [3, 4] },
+        { "name", DbCompare.Like, "APPLE%", [1, 6] },
+        { "name", DbCompare.Like, "%E_C%", [11] },
+        { "n", DbCompare.Like, "1%", [1, 10, 11, 12] },
     };
 
     public static TheoryData<long> Longs => new() { 0, 1, -1, int.MaxValue + 1L, int.MinValue - 1L, long.MaxValue, long.MinValue, 1795970688797 };

@@ -40,6 +40,34 @@ public abstract partial class SqlDriverTests<TTarget>
     }
 
     [Fact]
+    public async Task Like_matches_ascii_letters_in_either_case_with_no_escape_character_as_on_sqlite()
+    {
+        Target.RequireServer();
+        await using var t = await Open(Items);
+        string[] names = ["Back\\slash", "back%slash", "BACK_SLASH", "Élan", "élan"];
+        for (var i = 0; i < names.Length; i++) await t.Db.Put(t.T("items"), Row(("id", $"r{i}"), ("name", names[i]), ("n", i)), null, Ct);
+        async Task<long[]> Like(string pattern, DbRow? extra = null)
+        {
+            var query = extra ?? Row();
+            query["name"] = pattern;
+            return [.. (await t.Db.Select(t.T("items"), query, new DbOptions().Op("name", DbCompare.Like).Op("n", DbCompare.Ge), Ct)).Rows.Select(r => (long)r["n"]!)];
+        }
+        Assert.Equal(new long[] { 0 }, await Like("back\\%"));
+        Assert.Equal(new long[] { 0, 1, 2 }, await Like("back_slash"));
+        Assert.Equal(new long[] { 1, 2 }, await Like("back_slash", Row(("n", 1))));
+        // SQLite folds ASCII letters only, and so does PostgreSQL's lower() in the "C" collation; MySQL's LOWER folds É too
+        Assert.Equal(Target.Pool == "mysql" ? new long[] { 3, 4 } : [3], await Like("É%"));
+        // in a native search and in UpdateAll/DelAll too
+        var search = await t.Db.Search(t.T("items"), new DbNativeQuery("n < @max", new Dictionary<string, object?> { ["max"] = 2L }),
+            new DbOptions { Count = 5 }, Ct);
+        Assert.Equal(2, search.Rows.Count);
+        Assert.Equal(3, (await t.Db.UpdateAll(t.T("items"), Row(("name", "BACK%")), Row(("note", "b")), new DbOptions().Op("name", DbCompare.Like), Ct)).Affected);
+        Assert.Equal(3, (await t.Db.Select(t.T("items"), Row(("note", "b")), null, Ct)).Rows.Count);
+        Assert.Equal(2, (await t.Db.DelAll(t.T("items"), Row(("name", "%SLASH"), ("n", 1)), new DbOptions().Op("name", DbCompare.Like).Op("n", DbCompare.Ge), Ct)).Affected);
+        Assert.Equal(["r0", "r3", "r4"], Ids(await t.Db.Select(t.T("items"), null, null, Ct)));
+    }
+
+    [Fact]
     public async Task Conditions_on_several_columns_are_and_ed()
     {
         Target.RequireServer();

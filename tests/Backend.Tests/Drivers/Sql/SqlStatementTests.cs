@@ -71,6 +71,24 @@ public sealed class SqlStatementTests
     }
 
     [Fact]
+    public void Like_is_rewritten_to_fold_ascii_case_and_in_update_all_picks_rows_by_key()
+    {
+        var conditions = new List<DbCondition> { new("name", DbCompare.Like, "A%"), new("n", DbCompare.Gt, 1L) };
+        var select = new PgsqlSqlBuilder().Select(new DbRequest { Operation = DbOperation.Select, Table = Items, Conditions = conditions });
+        Assert.Contains("WHERE \"n\" > $1 AND (lower(\"name\"::text) LIKE lower($2) ESCAPE '')", select.Statement.Text, StringComparison.Ordinal);
+        Assert.Equal([1L, "A%"], select.Statement.Parameters);
+
+        var del = new MysqlSqlBuilder().Build(new DbRequest { Operation = DbOperation.DelAll, Table = Items, Conditions = [new("name", DbCompare.Like, "a\\_%")] });
+        Assert.StartsWith("DELETE FROM `items` WHERE `id` IN (SELECT `id` FROM (SELECT `id` FROM `items` WHERE (LOWER(`name`) LIKE LOWER(@p0))", del.Text, StringComparison.Ordinal);
+        Assert.Equal("a\\\\_%", del.Parameters[0]);
+        var update = new MysqlSqlBuilder().Build(new DbRequest
+        {
+            Operation = DbOperation.UpdateAll, Table = Items, Row = new DbRow { ["n"] = 5L }, Conditions = [new("name", DbCompare.Like, "a%")],
+        });
+        Assert.StartsWith("UPDATE `items` SET `n` = @p2 WHERE `id` IN (SELECT `id` FROM (SELECT `id` FROM `items` WHERE (LOWER(`name`) LIKE LOWER(@p0)) ORDER BY `id` LIMIT @p1) AS bkcs_rows)", update.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Mysql_upserts_use_on_duplicate_key_update()
     {
         var b = new MysqlSqlBuilder();

@@ -24,6 +24,7 @@ public abstract partial class SqlDriverTests<TTarget>
     [Fact]
     public async Task A_closed_port_is_503_at_once_for_every_call()
     {
+        RequireNetworkServer();
         // no server needed: nothing listens on port 1
         await using var driver = CreateDriver(UrlAt(1), "-db-connect-timeout", ConnectTimeoutMs.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var db = DbOver(driver, All, "dead_");
@@ -37,6 +38,7 @@ public abstract partial class SqlDriverTests<TTarget>
     [Fact]
     public async Task A_server_that_accepts_but_never_answers_is_503_within_the_connect_timeout()
     {
+        RequireNetworkServer();
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var held = new List<TcpClient>();
@@ -71,6 +73,7 @@ public abstract partial class SqlDriverTests<TTarget>
     [Fact]
     public async Task A_call_waiting_for_a_busy_pool_gives_up_with_503_after_the_connect_timeout()
     {
+        RequireNetworkServer();
         Target.RequireServer();
         var prefix = $"busy{Guid.NewGuid().ToString("N")[..8]}_";
         await using var t = await Target.OpenWithPrefixAsync(All, prefix,
@@ -85,6 +88,7 @@ public abstract partial class SqlDriverTests<TTarget>
     [Fact]
     public async Task The_pool_replaces_connections_the_server_closed()
     {
+        RequireNetworkServer();
         Target.RequireServer();
         await using var t = await Target.OpenAsync(All, CreateDriver(Target.Url!, "-db-max-connections", "2"));
         await t.Db.Put(t.T("items"), Row(("id", "a"), ("n", 1)), null, Ct);

@@ -21,6 +21,15 @@ public abstract partial class SqlDriverTests<TTarget>(TTarget target) : IClassFi
     /// <summary>The driver factory (to make drivers with other settings or URLs).</summary>
     protected abstract IDbDriverFactory Factory { get; }
 
+    /// <summary>False for the embedded SQLite reference run, which has no server to lose or connection pool to exhaust.</summary>
+    protected virtual bool IsServer => true;
+
+    /// <summary>Skips a test about servers and connection pools on the embedded reference.</summary>
+    protected void RequireNetworkServer()
+    {
+        if (!IsServer) Assert.Skip("no server or connection pool in the embedded database");
+    }
+
     /// <summary>A pool URL pointing at the given local port with the test server's credentials.</summary>
     protected abstract string UrlAt(int port);
 

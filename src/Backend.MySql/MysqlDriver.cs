@@ -1,0 +1,361 @@
+using System.Net.Sockets;
+using Backend.Data;
+using Backend.Data.Sql;
+using Microsoft.Extensions.Logging;
+using MySqlConnector;
+
+namespace Backend.MySql;
+
+/// <summary>The MySQL/MariaDB driver (MySqlConnector). Every call borrows a pooled connection for one statement (one
+/// transaction for a Batch); InnoDB's row locking makes concurrent writers safe, so there is no in-process lock.
+/// <para><see cref="DbResult.Affected"/> means what it means on SQLite: connections report found rows, not changed
+/// rows (<c>UseAffectedRows=false</c>), so an Update of an existing row is 1 even when nothing changed and 0 when the
+/// row is missing; MySQL's upsert counts (2 for "updated") are reported as 1.</para>
+/// Errors: a duplicate key is 409, a value too long for a key column 400, an unreachable or overloaded server 503
+/// within the connect timeout, anything else 500 with the server's message inside (never shown to HTTP clients).</summary>
+public sealed partial class MysqlDriver : IDbDriver
+{
+    private const int MaxAttempts = 6;
+    private readonly MySqlDataSource _dataSource;
+    private readonly MysqlSqlBuilder _sql = new();
+    private readonly int _connectTimeoutMs;
+    private readonly ILogger _logger;
+
+    /// <summary>0: not known yet whether the server runs in strict mode; 1: it does; 2: each session is made strict.</summary>
+    private int _strictMode;
+
+    /// <summary>Creates the pool; no connection is opened until the first call.</summary>
+    public MysqlDriver(string name, string connectionString, int connectTimeoutMs, ILogger<MysqlDriver> logger)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(connectionString);
+        Name = name;
+        _connectTimeoutMs = connectTimeoutMs;
+        _logger = logger;
+        _dataSource = new MySqlDataSourceBuilder(connectionString).UseConnectionOpenedCallback(OnOpenedAsync).Build();
+    }
+
+    /// <inheritdoc />
+    public string Name { get; }
+
+    /// <summary>The builder that writes this driver's statements (DDL uses one with the server's collation).</summary>
+    public MysqlSqlBuilder Sql => _sql;
+
+    /// <summary>The collation text columns are created with, known after <see cref="InitTablesAsync"/>.</summary>
+    public string? Collation { get; private set; }
+
+    /// <summary>Values too long for a column must fail, never be cut: servers not in strict mode (rare since MySQL 5.7
+    /// and MariaDB 10.2) get it per session.</summary>
+    private async ValueTask OnOpenedAsync(MySqlConnectionOpenedContext context, CancellationToken ct)
+    {
+        if (Volatile.Read(ref _strictMode) == 1 || context.Conditions == MySqlConnectionOpenedConditions.None) return;
+        if (Volatile.Read(ref _strictMode) == 0)
+        {
+            await using var check = new MySqlCommand("SELECT @@SESSION.sql_mode", context.Connection);
+            var mode = Convert.ToString(await check.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture) ?? "";
+            var strict = mode.Split(',').Any(m => m is "STRICT_TRANS_TABLES" or "STRICT_ALL_TABLES");
+            Volatile.Write(ref _strictMode, strict ? 1 : 2);
+            if (strict) return;
+        }
+        await using var set = new MySqlCommand("SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@SESSION.sql_mode, ''), 'STRICT_ALL_TABLES')", context.Connection);
+        await set.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <inheritdoc />
+    public async Task InitTablesAsync(IReadOnlyCollection<TableSchema> tables, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tables);
+        const string LockName = "LEFT(CONCAT('bkcs-init:', DATABASE()), 64)";
+        try
+        {
+            await using var conn = await OpenAsync(cancellationToken);
+            var ddl = new MysqlSqlBuilder(await CollationAsync(conn, cancellationToken));
+            Collation = ddl.Collation;
+            // DDL commits implicitly in MySQL, so a named lock (not a transaction) keeps two processes initialising
+            // the same database from adding the same column or index twice.
+            if (await ScalarAsync(conn, $"SELECT GET_LOCK({LockName}, 60)", null, cancellationToken) is not (1 or 1L))
+                throw new DbException(503, "database unavailable", new TimeoutException("timed out waiting for the table initialisation lock"));
+            try
+            {
+                foreach (var table in tables) await InitTableAsync(conn, ddl, table, cancellationToken);
+            }
+            finally
+            {
+                await ExecAsync(conn, $"DO RELEASE_LOCK({LockName})", CancellationToken.None);
+            }
+        }
+        catch (Exception ex) when (Translate(ex, null, cancellationToken) is { } error)
+        {
+            throw error.Status == 503 ? error : new DbException(500, $"{Name}: cannot initialise tables: {ex.Message}", ex);
+        }
+    }
+
+    private async Task InitTableAsync(MySqlConnection conn, MysqlSqlBuilder ddl, TableSchema table, CancellationToken ct)
+    {
+        await ExecAsync(conn, ddl.CreateTable(table), ct);
+        var existing = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        await using (var cmd = new MySqlCommand("SELECT COLUMN_NAME, DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = @t", conn))
+        {
+            cmd.Parameters.AddWithValue("@t", table.Name);
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) existing[reader.GetString(0)] = reader.GetString(1).ToLowerInvariant();
+        }
+        foreach (var column in table.Columns.Where(c => !existing.ContainsKey(c.Name)))
+        {
+            await ExecAsync(conn, ddl.AddColumn(table, column), ct);
+            LogColumnAdded(_logger, Name, table.Name, column.Name);
+        }
+        var indexes = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        await using (var cmd = new MySqlCommand("SELECT DISTINCT INDEX_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = @t", conn))
+        {
+            cmd.Parameters.AddWithValue("@t", table.Name);
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) indexes.Add(reader.GetString(0));
+        }
+        foreach (var index in table.Indexes.Where(i => !indexes.Contains(SqlBuilder.IndexName(table, i))))
+        {
+            // A column that was created LONGTEXT before it was indexed is indexed by a prefix.
+            var longText = index.Where(c => existing.GetValueOrDefault(c) is "tinytext" or "text" or "mediumtext" or "longtext").ToHashSet(StringComparer.Ordinal);
+            await ExecAsync(conn, ddl.CreateIndex(table, index, longText), ct);
+        }
+    }
+
+    /// <summary>The best binary collation the server has: no-pad ones compare trailing spaces like SQLite.</summary>
+    private static async Task<string> CollationAsync(MySqlConnection conn, CancellationToken ct)
+    {
+        await using var cmd = new MySqlCommand("SELECT COLLATION_NAME FROM information_schema.COLLATIONS WHERE COLLATION_NAME IN ('utf8mb4_0900_bin', 'utf8mb4_nopad_bin')", conn);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var found = new List<string>();
+        while (await reader.ReadAsync(ct)) found.Add(reader.GetString(0));
+        return found.Contains("utf8mb4_0900_bin") ? "utf8mb4_0900_bin" : found.Contains("utf8mb4_nopad_bin") ? "utf8mb4_nopad_bin" : MysqlSqlBuilder.DefaultCollation;
+    }
+
+    private static async Task ExecAsync(MySqlConnection conn, string sql, CancellationToken ct)
+    {
+        await using var cmd = new MySqlCommand(sql, conn);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    private static async Task<object?> ScalarAsync(MySqlConnection conn, string sql, MySqlTransaction? tx, CancellationToken ct)
+    {
+        await using var cmd = new MySqlCommand(sql, conn, tx);
+        return await cmd.ExecuteScalarAsync(ct);
+    }
+
+    /// <inheritdoc />
+    public async Task<DbResult> ExecuteAsync(DbRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await RunAsync(request, cancellationToken);
+            }
+            catch (MySqlException ex) when (IsRetryable(ex) && attempt < MaxAttempts && request.Operation != DbOperation.Query)
+            {
+                // A deadlock victim's transaction was rolled back (and a lock wait timeout rolls back the statement,
+                // a batch's transaction is rolled back by us), so running it again is safe.
+                await Task.Delay(Backoff(attempt), cancellationToken);
+            }
+            catch (Exception ex) when (Translate(ex, request, cancellationToken) is { } error)
+            {
+                throw error;
+            }
+        }
+    }
+
+    private async Task<DbResult> RunAsync(DbRequest request, CancellationToken ct)
+    {
+        switch (request.Operation)
+        {
+            case DbOperation.Get or DbOperation.List:
+            {
+                // SQL first: a bad request fails with 400 without taking a connection.
+                var st = _sql.Build(request);
+                await using var conn = await OpenAsync(ct);
+                return new DbResult { Rows = await ReadRowsAsync(conn, st, request.Table, ct) };
+            }
+            case DbOperation.Select or DbOperation.Search:
+            {
+                var select = _sql.Select(request);
+                await using var conn = await OpenAsync(ct);
+                var rows = await ReadRowsAsync(conn, select.Statement, request.Table, ct);
+                return SelectPaging.Page(rows, select.Order, select.Count, request.Options.Select);
+            }
+            case DbOperation.Query:
+            {
+                var st = _sql.Build(request);
+                await using var conn = await OpenAsync(ct);
+                await using var cmd = Command(conn, null, st);
+                await using var reader = await cmd.ExecuteReaderAsync(ct);
+                var rows = await ReadAllAsync(reader, request.Table, ct);
+                return new DbResult { Rows = rows, Affected = Math.Max(0, reader.RecordsAffected) };
+            }
+            case DbOperation.Batch:
+            {
+                var statements = LockOrder(request.Batch).Select(r => (Request: r, Statement: _sql.Build(r))).ToList();
+                await using var conn = await OpenAsync(ct);
+                await using var tx = await conn.BeginTransactionAsync(ct);
+                var affected = 0;
+                foreach (var (item, st) in statements) affected += await WriteAsync(conn, tx, item, st, ct);
+                await tx.CommitAsync(ct);
+                return new DbResult { Affected = affected };
+            }
+            default:
+            {
+                var st = _sql.Build(request);
+                await using var conn = await OpenAsync(ct);
+                return new DbResult { Affected = await WriteAsync(conn, null, request, st, ct) };
+            }
+        }
+    }
+
+    /// <summary>Runs one write and returns its SQLite-equivalent affected count.</summary>
+    private static async Task<int> WriteAsync(MySqlConnection conn, MySqlTransaction? tx, DbRequest request, SqlStatement st, CancellationToken ct)
+    {
+        await using var cmd = Command(conn, tx, st);
+        int n;
+        try
+        {
+            n = await cmd.ExecuteNonQueryAsync(ct);
+        }
+        catch (MySqlException ex) when (ex.ErrorCode == MySqlErrorCode.DuplicateKeyEntry && MysqlSqlBuilder.IsInsertIfMissing(request))
+        {
+            // Another writer inserted the same key-only row first: nothing to change, as with ON CONFLICT DO NOTHING.
+            return 0;
+        }
+        // Upserts report 1 inserted, 2 updated (1 when unchanged, with found rows); every other driver says 1.
+        return request.Operation is DbOperation.Put or DbOperation.Incr or DbOperation.Replace ? Math.Min(n, 1) : Math.Max(n, 0);
+    }
+
+    private static MySqlCommand Command(MySqlConnection conn, MySqlTransaction? tx, SqlStatement st)
+    {
+        var cmd = new MySqlCommand(st.Text, conn, tx);
+        for (var i = 0; i < st.Parameters.Count; i++) cmd.Parameters.AddWithValue("@p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), st.Parameters[i]);
+        return cmd;
+    }
+
+    private static async Task<List<DbRow>> ReadRowsAsync(MySqlConnection conn, SqlStatement st, TableSchema table, CancellationToken ct)
+    {
+        await using var cmd = Command(conn, null, st);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        return await ReadAllAsync(reader, table, ct);
+    }
+
+    private static async Task<List<DbRow>> ReadAllAsync(MySqlDataReader reader, TableSchema table, CancellationToken ct)
+    {
+        var rows = new List<DbRow>();
+        var columns = new ColumnSchema?[reader.FieldCount];
+        var names = new string[reader.FieldCount];
+        for (var i = 0; i < columns.Length; i++)
+        {
+            names[i] = reader.GetName(i);
+            columns[i] = table.Column(names[i]);
+        }
+        while (await reader.ReadAsync(ct))
+        {
+            var row = new DbRow();
+            for (var i = 0; i < columns.Length; i++)
+            {
+                if (reader.IsDBNull(i)) continue;
+                row[names[i]] = DbValues.FromStore(columns[i], reader.GetValue(i));
+            }
+            rows.Add(row);
+        }
+        return rows;
+    }
+
+    /// <summary>A batch's writes in one global order (table, then key, stable for writes to the same row): writes to
+    /// different rows commute, so the outcome is the same, and two batches touching the same rows lock them in the
+    /// same order instead of deadlocking.</summary>
+    internal static IEnumerable<DbRequest> LockOrder(IReadOnlyList<DbRequest> batch) => batch
+        .Select((r, i) => (Request: r, Index: i))
+        .OrderBy(x => x.Request.Table.Name, StringComparer.Ordinal)
+        .ThenBy(x => string.Join("\0", x.Request.Table.PrimaryKeys.Select(k => DbValues.ToText(x.Request.Row.GetValueOrDefault(k)))), StringComparer.Ordinal)
+        .ThenBy(x => x.Index)
+        .Select(x => x.Request);
+
+    /// <summary>The wait before retrying a deadlock victim: growing, with jitter so the retries do not collide again.</summary>
+    private static TimeSpan Backoff(int attempt) => TimeSpan.FromMilliseconds(5 * attempt * attempt + Random.Shared.Next(0, 20 * attempt));
+
+    /// <summary>A pooled connection within the connect timeout, or 503: a dead or unreachable server answers fast.</summary>
+    private async Task<MySqlConnection> OpenAsync(CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(_connectTimeoutMs);
+        var open = _dataSource.OpenConnectionAsync(timeout.Token).AsTask();
+        try
+        {
+            // The client library's own timeouts are whole seconds and not every step of a handshake watches the
+            // token, so the wait itself is bounded too; a connection that still opens later is closed at once.
+            return await open.WaitAsync(TimeSpan.FromMilliseconds(_connectTimeoutMs), ct);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested && ex is not DbException)
+        {
+            if (!open.IsCompleted) _ = open.ContinueWith(t => t.Result.DisposeAsync().AsTask(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            LogUnavailable(_logger, Name, ex.Message);
+            throw Unavailable(ex);
+        }
+    }
+
+    private static DbException Unavailable(Exception ex) => new(503, "database unavailable", ex);
+
+    private static bool IsRetryable(MySqlException ex) => ex.ErrorCode is MySqlErrorCode.LockDeadlock or MySqlErrorCode.LockWaitTimeout;
+
+    private static bool IsBrokenConnection(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+            if (e is IOException or SocketException or EndOfStreamException) return true;
+        return false;
+    }
+
+    /// <summary>The <see cref="DbException"/> for a driver error, or null to let it through (already translated,
+    /// or cancelled by the caller).</summary>
+    private DbException? Translate(Exception ex, DbRequest? request, CancellationToken ct)
+    {
+        var table = request?.Table.Name ?? "";
+        switch (ex)
+        {
+            case DbException:
+                return null;
+            case OperationCanceledException when ct.IsCancellationRequested:
+                return null;
+            case MySqlException my when my.ErrorCode == MySqlErrorCode.DuplicateKeyEntry:
+                return new DbException(409, $"{table}: a record with this key already exists", ex);
+            case MySqlException my when my.ErrorCode is MySqlErrorCode.DataTooLong or MySqlErrorCode.TruncatedWrongValueForField
+                or MySqlErrorCode.WarningDataOutOfRange:
+                // VARCHAR key and indexed columns hold at most 255 characters.
+                return new DbException(400, $"{table}: invalid value: {my.Message}", ex);
+            case MySqlException my when IsRetryable(my) || my.IsTransient || IsBrokenConnection(my)
+                || my.ErrorCode is MySqlErrorCode.UnableToConnectToHost or MySqlErrorCode.ConnectionCountError or MySqlErrorCode.TooManyUserConnections
+                    or MySqlErrorCode.ServerShutdown or MySqlErrorCode.CommandTimeoutExpired or MySqlErrorCode.QueryInterrupted:
+                if (IsBrokenConnection(my)) ClearPool();
+                LogUnavailable(_logger, Name, ex.Message);
+                return Unavailable(ex);
+            case MySqlException:
+                return new DbException(500, $"{Name}: {request?.Operation} {table} failed: {ex.Message}", ex);
+            case IOException or SocketException or TimeoutException or OperationCanceledException:
+                ClearPool();
+                LogUnavailable(_logger, Name, ex.Message);
+                return Unavailable(ex);
+            default:
+                return new DbException(500, $"{Name}: {request?.Operation} {table} failed: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Drops idle pooled connections after one broke (server restart, network), so later calls open fresh ones.</summary>
+    private void ClearPool()
+    {
+        using var c = _dataSource.CreateConnection();
+        MySqlConnection.ClearPool(c);
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Pool}: added column {Table}.{Column}")]
+    private static partial void LogColumnAdded(ILogger logger, string pool, string table, string column);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Pool}: database unavailable: {Error}")]
+    private static partial void LogUnavailable(ILogger logger, string pool, string error);
+}

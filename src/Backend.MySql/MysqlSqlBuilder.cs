@@ -1,0 +1,262 @@
+using System.Globalization;
+using System.Text;
+using Backend.Data;
+using Backend.Data.Sql;
+
+namespace Backend.MySql;
+
+/// <summary>SQL for MySQL and MariaDB.
+/// <list type="bullet">
+/// <item>Text and JSON columns use utf8mb4 with a binary, no-pad collation (<see cref="Collation"/>), so <c>=</c>,
+/// begins_with, contains and ordering are case-sensitive code point comparisons exactly like SQLite's, and
+/// <c>'a'</c> and <c>'a '</c> are different keys.</item>
+/// <item>Text and JSON columns in the primary key or an index are VARCHAR (at most 255 characters, less when a
+/// composite key would pass InnoDB's 3072-byte key limit); the rest are LONGTEXT.</item>
+/// <item>Upserts are <c>INSERT ... ON DUPLICATE KEY UPDATE</c>.</item>
+/// </list></summary>
+public sealed class MysqlSqlBuilder(string collation = MysqlSqlBuilder.DefaultCollation) : SqlBuilder(MysqlDialect.Instance)
+{
+    /// <summary>Binary collation of servers without a no-pad one (MySQL 5.7): trailing spaces are ignored when comparing.</summary>
+    public const string DefaultCollation = "utf8mb4_bin";
+
+    /// <summary>Longest text key or indexed text column, in characters.</summary>
+    public const int MaxKeyChars = 255;
+
+    /// <summary>InnoDB's limit on the bytes of one index key (utf8mb4 counts 4 bytes a character).</summary>
+    public const int MaxKeyBytes = 3072;
+
+    /// <summary>The collation of text columns.</summary>
+    public string Collation { get; } = collation;
+
+    /// <inheritdoc />
+    public override string CreateTable(TableSchema table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        var sb = new StringBuilder("CREATE TABLE IF NOT EXISTS ").Append(Dialect.Quote(table.Name)).Append(" (");
+        foreach (var c in table.Columns) sb.Append(ColumnDefinition(table, c)).Append(", ");
+        sb.Append("PRIMARY KEY (").AppendJoin(", ", table.PrimaryKeys.Select(Dialect.Quote)).Append("))");
+        sb.Append(" ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=").Append(Collation);
+        return sb.ToString();
+    }
+
+    /// <summary>A column as if it were in no key or index.</summary>
+    public override string ColumnDefinition(ColumnSchema column)
+    {
+        ArgumentNullException.ThrowIfNull(column);
+        return Definition(column, null);
+    }
+
+    /// <summary>A column of a table: text in a key or index gets a bounded VARCHAR.</summary>
+    public string ColumnDefinition(TableSchema table, ColumnSchema column)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(column);
+        return Definition(column, KeyTextLengths(table).TryGetValue(column.Name, out var n) ? n : null);
+    }
+
+    private string Definition(ColumnSchema column, int? varchar)
+    {
+        var type = column.Type is ColumnType.Text or ColumnType.Json
+            ? (varchar is int n ? $"VARCHAR({n.ToString(CultureInfo.InvariantCulture)})" : "LONGTEXT") + " CHARACTER SET utf8mb4 COLLATE " + Collation
+            : Dialect.TypeName(column.Type);
+        var def = Dialect.Quote(column.Name) + " " + type;
+        return column.Primary > 0 ? def + " NOT NULL" : def;
+    }
+
+    /// <summary>The VARCHAR length of every text or JSON column in the primary key or an index: 255 characters, less
+    /// when the index's columns would not fit InnoDB's 3072-byte key (4 bytes a character, 8 a number, 1 a bool).</summary>
+    public static IReadOnlyDictionary<string, int> KeyTextLengths(TableSchema table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        var lengths = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var index in table.Indexes.Prepend(table.PrimaryKeys))
+        {
+            var columns = index.Select(name => table.Column(name)!).ToList();
+            var text = columns.Where(c => c.Type is ColumnType.Text or ColumnType.Json).ToList();
+            if (text.Count == 0) continue;
+            var fixedBytes = columns.Where(c => c.Type is not (ColumnType.Text or ColumnType.Json)).Sum(c => c.Type == ColumnType.Bool ? 1 : 8);
+            var each = Math.Clamp((MaxKeyBytes - fixedBytes) / (4 * text.Count), 1, MaxKeyChars);
+            foreach (var c in text) lengths[c.Name] = Math.Min(each, lengths.GetValueOrDefault(c.Name, MaxKeyChars));
+        }
+        return lengths;
+    }
+
+    /// <inheritdoc />
+    public override string AddColumn(TableSchema table, ColumnSchema column)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        return $"ALTER TABLE {Dialect.Quote(table.Name)} ADD COLUMN {ColumnDefinition(table, column)}";
+    }
+
+    /// <summary>CREATE INDEX (MySQL has no IF NOT EXISTS for indexes: the driver checks information_schema first).</summary>
+    public override string CreateIndex(TableSchema table, IReadOnlyList<string> columns) => CreateIndex(table, columns, new HashSet<string>());
+
+    /// <summary>CREATE INDEX where the given columns are (older) LONGTEXT columns, indexed by a prefix of the key length.</summary>
+    public string CreateIndex(TableSchema table, IReadOnlyList<string> columns, IReadOnlySet<string> longText)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(columns);
+        ArgumentNullException.ThrowIfNull(longText);
+        var lengths = KeyTextLengths(table);
+        var parts = columns.Select(c => longText.Contains(c)
+            ? $"{Dialect.Quote(c)}({lengths.GetValueOrDefault(c, MaxKeyChars).ToString(CultureInfo.InvariantCulture)})"
+            : Dialect.Quote(c));
+        return $"CREATE INDEX {Dialect.Quote(IndexName(table, columns))} ON {Dialect.Quote(table.Name)} ({string.Join(", ", parts)})";
+    }
+
+    /// <inheritdoc />
+    public override SqlStatement Build(DbRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return request.Operation switch
+        {
+            DbOperation.Put => Put(request),
+            DbOperation.UpdateAll or DbOperation.DelAll when HasLike(request) => ManyByKeys(request),
+            _ => base.Build(request),
+        };
+    }
+
+    /// <summary>Selects with LIKE conditions rewritten as SQLite evaluates LIKE (see <see cref="LikeClause"/>).</summary>
+    public override SqlSelect Select(DbRequest request) => base.Select(WithLikeAsNative(request));
+
+    /// <summary>True when a request has a LIKE condition.</summary>
+    private static bool HasLike(DbRequest request) => request.Conditions.Any(c => c.Op == DbCompare.Like);
+
+    /// <summary>The request with its LIKE conditions moved into the native WHERE text (the shared builder writes a
+    /// plain <c>col LIKE ?</c>, which is case-sensitive here and fails on PostgreSQL numbers).</summary>
+    private DbRequest WithLikeAsNative(DbRequest request)
+    {
+        if (!HasLike(request)) return request;
+        var parameters = new Dictionary<string, object?>(request.Native?.Parameters ?? new Dictionary<string, object?>(), StringComparer.Ordinal);
+        var clauses = new List<string>();
+        if (request.Native is { } native) clauses.Add("(" + native.Text + ")");
+        foreach (var c in request.Conditions.Where(c => c.Op == DbCompare.Like))
+        {
+            var name = "__like" + clauses.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            while (parameters.ContainsKey(name)) name += "_";
+            parameters[name] = LikePattern(DbValues.ToText(c.Value) ?? "");
+            clauses.Add(LikeClause(Dialect.Quote(c.Column), "@" + name));
+        }
+        return new DbRequest
+        {
+            Operation = request.Operation,
+            Table = request.Table,
+            Row = request.Row,
+            Conditions = [.. request.Conditions.Where(c => c.Op != DbCompare.Like)],
+            Keys = request.Keys,
+            Batch = request.Batch,
+            Options = request.Options,
+            Native = new DbNativeQuery(string.Join(" AND ", clauses), parameters),
+        };
+    }
+
+    /// <summary>UpdateAll or DelAll with a LIKE condition: the rows are picked by key from the same select as Select
+    /// would run (the derived table lets MySQL read the table it changes).</summary>
+    private SqlStatement ManyByKeys(DbRequest request)
+    {
+        var t = Dialect.Quote(request.Table.Name);
+        var keys = string.Join(", ", request.Table.PrimaryKeys.Select(Dialect.Quote));
+        // A LIMIT keeps MySQL from merging the derived table into the outer statement.
+        var select = Select(new DbRequest
+        {
+            Operation = DbOperation.Select,
+            Table = request.Table,
+            Conditions = request.Conditions,
+            Options = new DbOptions { Select = request.Table.PrimaryKeys, Count = int.MaxValue - 1 },
+        }).Statement;
+        var p = select.Parameters.ToList();
+        var target = request.Table.PrimaryKeys.Count == 1 ? keys : "(" + keys + ")";
+        var where = $"{target} IN (SELECT {keys} FROM ({select.Text}) AS bkcs_rows)";
+        if (request.Operation == DbOperation.DelAll) return new SqlStatement($"DELETE FROM {t} WHERE {where}", p);
+        var sets = new List<string>();
+        foreach (var (column, value) in request.Row)
+        {
+            p.Add(Dialect.ToParameter(value));
+            sets.Add($"{Dialect.Quote(column)} = {Dialect.Parameter(p.Count - 1)}");
+        }
+        if (sets.Count == 0) throw new DbException(400, $"{request.Table.Name}: nothing to update");
+        return new SqlStatement($"UPDATE {t} SET {string.Join(", ", sets)} WHERE {where}", p);
+    }
+
+    /// <summary>LIKE as SQLite evaluates it: letters match either case (LOWER also folds non-ASCII letters here,
+    /// which SQLite does not) and a backslash is an ordinary character.</summary>
+    private static string LikeClause(string column, string parameter) => $"LOWER({column}) LIKE LOWER({parameter})";
+
+    /// <summary>Backslash is MySQL's LIKE escape character: doubled, it matches itself as in SQLite.</summary>
+    private static string LikePattern(string pattern) => pattern.Replace("\\", "\\\\", StringComparison.Ordinal);
+
+    /// <summary>True when an Incr or Replace carries only key columns: it then inserts the row when missing and
+    /// changes nothing otherwise (0 affected), like <c>ON CONFLICT DO NOTHING</c>.</summary>
+    public static bool IsInsertIfMissing(DbRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return request.Operation is DbOperation.Incr or DbOperation.Replace && request.Row.Keys.All(c => request.Table.PrimaryKeys.Contains(c));
+    }
+
+    /// <summary>Insert, or replace every non-key column of the existing row: given columns take the new values, the
+    /// others become NULL (like SQLite's INSERT OR REPLACE, without REPLACE INTO's delete).</summary>
+    private SqlStatement Put(DbRequest r)
+    {
+        var (sql, p) = Insert(r);
+        var sets = r.Table.Columns.Where(c => c.Primary == 0)
+            .Select(c => $"{Dialect.Quote(c.Name)} = " + (r.Row.ContainsKey(c.Name) ? $"VALUES({Dialect.Quote(c.Name)})" : "NULL"))
+            .ToList();
+        if (sets.Count == 0) sets.Add($"{Dialect.Quote(r.Table.PrimaryKeys[0])} = {Dialect.Quote(r.Table.PrimaryKeys[0])}");
+        return new SqlStatement(sql + " ON DUPLICATE KEY UPDATE " + string.Join(", ", sets), p);
+    }
+
+    /// <inheritdoc />
+    protected override SqlStatement Incr(DbRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (IsInsertIfMissing(request)) return InsertIfMissing(request);
+        var (sql, p) = Insert(request);
+        var sets = request.Row.Keys.Where(c => !request.Table.PrimaryKeys.Contains(c)).Select(c =>
+        {
+            var q = Dialect.Quote(c);
+            return request.Table.Column(c)!.Type == ColumnType.Counter ? $"{q} = COALESCE({q}, 0) + COALESCE(VALUES({q}), 0)" : $"{q} = VALUES({q})";
+        });
+        return new SqlStatement(sql + " ON DUPLICATE KEY UPDATE " + string.Join(", ", sets), p);
+    }
+
+    /// <inheritdoc />
+    protected override SqlStatement Replace(DbRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (IsInsertIfMissing(request)) return InsertIfMissing(request);
+        var (sql, p) = Insert(request);
+        var sets = request.Row.Keys.Where(c => !request.Table.PrimaryKeys.Contains(c)).Select(c => $"{Dialect.Quote(c)} = VALUES({Dialect.Quote(c)})");
+        return new SqlStatement(sql + " ON DUPLICATE KEY UPDATE " + string.Join(", ", sets), p);
+    }
+
+    /// <summary>Inserts a key-only row unless it exists. A concurrent insert of the same key can still raise a
+    /// duplicate error, which the driver counts as 0 affected.</summary>
+    private SqlStatement InsertIfMissing(DbRequest r)
+    {
+        var p = new List<object?>();
+        var cols = r.Row.Keys.ToList();
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var c in cols)
+        {
+            p.Add(Dialect.ToParameter(r.Row[c]));
+            names[c] = Dialect.Parameter(p.Count - 1);
+        }
+        var t = Dialect.Quote(r.Table.Name);
+        var where = string.Join(" AND ", r.Table.PrimaryKeys.Select(k => $"{Dialect.Quote(k)} = {names[k]}"));
+        var sql = $"INSERT INTO {t} ({string.Join(", ", cols.Select(Dialect.Quote))}) SELECT {string.Join(", ", cols.Select(c => names[c]))} FROM DUAL WHERE NOT EXISTS (SELECT 1 FROM {t} WHERE {where})";
+        return new SqlStatement(sql, p);
+    }
+
+    private (string Sql, List<object?> Parameters) Insert(DbRequest r)
+    {
+        var p = new List<object?>();
+        var cols = r.Row.Keys.ToList();
+        var values = new List<string>();
+        foreach (var c in cols)
+        {
+            p.Add(Dialect.ToParameter(r.Row[c]));
+            values.Add(Dialect.Parameter(p.Count - 1));
+        }
+        return ($"INSERT INTO {Dialect.Quote(r.Table.Name)} ({string.Join(", ", cols.Select(Dialect.Quote))}) VALUES ({string.Join(", ", values)})", p);
+    }
+}

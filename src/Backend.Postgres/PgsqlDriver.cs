@@ -1,0 +1,292 @@
+using System.Net.Sockets;
+using Backend.Data;
+using Backend.Data.Sql;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Backend.Postgres;
+
+/// <summary>The PostgreSQL driver (Npgsql). Every call borrows a pooled connection for one statement (one transaction
+/// for a Batch); PostgreSQL's own row locking makes concurrent writers safe, so there is no in-process lock.
+/// Errors: a unique violation is 409, an unreachable or overloaded server 503 within the connect timeout, anything
+/// else 500 with the server's message inside (never shown to HTTP clients).</summary>
+public sealed partial class PgsqlDriver : IDbDriver
+{
+    /// <summary>Key of the advisory lock that serialises table creation and upgrades across processes.</summary>
+    private const long InitLockKey = 0x626B_6373_696E_6974; // "bkcsinit"
+    private const int MaxAttempts = 6;
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly PgsqlSqlBuilder _sql = new();
+    private readonly int _connectTimeoutMs;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates the pool; no connection is opened until the first call.</summary>
+    public PgsqlDriver(string name, string connectionString, int connectTimeoutMs, ILogger<PgsqlDriver> logger)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(connectionString);
+        Name = name;
+        _connectTimeoutMs = connectTimeoutMs;
+        _logger = logger;
+        _dataSource = NpgsqlDataSource.Create(connectionString);
+    }
+
+    /// <inheritdoc />
+    public string Name { get; }
+
+    /// <summary>The builder that writes this driver's SQL.</summary>
+    public PgsqlSqlBuilder Sql => _sql;
+
+    /// <inheritdoc />
+    public async Task InitTablesAsync(IReadOnlyCollection<TableSchema> tables, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tables);
+        try
+        {
+            await using var conn = await OpenAsync(cancellationToken);
+            foreach (var table in tables)
+            {
+                // One transaction per table under an advisory lock: another process initialising the same database
+                // waits, then finds the table, columns and indexes already there (PostgreSQL DDL is transactional).
+                await using var tx = await conn.BeginTransactionAsync(cancellationToken);
+                await ExecAsync(conn, tx, $"SELECT pg_advisory_xact_lock({InitLockKey})", cancellationToken);
+                await ExecAsync(conn, tx, _sql.CreateTable(table), cancellationToken);
+                var existing = await ExistingColumnsAsync(conn, tx, table.Name, cancellationToken);
+                foreach (var column in table.Columns.Where(c => !existing.Contains(c.Name)))
+                {
+                    await ExecAsync(conn, tx, _sql.AddColumn(table, column), cancellationToken);
+                    LogColumnAdded(_logger, Name, table.Name, column.Name);
+                }
+                foreach (var index in table.Indexes) await ExecAsync(conn, tx, _sql.CreateIndex(table, index), cancellationToken);
+                await tx.CommitAsync(cancellationToken);
+            }
+        }
+        catch (Exception ex) when (Translate(ex, null, cancellationToken) is { } error)
+        {
+            throw error.Status == 503 ? error : new DbException(500, $"{Name}: cannot initialise tables: {ex.Message}", ex);
+        }
+    }
+
+    private static async Task<HashSet<string>> ExistingColumnsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string table, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1", conn, tx);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = table });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(ct)) set.Add(reader.GetString(0));
+        return set;
+    }
+
+    private static async Task ExecAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string sql, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn, tx);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <inheritdoc />
+    public async Task<DbResult> ExecuteAsync(DbRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await RunAsync(request, cancellationToken);
+            }
+            catch (PostgresException ex) when (IsRetryable(ex) && attempt < MaxAttempts && request.Operation != DbOperation.Query)
+            {
+                // A deadlock or serialization victim was rolled back as a whole, so running it again is safe.
+                await Task.Delay(Backoff(attempt), cancellationToken);
+            }
+            catch (Exception ex) when (Translate(ex, request, cancellationToken) is { } error)
+            {
+                throw error;
+            }
+        }
+    }
+
+    private async Task<DbResult> RunAsync(DbRequest request, CancellationToken ct)
+    {
+        switch (request.Operation)
+        {
+            case DbOperation.Get or DbOperation.List:
+            {
+                // SQL first: a bad request fails with 400 without taking a connection.
+                var st = _sql.Build(request);
+                await using var conn = await OpenAsync(ct);
+                return new DbResult { Rows = await ReadRowsAsync(conn, st, request.Table, ct) };
+            }
+            case DbOperation.Select or DbOperation.Search:
+            {
+                var select = _sql.Select(request);
+                await using var conn = await OpenAsync(ct);
+                var rows = await ReadRowsAsync(conn, select.Statement, request.Table, ct);
+                return SelectPaging.Page(rows, select.Order, select.Count, request.Options.Select);
+            }
+            case DbOperation.Query:
+            {
+                var st = _sql.Build(request);
+                await using var conn = await OpenAsync(ct);
+                await using var cmd = Command(conn, null, st);
+                await using var reader = await cmd.ExecuteReaderAsync(ct);
+                var rows = await ReadAllAsync(reader, request.Table, ct);
+                return new DbResult { Rows = rows, Affected = Math.Max(0, reader.RecordsAffected) };
+            }
+            case DbOperation.Batch:
+                return await BatchAsync(request, ct);
+            default:
+            {
+                var st = _sql.Build(request);
+                await using var conn = await OpenAsync(ct);
+                await using var cmd = Command(conn, null, st);
+                return new DbResult { Affected = await cmd.ExecuteNonQueryAsync(ct) };
+            }
+        }
+    }
+
+    /// <summary>Every write in one transaction, sent in one round trip.</summary>
+    private async Task<DbResult> BatchAsync(DbRequest request, CancellationToken ct)
+    {
+        var statements = LockOrder(request.Batch).Select(_sql.Build).ToList();
+        await using var conn = await OpenAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await using var batch = new NpgsqlBatch(conn, tx);
+        foreach (var st in statements)
+        {
+            var bc = new NpgsqlBatchCommand(st.Text);
+            foreach (var p in st.Parameters) bc.Parameters.Add(Parameter(p));
+            batch.BatchCommands.Add(bc);
+        }
+        var affected = await batch.ExecuteNonQueryAsync(ct);
+        await tx.CommitAsync(ct);
+        return new DbResult { Affected = Math.Max(0, affected) };
+    }
+
+    private static NpgsqlCommand Command(NpgsqlConnection conn, NpgsqlTransaction? tx, SqlStatement st)
+    {
+        var cmd = new NpgsqlCommand(st.Text, conn, tx);
+        foreach (var p in st.Parameters) cmd.Parameters.Add(Parameter(p));
+        return cmd;
+    }
+
+    private static NpgsqlParameter Parameter(object? value) => value switch
+    {
+        PgsqlJson json => new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = json.Text },
+        _ => new NpgsqlParameter { Value = value ?? DBNull.Value },
+    };
+
+    private static async Task<List<DbRow>> ReadRowsAsync(NpgsqlConnection conn, SqlStatement st, TableSchema table, CancellationToken ct)
+    {
+        await using var cmd = Command(conn, null, st);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        return await ReadAllAsync(reader, table, ct);
+    }
+
+    private static async Task<List<DbRow>> ReadAllAsync(NpgsqlDataReader reader, TableSchema table, CancellationToken ct)
+    {
+        var rows = new List<DbRow>();
+        var columns = new ColumnSchema?[reader.FieldCount];
+        var names = new string[reader.FieldCount];
+        for (var i = 0; i < columns.Length; i++)
+        {
+            names[i] = reader.GetName(i);
+            columns[i] = table.Column(names[i]);
+        }
+        while (await reader.ReadAsync(ct))
+        {
+            var row = new DbRow();
+            for (var i = 0; i < columns.Length; i++)
+            {
+                if (reader.IsDBNull(i)) continue;
+                row[names[i]] = DbValues.FromStore(columns[i], reader.GetValue(i));
+            }
+            rows.Add(row);
+        }
+        return rows;
+    }
+
+    /// <summary>A batch's writes in one global order (table, then key, stable for writes to the same row): writes to
+    /// different rows commute, so the outcome is the same, and two batches touching the same rows lock them in the
+    /// same order instead of deadlocking.</summary>
+    internal static IEnumerable<DbRequest> LockOrder(IReadOnlyList<DbRequest> batch) => batch
+        .Select((r, i) => (Request: r, Index: i))
+        .OrderBy(x => x.Request.Table.Name, StringComparer.Ordinal)
+        .ThenBy(x => string.Join("\0", x.Request.Table.PrimaryKeys.Select(k => DbValues.ToText(x.Request.Row.GetValueOrDefault(k)))), StringComparer.Ordinal)
+        .ThenBy(x => x.Index)
+        .Select(x => x.Request);
+
+    /// <summary>The wait before retrying a deadlock victim: growing, with jitter so the retries do not collide again.</summary>
+    private static TimeSpan Backoff(int attempt) => TimeSpan.FromMilliseconds(5 * attempt * attempt + Random.Shared.Next(0, 20 * attempt));
+
+    /// <summary>A pooled connection within the connect timeout, or 503: a dead or unreachable server answers fast.</summary>
+    private async Task<NpgsqlConnection> OpenAsync(CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(_connectTimeoutMs);
+        var open = _dataSource.OpenConnectionAsync(timeout.Token).AsTask();
+        try
+        {
+            // The client library's own timeouts are whole seconds and not every step of a handshake watches the
+            // token, so the wait itself is bounded too; a connection that still opens later is closed at once.
+            return await open.WaitAsync(TimeSpan.FromMilliseconds(_connectTimeoutMs), ct);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested && ex is not DbException)
+        {
+            if (!open.IsCompleted) _ = open.ContinueWith(t => t.Result.DisposeAsync().AsTask(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            LogUnavailable(_logger, Name, ex.Message);
+            throw Unavailable(ex);
+        }
+    }
+
+    private static DbException Unavailable(Exception ex) => new(503, "database unavailable", ex);
+
+    private static bool IsRetryable(PostgresException ex) => ex.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure;
+
+    /// <summary>The <see cref="DbException"/> for a driver error, or null to let it through (already translated,
+    /// or cancelled by the caller).</summary>
+    private DbException? Translate(Exception ex, DbRequest? request, CancellationToken ct)
+    {
+        var table = request?.Table.Name ?? "";
+        switch (ex)
+        {
+            case DbException:
+                return null;
+            case OperationCanceledException when ct.IsCancellationRequested:
+                return null;
+            case PostgresException pg when pg.SqlState == PostgresErrorCodes.UniqueViolation:
+                return new DbException(409, $"{table}: a record with this key already exists", ex);
+            case PostgresException pg when pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState.StartsWith("53", StringComparison.Ordinal)
+                || pg.SqlState.StartsWith("57P", StringComparison.Ordinal) || IsRetryable(pg)
+                || pg.SqlState is PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.QueryCanceled:
+                LogUnavailable(_logger, Name, ex.Message);
+                return Unavailable(ex);
+            // NUL characters (text or \u0000 in JSON) and index entries over PostgreSQL's btree limit (~2700 bytes):
+            // the value is what is wrong, not the server.
+            case PostgresException pg when pg.SqlState is PostgresErrorCodes.CharacterNotInRepertoire or PostgresErrorCodes.UntranslatableCharacter
+                or PostgresErrorCodes.ProgramLimitExceeded or PostgresErrorCodes.StringDataRightTruncation:
+                return new DbException(400, $"{table}: invalid value: {pg.MessageText}", ex);
+            case PostgresException:
+                return new DbException(500, $"{Name}: {request?.Operation} {table} failed: {ex.Message}", ex);
+            case System.Text.EncoderFallbackException:
+                // text with a lone UTF-16 surrogate cannot be sent as UTF-8
+                return new DbException(400, $"{table}: invalid value: text is not valid Unicode", ex);
+            case NpgsqlException or IOException or SocketException or TimeoutException or OperationCanceledException:
+                // The connection broke (server restart, network, command timeout): pooled idle connections are likely
+                // broken too, so drop them and let the next call open fresh ones.
+                _dataSource.Clear();
+                LogUnavailable(_logger, Name, ex.Message);
+                return Unavailable(ex);
+            default:
+                return new DbException(500, $"{Name}: {request?.Operation} {table} failed: {ex.Message}", ex);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Pool}: added column {Table}.{Column}")]
+    private static partial void LogColumnAdded(ILogger logger, string pool, string table, string column);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Pool}: database unavailable: {Error}")]
+    private static partial void LogUnavailable(ILogger logger, string pool, string error);
+}

@@ -78,6 +78,8 @@ internal static class Commands
 
     /// <summary>bkcs includes every database driver.</summary>
     private static BackendApplicationBuilder CreateBuilder(string[] args) => BackendApplicationBuilder.CreateBuilder(args)
+        .AddPostgres()
+        .AddMySql()
         .AddDynamoDb();
 
     private static async Task<int> AddUserAsync(string[] args, TextWriter stdout, TextWriter stderr)

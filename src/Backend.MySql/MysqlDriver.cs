@@ -322,6 +322,8 @@ public sealed partial class MysqlDriver : IDbDriver
                 return null;
             case MySqlException my when my.ErrorCode == MySqlErrorCode.DuplicateKeyEntry:
                 return new DbException(409, $"{table}: a record with this key already exists", ex);
+            case MySqlException my when my.ErrorCode == MySqlErrorCode.DataOutOfRange:
+                return new DbException(400, $"{table}: counter out of range", ex);
             case MySqlException my when my.ErrorCode is MySqlErrorCode.DataTooLong or MySqlErrorCode.TruncatedWrongValueForField
                 or MySqlErrorCode.WarningDataOutOfRange:
                 // VARCHAR key and indexed columns hold at most 255 characters.

@@ -48,6 +48,9 @@ public sealed class PgsqlDialect : SqlDialect
         JsonNode n => new PgsqlJson(n.ToJsonString()),
         _ => value,
     };
+
+    /// <summary>The server raises an out-of-range error on an overflowing BIGINT sum (mapped to 400): no guard needed.</summary>
+    public override string? CounterOverflowGuard(string sumExpression) => null;
 }
 
 /// <summary>A JSON value to bind as jsonb.</summary>

@@ -262,6 +262,8 @@ public sealed partial class PgsqlDriver : IDbDriver
                 return Unavailable(ex);
             // NUL characters (text or \u0000 in JSON) and index entries over PostgreSQL's btree limit (~2700 bytes):
             // the value is what is wrong, not the server.
+            case PostgresException pg when pg.SqlState == PostgresErrorCodes.NumericValueOutOfRange:
+                return new DbException(400, $"{table}: counter out of range", ex);
             case PostgresException pg when pg.SqlState is PostgresErrorCodes.CharacterNotInRepertoire or PostgresErrorCodes.UntranslatableCharacter
                 or PostgresErrorCodes.ProgramLimitExceeded or PostgresErrorCodes.StringDataRightTruncation:
                 return new DbException(400, $"{table}: invalid value: {pg.MessageText}", ex);

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using Backend.Data;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
@@ -212,7 +211,8 @@ public sealed partial class RedisDriver : IDbDriver
         if (code >= 0) return (int)code;
         var item = requests[(int)(long)result[1] - 1];
         if (code == -1) throw new DbException(409, $"{item.Table.Name}: a record with this key already exists");
-        throw new DbException(400, $"{item.Table.Name}: counter {(string?)result[2]} would overflow");
+        if (code == -2) throw new DbException(400, $"{item.Table.Name}: counter {(string?)result[2]} would overflow");
+        throw new DbException(400, $"{item.Table.Name}: cannot add to counter {(string?)result[2]}: {(string?)result[3]}");
     }
 
     private static void AddItem(DbRequest r, TableKeys k, List<RedisKey> keys, List<RedisValue> args)
@@ -346,7 +346,7 @@ public sealed partial class RedisDriver : IDbDriver
             var mux = await _connection;
             await mux.DisposeAsync();
         }
-        catch (RedisException)
+        catch (Exception)
         {
             // never connected: nothing to close
         }
@@ -357,8 +357,6 @@ public sealed partial class RedisDriver : IDbDriver
 
     [LoggerMessage(Level = LogLevel.Information, Message = "redis: dropped index {Table}({Index}), no longer described")]
     private static partial void LogIndexDropped(ILogger logger, string table, string index);
-
-    internal static string Invariant(long n) => n.ToString(CultureInfo.InvariantCulture);
 }
 
 /// <summary>Bytewise (memcmp) order, the order of ZRANGEBYLEX.</summary>

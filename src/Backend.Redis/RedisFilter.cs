@@ -1,5 +1,3 @@
-using System.Text;
-using System.Text.Json.Nodes;
 using Backend.Data;
 
 namespace Backend.Redis;
@@ -150,10 +148,4 @@ internal static class RedisFilter
     }
 
     private static int Fold(int c) => c is >= 'A' and <= 'Z' ? c + 32 : c;
-
-    /// <summary>The JSON text of a node, for comparisons.</summary>
-    public static string Json(JsonNode n) => n.ToJsonString();
-
-    /// <summary>UTF-8 bytes.</summary>
-    public static byte[] Utf8(string s) => Encoding.UTF8.GetBytes(s);
 }

@@ -52,7 +52,7 @@ internal static class RedisLayout
     {
         string s => s,
         long l => l.ToString(CultureInfo.InvariantCulture),
-        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        double d => (d == 0 ? 0.0 : d).ToString("R", CultureInfo.InvariantCulture), // -0 is stored as 0, as SQLite does
         bool b => b ? "1" : "0",
         JsonNode n => n.ToJsonString(),
         _ => DbValues.ToText(value) ?? "",

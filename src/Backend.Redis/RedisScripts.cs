@@ -20,7 +20,8 @@ internal static class RedisScripts
     /// count, per index: affected flag, column count, columns; set count, field/value pairs; delete count, fields;
     /// incr count, field/delta/indexed triples.</para>
     /// <para>Returns {affected}, {-1, item} when an Add's key exists (nothing written), {-2, item, field} on a
-    /// counter overflow.</para>
+    /// counter overflow (nothing written), {-3, item, field, error} when HINCRBY fails anyway (that item's counters
+    /// are restored; earlier items of a batch stay written).</para>
     /// A first pass checks every Add against the keys as the batch itself leaves them and every counter for overflow,
     /// so a failing batch writes nothing.</summary>
     public const string Write = Common + """
@@ -96,7 +97,7 @@ internal static class RedisScripts
                 for s = 1, j, 3 do
                   if saved[s] then redis.call('HSET', row, it.incr[s], saved[s]) else redis.call('HDEL', row, it.incr[s]) end
                 end
-                return { -2, i, it.incr[j] }
+                return { -3, i, it.incr[j], r.err }
               end
             end
             local whole = op == 'put' or op == 'add' or op == 'del'

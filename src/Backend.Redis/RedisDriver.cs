@@ -308,13 +308,25 @@ public sealed partial class RedisDriver : IDbDriver
 
     // ---- native ----
 
+    /// <summary>Commands that change the state of the one shared connection (or block it).</summary>
+    private static readonly HashSet<string> ConnectionCommands = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "SELECT", "MULTI", "EXEC", "DISCARD", "WATCH", "UNWATCH", "SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "UNSUBSCRIBE",
+        "PUNSUBSCRIBE", "SUNSUBSCRIBE", "MONITOR", "QUIT", "RESET", "AUTH", "HELLO", "CLIENT", "READONLY", "READWRITE",
+        "BLPOP", "BRPOP", "BLMOVE", "BRPOPLPUSH", "BZPOPMIN", "BZPOPMAX", "BLMPOP", "BZMPOP", "XREAD", "XREADGROUP", "WAIT",
+        "SYNC", "PSYNC", "REPLICAOF", "SLAVEOF", "SHUTDOWN", "DEBUG",
+    };
+
     /// <summary>Query: one raw Redis command. The text is split on spaces; a word <c>@name</c> is replaced by that
     /// parameter's value as one argument (never spliced into other text). Integer replies are the affected count;
-    /// other replies come back as rows <c>{"value": ...}</c>, one per array element. Never pass client input as the text.</summary>
+    /// other replies come back as rows <c>{"value": ...}</c>, one per array element. Commands that would change or block
+    /// the shared connection (SELECT, MULTI, SUBSCRIBE, blocking pops, ...) are a 400. Never pass client input as the text.</summary>
     private static async Task<DbResult> Query(IDatabase db, DbRequest r)
     {
         var words = r.Native!.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (words.Length == 0) throw new DbException(400, "empty redis command");
+        if (ConnectionCommands.Contains(words[0]))
+            throw new DbException(400, $"{words[0].ToUpperInvariant()} would change the shared connection and cannot be run by query");
         var args = new List<object>();
         foreach (var w in words.Skip(1))
         {

@@ -340,6 +340,16 @@ public sealed class RedisOperationTests(RedisTargets targets) : IClassFixture<Re
     }
 
     [Fact]
+    public async Task Query_with_sql_text_fails_without_changing_the_connection()
+    {
+        await using var t = await Open();
+        await t.Db.Put(t.T("items"), Row(("id", "a")), null, Ct);
+        foreach (var text in new[] { "SELECT 1", "SELECT * FROM items", "MULTI", "DELETE FROM items" })
+            await Assert.ThrowsAsync<DbException>(() => t.Db.Query(t.T("items"), new DbNativeQuery(text), null, Ct));
+        Assert.NotNull(await t.Db.Get(t.T("items"), Row(("id", "a")), null, Ct));
+    }
+
+    [Fact]
     public async Task A_malformed_token_is_a_400()
     {
         await using var t = await Open();

@@ -33,39 +33,47 @@ public sealed partial class RedisDriver
         var rows = new List<DbRow>();
         if (plan.Ordered)
         {
-            if (token is not null && plan.MemberAt(order, token) is { } tm)
-            {
-                if (!o.Desc && (plan.Lower is null || RedisLayout.Compare(tm, plan.Lower) >= 0)) (plan.Lower, plan.LowerInclusive) = (tm, false);
-                if (o.Desc && (plan.Upper is null || RedisLayout.Compare(tm, plan.Upper) <= 0)) (plan.Upper, plan.UpperInclusive) = (tm, false);
-            }
+            var tm = token is null ? null : plan.MemberAt(order, token);
             var batch = need is int k ? Math.Clamp(k, 10, ReadBatch) : ReadBatch;
-            while (need is null || rows.Count < need)
+            // Ranges are disjoint and sorted, so reading them one after the other keeps the order.
+            foreach (var range in o.Desc ? Enumerable.Reverse(plan.Ranges) : plan.Ranges)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var (read, last) = await ReadRange(db, keys, plan, o.Desc, batch);
-                foreach (var row in read)
+                if (tm is not null)
                 {
-                    if (!RedisFilter.Matches(row, conditions)) continue;
-                    if (token is not null && !After(row, order, token, o.Desc)) continue;
-                    rows.Add(row);
-                    if (rows.Count == need) break;
+                    if (!o.Desc && (range.Lower is null || RedisLayout.Compare(tm, range.Lower) >= 0)) (range.Lower, range.LowerInclusive) = (tm, false);
+                    if (o.Desc && (range.Upper is null || RedisLayout.Compare(tm, range.Upper) <= 0)) (range.Upper, range.UpperInclusive) = (tm, false);
                 }
-                if (read.Count < batch || last is null) break;
-                if (o.Desc) (plan.Upper, plan.UpperInclusive) = (last, false);
-                else (plan.Lower, plan.LowerInclusive) = (last, false);
-                batch = Math.Min(batch * 2, ReadBatch);
+                while (need is null || rows.Count < need)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var (read, last) = await ReadRange(db, keys, plan, range, o.Desc, batch);
+                    foreach (var row in read)
+                    {
+                        if (!RedisFilter.Matches(row, conditions)) continue;
+                        if (token is not null && !After(row, order, token, o.Desc)) continue;
+                        rows.Add(row);
+                        if (rows.Count == need) break;
+                    }
+                    if (read.Count < batch || last is null) break;
+                    if (o.Desc) (range.Upper, range.UpperInclusive) = (last, false);
+                    else (range.Lower, range.LowerInclusive) = (last, false);
+                    batch = Math.Min(batch * 2, ReadBatch);
+                }
             }
             return new DbResult { Rows = rows };
         }
 
         // Not in the requested order: read every matching row, sort, then page.
-        while (true)
+        foreach (var range in plan.Ranges)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var (read, last) = await ReadRange(db, keys, plan, false, ReadBatch);
-            rows.AddRange(read.Where(row => RedisFilter.Matches(row, conditions) && (token is null || After(row, order, token, o.Desc))));
-            if (read.Count < ReadBatch || last is null) break;
-            (plan.Lower, plan.LowerInclusive) = (last, false);
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var (read, last) = await ReadRange(db, keys, plan, range, false, ReadBatch);
+                rows.AddRange(read.Where(row => RedisFilter.Matches(row, conditions) && (token is null || After(row, order, token, o.Desc))));
+                if (read.Count < ReadBatch || last is null) break;
+                (range.Lower, range.LowerInclusive) = (last, false);
+            }
         }
         rows.Sort(RedisFilter.Comparer(order, o.Desc));
         if (need is int limit && rows.Count > limit) rows.RemoveRange(limit, rows.Count - limit);
@@ -78,11 +86,11 @@ public sealed partial class RedisDriver
         return desc ? c < 0 : c > 0;
     }
 
-    /// <summary>One batch of a plan's range: the rows (missing ones skipped) and the last member read.</summary>
-    private static async Task<(List<DbRow> Rows, byte[]? Last)> ReadRange(IDatabase db, TableKeys keys, RangePlan plan, bool desc, int limit)
+    /// <summary>One batch of one range of a plan: the rows (missing ones skipped) and the last member read.</summary>
+    private static async Task<(List<DbRow> Rows, byte[]? Last)> ReadRange(IDatabase db, TableKeys keys, RangePlan plan, KeyRange range, bool desc, int limit)
     {
-        RedisValue min = plan.Lower is null ? "-" : (RedisValue)RedisLayout.Concat([plan.LowerInclusive ? (byte)'[' : (byte)'('], plan.Lower);
-        RedisValue max = plan.Upper is null ? "+" : (RedisValue)RedisLayout.Concat([plan.UpperInclusive ? (byte)'[' : (byte)'('], plan.Upper);
+        RedisValue min = range.Lower is null ? "-" : (RedisValue)RedisLayout.Concat([range.LowerInclusive ? (byte)'[' : (byte)'('], range.Lower);
+        RedisValue max = range.Upper is null ? "+" : (RedisValue)RedisLayout.Concat([range.UpperInclusive ? (byte)'[' : (byte)'('], range.Upper);
         var result = (RedisResult[])(await db.ScriptEvaluateAsync(RedisScripts.Read, [plan.Key],
             [keys.RowPrefix, min, max, desc ? "1" : "0", limit, plan.IsIndex ? "1" : "0"]))!;
         var rows = new List<DbRow>(result.Length / 2);
@@ -100,7 +108,7 @@ public sealed partial class RedisDriver
 
     /// <summary>Chooses where to read: the PK ZSET or an index, whichever constrains the most leading columns
     /// (equality, then one range condition on the next column), preferring one already in the requested order.</summary>
-    private static RangePlan Plan(TableKeys keys, List<DbCondition> conditions, IReadOnlyList<ColumnSchema> order)
+    internal static RangePlan Plan(TableKeys keys, List<DbCondition> conditions, IReadOnlyList<ColumnSchema> order)
     {
         var eq = new Dictionary<string, object?>(StringComparer.Ordinal);
         foreach (var c in conditions.Where(c => c.Op == DbCompare.Eq)) eq[c.Column] = c.Value;
@@ -119,9 +127,25 @@ public sealed partial class RedisDriver
         while (e < source.Count && eq.TryGetValue(source[e].Name, out var v)) RedisLayout.Append(prefix, source[e++], v);
         var p = prefix.WrittenSpan.ToArray();
         plan.Score = e * 2;
-        if (p.Length > 0) (plan.Lower, plan.LowerInclusive, plan.Upper, plan.UpperInclusive) = (p, true, High(p), false);
-        if (e < source.Count && conditions.FirstOrDefault(c => c.Column == source[e].Name) is { } range && Range(plan, p, source[e], range))
-            plan.Score++;
+        var whole = new KeyRange();
+        if (p.Length > 0) (whole.Lower, whole.LowerInclusive, whole.Upper, whole.UpperInclusive) = (p, true, High(p), false);
+        plan.Ranges.Add(whole);
+        if (e < source.Count && conditions.FirstOrDefault(c => c.Column == source[e].Name) is { } range)
+        {
+            if (range is { Op: DbCompare.In, Value: IReadOnlyList<object?> { Count: > 0 and <= MaxInRanges } items })
+            {
+                // one small range per value, sorted and without duplicates (NULLs never match)
+                plan.Ranges.Clear();
+                foreach (var at in items.Where(v => v is not null).Select(v => RedisLayout.Concat(p, RedisLayout.Encode(source[e], v)))
+                    .DistinctBy(Convert.ToBase64String).Order(ByteComparer.Instance))
+                    plan.Ranges.Add(new KeyRange { Lower = at, LowerInclusive = true, Upper = High(at), UpperInclusive = false });
+                plan.Score++;
+            }
+            else if (Range(whole, p, source[e], range))
+            {
+                plan.Score++;
+            }
+        }
         // In order when, leaving out columns fixed by an equality, the requested order is a prefix of the source's.
         var s = source.Select(c => c.Name).Where(n => !eq.ContainsKey(n)).Distinct(StringComparer.Ordinal).ToList();
         var want = order.Select(c => c.Name).Where(n => !eq.ContainsKey(n)).ToList();
@@ -130,7 +154,7 @@ public sealed partial class RedisDriver
     }
 
     /// <summary>Narrows a plan's range by a condition on the column after the equality prefix; false when it cannot.</summary>
-    private static bool Range(RangePlan plan, byte[] prefix, ColumnSchema column, DbCondition c)
+    private static bool Range(KeyRange plan, byte[] prefix, ColumnSchema column, DbCondition c)
     {
         byte[] At(object v) => RedisLayout.Concat(prefix, RedisLayout.Encode(column, v));
         var values = RedisLayout.Concat(prefix, [RedisLayout.ValueMark]); // excludes NULLs
@@ -165,20 +189,12 @@ public sealed partial class RedisDriver
 
     private static byte[] High(byte[] prefix) => RedisLayout.Concat(prefix, [RedisLayout.High]);
 
-    /// <summary>A range of the PK ZSET or of an index ZSET. Bounds are raw member bytes; null is open.</summary>
-    private sealed class RangePlan
+    /// <summary>Most values of an <c>in</c> read as one range each.</summary>
+    internal const int MaxInRanges = 100;
+
+    /// <summary>A ZRANGEBYLEX range: bounds are raw member bytes, null is open.</summary>
+    internal sealed class KeyRange
     {
-        public required RedisKey Key { get; init; }
-
-        public required bool IsIndex { get; init; }
-
-        /// <summary>The columns members are ordered by: index columns then primary key.</summary>
-        public required IReadOnlyList<ColumnSchema> Source { get; init; }
-
-        public required int IndexCount { get; init; }
-
-        public required Dictionary<string, object?> Eq { get; init; }
-
         public byte[]? Lower { get; set; }
 
         public bool LowerInclusive { get; set; }
@@ -186,6 +202,23 @@ public sealed partial class RedisDriver
         public byte[]? Upper { get; set; }
 
         public bool UpperInclusive { get; set; }
+    }
+
+    /// <summary>Where a select reads: disjoint ranges, in member order, of the PK ZSET or of an index ZSET.</summary>
+    internal sealed class RangePlan
+    {
+        public required RedisKey Key { get; init; }
+
+        public required bool IsIndex { get; init; }
+
+        /// <summary>The columns members are ordered by: index columns then primary key.</summary>
+        public required List<ColumnSchema> Source { get; init; }
+
+        public required int IndexCount { get; init; }
+
+        public required Dictionary<string, object?> Eq { get; init; }
+
+        public List<KeyRange> Ranges { get; } = [];
 
         public int Score { get; set; }
 
@@ -237,13 +270,13 @@ public sealed partial class RedisDriver
     /// <summary>Builds an index from the existing rows, in batches; returns the number of rows seen.</summary>
     private static async Task<int> Backfill(IDatabase db, TableKeys keys, IndexInfo ix, CancellationToken cancellationToken)
     {
-        var plan = new RangePlan { Key = keys.Pk, IsIndex = false, Source = keys.PkColumns, IndexCount = 0, Eq = [] };
+        byte[]? after = null;
         var seen = 0;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var result = (RedisResult[])(await db.ScriptEvaluateAsync(RedisScripts.Read, [keys.Pk],
-                [keys.RowPrefix, plan.Lower is null ? "-" : RedisLayout.Concat([(byte)'('], plan.Lower), "+", "0", ReadBatch, "0"]))!;
+                [keys.RowPrefix, after is null ? "-" : RedisLayout.Concat([(byte)'('], after), "+", "0", ReadBatch, "0"]))!;
             if (result.Length == 0) return seen;
             var pending = new List<(byte[] Pk, Dictionary<string, byte[]> Fields)>();
             for (var i = 0; i + 1 < result.Length; i += 2)
@@ -254,7 +287,7 @@ public sealed partial class RedisDriver
                 pending.Add(((byte[])result[i]!, map));
             }
             seen += pending.Count;
-            plan.Lower = pending[^1].Pk;
+            after = pending[^1].Pk;
             for (var attempt = 0; pending.Count > 0; attempt++)
             {
                 if (attempt == 20) throw new DbException(503, $"{keys.Table.Name}: rows keep changing while index {ix.Name} is built, try again");

@@ -1,0 +1,380 @@
+using System.Collections.Concurrent;
+using Backend.Data;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace Backend.Redis;
+
+/// <summary>The Redis driver (StackExchange.Redis): every operation of the database API over hashes and sorted sets.
+/// <para>Key layout (details and value encodings in <see cref="RedisLayout"/>), for table T:
+/// <c>bk:{T}:r:PK</c> a HASH per row (column -&gt; stored text, plus a hidden <c>"\0e:COL"</c> field with the order
+/// encoding of each indexed column); <c>bk:{T}:pk</c> a ZSET of every PK, score 0, in key order;
+/// <c>bk:{T}:ix:C1,C2</c> a ZSET per index with members <c>enc(C1) enc(C2) PK len(PK)</c>; <c>bk:{T}:ixs</c> the SET
+/// of built indexes. PK and index members use an order-preserving encoding, so ZRANGEBYLEX walks rows in the SQL
+/// drivers' order (NULLs first, text in code point order, numbers numerically).</para>
+/// <para>Writes run as one Lua script (atomic): the row, its PK entry and its index entries change together; a batch
+/// is one script too, checked before anything is written (an Add conflict leaves nothing written).</para>
+/// <para>Select reads a range of the PK ZSET or of an index (equality on leading columns plus one range condition,
+/// or an <c>in</c> read as one range per value, on the next), each batch of members and their rows in one atomic script, and checks every condition in the driver.
+/// When the range is already in the requested order, reading stops after count + 1 matches and the paging token
+/// continues the range after the last row; otherwise (sort on a column without a matching index, or an index chosen
+/// for its condition) all matching rows are read and sorted in memory on every page: O(matching rows).</para></summary>
+public sealed partial class RedisDriver : IDbDriver
+{
+    private const int ReadBatch = 1000;
+    private const int WriteChunk = 500;
+    private readonly Task<ConnectionMultiplexer> _connection;
+    private readonly ConcurrentDictionary<TableSchema, TableKeys> _keys = new();
+    private readonly ILogger _logger;
+
+    /// <summary>Starts connecting (in the background: a dead server never blocks start-up; calls answer 503 until it is up).</summary>
+    public RedisDriver(string name, ConfigurationOptions options, ILogger<RedisDriver> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Name = name;
+        Options = options;
+        _logger = logger;
+        _connection = ConnectionMultiplexer.ConnectAsync(options);
+    }
+
+    /// <inheritdoc />
+    public string Name { get; }
+
+    /// <summary>The connection options in use.</summary>
+    public ConfigurationOptions Options { get; }
+
+    private TableKeys Keys(TableSchema table) => _keys.GetOrAdd(table, t => new TableKeys(t));
+
+    private async Task<IDatabase> Database(CancellationToken cancellationToken)
+    {
+        var mux = await _connection.WaitAsync(cancellationToken);
+        if (!mux.IsConnected) throw new DbException(503, $"{Name}: redis is not reachable at {Describe(Options)}");
+        return mux.GetDatabase();
+    }
+
+    private static string Describe(ConfigurationOptions o) => string.Join(",", o.EndPoints.Select(e => e.ToString()));
+
+    /// <inheritdoc />
+    public async Task InitTablesAsync(IReadOnlyCollection<TableSchema> tables, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tables);
+        await Guard(async () =>
+        {
+            var db = await Database(cancellationToken);
+            foreach (var table in tables)
+            {
+                var keys = Keys(table);
+                var built = (await db.SetMembersAsync(keys.Built)).Select(v => (string)v!).ToHashSet(StringComparer.Ordinal);
+                foreach (var stale in built.Where(b => keys.Indexes.All(ix => ix.Name != b)))
+                {
+                    await db.KeyDeleteAsync(keys.IndexKey(stale));
+                    await db.SetRemoveAsync(keys.Built, stale);
+                    LogIndexDropped(_logger, table.Name, stale);
+                }
+                foreach (var ix in keys.Indexes.Where(ix => !built.Contains(ix.Name)))
+                {
+                    var rows = await Backfill(db, keys, ix, cancellationToken);
+                    await db.SetAddAsync(keys.Built, ix.Name);
+                    LogIndexBuilt(_logger, table.Name, ix.Name, rows);
+                }
+            }
+            return 0;
+        }, "init");
+    }
+
+    /// <inheritdoc />
+    public Task<DbResult> ExecuteAsync(DbRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return Guard(() => Execute(request, cancellationToken), $"{request.Operation} {request.Table.Name}");
+    }
+
+    private async Task<DbResult> Execute(DbRequest request, CancellationToken cancellationToken)
+    {
+        var db = await Database(cancellationToken);
+        switch (request.Operation)
+        {
+            case DbOperation.Get:
+                return await Get(db, request);
+            case DbOperation.List:
+                return await List(db, request);
+            case DbOperation.Select:
+                return await Select(db, request, cancellationToken);
+            case DbOperation.Add or DbOperation.Put or DbOperation.Update or DbOperation.Incr or DbOperation.Replace or DbOperation.Del:
+                return new DbResult { Affected = await Write(db, [request]) };
+            case DbOperation.Batch:
+                return new DbResult { Affected = await Write(db, request.Batch) };
+            case DbOperation.UpdateAll:
+                if (request.Row.Count == 0) throw new DbException(400, $"{request.Table.Name}: nothing to update");
+                return new DbResult { Affected = await ChangeAll(db, request, DbOperation.Update, cancellationToken) };
+            case DbOperation.DelAll:
+                return new DbResult { Affected = await ChangeAll(db, request, DbOperation.Del, cancellationToken) };
+            case DbOperation.Search:
+                throw new DbException(501, "search is not supported by the redis driver: use select with conditions (ops)");
+            case DbOperation.Query:
+                return await Query(db, request);
+            default:
+                throw new DbException(501, $"{request.Operation} is not supported by the redis driver");
+        }
+    }
+
+    /// <summary>Maps connection trouble to 503 and other Redis errors to 500.</summary>
+    private async Task<T> Guard<T>(Func<Task<T>> action, string what)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (RedisConnectionException ex)
+        {
+            throw new DbException(503, $"{Name}: redis is not reachable: {ex.Message}", ex);
+        }
+        catch (RedisTimeoutException ex)
+        {
+            throw new DbException(503, $"{Name}: redis timed out: {ex.Message}", ex);
+        }
+        catch (RedisServerException ex) when (IsUnavailable(ex.Message))
+        {
+            throw new DbException(503, $"{Name}: redis is unavailable: {ex.Message}", ex);
+        }
+        catch (RedisException ex)
+        {
+            throw new DbException(500, $"{Name}: {what} failed: {ex.Message}", ex);
+        }
+    }
+
+    private static readonly string[] UnavailableErrors = ["LOADING", "BUSY", "MASTERDOWN", "READONLY", "TRYAGAIN", "CLUSTERDOWN", "OOM", "NOAUTH", "WRONGPASS"];
+
+    private static bool IsUnavailable(string message) => UnavailableErrors.Any(p => message.StartsWith(p, StringComparison.Ordinal));
+
+    // ---- reads by key ----
+
+    private async Task<DbResult> Get(IDatabase db, DbRequest r)
+    {
+        var keys = Keys(r.Table);
+        var entries = await db.HashGetAllAsync(keys.Row(keys.PkOf(r.Row)));
+        var row = ToRow(r.Table, entries.Select(e => (e.Name, e.Value)));
+        return new DbResult { Rows = row is null ? [] : [Project(r.Table, row, r.Options.Select, [])] };
+    }
+
+    /// <summary>All rows of the keys, pipelined, in key order (like the SQL drivers' IN over the primary key); duplicates and missing rows left out.</summary>
+    private async Task<DbResult> List(IDatabase db, DbRequest r)
+    {
+        var keys = Keys(r.Table);
+        var pks = r.Keys.Select(keys.PkOf).DistinctBy(Convert.ToBase64String).OrderBy(k => k, ByteComparer.Instance).ToList();
+        var reads = pks.Select(pk => db.HashGetAllAsync(keys.Row(pk))).ToList();
+        var rows = new List<DbRow>();
+        foreach (var read in reads)
+            if (ToRow(r.Table, (await read).Select(e => (e.Name, e.Value))) is { } row) rows.Add(Project(r.Table, row, r.Options.Select, []));
+        return new DbResult { Rows = rows };
+    }
+
+    /// <summary>A typed row from stored fields (described columns only, in table order), or null for no fields.</summary>
+    private static DbRow? ToRow(TableSchema table, IEnumerable<(RedisValue Name, RedisValue Value)> fields)
+    {
+        Dictionary<string, RedisValue>? stored = null;
+        foreach (var (name, value) in fields)
+        {
+            stored ??= new(StringComparer.Ordinal);
+            stored[(string)name!] = value;
+        }
+        if (stored is null) return null;
+        var row = new DbRow();
+        foreach (var c in table.Columns)
+            if (stored.TryGetValue(c.Name, out var v)) row[c.Name] = DbValues.FromStore(c, (string?)v);
+        return row;
+    }
+
+    /// <summary>Keeps the selected columns plus the ones required for paging, like the SQL select list: no known
+    /// selected column means the whole row.</summary>
+    private static DbRow Project(TableSchema table, DbRow row, IReadOnlyList<string>? select, IReadOnlyList<ColumnSchema> required)
+    {
+        if (select is null) return row;
+        var names = select.Where(table.HasColumn).Concat(required.Select(c => c.Name)).ToHashSet(StringComparer.Ordinal);
+        if (names.Count == 0) return row;
+        var projected = new DbRow();
+        foreach (var (k, v) in row)
+            if (names.Contains(k)) projected[k] = v;
+        return projected;
+    }
+
+    // ---- writes ----
+
+    /// <summary>Runs writes as one script (chunked only for UpdateAll/DelAll); returns the affected count.</summary>
+    private async Task<int> Write(IDatabase db, IReadOnlyList<DbRequest> requests)
+    {
+        var keys = new List<RedisKey>();
+        var args = new List<RedisValue> { requests.Count };
+        foreach (var r in requests) AddItem(r, Keys(r.Table), keys, args);
+        var result = (RedisResult[])(await db.ScriptEvaluateAsync(RedisScripts.Write, [.. keys], [.. args]))!;
+        var code = (long)result[0];
+        if (code >= 0) return (int)code;
+        var item = requests[(int)(long)result[1] - 1];
+        if (code == -1) throw new DbException(409, $"{item.Table.Name}: a record with this key already exists");
+        if (code == -2) throw new DbException(400, $"{item.Table.Name}: counter {(string?)result[2]} would overflow");
+        throw new DbException(400, $"{item.Table.Name}: cannot add to counter {(string?)result[2]}: {(string?)result[3]}");
+    }
+
+    private static void AddItem(DbRequest r, TableKeys k, List<RedisKey> keys, List<RedisValue> args)
+    {
+        var op = r.Operation switch
+        {
+            DbOperation.Add => "add",
+            DbOperation.Put => "put",
+            DbOperation.Update => "update",
+            DbOperation.Incr => "incr",
+            DbOperation.Replace => "replace",
+            DbOperation.Del => "del",
+            _ => throw new DbException(400, $"cannot write with {r.Operation}"),
+        };
+        var pk = k.PkOf(r.Row);
+        var kbase = keys.Count + 1;
+        keys.Add(k.Row(pk));
+        keys.Add(k.Pk);
+        foreach (var ix in k.Indexes) keys.Add(ix.Key);
+        var written = op == "del" ? [] : r.Row.Keys.Where(c => k.Table.Column(c) is { Primary: 0 }).ToHashSet(StringComparer.Ordinal);
+        args.Add(op);
+        args.Add(kbase);
+        args.Add(pk);
+        args.Add(written.Count > 0 ? "1" : "0");
+        args.Add(k.Indexes.Count);
+        foreach (var ix in k.Indexes)
+        {
+            args.Add(ix.Columns.Any(c => written.Contains(c.Name)) ? "1" : "0");
+            args.Add(ix.Columns.Count);
+            foreach (var c in ix.Columns) args.Add(c.Name);
+        }
+        var sets = new List<RedisValue>();
+        var dels = new List<RedisValue>();
+        var incrs = new List<RedisValue>();
+        if (op != "del")
+        {
+            var partial = op is "update" or "replace" or "incr";
+            foreach (var (name, value) in r.Row)
+            {
+                if (k.Table.Column(name) is not { } column) continue;
+                var indexed = k.Indexed.Contains(name);
+                if (value is null)
+                {
+                    if (!partial) continue;
+                    dels.Add(name);
+                    if (indexed) dels.Add(RedisLayout.EncPrefix + name);
+                }
+                else if (op == "incr" && column is { Type: ColumnType.Counter, Primary: 0 })
+                {
+                    incrs.Add(name);
+                    incrs.Add(RedisLayout.Stored(value));
+                    incrs.Add(indexed ? "1" : "0");
+                }
+                else
+                {
+                    sets.Add(name);
+                    sets.Add(RedisLayout.Stored(value));
+                    if (!indexed) continue;
+                    sets.Add(RedisLayout.EncPrefix + name);
+                    sets.Add(RedisLayout.Encode(column, value));
+                }
+            }
+        }
+        args.Add(sets.Count / 2);
+        args.AddRange(sets);
+        args.Add(dels.Count);
+        args.AddRange(dels);
+        args.Add(incrs.Count / 3);
+        args.AddRange(incrs);
+    }
+
+    /// <summary>UpdateAll/DelAll: finds the matching keys, then applies the change to each in scripts of 500 rows
+    /// (each script atomic; a row changed after it was found is still changed).</summary>
+    private async Task<int> ChangeAll(IDatabase db, DbRequest r, DbOperation op, CancellationToken cancellationToken)
+    {
+        var select = new DbRequest { Operation = DbOperation.Select, Table = r.Table, Conditions = r.Conditions, Options = new DbOptions() };
+        var found = await SelectRows(db, select, cancellationToken);
+        var affected = 0;
+        foreach (var chunk in found.Rows.Chunk(WriteChunk))
+        {
+            var writes = chunk.Select(row =>
+            {
+                var w = new DbRow();
+                foreach (var key in r.Table.PrimaryKeys) w[key] = row[key];
+                if (op == DbOperation.Update)
+                    foreach (var (name, value) in r.Row) w[name] = value;
+                return new DbRequest { Operation = op, Table = r.Table, Row = w, Options = r.Options };
+            }).ToList();
+            affected += await Write(db, writes);
+        }
+        return affected;
+    }
+
+    // ---- native ----
+
+    /// <summary>Commands that change the state of the one shared connection (or block it).</summary>
+    private static readonly HashSet<string> ConnectionCommands = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "SELECT", "MULTI", "EXEC", "DISCARD", "WATCH", "UNWATCH", "SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "UNSUBSCRIBE",
+        "PUNSUBSCRIBE", "SUNSUBSCRIBE", "MONITOR", "QUIT", "RESET", "AUTH", "HELLO", "CLIENT", "READONLY", "READWRITE",
+        "BLPOP", "BRPOP", "BLMOVE", "BRPOPLPUSH", "BZPOPMIN", "BZPOPMAX", "BLMPOP", "BZMPOP", "XREAD", "XREADGROUP", "WAIT",
+        "SYNC", "PSYNC", "REPLICAOF", "SLAVEOF", "SHUTDOWN", "DEBUG",
+    };
+
+    /// <summary>Query: one raw Redis command. The text is split on spaces; a word <c>@name</c> is replaced by that
+    /// parameter's value as one argument (never spliced into other text). Integer replies are the affected count;
+    /// other replies come back as rows <c>{"value": ...}</c>, one per array element. Commands that would change or block
+    /// the shared connection (SELECT, MULTI, SUBSCRIBE, blocking pops, ...) are a 400. Never pass client input as the text.</summary>
+    private static async Task<DbResult> Query(IDatabase db, DbRequest r)
+    {
+        var words = r.Native!.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (words.Length == 0) throw new DbException(400, "empty redis command");
+        if (ConnectionCommands.Contains(words[0]))
+            throw new DbException(400, $"{words[0].ToUpperInvariant()} would change the shared connection and cannot be run by query");
+        var args = new List<object>();
+        foreach (var w in words.Skip(1))
+        {
+            if (w.Length > 1 && w[0] == '@')
+            {
+                if (r.Native.Parameters is null || !r.Native.Parameters.TryGetValue(w[1..], out var value))
+                    throw new DbException(400, $"query parameter {w} has no value");
+                args.Add(value is null ? "" : RedisLayout.Stored(value));
+            }
+            else
+            {
+                args.Add(w);
+            }
+        }
+        var result = await db.ExecuteAsync(words[0], args);
+        var rows = new List<DbRow>();
+        if (result.Resp2Type == ResultType.Integer) return new DbResult { Affected = (int)(long)result };
+        if (result.IsNull) return new DbResult();
+        foreach (var item in result.Resp2Type == ResultType.Array ? (RedisResult[])result! : [result])
+            rows.Add(new DbRow { ["value"] = item.Resp2Type == ResultType.Integer ? (long)item : (string?)item });
+        return new DbResult { Rows = rows };
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            var mux = await _connection;
+            await mux.DisposeAsync();
+        }
+        catch (Exception)
+        {
+            // never connected: nothing to close
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "redis: built index {Table}({Index}) from {Rows} rows")]
+    private static partial void LogIndexBuilt(ILogger logger, string table, string index, int rows);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "redis: dropped index {Table}({Index}), no longer described")]
+    private static partial void LogIndexDropped(ILogger logger, string table, string index);
+}
+
+/// <summary>Bytewise (memcmp) order, the order of ZRANGEBYLEX.</summary>
+internal sealed class ByteComparer : IComparer<byte[]>
+{
+    public static ByteComparer Instance { get; } = new();
+
+    public int Compare(byte[]? x, byte[]? y) => x.AsSpan().SequenceCompareTo(y);
+}

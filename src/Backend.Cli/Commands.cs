@@ -80,7 +80,8 @@ internal static class Commands
     private static BackendApplicationBuilder CreateBuilder(string[] args) => BackendApplicationBuilder.CreateBuilder(args)
         .AddPostgres()
         .AddMySql()
-        .AddDynamoDb();
+        .AddDynamoDb()
+        .AddRedis();
 
     private static async Task<int> AddUserAsync(string[] args, TextWriter stdout, TextWriter stderr)
     {

@@ -249,21 +249,8 @@ public sealed partial class RedisDriver
         }
     }
 
-    /// <summary>Decodes a paging token (the facade's format: base64url of a JSON array of the last row's ordering
-    /// values) into values converted for the ordering columns; anything else is a 400.</summary>
-    private static List<object?> DecodeToken(string token, IReadOnlyList<ColumnSchema> order)
-    {
-        try
-        {
-            if (JsonNode.Parse(Base64Url.DecodeFromChars(token)) is JsonArray array && array.Count == order.Count)
-                return [.. array.Select((n, i) => DbValues.Convert(order[i], n is null ? null : JsonSerializer.SerializeToElement(n)))];
-        }
-        catch (Exception ex) when (ex is FormatException or JsonException or DbException)
-        {
-            // the one error below
-        }
-        throw new DbException(400, "invalid paging token");
-    }
+    /// <summary>Decodes a paging token with the core's checks (a malformed one is a 400).</summary>
+    private static List<object?> DecodeToken(string token, IReadOnlyList<ColumnSchema> order) => [.. PagingToken.Decode(token, order)];
 
     // ---- index back-fill ----
 

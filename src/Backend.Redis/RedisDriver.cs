@@ -341,7 +341,16 @@ public sealed partial class RedisDriver : IDbDriver
                 args.Add(w);
             }
         }
-        var result = await db.ExecuteAsync(words[0], args);
+        RedisResult result;
+        try
+        {
+            result = await db.ExecuteAsync(words[0], args);
+        }
+        catch (RedisServerException ex)
+        {
+            // The server refused the command itself (unknown command, wrong arguments): the text is what is wrong.
+            throw new DbException(400, $"redis: {ex.Message}", ex);
+        }
         var rows = new List<DbRow>();
         if (result.Resp2Type == ResultType.Integer) return new DbResult { Affected = (int)(long)result };
         if (result.IsNull) return new DbResult();

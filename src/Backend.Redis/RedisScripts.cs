@@ -73,7 +73,9 @@ internal static class RedisScripts
             if d ~= 0 then
               local cur = tonumber(redis.call('HGET', row, it.incr[j]) or '0') or 0
               local sum = cur + d
-              if sum >= 9.2233720368547e18 or sum <= -9.2233720368547e18 then return { -2, i, it.incr[j] } end
+              -- Lua numbers are doubles: only a sum clearly past 2^63 is refused here; the last few thousand
+              -- values before the limit are left to HINCRBY, whose own check is exact.
+              if sum > 9.2233720368547799e18 or sum < -9.2233720368547799e18 then return { -2, i, it.incr[j] } end
             end
           end
           if it.op == 'del' then e = false elseif it.op ~= 'update' then e = true end

@@ -227,7 +227,7 @@ public abstract partial class DbConformanceTests<TTarget>
     [Fact]
     public async Task Operator_like_uses_sql_wildcards()
     {
-        Assert.SkipUnless(IsSql, "LIKE is an SQL operator");
+        Assert.SkipUnless(SupportsLike, "LIKE patterns are not supported by this driver (a 400)");
         await using var t = await OpenSelectRows();
         await CheckOps(t,
         [

@@ -35,6 +35,9 @@ public abstract partial class DbConformanceTests<TTarget>(TTarget target) : ICla
     /// a DynamoDB driver using TransactWriteItems may override this to true).</summary>
     protected virtual bool HasAtomicBatch => IsSql;
 
+    /// <summary>Whether the driver implements SQL LIKE patterns (with SQLite's semantics).</summary>
+    protected virtual bool SupportsLike => IsSql;
+
     /// <summary>Select without an equality condition on the first key column (a whole-table select) returns rows ordered
     /// by the sort column and the primary key, as <see cref="Db.Select"/> documents. A driver that documents a
     /// different order for such selects (e.g. a DynamoDB Scan) overrides this to false: their rows are then compared

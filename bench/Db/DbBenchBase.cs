@@ -146,7 +146,7 @@ public abstract class DbBenchBase
         }
     }
 
-    private static void Same(string what, IReadOnlyDictionary<string, object?> a, IReadOnlyDictionary<string, object?> b)
+    private static void Same(string what, Dictionary<string, object?> a, Dictionary<string, object?> b)
     {
         if (a.Count != BenchTable.Columns.Length || b.Count != BenchTable.Columns.Length)
             throw new InvalidOperationException($"{what}: {a.Count} vs {b.Count} columns, expected {BenchTable.Columns.Length}");

@@ -1,7 +1,6 @@
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
-using BenchmarkDotNet.Exporters;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Order;
 using BenchmarkDotNet.Running;
@@ -24,10 +23,7 @@ if (args.Contains("--print-sql"))
 var job = Environment.GetEnvironmentVariable("BENCH_DB_JOB") == "dry"
     ? Job.Dry
     : Job.Default.WithWarmupCount(3).WithIterationCount(10);
-var config = ManualConfig.CreateEmpty()
-    .AddColumnProvider(DefaultColumnProviders.Instance)
-    .AddLogger(BenchmarkDotNet.Loggers.ConsoleLogger.Default)
-    .AddExporter(MarkdownExporter.GitHub)
+var config = DefaultConfig.Instance
     .AddJob(job.WithToolchain(InProcessEmitToolchain.Instance))
     .AddDiagnoser(MemoryDiagnoser.Default)
     .AddColumn(CategoriesColumn.Default)

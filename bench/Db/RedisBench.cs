@@ -139,7 +139,7 @@ public class RedisBench : DbBenchBase
     protected override async ValueTask<List<Dictionary<string, object?>>> RawSelectAsync(string grp, int count)
     {
         var prefix = GroupPrefix(grp);
-        var members = await _db.SortedSetRangeByValueAsync(PkKey, prefix, [.. prefix, 0xFF], Exclude.Stop, 0, count);
+        var members = await _db.SortedSetRangeByValueAsync(PkKey, prefix, (byte[])[.. prefix, 0xFF], Exclude.Stop, Order.Ascending, 0, count);
         var batch = _db.CreateBatch();
         var reads = new Task<HashEntry[]>[members.Length];
         for (var i = 0; i < members.Length; i++) reads[i] = batch.HashGetAllAsync(RowKey((byte[])members[i]!));
@@ -148,6 +148,15 @@ public class RedisBench : DbBenchBase
         foreach (var read in reads)
             if (ToRow(await read) is { } row) rows.Add(row);
         return rows;
+    }
+
+    /// <inheritdoc />
+    protected override async Task VerifyAsync()
+    {
+        await base.VerifyAsync();
+        var rows = await RawSelectScript();
+        if (rows.Count != BenchTable.GroupSize || rows.Any(r => r.Count != BenchTable.Columns.Length))
+            throw new InvalidOperationException($"RedisBench: the select script read {rows.Count} rows, expected {BenchTable.GroupSize} whole rows");
     }
 
     /// <summary>The same 20 rows in one round trip: a Lua script (EVALSHA) doing ZRANGEBYLEX and the HGETALLs, like

@@ -33,6 +33,12 @@ public sealed class MysqlDialect : SqlDialect
     /// <inheritdoc />
     public override string Contains(string column, string parameter) => $"LOCATE({parameter}, {column}) > 0";
 
+    /// <inheritdoc />
+    public override string Like(string column, string parameter) => $"LOWER({column}) LIKE LOWER({parameter})";
+
+    /// <summary>Backslash is MySQL's LIKE escape character: doubled, it matches itself as in SQLite.</summary>
+    public override string LikePattern(string pattern) => pattern.Replace("\\", "\\\\", StringComparison.Ordinal);
+
     /// <summary>The server raises an out-of-range error on an overflowing BIGINT sum (mapped to 400): no guard needed.</summary>
     public override string? CounterOverflowGuard(string sumExpression) => null;
 }

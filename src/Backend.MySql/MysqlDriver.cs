@@ -155,7 +155,7 @@ public sealed partial class MysqlDriver : IDbDriver
             {
                 // A deadlock victim's transaction was rolled back (and a lock wait timeout rolls back the statement,
                 // a batch's transaction is rolled back by us), so running it again is safe.
-                await Task.Delay(Backoff(attempt), cancellationToken);
+                await Task.Delay(SqlRows.Backoff(attempt), cancellationToken);
             }
             catch (Exception ex) when (Translate(ex, request, cancellationToken) is { } error)
             {
@@ -188,12 +188,12 @@ public sealed partial class MysqlDriver : IDbDriver
                 await using var conn = await OpenAsync(ct);
                 await using var cmd = Command(conn, null, st);
                 await using var reader = await cmd.ExecuteReaderAsync(ct);
-                var rows = await ReadAllAsync(reader, request.Table, ct);
+                var rows = await SqlRows.ReadAllAsync(reader, request.Table, ct);
                 return new DbResult { Rows = rows, Affected = Math.Max(0, reader.RecordsAffected) };
             }
             case DbOperation.Batch:
             {
-                var statements = LockOrder(request.Batch).Select(r => (Request: r, Statement: _sql.Build(r))).ToList();
+                var statements = SqlRows.LockOrder(request.Batch).Select(r => (Request: r, Statement: _sql.Build(r))).ToList();
                 await using var conn = await OpenAsync(ct);
                 await using var tx = await conn.BeginTransactionAsync(ct);
                 var affected = 0;
@@ -239,44 +239,8 @@ public sealed partial class MysqlDriver : IDbDriver
     {
         await using var cmd = Command(conn, null, st);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
-        return await ReadAllAsync(reader, table, ct);
+        return await SqlRows.ReadAllAsync(reader, table, ct);
     }
-
-    private static async Task<List<DbRow>> ReadAllAsync(MySqlDataReader reader, TableSchema table, CancellationToken ct)
-    {
-        var rows = new List<DbRow>();
-        var columns = new ColumnSchema?[reader.FieldCount];
-        var names = new string[reader.FieldCount];
-        for (var i = 0; i < columns.Length; i++)
-        {
-            names[i] = reader.GetName(i);
-            columns[i] = table.Column(names[i]);
-        }
-        while (await reader.ReadAsync(ct))
-        {
-            var row = new DbRow();
-            for (var i = 0; i < columns.Length; i++)
-            {
-                if (reader.IsDBNull(i)) continue;
-                row[names[i]] = DbValues.FromStore(columns[i], reader.GetValue(i));
-            }
-            rows.Add(row);
-        }
-        return rows;
-    }
-
-    /// <summary>A batch's writes in one global order (table, then key, stable for writes to the same row): writes to
-    /// different rows commute, so the outcome is the same, and two batches touching the same rows lock them in the
-    /// same order instead of deadlocking.</summary>
-    internal static IEnumerable<DbRequest> LockOrder(IReadOnlyList<DbRequest> batch) => batch
-        .Select((r, i) => (Request: r, Index: i))
-        .OrderBy(x => x.Request.Table.Name, StringComparer.Ordinal)
-        .ThenBy(x => string.Join("\0", x.Request.Table.PrimaryKeys.Select(k => DbValues.ToText(x.Request.Row.GetValueOrDefault(k)))), StringComparer.Ordinal)
-        .ThenBy(x => x.Index)
-        .Select(x => x.Request);
-
-    /// <summary>The wait before retrying a deadlock victim: growing, with jitter so the retries do not collide again.</summary>
-    private static TimeSpan Backoff(int attempt) => TimeSpan.FromMilliseconds(5 * attempt * attempt + Random.Shared.Next(0, 20 * attempt));
 
     /// <summary>A pooled connection within the connect timeout, or 503: a dead or unreachable server answers fast.</summary>
     private async Task<MySqlConnection> OpenAsync(CancellationToken ct)

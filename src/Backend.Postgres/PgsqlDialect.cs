@@ -49,6 +49,9 @@ public sealed class PgsqlDialect : SqlDialect
         _ => value,
     };
 
+    /// <inheritdoc />
+    public override string Like(string column, string parameter) => $"lower({column}::text) LIKE lower({parameter}) ESCAPE ''";
+
     /// <summary>The server raises an out-of-range error on an overflowing BIGINT sum (mapped to 400): no guard needed.</summary>
     public override string? CounterOverflowGuard(string sumExpression) => null;
 }

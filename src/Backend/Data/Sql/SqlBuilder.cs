@@ -306,7 +306,7 @@ public class SqlBuilder(SqlDialect dialect)
             case DbCompare.Contains:
                 return Dialect.Contains(col, Add(p, c.Value));
             case DbCompare.Like:
-                return $"{col} LIKE {Add(p, c.Value)}";
+                return Dialect.Like(col, Add(p, Dialect.LikePattern(DbValues.ToText(c.Value) ?? "")));
             default:
                 if (c.Value is null) return c.Op == DbCompare.Ne ? $"{col} IS NOT NULL" : $"{col} IS NULL";
                 var op = c.Op switch

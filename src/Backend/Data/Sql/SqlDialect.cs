@@ -38,6 +38,13 @@ public class SqlDialect
     /// <summary>A case-sensitive "contains" test.</summary>
     public virtual string Contains(string column, string parameter) => $"instr({column}, {parameter}) > 0";
 
+    /// <summary>A LIKE test as SQLite evaluates it (<c>%</c>, <c>_</c>, ASCII letters in either case, no escape
+    /// character, any column type compared as text): SQLite's own LIKE already is that.</summary>
+    public virtual string Like(string column, string parameter) => $"{column} LIKE {parameter}";
+
+    /// <summary>The pattern as this database must receive it to mean what it means to SQLite.</summary>
+    public virtual string LikePattern(string pattern) => pattern;
+
     /// <summary>How a value is bound: JSON as text, bool as 0/1 for SQLite.</summary>
     public virtual object? ToParameter(object? value) => value switch
     {

@@ -141,7 +141,7 @@ public sealed partial class SqliteDriver : IDbDriver
             cmd.CommandText = st.Text;
             for (var i = 0; i < st.Parameters.Count; i++) cmd.Parameters.AddWithValue(_sql.Dialect.Parameter(i), st.Parameters[i]);
             using var reader = cmd.ExecuteReader();
-            var rows = ReadAll(reader, request.Table);
+            var rows = SqlRows.ReadAll(reader, request.Table);
             return new DbResult { Rows = rows, Affected = Math.Max(0, reader.RecordsAffected) };
         }
         if (request.Operation != DbOperation.Batch)
@@ -187,25 +187,7 @@ public sealed partial class SqliteDriver : IDbDriver
     private List<DbRow> ReadRows(SqliteConnectionPool.PooledConnection c, SqlStatement st, TableSchema table)
     {
         using var reader = c.Command(st.Text, st.Parameters, _sql.Dialect.Parameter).ExecuteReader();
-        return ReadAll(reader, table);
-    }
-
-    private static List<DbRow> ReadAll(SqliteDataReader reader, TableSchema table)
-    {
-        var rows = new List<DbRow>();
-        var columns = new ColumnSchema?[reader.FieldCount];
-        for (var i = 0; i < columns.Length; i++) columns[i] = table.Column(reader.GetName(i));
-        while (reader.Read())
-        {
-            var row = new DbRow();
-            for (var i = 0; i < columns.Length; i++)
-            {
-                if (reader.IsDBNull(i)) continue;
-                row[reader.GetName(i)] = DbValues.FromStore(columns[i], reader.GetValue(i));
-            }
-            rows.Add(row);
-        }
-        return rows;
+        return SqlRows.ReadAll(reader, table);
     }
 
     /// <inheritdoc />

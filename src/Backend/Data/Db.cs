@@ -45,7 +45,18 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
     public async Task<T?> Get<T>(string table, object keys, DbOptions? options = null, CancellationToken cancellationToken = default)
     {
         var row = await Get(table, keys, options, cancellationToken);
-        if (row is null) return default;
+        return row is null ? default : ToRecord<T>(row);
+    }
+
+    /// <summary>A page of rows as records (snake_case columns map to PascalCase properties), with its next token.</summary>
+    public async Task<DbResult<T>> Select<T>(string table, object? query, DbOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var result = await Select(table, query, options, cancellationToken);
+        return new DbResult<T>([.. result.Rows.Select(ToRecord<T>)], result.NextToken);
+    }
+
+    private static T ToRecord<T>(DbRow row)
+    {
         var renames = RowReader.Renames(typeof(T));
         if (renames.Count > 0)
         {
@@ -53,7 +64,7 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
             foreach (var (column, property) in renames)
                 if (row.Remove(column, out var v)) row[property] = v;
         }
-        return JsonSerializer.SerializeToElement(row, TypedOptions).Deserialize<T>(TypedOptions);
+        return JsonSerializer.SerializeToElement(row, TypedOptions).Deserialize<T>(TypedOptions)!;
     }
 
     /// <summary>Inserts a row; 409 when the key exists.</summary>

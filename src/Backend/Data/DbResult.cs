@@ -17,3 +17,6 @@ public sealed class DbResult
     [JsonIgnore]
     public int Affected { get; init; }
 }
+
+/// <summary>A page of typed rows and the token for the next page ("" when done).</summary>
+public sealed record DbResult<T>(IReadOnlyList<T> Rows, string NextToken);

@@ -170,7 +170,7 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
     {
         options ??= new DbOptions();
         var page = new DbOptions { Count = options.Count ?? 100, Desc = options.Desc, Sort = options.Sort, Pool = options.Pool, Select = options.Select, NoProcessRows = options.NoProcessRows, Start = options.Start };
-        foreach (var (k, v) in options.Ops) page.Ops[k] = v;
+        foreach (var (k, v) in options.Ops) page.Ops[k] = v;  // Scan is not a hot path
         while (true)
         {
             var result = await Select(table, query, page, cancellationToken);
@@ -289,22 +289,20 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
             return new DbRequest { Operation = op, Table = table, Row = values, Options = options };
         }
 
+        if (op is DbOperation.Get or DbOperation.Del)
+        {
+            // Only the key matters: convert just those values (the request path reads accounts this way).
+            var keys = new DbRow();
+            foreach (var key in table.PrimaryKeys)
+                keys[key] = RequireKey(table, key, input.TryGetValue(key, out var kv) ? DbValues.Convert(table.Column(key)!, kv) : null);
+            return new DbRequest { Operation = op, Table = table, Row = keys, Options = options };
+        }
         var row = new DbRow();
         foreach (var (name, value) in input)
         {
             if (table.Column(name) is { } column) row[name] = DbValues.Convert(column, value);
         }
-        foreach (var key in table.PrimaryKeys)
-        {
-            if (!row.TryGetValue(key, out var v) || v is null || v is string { Length: 0 })
-                throw DbException.BadInput($"{table.Name}: missing primary key {key}");
-        }
-        if (op is DbOperation.Get or DbOperation.Del)
-        {
-            var keys = new DbRow();
-            foreach (var key in table.PrimaryKeys) keys[key] = row[key];
-            return new DbRequest { Operation = op, Table = table, Row = keys, Options = options };
-        }
+        foreach (var key in table.PrimaryKeys) RequireKey(table, key, row.GetValueOrDefault(key));
         if (op == DbOperation.Incr)
         {
             // An empty counter value adds nothing (it must not turn the counter into NULL).
@@ -321,13 +319,16 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
         return new DbRequest { Operation = op, Table = table, Row = row, Options = options };
     }
 
+    private static object RequireKey(TableSchema table, string key, object? value) =>
+        value is null or string { Length: 0 } ? throw DbException.BadInput($"{table.Name}: missing primary key {key}") : value;
+
     private static List<DbCondition> Conditions(TableSchema table, DbRow query, DbOptions options)
     {
         var list = new List<DbCondition>();
         foreach (var (name, value) in query)
         {
             if (table.Column(name) is not { } column) continue;
-            var op = options.Ops.GetValueOrDefault(name, DbCompare.Eq);
+            var op = options.OpFor(name);
             object? converted = op switch
             {
                 DbCompare.In => Items(value).Select(v => DbValues.Convert(column, v)).ToList(),

@@ -4,9 +4,13 @@ namespace Backend.Data;
 public sealed class DbOptions
 {
     /// <summary>Operator per column for conditions; columns not listed compare with <c>=</c>.</summary>
-    public Dictionary<string, DbCompare> Ops => _ops;
+    public Dictionary<string, DbCompare> Ops => _ops ??= new(StringComparer.Ordinal);
 
-    private Dictionary<string, DbCompare> _ops = new(StringComparer.Ordinal);
+    // Created on first use: most calls (every Get on the request path) never set an operator.
+    private Dictionary<string, DbCompare>? _ops;
+
+    /// <summary>The operator for a column (<c>=</c> unless set), without creating the map.</summary>
+    public DbCompare OpFor(string column) => _ops is not null && _ops.TryGetValue(column, out var op) ? op : DbCompare.Eq;
 
     /// <summary>Columns to return; null returns all.</summary>
     public IReadOnlyList<string>? Select { get; set; }
@@ -36,7 +40,7 @@ public sealed class DbOptions
     public DbOptions Clone()
     {
         var copy = (DbOptions)MemberwiseClone();
-        copy._ops = new Dictionary<string, DbCompare>(Ops, StringComparer.Ordinal);
+        copy._ops = _ops is null ? null : new Dictionary<string, DbCompare>(_ops, StringComparer.Ordinal);
         return copy;
     }
 

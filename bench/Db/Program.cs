@@ -10,11 +10,17 @@ using Backend.Benchmarks;
 // Db facade vs raw client. Usage:
 //   dotnet run -c Release --project bench/Db -- --filter '*'             all drivers (about 6 minutes)
 //   dotnet run -c Release --project bench/Db -- --filter '*Pgsql*'       one driver
+//   dotnet run -c Release --project bench/Db -- --paired [Pgsql]         raw and facade alternated in short blocks (about 2 minutes)
 //   dotnet run -c Release --project bench/Db -- --print-sql              the SQL the drivers generate for the three operations
 // BENCH_DB_JOB=dry runs every benchmark once (a smoke test of setup and verification).
 if (args.Contains("--print-sql"))
 {
     PrintSql.Run();
+    return;
+}
+if (args.Contains("--paired"))
+{
+    await Paired.RunAsync(args);
     return;
 }
 

@@ -2,12 +2,15 @@
 # Db facade vs raw client, per driver (BenchmarkDotNet, in-process). Starts the test servers (scripts/servers start,
 # idempotent), builds bench/Db in Release, runs Get / Put / Select20 of the facade and of the raw client for SQLite,
 # PostgreSQL, MySQL, Redis and DynamoDB, and writes the summary tables plus a ratio table (facade / raw, target <= 1.15)
-# to bench/Db/last-run.md.
+# to bench/Db/last-run.md. Then (PAIRED=1, the default) the paired mode: the same methods with raw and facade
+# alternated in ~150 ms blocks, 24 pairs per operation, median of the per-pair ratios, client CPU and bytes per call;
+# on this noisy machine its medians are steadier than BenchmarkDotNet's Ratio (which compares runs a minute apart).
 #
 # Settings (environment):
 #   FILTER='*'     BenchmarkDotNet filter (e.g. '*Pgsql*', '*Redis*')
 #   ROUNDS=1       run everything this many times; each round gets its own tables (ratios are within a round)
 #   OUT=path       default bench/Db/last-run.md
+#   PAIRED=0       skip the paired mode (about 2 minutes)
 #   SKIP_SERVERS=1 do not run scripts/servers start (servers given by BKCS_TEST_POOL_URL_{POOL} or already running)
 #   BENCH_DB_JOB=dry  one invocation per benchmark: a smoke test (seconds), figures meaningless
 # The machine is shared and noisy: read the Ratio column, not the absolute times.
@@ -53,6 +56,7 @@ ratios() { # ratios DRIVER REPORT
   echo "Date (UTC): $(date -u '+%Y-%m-%d %H:%M')  "
   echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)  "
   echo "SDK: $(dotnet --version); commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'); filter '$FILTER', rounds $ROUNDS, job ${BENCH_DB_JOB:-warmup 3, iterations 10}  "
+  echo "src/ files changed but not committed when built: $(git status --porcelain src 2>/dev/null | wc -l)  "
   echo "Load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$tmp/head.md"
 
@@ -87,6 +91,24 @@ for round in $(seq "$ROUNDS"); do
   } >>"$tmp/body.md"
 done
 
+if [ "${PAIRED:-1}" = 1 ]; then
+  echo "== paired mode (raw and facade alternated)"
+  pfilter=$(echo "$FILTER" | tr -d '*')
+  start=$(date -u '+%H:%M')
+  dotnet "$dll" --paired "${pfilter:-*}" >"$tmp/paired.txt" 2>&1 || true
+  sed -n '/^| driver/,$p' "$tmp/paired.txt"
+  grep -q '^| driver' "$tmp/paired.txt" || { echo "bench/Db/run.sh: the paired run failed, see $tmp/paired.txt" >&2; trap - EXIT; exit 1; }
+  {
+    echo
+    echo "## Paired mode ($start–$(date -u '+%H:%M') UTC, load average after: $(cut -d' ' -f1-3 /proc/loadavg))"
+    echo
+    echo "Raw and facade alternated in ~150 ms blocks (ABBA), 24 pairs per operation; ratio = facade (or other) / raw per"
+    echo "adjacent pair. Client CPU is this process's CPU time (all threads) per call: the server's time is not in it."
+    echo
+    sed -n '/^| driver/,$p' "$tmp/paired.txt"
+  } >>"$tmp/body.md"
+fi
+
 first=$(ls "$tmp"/artifacts-1/results/*-report-github.md 2>/dev/null | head -1 || true)
 {
   cat "$tmp/head.md"
@@ -100,3 +122,4 @@ first=$(ls "$tmp"/artifacts-1/results/*-report-github.md 2>/dev/null | head -1 |
 } >"$OUT"
 echo "== written $OUT"
 sed -n '/^## Round/,/^### /p' "$OUT" | grep -E '^\||^## '
+sed -n '/^## Paired/,$p' "$OUT" | grep -E '^\|'

@@ -1,6 +1,6 @@
-using System.Globalization;
 using Backend.Configuration;
 using Backend.Data;
+using Backend.Data.Sql;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -31,9 +31,7 @@ public sealed class PgsqlDriverFactory : IDbDriverFactory
     /// <summary>The Npgsql connection string for a pool URL; throws <see cref="ConfigException"/> for a malformed one.</summary>
     public static string ConnectionString(string url, int maxConnections, int connectTimeoutMs)
     {
-        const string Usage = "invalid -db-pgsql-pool: expected postgresql://user:password@host:port/database";
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("postgresql" or "postgres" or "pgsql") || uri.Host.Length == 0)
-            throw new ConfigException(Usage);
+        var uri = PoolUrl.Parse(url, "db-pgsql-pool", "postgresql://user:password@host:port/database", "postgresql", "postgres", "pgsql");
         var b = new NpgsqlConnectionStringBuilder
         {
             Host = uri.DnsSafeHost,
@@ -46,28 +44,7 @@ public sealed class PgsqlDriverFactory : IDbDriverFactory
             CommandTimeout = CommandTimeoutSeconds,
             ApplicationName = "backend",
         };
-        var database = Uri.UnescapeDataString(uri.AbsolutePath.Trim('/'));
-        if (database.Length > 0) b.Database = database;
-        if (uri.UserInfo.Length > 0)
-        {
-            var colon = uri.UserInfo.IndexOf(':', StringComparison.Ordinal);
-            b.Username = Uri.UnescapeDataString(colon < 0 ? uri.UserInfo : uri.UserInfo[..colon]);
-            if (colon >= 0) b.Password = Uri.UnescapeDataString(uri.UserInfo[(colon + 1)..]);
-        }
-        foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var eq = pair.IndexOf('=', StringComparison.Ordinal);
-            var key = Uri.UnescapeDataString(eq < 0 ? pair : pair[..eq]).Replace('_', ' ');
-            var value = eq < 0 ? "true" : Uri.UnescapeDataString(pair[(eq + 1)..]);
-            try
-            {
-                b[key] = value;
-            }
-            catch (Exception ex) when (ex is ArgumentException or FormatException or KeyNotFoundException)
-            {
-                throw new ConfigException(string.Create(CultureInfo.InvariantCulture, $"invalid -db-pgsql-pool option {key}: {ex.Message}"));
-            }
-        }
+        PoolUrl.Apply(uri, b, "db-pgsql-pool", "Username");
         return b.ConnectionString;
     }
 }

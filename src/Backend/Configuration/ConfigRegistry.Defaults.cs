@@ -47,6 +47,12 @@ public sealed partial class ConfigRegistry
         r.Add(new("api-unsecure", ConfigType.List, null, "API endpoints allowed unsafe operations such as table scans, e.g. data", S));
         r.Add(new("api-session-age", ConfigType.Int, "2592000000", "Lifetime of a cookie session in milliseconds (30 days by default)", S) { Min = 0 });
         r.Add(new("api-web", ConfigType.Path, "web", "Directory with extra static files to serve; relative to the home", S));
+        r.Add(new("api-images-dir", ConfigType.Path, "images", "Directory where uploaded images (message images, icons) are stored; relative to the home", S));
+        r.Add(new("api-subscribe-interval", ConfigType.Int, "5000", "Milliseconds /account/subscribe collects events before delivering them as one JSON list", S) { Min = 0, Max = 600000 });
+        r.Add(new("api-subscribe-timeout", ConfigType.Int, "30000", "Milliseconds an /account/subscribe long poll waits for an event before answering an empty list", S) { Min = 100, Max = 3600000 });
+        r.Add(new("api-status-interval", ConfigType.Int, "900000", "Milliseconds after a /status/put during which the account counts as online", S) { Min = 1000 });
+        r.Add(new("min-distance", ConfigType.Number, "5", "Radius in km of the smallest location cell: sets the geohash length of bk_location keys (5 km -> 4 characters); changing it needs bk_location rebuilt", S) { Min = 0, Max = 2500 });
+        r.Add(new("max-distance", ConfigType.Number, "50", "Largest search radius in km that /location/get accepts", S) { Min = 0, Max = 20000 });
     }
 
     private static void AddPathList(ConfigRegistry r, string name, string description) =>

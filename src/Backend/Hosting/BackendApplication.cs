@@ -1,3 +1,4 @@
+using Backend.Api;
 using Backend.Api.Accounts;
 using Backend.Auth;
 using Backend.Configuration;
@@ -36,7 +37,7 @@ public sealed class BackendApplication : IEndpointRouteBuilder, IAsyncDisposable
         web.UseRouting();
 
         web.MapGet("/ping", () => Results.Ok());
-        web.MapAccountsApi();
+        BuiltInApis.Map(web);
     }
 
     /// <summary>The underlying ASP.NET Core application.</summary>

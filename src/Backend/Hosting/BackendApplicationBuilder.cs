@@ -1,3 +1,4 @@
+using Backend.Api;
 using Backend.Api.Accounts;
 using Backend.Auth;
 using Backend.Configuration;
@@ -22,7 +23,7 @@ public sealed class BackendApplicationBuilder
     {
         Config = BackendConfig.Load(args, parameters ?? ConfigRegistry.CreateDefault(), Environment());
         Tables = new TableRegistry();
-        AccountTables.Describe(Tables);
+        BuiltInApis.Describe(Tables);
         Web = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             ContentRootPath = AppContext.BaseDirectory,
@@ -94,6 +95,7 @@ public sealed class BackendApplicationBuilder
         Services.AddSingleton<SessionStore>();
         Services.AddSingleton<RequestAuthenticator>();
         Services.AddSingleton(AccessRules.FromConfig(Config));
+        BuiltInApis.AddServices(Services, Config);
         return new BackendApplication(Web.Build(), Config);
     }
 

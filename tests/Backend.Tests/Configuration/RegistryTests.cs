@@ -14,6 +14,7 @@ public sealed class RegistryTests
             "home", "config-file", "log", "debug", "web", "master",
             "api-port", "api-bind", "api-max-request-size", "api-allow", "api-allow-path", "api-disallow-path",
             "api-deny", "api-deny-path", "api-allow-admin", "api-unsecure", "api-session-age", "api-web",
+            "api-images-dir", "api-subscribe-interval", "api-subscribe-timeout", "api-status-interval", "min-distance", "max-distance",
             "db-pool", "db-sqlite-pool", "db-busy-timeout", "db-pgsql-pool", "db-mysql-pool", "db-dynamodb-pool", "db-redis-pool",
             "db-sqlite-pool-tables", "db-pgsql-pool-tables", "db-mysql-pool-tables", "db-dynamodb-pool-tables", "db-redis-pool-tables",
             "db-caching", "db-cache-size", "db-cache-ttl", "db-max-connections", "db-connect-timeout",

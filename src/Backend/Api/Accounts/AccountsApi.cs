@@ -9,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Backend.Api.Accounts;
 
-/// <summary>The <c>/account/*</c> endpoints of the reference: add, get, select, update, del, put/secret.</summary>
+/// <summary>The <c>/account/*</c> endpoints of the reference: add, get, select, update, del, put/secret, subscribe.</summary>
 public static class AccountsApi
 {
     private static readonly string[] Methods = ["GET", "POST"];
@@ -23,6 +23,7 @@ public static class AccountsApi
         routes.MapMethods("/account/update", Methods, Update);
         routes.MapMethods("/account/del", Methods, Del);
         routes.MapMethods("/account/put/secret", Methods, PutSecret);
+        routes.MapMethods("/account/subscribe", Methods, AccountSubscription.Handle);
         return routes;
     }
 

@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using System.Threading.Channels;
+using Backend.Configuration;
+using Backend.Http;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Backend.Api.Accounts;
+
+/// <summary><c>/account/subscribe</c>: an HTTP long poll that answers the caller's events (a message arrived, someone
+/// connected, a counter changed) as one JSON list. Events are batched on a clock that starts with the poll and ticks
+/// every <c>-api-subscribe-interval</c> ms, so one is delivered at most one interval after it happened; a poll with no
+/// event answers <c>[]</c> after <c>-api-subscribe-timeout</c>. Like the reference this is not a queue: events that
+/// happen while no poll is open are lost.</summary>
+internal static class AccountSubscription
+{
+    /// <summary>Most events one reply carries; later ones in the same window are dropped (a client that is that far
+    /// behind should re-read its state rather than replay events).</summary>
+    public const int MaxEvents = 1000;
+
+    /// <summary>Longest <c>match</c> pattern accepted.</summary>
+    public const int MaxPatternLength = 1000;
+
+    private static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(50);
+
+    public static async Task Handle(HttpContext context)
+    {
+        var api = context.Api();
+        var me = api.RequireAccountId();
+        var config = context.RequestServices.GetRequiredService<BackendConfig>();
+        var interval = TimeSpan.FromMilliseconds(config.GetInt("api-subscribe-interval"));
+        var timeout = TimeSpan.FromMilliseconds(config.GetInt("api-subscribe-timeout"));
+        var match = Pattern(api.Get("match"));
+        var queue = Channel.CreateBounded<string>(new BoundedChannelOptions(MaxEvents) { FullMode = BoundedChannelFullMode.DropWrite });
+        var events = context.RequestServices.GetRequiredService<AccountEvents>();
+        var aborted = context.RequestAborted;
+        var started = Stopwatch.GetTimestamp();
+
+        await using (await events.Subscribe(me, text => { if (Matches(match, text)) queue.Writer.TryWrite(text); }, aborted))
+        {
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+            wait.CancelAfter(timeout);
+            try
+            {
+                if (await queue.Reader.WaitToReadAsync(wait.Token)) await Task.Delay(UntilNextTick(Stopwatch.GetElapsedTime(started), interval), aborted);
+            }
+            catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+            {
+                // The timeout passed without an event: answer an empty list so the client polls again.
+            }
+        }
+        var list = new JsonArray();
+        while (queue.Reader.TryRead(out var text)) list.Add(JsonNode.Parse(text));
+        await ApiReply.Send(context, list);
+    }
+
+    /// <summary>Time left until the next multiple of <paramref name="interval"/> since the poll started.</summary>
+    internal static TimeSpan UntilNextTick(TimeSpan elapsed, TimeSpan interval)
+    {
+        if (interval <= TimeSpan.Zero) return TimeSpan.Zero;
+        var ticks = Math.Max(1, (long)Math.Ceiling(elapsed / interval));
+        var left = interval * ticks - elapsed;
+        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+    }
+
+    private static Regex? Pattern(string? match)
+    {
+        if (match is null) return null;
+        if (match.Length > MaxPatternLength) throw ApiException.BadRequest($"match is longer than {MaxPatternLength} characters");
+        try
+        {
+            // Client-supplied: a timeout bounds a catastrophic pattern; non-backtracking is not used because clients of
+            // the original send JavaScript regexps that may use backreferences or lookarounds.
+            return new Regex(match, RegexOptions.CultureInvariant, MatchTimeout);
+        }
+        catch (ArgumentException)
+        {
+            throw ApiException.BadRequest("match is not a valid regular expression");
+        }
+    }
+
+    private static bool Matches(Regex? match, string text)
+    {
+        if (match is null) return true;
+        try
+        {
+            return match.IsMatch(text);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return false;
+        }
+    }
+}

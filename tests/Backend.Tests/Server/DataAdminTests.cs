@@ -120,6 +120,67 @@ public sealed class DataAdminTests(AdminServerFixture fixture) : IClassFixture<A
     }
 
     [Fact]
+    public async Task Admin_EveryOperation_OnBkAccount()
+    {
+        using var client = fixture.Client(fixture.Admin);
+        var id = UniqueId("acct");
+        var alias = UniqueId("alias");
+        Assert.Equal(1, Affected(await client.PostForm("/data/add/bk_account", ("id", id), ("name", "Data Row"), ("alias", alias), ("ctime", "1000"), ("latitude", "1.5"))));
+        ApiAssert.Error(await client.Get("/data/add/bk_account", ("id", id), ("name", "twice")), 409);
+        var row = await client.Get("/data/get/bk_account", ("id", id));
+        ApiAssert.Ok(row);
+        Assert.Equal("Data Row", row.Str("name"));
+        Assert.Equal(1000, row.Object["ctime"]!.GetValue<long>());
+        Assert.Equal(1.5, row.Object["latitude"]!.GetValue<double>());
+
+        var select = await client.Get("/data/select/bk_account", ("alias", alias), ("_select", "id,name"));
+        ApiAssert.Ok(select);
+        Assert.Equal(["id", "name"], Accounts.Keys(Assert.Single(select.Data)));
+        var byPrefix = await client.Get("/data/select/bk_account", ("alias", alias[..^4]), ("_ops", "alias,begins_with"));
+        Assert.Equal(id, Assert.Single(byPrefix.Data)!["id"]!.GetValue<string>());
+
+        Assert.Equal(1, Affected(await client.Get("/data/update/bk_account", ("id", id), ("city", "Paris"))));
+        Assert.Equal(1, Affected(await client.Get("/data/incr/bk_account", ("id", id), ("ctime", "2000"))));
+        Assert.Equal(1, Affected(await client.Get("/data/replace/bk_account", ("id", id), ("country", "FR"))));
+        row = await client.Get("/data/get/bk_account", ("id", id));
+        Assert.Equal("Paris|FR|Data Row", $"{row.Str("city")}|{row.Str("country")}|{row.Str("name")}");
+        Assert.Equal(2000, row.Object["ctime"]!.GetValue<long>());
+
+        Assert.Equal(1, Affected(await client.Get("/data/put/bk_account", ("id", id), ("name", "Replaced"))));
+        row = await client.Get("/data/get/bk_account", ("id", id));
+        Assert.Equal("Replaced", row.Str("name"));
+        Assert.Null(row.Object["city"]);
+
+        var list = await client.Get("/data/list/bk_account", ("id", $"{id},{fixture.Admin.Id}"), ("_select", "name"));
+        ApiAssert.Ok(list);
+        Assert.Equal(["Replaced", "Admin"], list.Data.Select(x => x!["name"]!.GetValue<string>()));
+        Assert.All(list.Data, x => Assert.Equal(["name"], Accounts.Keys(x)));
+
+        Assert.Equal(1, Affected(await client.Get("/data/del/bk_account", ("id", id))));
+        ApiAssert.Error(await client.Get("/data/get/bk_account", ("id", id)), 404);
+    }
+
+    [Fact]
+    public async Task NoProcessRows_OnEveryRead()
+    {
+        using var client = fixture.Client(fixture.Admin);
+        var id = UniqueId();
+        Assert.Equal(1, Affected(await client.Get("/data/put/bk_status", ("id", id), ("status", "p"))));
+        var reads = new[] { "get", "list", "select" };
+        foreach (var op in reads)
+        {
+            var processed = await client.Get($"/data/{op}/bk_status", ("id", id));
+            var raw = await client.Get($"/data/{op}/bk_status", ("id", id), ("_noprocessrows", "1"));
+            ApiAssert.Ok(processed);
+            ApiAssert.Ok(raw);
+            var p = op == "get" ? processed.Object : Assert.IsType<JsonObject>(Assert.Single(processed.Data));
+            var r = op == "get" ? raw.Object : Assert.IsType<JsonObject>(Assert.Single(raw.Data));
+            Assert.True(p.ContainsKey("online"), $"{op}: {processed}");
+            Assert.False(r.ContainsKey("online"), $"{op}: {raw}");
+        }
+    }
+
+    [Fact]
     public async Task Admin_WritesAdminColumns_OfAnyAccount()
     {
         var a = await fixture.AddAccount();

@@ -39,13 +39,18 @@ public sealed class RequestAuthenticator(Db db, SessionStore sessions, TimeProvi
             return new ApiStatus(412, "This account has expired");
         if (AclMatch(auth.GetString("acl_deny"), normalizedPath, whenInvalid: true) == true) return new ApiStatus(403, "Access denied");
         if (AclMatch(auth.GetString("acl_allow"), normalizedPath, whenInvalid: false) == false) return new ApiStatus(403, "Not permitted");
-        var path = request.Path.Value ?? "/";
+        var path = RawPath(context) ?? request.Path.Value ?? "/";
 
         var secret = auth.GetString("secret") ?? "";
         var host = request.Host.Value ?? "";
         var ok = fromSession
             ? RequestSignature.VerifySession(sig, secret, RequestSignature.DomainName(host))
             : RequestSignature.Verify(sig, secret, SigningRequest.From(request.Method, host, path, RawQuery(request), request.ContentType, body.FormText, sig.Checksum));
+        if (!ok && !fromSession && request.Path.Value is { } decoded && decoded != path)
+        {
+            // Clients that sign the decoded path (ours before this fix, some hand-written ones) get a second try.
+            ok = RequestSignature.Verify(sig, secret, SigningRequest.From(request.Method, host, decoded, RawQuery(request), request.ContentType, body.FormText, sig.Checksum));
+        }
         if (!ok) return new ApiStatus(401, "Not authenticated");
         if (body.JsonBytes is { Length: > 0 } json && sig.Checksum.Length > 0 && RequestSignature.BodyChecksum(json) != sig.Checksum)
             return new ApiStatus(400, "Invalid request: body checksum mismatch");
@@ -82,6 +87,15 @@ public sealed class RequestAuthenticator(Db db, SessionStore sessions, TimeProvi
             sessions.End(id);
             context.Response.Cookies.Delete(SessionStore.CookieName);
         }
+    }
+
+    /// <summary>The path as the client sent it, still percent-encoded: what the original server (node's
+    /// <c>url.parse(req.url).pathname</c>) and clients sign. Kestrel's <c>Request.Path</c> is decoded.</summary>
+    private static string? RawPath(HttpContext context)
+    {
+        if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget is not { Length: > 0 } raw || raw[0] != '/') return null;
+        var q = raw.IndexOf('?', StringComparison.Ordinal);
+        return q < 0 ? raw : raw[..q];
     }
 
     private static string RawQuery(HttpRequest request) => request.QueryString.HasValue ? request.QueryString.Value![1..] : "";

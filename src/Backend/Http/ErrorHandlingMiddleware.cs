@@ -29,7 +29,10 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
         catch (DbException ex)
         {
             LogDbError(logger, context.Request.Path, ex);
-            await Fail(context, ex.Status == 503 ? 503 : 500, ex.Status == 503 ? ex.Message : "Database error");
+            // 503 (database unreachable) and 501 (operation not supported by this driver) carry messages written for
+            // clients; anything else may hold driver internals.
+            var known = ex.Status is 503 or 501;
+            await Fail(context, known ? ex.Status : 500, known ? ex.Message : "Database error");
         }
         catch (BadHttpRequestException ex)
         {

@@ -19,6 +19,22 @@ public sealed class AuthStatusTests(ServerFixture fixture) : IClassFixture<Serve
     }
 
     [Fact]
+    public async Task Auth_PercentEncodedPath_IsSignedAsSent()
+    {
+        var a = await fixture.AddAccount();
+        using var client = fixture.Client(a);
+        // The client signs the path as sent (still encoded), as the original client and server did; routing decodes it.
+        var r = await client.Get("/account/g%65t");
+        ApiAssert.Ok(r);
+        Assert.Equal(a.Id, r.Str("id"));
+        // A reserved character stays encoded: the signature checks, then there is no such endpoint.
+        ApiAssert.Error(await client.Get("/account/get%3Bx"), 404);
+        // A client that signs the decoded path is accepted on the second try.
+        ApiAssert.Error(await client.Get("/account/get%3Bx", new SignOptions { SignedPath = "/account/get;x" }), 404);
+        ApiAssert.Error(await client.Get("/account/get%3Bx", new SignOptions { SignedPath = "/account/get;y" }), 401);
+    }
+
+    [Fact]
     public async Task Auth_NoSignature_Returns400()
     {
         using var client = fixture.Client();

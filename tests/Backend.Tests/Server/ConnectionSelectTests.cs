@@ -121,4 +121,36 @@ public sealed class ConnectionSelectTests(ServerFixture fixture) : IClassFixture
         Assert.Equal(others[0].Id, row["id"]!.GetValue<string>());
         Assert.Equal("like", row["type"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task TypesThatLookLikePatterns_MatchOnlyThemselves()
+    {
+        var me = await fixture.AddAccount();
+        var other = await fixture.AddAccount();
+        using var client = fixture.Client(me);
+        string[] types = ["like", "l_ke", "l%ke", "LIKE", "lik", "like2", "l*ke", "l'ke"];
+        foreach (var t in types) await Connect(client, other.Id, t);
+        foreach (var t in types)
+        {
+            Assert.Equal([$"{other.Id}/{t}"], await All(client, "/connection/select", ("type", t)));
+            var del = await client.Get("/connection/del", ("type", t));
+            Assert.Equal(1, del.Object["count"]!.GetValue<long>());
+        }
+        Assert.Empty(await All(client, "/connection/select"));
+        using var target = fixture.Client(other);
+        Assert.Empty(await All(target, "/reference/select"));
+    }
+
+    [Fact]
+    public async Task OverlongIds_AreRefused()
+    {
+        var me = await fixture.AddAccount();
+        using var client = fixture.Client(me);
+        var id = new string('x', 300);
+        foreach (var path in new[] { "/connection/select", "/reference/select", "/connection/del", "/counter/get" })
+        {
+            var r = await client.Get(path, ("id", id));
+            ApiAssert.Error(r, 400);
+        }
+    }
 }

@@ -1,19 +1,115 @@
 using Backend.Configuration;
+using Backend.Data;
+using Backend.Http;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Backend.Api.Connections;
 
-/// <summary>The connections and references (<c>bk_connection</c>, <c>bk_reference</c>) endpoints. (Skeleton: filled in by the module's implementation.)</summary>
+/// <summary>The <c>/connection/*</c> and <c>/reference/*</c> endpoints of the reference. Every call works on the
+/// caller's own rows; the reverse rows and the counters are kept by <see cref="ConnectionWriter"/>.</summary>
 public static class ConnectionsApi
 {
-    /// <summary>Registers the module's services.</summary>
+    private static readonly string[] Methods = ["GET", "POST"];
+
+    /// <summary>Registers the module's services (none: it uses <see cref="Db"/> and <see cref="AccountEvents"/>).</summary>
     public static void AddServices(IServiceCollection services, BackendConfig config)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(config);
     }
 
-    /// <summary>Maps the endpoints.</summary>
-    public static IEndpointRouteBuilder MapConnectionsApi(this IEndpointRouteBuilder routes) => routes;
+    /// <summary>Maps the endpoints and registers the row processor that splits the stored <c>TYPE:ID</c> key.</summary>
+    public static IEndpointRouteBuilder MapConnectionsApi(this IEndpointRouteBuilder routes)
+    {
+        ArgumentNullException.ThrowIfNull(routes);
+        var db = routes.ServiceProvider.GetRequiredService<Db>();
+        db.SetProcessRow(ConnectionTables.Connection, ConnectionKey.Process);
+        db.SetProcessRow(ConnectionTables.Reference, ConnectionKey.Process);
+        routes.MapMethods("/connection/add", Methods, context => Save(context, replace: false));
+        routes.MapMethods("/connection/put", Methods, context => Save(context, replace: true));
+        routes.MapMethods("/connection/update", Methods, ConnectionChanges.Update);
+        routes.MapMethods("/connection/incr", Methods, ConnectionChanges.Incr);
+        routes.MapMethods("/connection/del", Methods, ConnectionChanges.Del);
+        routes.MapMethods("/connection/get", Methods, context => Get(context, ConnectionTables.Connection));
+        routes.MapMethods("/connection/select", Methods, context => Select(context, ConnectionTables.Connection));
+        routes.MapMethods("/reference/get", Methods, context => Get(context, ConnectionTables.Reference));
+        routes.MapMethods("/reference/select", Methods, context => Select(context, ConnectionTables.Reference));
+        return routes;
+    }
+
+    internal static Db Db(HttpContext context) => context.RequestServices.GetRequiredService<Db>();
+
+    private static async Task Save(HttpContext context, bool replace)
+    {
+        var api = context.Api();
+        var db = Db(context);
+        var me = api.RequireAccountId();
+        var type = ConnectionInput.Type(api, required: true)!;
+        var other = ConnectionInput.Other(api, required: true)!;
+        // Every option is parsed before the first write, so a malformed one writes nothing.
+        var how = new ConnectionWrite(
+            Replace: replace,
+            Reference: !api.Flag("_noreference"),
+            Counters: !api.Flag("_nocounter"),
+            Publish: api.Get("_publish") is null || api.Flag("_publish"));
+        var connected = api.Flag("_connected");
+        var details = api.Flag("_details");
+        var events = context.RequestServices.GetRequiredService<AccountEvents>();
+        await ConnectionWriter.Save(db, events, api, me, other, type, how, context.RequestAborted);
+
+        var table = db.Table(ConnectionTables.Connection);
+        var options = new DbOptions();
+        var row = RowFilters.Own(table, await ConnectionReader.Get(db, ConnectionTables.Connection, me, other, type, options, CancellationToken.None)
+            ?? new DbRow { ["id"] = other, ["type"] = type });
+        if (connected && await Reverse(db, me, other, type) is { } reverse) row["connected"] = reverse;
+        if (details) await ConnectionReader.Details(db, [row], options, CancellationToken.None);
+        await ApiReply.Send(context, row);
+    }
+
+    /// <summary>The other account's connection to me of the same type, as <c>{id: OTHER, type, state, mtime}</c>
+    /// plus its public columns, or null.</summary>
+    private static async Task<DbRow?> Reverse(Db db, string me, string other, string type)
+    {
+        var raw = await ConnectionReader.Get(db, ConnectionTables.Connection, other, me, type, new DbOptions { NoProcessRows = true }, CancellationToken.None);
+        if (raw is null) return null;
+        var row = RowFilters.Public(db.Table(ConnectionTables.Connection), raw);
+        row["id"] = other;
+        row["type"] = type;
+        foreach (var name in new[] { "state", "mtime" })
+            if (raw.TryGetValue(name, out var v)) row[name] = v;
+        return row;
+    }
+
+    private static async Task Get(HttpContext context, string tableName)
+    {
+        var api = context.Api();
+        var db = Db(context);
+        var me = api.RequireAccountId();
+        var type = ConnectionInput.Type(api, required: true)!;
+        var other = ConnectionInput.Other(api, required: true)!;
+        var table = db.Table(tableName);
+        var options = ConnectionReader.Options(api, table);
+        var details = api.Flag("_details");
+        var row = await ConnectionReader.Get(db, tableName, me, other, type, options, context.RequestAborted)
+            ?? throw ApiException.NotFound(tableName == ConnectionTables.Connection ? "No connection found" : "No reference found");
+        row = RowFilters.Own(table, row);
+        if (details) await ConnectionReader.Details(db, [row], options, context.RequestAborted);
+        await ApiReply.Send(context, row);
+    }
+
+    private static async Task Select(HttpContext context, string tableName)
+    {
+        var api = context.Api();
+        var db = Db(context);
+        var me = api.RequireAccountId();
+        var table = db.Table(tableName);
+        var details = api.Flag("_details");
+        var result = await ConnectionReader.Select(db, tableName, api, me, context.RequestAborted);
+        var rows = result.Rows.Select(r => RowFilters.Own(table, r)).ToList();
+        if (details) await ConnectionReader.Details(db, rows, new DbOptions { NoProcessRows = api.Flag("_noprocessrows") }, context.RequestAborted);
+        await ApiReply.Send(context, new DbResult { Rows = rows, NextToken = result.NextToken });
+    }
 }

@@ -1,13 +1,23 @@
+using Backend.Api.Accounts;
 using Backend.Configuration;
+using Backend.Data;
+using Backend.Http;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Backend.Api.Counters;
 
-/// <summary>The counters (<c>bk_counter</c>) endpoints. (Skeleton: filled in by the module's implementation.)</summary>
+/// <summary>The <c>/counter/*</c> endpoints: get, put, incr. Increments go through <see cref="Db.Incr"/>, atomic
+/// on every driver. Another account's record shows only public columns and only public counters that are not
+/// autoincr may be bumped on it: autoincr counters count connections and belong to the connections API, so a
+/// client must not be able to fake "how many liked me".</summary>
 public static class CountersApi
 {
-    /// <summary>Registers the module's services.</summary>
+    private static readonly string[] Methods = ["GET", "POST"];
+
+    /// <summary>Registers the module's services (none: it uses <see cref="Db"/> and <see cref="AccountEvents"/>).</summary>
     public static void AddServices(IServiceCollection services, BackendConfig config)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -15,5 +25,71 @@ public static class CountersApi
     }
 
     /// <summary>Maps the endpoints.</summary>
-    public static IEndpointRouteBuilder MapCountersApi(this IEndpointRouteBuilder routes) => routes;
+    public static IEndpointRouteBuilder MapCountersApi(this IEndpointRouteBuilder routes)
+    {
+        routes.MapMethods("/counter/get", Methods, Get);
+        routes.MapMethods("/counter/put", Methods, Put);
+        routes.MapMethods("/counter/incr", Methods, Incr);
+        return routes;
+    }
+
+    private static Db Db(HttpContext c) => c.RequestServices.GetRequiredService<Db>();
+
+    private static async Task Get(HttpContext context)
+    {
+        var api = context.Api();
+        var db = Db(context);
+        var me = api.RequireAccountId();
+        var id = api.Get("id") ?? me;
+        await Reply(context, db, id, me, context.RequestAborted);
+    }
+
+    private static async Task Put(HttpContext context)
+    {
+        var api = context.Api();
+        var db = Db(context);
+        var me = api.RequireAccountId();
+        var table = db.Table(CounterTables.Counter);
+        var row = AccountWriter.Writable(table, api.Params, api.IsAdmin, forAdd: true);
+        row["id"] = me;
+        // Put replaces the record: counters not given start again from 0.
+        foreach (var c in table.Columns.Where(c => c.Type == ColumnType.Counter && c.Primary == 0))
+            if (!row.ContainsKey(c.Name)) row[c.Name] = 0L;
+        await db.Put(CounterTables.Counter, row, null, context.RequestAborted);
+        await Reply(context, db, me, me, CancellationToken.None);
+    }
+
+    private static async Task Incr(HttpContext context)
+    {
+        var api = context.Api();
+        var db = Db(context);
+        var me = api.RequireAccountId();
+        var id = api.Get("id") ?? me;
+        var table = db.Table(CounterTables.Counter);
+        var counters = CounterRows.Parse(table, api);
+        if (counters.Count == 0) throw ApiException.BadRequest("no counter column given");
+        if (id != me)
+        {
+            foreach (var name in counters.Keys)
+            {
+                if (table.Column(name) is not { Pub: true, Autoincr: false })
+                    throw new ApiException(403, $"cannot change {name} of another account");
+            }
+            if (await db.Get(AccountTables.Account, new DbRow { ["id"] = id }, new DbOptions { Select = ["id"] }, context.RequestAborted) is null)
+                throw ApiException.NotFound("No account record found");
+        }
+        await db.Incr(CounterTables.Counter, new DbRow(counters) { ["id"] = id }, null, context.RequestAborted);
+        if (id != me)
+        {
+            var events = context.RequestServices.GetRequiredService<AccountEvents>();
+            await events.Publish(id, "/counter/incr", string.Join(',', counters.Keys), actor: me, cancellationToken: CancellationToken.None);
+        }
+        await Reply(context, db, id, me, CancellationToken.None);
+    }
+
+    private static async Task Reply(HttpContext context, Db db, string id, string me, CancellationToken cancellationToken)
+    {
+        var row = await db.Get(CounterTables.Counter, new DbRow { ["id"] = id }, null, cancellationToken);
+        await ApiReply.Send(context, CounterRows.Shape(db.Table(CounterTables.Counter), id, row, me));
+    }
 }

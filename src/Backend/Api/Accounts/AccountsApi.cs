@@ -119,6 +119,9 @@ public static class AccountsApi
         var row = await db.Get(AccountTables.Account, new DbRow { ["id"] = me }, null, context.RequestAborted);
         await db.Del(AccountTables.Auth, new DbRow { ["login"] = api.Account!.GetString("login") }, null, CancellationToken.None);
         await db.Del(AccountTables.Account, new DbRow { ["id"] = me }, null, CancellationToken.None);
+        // The account is gone and nobody can sign as it: the modules' rows go after it, whatever the client does.
+        foreach (var handler in context.RequestServices.GetServices<IAccountDeletionHandler>())
+            await handler.DeleteAccountDataAsync(me, CancellationToken.None);
         context.RequestServices.GetRequiredService<RequestAuthenticator>().EndSession(context);
         await ApiReply.Send(context, row is null ? new DbRow { ["id"] = me } : RowFilters.Own(table, row));
     }

@@ -1,3 +1,4 @@
+using Backend.Api.Accounts;
 using Backend.Configuration;
 using Backend.Data;
 using Backend.Http;
@@ -14,11 +15,12 @@ public static class ConnectionsApi
 {
     private static readonly string[] Methods = ["GET", "POST"];
 
-    /// <summary>Registers the module's services (none: it uses <see cref="Db"/> and <see cref="AccountEvents"/>).</summary>
+    /// <summary>Registers the module's services: its account-deletion handler.</summary>
     public static void AddServices(IServiceCollection services, BackendConfig config)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(config);
+        services.AddSingleton<IAccountDeletionHandler, ConnectionsDeletion>();
     }
 
     /// <summary>Maps the endpoints and registers the row processor that splits the stored <c>TYPE:ID</c> key.</summary>

@@ -17,11 +17,12 @@ public static class CountersApi
 {
     private static readonly string[] Methods = ["GET", "POST"];
 
-    /// <summary>Registers the module's services (none: it uses <see cref="Db"/> and <see cref="AccountEvents"/>).</summary>
+    /// <summary>Registers the module's services: its account-deletion handler.</summary>
     public static void AddServices(IServiceCollection services, BackendConfig config)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(config);
+        services.AddSingleton<IAccountDeletionHandler, CountersDeletion>();
     }
 
     /// <summary>Maps the endpoints.</summary>

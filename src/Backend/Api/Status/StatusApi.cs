@@ -1,3 +1,4 @@
+using Backend.Api.Accounts;
 using Backend.Configuration;
 using Backend.Data;
 using Backend.Http;
@@ -23,6 +24,7 @@ public static class StatusApi
         ArgumentNullException.ThrowIfNull(config);
         var interval = config.GetLong("api-status-interval");
         services.TryAddSingleton(sp => new StatusPresence(interval, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IAccountDeletionHandler, StatusDeletion>();
     }
 
     /// <summary>Maps the endpoints, makes <c>bk_status</c> a cached table and registers its row processor (the

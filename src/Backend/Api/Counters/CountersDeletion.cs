@@ -1,0 +1,11 @@
+using Backend.Api.Accounts;
+using Backend.Data;
+
+namespace Backend.Api.Counters;
+
+/// <summary>On account deletion: removes the account's counters row.</summary>
+internal sealed class CountersDeletion(Db db) : IAccountDeletionHandler
+{
+    public Task DeleteAccountDataAsync(string accountId, CancellationToken cancellationToken) =>
+        db.Del(CounterTables.Counter, new DbRow { ["id"] = accountId }, null, cancellationToken);
+}

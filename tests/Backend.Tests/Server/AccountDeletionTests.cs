@@ -1,0 +1,41 @@
+namespace Backend.Tests.Server;
+
+/// <summary><c>/account/del</c> removes what the modules keep about the account: its connections and the ones
+/// others made to it (with their references and counters), its counters, status, location and mailboxes.</summary>
+public sealed class AccountDeletionTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+{
+    [Fact]
+    public async Task Deleting_an_account_removes_its_links_and_gives_others_their_counters_back()
+    {
+        var a = await fixture.AddAccount();
+        var b = await fixture.AddAccount();
+        var c = await fixture.AddAccount();
+        using var asA = fixture.Client(a);
+        using var asB = fixture.Client(b);
+        using var asC = fixture.Client(c);
+        ApiAssert.Ok(await asA.Get("/connection/add", ("id", b.Id), ("type", "like")));
+        ApiAssert.Ok(await asC.Get("/connection/add", ("id", a.Id), ("type", "like")));
+        ApiAssert.Ok(await asC.Get("/connection/add", ("id", b.Id), ("type", "like")));
+        ApiAssert.Ok(await asA.Get("/status/put", ("status", "here")));
+        Assert.Equal(2L, (long)(await asB.Get("/counter/get")).Json!["like1"]!);
+        Assert.Equal(2L, (long)(await asC.Get("/counter/get")).Json!["like0"]!);
+
+        ApiAssert.Ok(await asA.Get("/account/del"));
+
+        // B was liked by A and C: only C's like remains; C liked A and B: only B remains.
+        var bCounters = await asB.Get("/counter/get");
+        Assert.Equal(1L, (long)bCounters.Json!["like1"]!);
+        var cCounters = await asC.Get("/counter/get");
+        Assert.Equal(1L, (long)cCounters.Json!["like0"]!);
+        var bRefs = await asB.Get("/reference/select");
+        Assert.DoesNotContain(bRefs.Data, r => (string?)r!["id"] == a.Id);
+        Assert.Contains(bRefs.Data, r => (string?)r!["id"] == c.Id);
+        var cConns = await asC.Get("/connection/select");
+        Assert.DoesNotContain(cConns.Data, r => (string?)r!["id"] == a.Id);
+        ApiAssert.Error(await asC.Get("/connection/get", ("id", a.Id), ("type", "like")), 404);
+        var status = await asB.Get("/status/get", ("id", a.Id));
+        ApiAssert.Ok(status);
+        Assert.False((bool)status.Json!["online"]!);
+        Assert.Null(status.Json!["status"]);
+    }
+}

@@ -158,7 +158,8 @@ public sealed class MessageStore(Db db, IFileStore files, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(row);
         await db.Del(table, Keys(row), null, CancellationToken.None);
-        if (row.GetString("icon") is not { Length: > 0 } icon || row.GetLong("mtime") is not { } mtime) return;
+        // A path that is not ours (an admin may write rows through the data API) is left alone.
+        if (row.GetString("icon") is not { Length: > 0 } icon || !FileStorePath.IsValid(icon) || row.GetLong("mtime") is not { } mtime) return;
         var owner = row.GetString("id")!;
         var (sender, recipient) = table == MessageTables.Sent ? (owner, row.GetString("recipient")!) : (row.GetString("sender")!, owner);
         // Checked after the delete: of two boxes deleting at once, the later one always sees the other gone.

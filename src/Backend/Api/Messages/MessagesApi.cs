@@ -174,6 +174,8 @@ public static class MessagesApi
         if (content.CanSeek) response.ContentLength = content.Length;
         // The image is the caller's own data: browsers may keep it, shared caches must not.
         response.Headers.CacheControl = "private, max-age=86400";
+        // Only the magic bytes were checked: a browser must not guess HTML or script from the rest of the file.
+        response.Headers.XContentTypeOptions = "nosniff";
         await content.CopyToAsync(response.Body, context.RequestAborted);
     }
 

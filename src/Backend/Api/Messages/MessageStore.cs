@@ -30,13 +30,21 @@ public sealed class MessageStore(Db db, IFileStore files, TimeProvider time)
             icon = $"message/{name[..2]}/{name}.{image.Extension}";
             await files.PutAsync(icon, image.Bytes, ct);
         }
-        var inboxWritten = false;
         var mtime = time.GetUtcNow().ToUnixTimeMilliseconds();
-        DbRow? inbox = null;
+        DbRow? sent = null, inbox = null;
+        bool sentWritten = false, inboxWritten = false;
         try
         {
             for (var attempt = 0; attempt < MaxAttempts; attempt++, mtime++)
             {
+                sent = new DbRow(columns)
+                {
+                    ["id"] = sender,
+                    ["mkey"] = MessageTables.Key(mtime, recipient),
+                    ["recipient"] = recipient,
+                    ["mtime"] = mtime,
+                    ["icon"] = icon,
+                };
                 inbox = new DbRow(columns)
                 {
                     ["id"] = recipient,
@@ -45,27 +53,31 @@ public sealed class MessageStore(Db db, IFileStore files, TimeProvider time)
                     ["mtime"] = mtime,
                     ["icon"] = icon,
                 };
-                // An archived message may still hold this (sender, mtime): the pair must stay unique for the recipient.
-                if (await db.Get(MessageTables.Archive, Keys(inbox), null, ct) is not null) continue;
-                if (!await TryAdd(MessageTables.Inbox, inbox)) continue;
-                inboxWritten = true;
-                var sent = new DbRow(columns)
+                // The sender's own box first: messages sent at once collide there, before the recipient could see
+                // a row that then moves to another millisecond.
+                if (!noSent)
                 {
-                    ["id"] = sender,
-                    ["mkey"] = MessageTables.Key(mtime, recipient),
-                    ["recipient"] = recipient,
-                    ["mtime"] = mtime,
-                    ["icon"] = icon,
-                };
-                if (noSent || await TryAdd(MessageTables.Sent, sent)) return sent;
-                // An old sent row (its inbox copy deleted since) holds this time: take the next one for both boxes.
-                await db.Del(MessageTables.Inbox, Keys(inbox), null, ct);
-                inboxWritten = false;
+                    if (!await TryAdd(MessageTables.Sent, sent)) continue;
+                    sentWritten = true;
+                }
+                if (await TryAdd(MessageTables.Inbox, inbox))
+                {
+                    inboxWritten = true;
+                    // An archived message may hold this (sender, mtime), which must stay unique for the recipient.
+                    // Checked after the insert: an archive move writes the archive row before it deletes the inbox
+                    // row, so a move that freed this inbox key has always written its archive row by now.
+                    if (await db.Get(MessageTables.Archive, Keys(inbox), null, ct) is null) return sent;
+                    await db.Del(MessageTables.Inbox, Keys(inbox), null, ct);
+                    inboxWritten = false;
+                }
+                if (sentWritten) await db.Del(MessageTables.Sent, Keys(sent), null, ct);
+                sentWritten = false;
             }
         }
         catch
         {
             if (inboxWritten) await db.Del(MessageTables.Inbox, Keys(inbox!), null, ct);
+            if (sentWritten) await db.Del(MessageTables.Sent, Keys(sent!), null, ct);
             if (icon is not null) await files.DeleteAsync(icon, ct);
             throw;
         }

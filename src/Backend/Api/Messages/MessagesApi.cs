@@ -1,19 +1,189 @@
+using System.Globalization;
+using Backend.Api.Accounts;
 using Backend.Configuration;
+using Backend.Data;
+using Backend.Files;
+using Backend.Http;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Backend.Api.Messages;
 
-/// <summary>The messages (<c>bk_message</c>, <c>bk_archive</c>, <c>bk_sent</c>) endpoints. (Skeleton: filled in by the module's implementation.)</summary>
+/// <summary>The <c>/message/*</c> endpoints of the reference: add, get (inbox, archive, sent), archive, del (inbox,
+/// archive, sent) and image. Every call works on the caller's own boxes only: the box owner is always the
+/// authenticated account, whatever <c>id</c> or <c>_ops</c> the client sends.</summary>
 public static class MessagesApi
 {
-    /// <summary>Registers the module's services.</summary>
+    private static readonly string[] Methods = ["GET", "POST"];
+
+    /// <summary>Registers the file store (the local <c>-api-images-dir</c> unless the app registered another
+    /// <see cref="IFileStore"/> first) and the <see cref="MessageStore"/>.</summary>
     public static void AddServices(IServiceCollection services, BackendConfig config)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(config);
+        services.TryAddSingleton<IFileStore>(_ => new LocalFileStore(config.GetPath("api-images-dir") ?? config.HomePath("images")));
+        services.TryAddSingleton<MessageStore>();
     }
 
     /// <summary>Maps the endpoints.</summary>
-    public static IEndpointRouteBuilder MapMessagesApi(this IEndpointRouteBuilder routes) => routes;
+    public static IEndpointRouteBuilder MapMessagesApi(this IEndpointRouteBuilder routes)
+    {
+        routes.MapMethods("/message/add", Methods, Add);
+        routes.MapMethods("/message/get", Methods, c => List(c, MessageTables.Inbox));
+        routes.MapMethods("/message/get/archive", Methods, c => List(c, MessageTables.Archive));
+        routes.MapMethods("/message/get/sent", Methods, c => List(c, MessageTables.Sent));
+        routes.MapMethods("/message/archive", Methods, Archive);
+        routes.MapMethods("/message/del", Methods, c => Del(c, MessageTables.Inbox));
+        routes.MapMethods("/message/del/archive", Methods, c => Del(c, MessageTables.Archive));
+        routes.MapMethods("/message/del/sent", Methods, c => Del(c, MessageTables.Sent));
+        routes.MapMethods("/message/image", Methods, Image);
+        return routes;
+    }
+
+    private static Db Db(HttpContext c) => c.RequestServices.GetRequiredService<Db>();
+
+    private static MessageStore Store(HttpContext c) => c.RequestServices.GetRequiredService<MessageStore>();
+
+    private static async Task Add(HttpContext context)
+    {
+        var api = context.Api();
+        var db = Db(context);
+        var ct = context.RequestAborted;
+        var me = api.RequireAccountId();
+        var recipient = api.Require("id");
+        // A message to oneself would be both the inbox and the sent copy of one account: refused, as connections are.
+        if (recipient == me) throw ApiException.BadRequest("cannot send a message to yourself");
+        var msg = api.Get("msg");
+        if (msg is { Length: > MessageTables.MaxMessageLength })
+            throw new ApiException(413, $"msg is too long: at most {MessageTables.MaxMessageLength} characters");
+        var image = await MessageImage.ReadAsync(context, ct);
+        if (msg is null && image is null) throw ApiException.BadRequest("msg or icon is required");
+        var noSent = api.Flag("_nosent");
+        var publish = api.Get("_publish") is null || api.Flag("_publish");
+        if (await db.Get(AccountTables.Account, new DbRow { ["id"] = recipient }, null, ct) is null)
+            throw ApiException.NotFound("No account record found");
+
+        // Columns an app added to the message tables pass through; the message's own ones are set here.
+        var columns = new DbRow();
+        foreach (var (k, v) in api.Columns())
+            if (k is not ("id" or "mkey" or "sender" or "recipient" or "mtime" or "icon" or "msg")) columns[k] = v;
+        columns["msg"] = msg;
+        var sent = await Store(context).AddAsync(me, recipient, columns, image, noSent);
+        if (publish)
+        {
+            var events = context.RequestServices.GetRequiredService<AccountEvents>();
+            await events.Publish(recipient, "/message/add", type: "1", actor: me, cancellationToken: CancellationToken.None);
+        }
+        await ApiReply.Send(context, MessageRows.Reply(MessageTables.Sent, sent));
+    }
+
+    private static async Task List(HttpContext context, string table)
+    {
+        var api = context.Api();
+        var db = Db(context);
+        var ct = context.RequestAborted;
+        var me = api.RequireAccountId();
+        var schema = db.Table(table);
+        var options = ApiOptions.Parse(api, schema);
+        // Rows are fetched whole (archiving and image links need every column); _select applies to the reply.
+        var select = options.Select;
+        options.Select = null;
+        var archive = table == MessageTables.Inbox && api.Flag("_archive");
+        var trash = table == MessageTables.Inbox && api.Flag("_trash");
+        if (archive && trash) throw ApiException.BadRequest("use either _archive or _trash");
+        var query = new DbRow();
+        foreach (var (k, v) in api.Columns())
+            if (schema.HasColumn(k)) query[k] = v;
+        var store = Store(context);
+        var result = await store.SelectAsync(table, me, query, options, ct);
+        var rows = result.Rows.Select(r => MessageRows.Reply(table, r)).ToList();
+        foreach (var row in result.Rows)
+        {
+            if (archive) await store.ArchiveAsync(row);
+            else if (trash) await store.DeleteAsync(table, row);
+        }
+        if (api.Flag("_details")) await AddDetails(db, rows, MessageTables.OtherColumn(table), ct);
+        if (select is { Count: > 0 })
+        {
+            foreach (var row in rows)
+                foreach (var key in row.Keys.Where(k => !select.Contains(k)).ToList()) row.Remove(key);
+        }
+        await ApiReply.Send(context, new DbResult { Rows = rows, NextToken = result.NextToken });
+    }
+
+    /// <summary>Adds the other account's public columns (one <see cref="Db.List"/> for the page) to each row; the
+    /// message's own columns win over same-named account ones.</summary>
+    private static async Task AddDetails(Db db, List<DbRow> rows, string column, CancellationToken ct)
+    {
+        var ids = rows.Select(r => r.GetString(column)).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        if (ids.Count == 0) return;
+        var accounts = db.Table(AccountTables.Account);
+        var found = (await db.List(AccountTables.Account, ids.Select(id => (object)new DbRow { ["id"] = id }), null, ct)).Rows
+            .Where(r => r.GetString("id") is not null)
+            .ToDictionary(r => r.GetString("id")!, r => RowFilters.Public(accounts, r), StringComparer.Ordinal);
+        foreach (var row in rows)
+        {
+            if (row.GetString(column) is not { } id || !found.TryGetValue(id, out var account)) continue;
+            foreach (var (k, v) in account) row.TryAdd(k, v);
+        }
+    }
+
+    private static async Task Archive(HttpContext context)
+    {
+        var api = context.Api();
+        var me = api.RequireAccountId();
+        var sender = api.Require("sender");
+        var mtime = RequireTime(api);
+        var store = Store(context);
+        var row = await store.GetAsync(MessageTables.Inbox, me, sender, mtime, context.RequestAborted)
+            ?? throw ApiException.NotFound("Message not found");
+        await store.ArchiveAsync(row);
+        await ApiReply.Send(context, MessageRows.Reply(MessageTables.Archive, row));
+    }
+
+    private static async Task Del(HttpContext context, string table)
+    {
+        var api = context.Api();
+        var me = api.RequireAccountId();
+        var column = MessageTables.OtherColumn(table);
+        var other = api.Get(column);
+        var mtime = api.Get("mtime") is null ? (long?)null : RequireTime(api);
+        // Without either the call would empty the whole box: most likely a client bug, so it is refused.
+        if (other is null && mtime is null) throw ApiException.BadRequest($"{column} or mtime is required");
+        var store = Store(context);
+        var rows = await store.FindAsync(table, me, other, mtime, context.RequestAborted);
+        foreach (var row in rows) await store.DeleteAsync(table, row);
+        await ApiReply.Send(context, new Dictionary<string, object> { ["count"] = rows.Count });
+    }
+
+    private static async Task Image(HttpContext context)
+    {
+        var api = context.Api();
+        var me = api.RequireAccountId();
+        var sender = api.Require("sender");
+        var mtime = RequireTime(api);
+        var found = await Store(context).OpenImageAsync(me, sender, mtime, api.Get("recipient"), context.RequestAborted)
+            ?? throw ApiException.NotFound("Image not found");
+        await using var content = found.Content;
+        var response = context.Response;
+        response.ContentType = found.ContentType;
+        if (content.CanSeek) response.ContentLength = content.Length;
+        // The image is the caller's own data: browsers may keep it, shared caches must not.
+        response.Headers.CacheControl = "private, max-age=86400";
+        // Only the magic bytes were checked: a browser must not guess HTML or script from the rest of the file.
+        response.Headers.XContentTypeOptions = "nosniff";
+        await content.CopyToAsync(response.Body, context.RequestAborted);
+    }
+
+    private static long RequireTime(ApiRequest api)
+    {
+        var text = api.Require("mtime");
+        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var t) && t <= MessageTables.MaxTime
+            ? t
+            : throw ApiException.BadRequest("mtime must be a time in milliseconds");
+    }
 }

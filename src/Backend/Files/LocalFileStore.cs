@@ -1,0 +1,123 @@
+namespace Backend.Files;
+
+/// <summary>An <see cref="IFileStore"/> on the local disk under one root directory (<c>-api-images-dir</c>, the
+/// home's <c>images/</c> by default). Writes go to a temporary file in the target directory, then are moved over the
+/// target, so readers never see half a file. Every path is checked by <see cref="FileStorePath"/> and its resolved
+/// full path must stay under the root.</summary>
+public sealed class LocalFileStore : IFileStore
+{
+    private const string TempSuffix = ".tmp";
+    private readonly string _rootWithSeparator;
+
+    /// <summary>Creates a store rooted at <paramref name="root"/> (created when missing).</summary>
+    public LocalFileStore(string root)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(root);
+        Root = Path.GetFullPath(root);
+        _rootWithSeparator = Path.EndsInDirectorySeparator(Root) ? Root : Root + Path.DirectorySeparatorChar;
+        Directory.CreateDirectory(Root);
+    }
+
+    /// <summary>The absolute root directory.</summary>
+    public string Root { get; }
+
+    /// <summary>The absolute file name of a store path; <see cref="ArgumentException"/> when the path is invalid or
+    /// would resolve outside the root.</summary>
+    public string FullPath(string path)
+    {
+        FileStorePath.Validate(path);
+        var full = Path.GetFullPath(Path.Combine(Root, path));
+        // The rules above already exclude "..", but the resolved name is what the OS opens: check it as well.
+        if (!full.StartsWith(_rootWithSeparator, StringComparison.Ordinal))
+            throw new ArgumentException("invalid file store path: outside the store", nameof(path));
+        return full;
+    }
+
+    /// <inheritdoc />
+    public Task PutAsync(string path, Stream content, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        return WriteAtomic(path, file => content.CopyToAsync(file, cancellationToken), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task PutAsync(string path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) =>
+        WriteAtomic(path, file => file.WriteAsync(content, cancellationToken).AsTask(), cancellationToken);
+
+    /// <inheritdoc />
+    public Task<Stream?> OpenAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var full = FullPath(path);
+        if (!File.Exists(full)) return Task.FromResult<Stream?>(null); // also a directory of that name
+        try
+        {
+            // FileShare.Delete: a reader must not stop a concurrent replace or delete of the file.
+            Stream stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 81920, FileOptions.Asynchronous);
+            return Task.FromResult<Stream?>(stream);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return Task.FromResult<Stream?>(null);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<bool> DeleteAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var full = FullPath(path);
+        if (!File.Exists(full)) return Task.FromResult(false);
+        try
+        {
+            File.Delete(full);
+            return Task.FromResult(true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return Task.FromResult(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<bool> ExistsAsync(string path, CancellationToken cancellationToken = default) =>
+        Task.FromResult(File.Exists(FullPath(path)));
+
+    private async Task WriteAtomic(string path, Func<FileStream, Task> write, CancellationToken cancellationToken)
+    {
+        var target = FullPath(path);
+        var dir = Path.GetDirectoryName(target)!;
+        Directory.CreateDirectory(dir);
+        // Same directory, so the final move is a rename on one file system (atomic on POSIX); a random name so that
+        // concurrent writers of one path never share a temporary file.
+        var temp = Path.Combine(dir, "." + Path.GetFileName(target) + "." + Guid.NewGuid().ToString("N") + TempSuffix);
+        try
+        {
+            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
+            {
+                await write(file);
+                await file.FlushAsync(cancellationToken);
+            }
+            File.Move(temp, target, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    private static void TryDelete(string file)
+    {
+        try
+        {
+            File.Delete(file);
+        }
+        catch (IOException)
+        {
+            // best effort: a leftover temporary file is harmless
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // same
+        }
+    }
+}

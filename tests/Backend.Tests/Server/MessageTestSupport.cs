@@ -1,0 +1,95 @@
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+
+namespace Backend.Tests.Server;
+
+/// <summary>Helpers of the message tests: sample images, sending messages, reading boxes, and fetching image bytes
+/// (<see cref="BackendClient"/> reads bodies as text, which would not be byte-exact).</summary>
+public static class MessageTestSupport
+{
+    private static readonly byte[] PngHeader = Convert.FromBase64String(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==");
+
+    private static readonly HttpClient Raw = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    /// <summary>A PNG of about <paramref name="size"/> bytes: a real 1x1 PNG followed by random bytes (every byte
+    /// value occurs, so a text or encoding slip shows).</summary>
+    public static byte[] Png(int size = 20_000) => WithTail(PngHeader, size);
+
+    /// <summary>Bytes that start like a JPEG.</summary>
+    public static byte[] Jpeg(int size = 5_000) => WithTail([0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, (byte)'J', (byte)'F', (byte)'I', (byte)'F', 0], size);
+
+    /// <summary>Bytes that start like a GIF.</summary>
+    public static byte[] Gif(int size = 3_000) => WithTail("GIF89a"u8.ToArray(), size);
+
+    /// <summary>Bytes that start like a WebP.</summary>
+    public static byte[] WebP(int size = 3_000) => WithTail([.. "RIFF"u8, 0x10, 0, 0, 0, .. "WEBPVP8 "u8], size);
+
+    private static byte[] WithTail(byte[] head, int size)
+    {
+        var bytes = new byte[Math.Max(size, head.Length)];
+        Random.Shared.NextBytes(bytes);
+        head.CopyTo(bytes, 0);
+        return bytes;
+    }
+
+    /// <summary>Sends a text message; asserts 200 and returns the reply.</summary>
+    public static async Task<JsonObject> Send(BackendClient from, string to, string msg, params (string, string)[] extra)
+    {
+        var r = await from.Get("/message/add", [("id", to), ("msg", msg), .. extra]);
+        ApiAssert.Ok(r);
+        return r.Object;
+    }
+
+    /// <summary>All rows of a box (every page).</summary>
+    public static async Task<List<JsonObject>> Box(BackendClient client, string path, params (string, string)[] query)
+    {
+        var rows = new List<JsonObject>();
+        var token = "";
+        do
+        {
+            var r = await client.Get(path, [.. query, ("_count", "1000"), ("_start", token)]);
+            ApiAssert.Ok(r);
+            rows.AddRange(r.Data.Select(x => x!.AsObject()));
+            token = r.NextToken;
+        }
+        while (token.Length > 0);
+        return rows;
+    }
+
+    /// <summary>Multipart POST of <c>/message/add</c> with the given fields and an image file <c>icon</c>.</summary>
+    public static async Task<ApiResponse> SendMultipart(BackendClient client, byte[]? icon, params (string Name, string Value)[] fields)
+    {
+        using var content = new MultipartFormDataContent();
+        foreach (var (name, value) in fields) content.Add(new StringContent(value), name);
+        if (icon is not null)
+        {
+            var file = new ByteArrayContent(icon);
+            file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            content.Add(file, "icon", "photo.bin");
+        }
+        var bytes = await content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken);
+        return await client.Send(HttpMethod.Post, "/message/add", "", bytes, content.Headers.ContentType!.ToString(), null);
+    }
+
+    /// <summary>GETs a path with a raw query, signed as the client's account, and returns status, content type and the
+    /// body bytes exactly as sent.</summary>
+    public static async Task<(int Status, string? ContentType, byte[] Body)> GetBytes(BackendClient client, string pathAndQuery)
+    {
+        var parts = pathAndQuery.Split('?', 2);
+        var uri = client.Url(parts[0], parts.Length > 1 ? parts[1] : "");
+        using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        var signature = client.Sign(HttpMethod.Get, uri, null, null, new SignOptions());
+        if (signature is not null) Assert.True(request.Headers.TryAddWithoutValidation("bk-signature", signature));
+        using var response = await Raw.SendAsync(request, TestContext.Current.CancellationToken);
+        var body = await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken);
+        Assert.True((int)response.StatusCode < 500, $"{pathAndQuery} answered {(int)response.StatusCode}");
+        return ((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType, body);
+    }
+
+    /// <summary>The image files a server stores (its home's images/ folder).</summary>
+    public static string[] ImageFiles(BackendServer server) =>
+        Directory.Exists(Path.Combine(server.Home, "images"))
+            ? Directory.GetFiles(Path.Combine(server.Home, "images"), "*", SearchOption.AllDirectories)
+            : [];
+}

@@ -77,6 +77,10 @@ public sealed class BackendApplicationBuilder
         {
             o.AddServerHeader = false;
             o.Limits.MaxRequestBodySize = maxBody;
+            // The reference lets clients put small images base64-encoded in the query (/message/add?icon=...), and node
+            // accepted 80 KB of headers; Kestrel's 8 KiB request line would cut those off at about 5 KB of image.
+            o.Limits.MaxRequestLineSize = 64 * 1024;
+            o.Limits.MaxRequestHeadersTotalSize = 96 * 1024;
             Listen(o, bind, port);
         });
 

@@ -2,7 +2,7 @@ namespace Backend.Tests.Server;
 
 /// <summary><c>/account/del</c> removes what the modules keep about the account: its connections and the ones
 /// others made to it (with their references and counters), its counters, status, location and mailboxes.</summary>
-public sealed class AccountDeletionTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public sealed class AccountDeletionTests(AdminServerFixture fixture) : IClassFixture<AdminServerFixture>
 {
     [Fact]
     public async Task Deleting_an_account_removes_its_links_and_gives_others_their_counters_back()
@@ -37,5 +37,31 @@ public sealed class AccountDeletionTests(ServerFixture fixture) : IClassFixture<
         ApiAssert.Ok(status);
         Assert.False((bool)status.Json!["online"]!);
         Assert.Null(status.Json!["status"]);
+    }
+
+    [Fact]
+    public async Task Deleting_an_account_empties_its_mailboxes_but_keeps_what_it_sent_to_others()
+    {
+        var a = await fixture.AddAccount();
+        var b = await fixture.AddAccount();
+        using var asA = fixture.Client(a);
+        using var asB = fixture.Client(b);
+        using var admin = fixture.Client(fixture.Admin);
+        ApiAssert.Ok(await asA.Get("/message/add", ("id", b.Id), ("msg", "from a")));
+        ApiAssert.Ok(await asB.Get("/message/add", ("id", a.Id), ("msg", "to a")));
+        ApiAssert.Ok(await asB.Get("/message/add", ("id", a.Id), ("msg", "to a, archived")));
+        var inbox = await asA.Get("/message/get", ("_archive", "1"));
+        Assert.Equal(2, inbox.Data.Count);
+        ApiAssert.Ok(await asB.Get("/message/add", ("id", a.Id), ("msg", "to a, new")));
+        foreach (var table in new[] { "bk_message", "bk_archive", "bk_sent" })
+            Assert.NotEmpty((await admin.Get($"/data/select/{table}", ("id", a.Id))).Data);
+
+        ApiAssert.Ok(await asA.Get("/account/del"));
+
+        foreach (var table in new[] { "bk_message", "bk_archive", "bk_sent" })
+            Assert.Empty((await admin.Get($"/data/select/{table}", ("id", a.Id))).Data);
+        var kept = await asB.Get("/message/get", ("sender", a.Id));
+        Assert.Equal("from a", (string?)Assert.Single(kept.Data)!["msg"]);
+        Assert.Equal(3, (await asB.Get("/message/get/sent", ("recipient", a.Id))).Data.Count);
     }
 }

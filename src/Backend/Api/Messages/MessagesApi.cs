@@ -27,6 +27,7 @@ public static class MessagesApi
         ArgumentNullException.ThrowIfNull(config);
         services.TryAddSingleton<IFileStore>(_ => new LocalFileStore(config.GetPath("api-images-dir") ?? config.HomePath("images")));
         services.TryAddSingleton<MessageStore>();
+        services.AddSingleton<IAccountDeletionHandler, MessagesDeletion>();
     }
 
     /// <summary>Maps the endpoints.</summary>

@@ -2,12 +2,23 @@ using Backend.Data;
 
 namespace Backend.Api.Locations;
 
-/// <summary>The locations (<c>bk_location</c>) tables. (Skeleton: filled in by the module's implementation.)</summary>
+/// <summary><c>bk_location</c>: one row per located account, keyed by the geohash of its cell (of the length
+/// <c>-min-distance</c> gives: 4 characters for 5 km) and then the account id, so the rows of one cell are one
+/// primary-key range on every driver (a hash-key Query on DynamoDB, a key prefix range on Redis and SQL).</summary>
 public static class LocationTables
 {
-    /// <summary>Describes the tables.</summary>
+    /// <summary>The table name.</summary>
+    public const string Location = "bk_location";
+
+    /// <summary>Describes the table.</summary>
     public static void Describe(TableRegistry tables)
     {
         ArgumentNullException.ThrowIfNull(tables);
+        tables.Add(Location, t => t
+            .Column("geohash", primary: true, maxLength: 32)
+            .Column("id", primary: true, maxLength: 128)
+            .Column("latitude", ColumnType.Real)
+            .Column("longitude", ColumnType.Real)
+            .Column("mtime", ColumnType.BigInt, now: true));
     }
 }

@@ -6,6 +6,9 @@ namespace Backend.Api.Locations;
 /// <param name="Id">Account id.</param>
 public readonly record struct LocationMatch(double Distance, string Id)
 {
+    /// <summary>The distance before rounding (0 for a match read back from a paging token).</summary>
+    public double Exact { get; init; }
+
     /// <summary>Closest first, then by id (code point order): a total order, so a keyset token can resume it.</summary>
     public static IComparer<LocationMatch> Order { get; } = Comparer<LocationMatch>.Create(static (a, b) =>
     {

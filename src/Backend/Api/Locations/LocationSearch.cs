@@ -7,10 +7,11 @@ namespace Backend.Api.Locations;
 /// It reads each cell of the <see cref="GeoCover"/> with one Select on the geohash (the first key column, so a key
 /// range on every driver), lets the database drop rows outside the bounding box (latitude/longitude between), checks
 /// the rest with the haversine distance, and returns them sorted closest first.
-/// Cost: every page re-reads the candidates of the covering cells (at 5 km cells, up to 9 cells of about
-/// 20 km x 39 km for the default radius) and sorts those within the radius; memory and time grow with the number of
-/// accounts in the searched box, not with the page. That keeps paging exact (every account once, in order) with no
-/// server-side state.</summary>
+/// Cost: a page reads the accounts in the bounding box of the radius it needs (the cells' latitude band through the
+/// (geohash, latitude) index, the longitude filtered by the database) and sorts those within it. The first page of a
+/// wide search starts with a small radius and widens it only as far as the page needs; a page deep into the results
+/// re-reads everything up to its distance. No server-side state: paging is exact (every account once, in order)
+/// from the token alone.</summary>
 public static class LocationSearch
 {
     /// <summary>Decimals of the distances returned (0.01 km = 10 m): finer would only help to locate others.</summary>
@@ -27,7 +28,42 @@ public static class LocationSearch
     // check decides.
     private const double Slack = 1e-9;
 
+    // Twice the rounding step: see PageAsync.
+    private const double RoundingMargin = 0.02;
+
     private static readonly string[] Columns = ["id", "latitude", "longitude"];
+
+    /// <summary>One page of the accounts within <paramref name="distanceKm"/> of the point, closest first, after the
+    /// match <paramref name="after"/> (a paging token) if given, and whether more follow. It searches a smaller radius
+    /// first (<paramref name="stepKm"/> beyond the token) and widens it, guessing from the density found, until the
+    /// page is certain: every account beyond the radius searched is farther than every account on the page.</summary>
+    public static async Task<(List<LocationMatch> Page, bool More)> PageAsync(Db db, int precision, double latitude, double longitude, double distanceKm,
+        double stepKm, string? exclude, LocationMatch? after, int count, CancellationToken cancellationToken)
+    {
+        if (count <= 0) return ([], false);
+        var radius = Math.Min(distanceKm, (after?.Distance ?? 0) + stepKm);
+        while (true)
+        {
+            var found = await FindAsync(db, precision, latitude, longitude, radius, exclude, cancellationToken);
+            var complete = radius >= distanceKm;
+            // Outside the radius every rounded distance is at least round(radius) - 0.005 km; matches clearly closer
+            // than that are final, the others wait for a wider search.
+            var certain = complete ? found : found.FindAll(m => m.Exact <= radius - RoundingMargin);
+            var first = 0;
+            if (after is { } a)
+            {
+                var i = certain.BinarySearch(a, LocationMatch.Order);
+                first = i >= 0 ? i + 1 : ~i;
+            }
+            var available = certain.Count - first;
+            if (complete || available > count)
+                return (certain.GetRange(first, Math.Min(count, available)), available > count);
+            // Matches grow with the area: aim for the radius that should hold what is needed, with some room.
+            var needed = first + count + 1.0;
+            var guess = radius * Math.Sqrt(needed / Math.Max(certain.Count, 1)) * 1.25;
+            radius = Math.Min(distanceKm, Math.Max(guess, radius * 1.5));
+        }
+    }
 
     /// <summary>Every account but <paramref name="exclude"/> within <paramref name="distanceKm"/> of the point, closest
     /// first. An account with more than one row (a move interrupted half-way) is kept once, at its closest.</summary>
@@ -55,7 +91,7 @@ public static class LocationSearch
             }
         }
         var list = new List<LocationMatch>(found.Count);
-        foreach (var (id, d) in found) list.Add(new LocationMatch(Math.Round(d, DistanceDecimals), id));
+        foreach (var (id, d) in found) list.Add(new LocationMatch(Math.Round(d, DistanceDecimals), id) { Exact = d });
         list.Sort(LocationMatch.Order);
         return list;
     }

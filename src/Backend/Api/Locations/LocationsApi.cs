@@ -126,16 +126,8 @@ public static class LocationsApi
             point = (lat, lon);
         }
 
-        var matches = await LocationSearch.FindAsync(db, settings.Precision, point.Value.Latitude, point.Value.Longitude, distance, me, context.RequestAborted);
-        var first = 0;
-        if (start is { } after)
-        {
-            // Keyset: the first match after the token's (distance, id).
-            var i = matches.BinarySearch(after, LocationMatch.Order);
-            first = i >= 0 ? i + 1 : ~i;
-        }
-        var page = matches.GetRange(first, Math.Min(count, matches.Count - first));
-        var more = first + page.Count < matches.Count && page.Count > 0;
+        var (page, more) = await LocationSearch.PageAsync(db, settings.Precision, point.Value.Latitude, point.Value.Longitude, distance,
+            settings.MinDistance, me, start, count, context.RequestAborted);
 
         var rows = new List<DbRow>(page.Count);
         if (page.Count > 0)

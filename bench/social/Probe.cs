@@ -51,5 +51,16 @@ public static class Probe
                 $"probe {km} km: first page of 50: {pageWall.TotalMilliseconds * 1000 / calls:F0} us wall, {pageCpu.TotalMilliseconds * 1000 / calls:F0} us CPU, {(double)found / calls:F0} rows; " +
                 $"all matches: {watch.Elapsed.TotalMilliseconds * 1000 / calls:F0} us wall, {allCpu.TotalMilliseconds * 1000 / calls:F0} us CPU, {(double)all / calls:F0} accounts, {(double)cells / calls:F1} cells"));
         }
+
+        // What /location/get adds for a page of 50: one List of the accounts' id and alias.
+        var page = (await LocationSearch.PageAsync(db, 4, centres[5].Item1, centres[5].Item2, 20, 5, null, null, 50, default)).Page;
+        var keys = page.Select(m => (object)new DbRow { ["id"] = m.Id }).ToList();
+        var select = new DbOptions { Select = ["id", "alias"] };
+        for (var warm = 0; warm < 400; warm++) await db.List("bk_account", keys, select);
+        var w = Stopwatch.StartNew();
+        var c = Process.GetCurrentProcess().TotalProcessorTime;
+        for (var n = 0; n < 160; n++) await db.List("bk_account", keys, select);
+        await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"probe List of {keys.Count} accounts (id, alias): {w.Elapsed.TotalMilliseconds * 1000 / 160:F0} us wall, {(Process.GetCurrentProcess().TotalProcessorTime - c).TotalMilliseconds * 1000 / 160:F0} us CPU"));
     }
 }

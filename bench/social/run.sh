@@ -7,7 +7,8 @@
 #   conn         GET /connection/select  signed; type=like, _count=50 (skipped when the build has no connections API)
 # Data: bench/social/Seeder.cs writes it through the Db facade (SQLite: a fresh home each run; PostgreSQL: the database
 # bkcs_bench_social on the server of /tmp/backendcs-servers/servers.env, created and seeded once, kept afterwards).
-# Summary on stdout and in bench/social/last-run.txt.
+# Before the load, `probe` times the search and the account List in-process (no HTTP). Summary on stdout and in
+# bench/social/last-run.txt.
 #
 # Settings (environment): DURATION=10s WARMUP=3s CONNECTIONS=32 THREADS=2 POOLS="sqlite pgsql" SKIP_BUILD=0
 #   BENCH_ACCOUNTS=100000 BENCH_CONNECTIONS=10000 BENCH_LAT=34.0 BENCH_LON=-118.3 BENCH_SPREAD=4 (degrees, square side)
@@ -97,6 +98,7 @@ printf '/connection/select?%s\t%s\n' "$q" "$(sign /connection/select "$q")" >"$t
 machine_ticks() { awk '/^cpu / { b = $2 + $3 + $4 + $7 + $8 + $9; print b, b + $5 + $6 }' /proc/stat; } # busy total
 process_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }                          # utime+stime
 field() { sed -n "s/.* $1=\([0-9]*\).*/\1/p"; }
+clk_tck=$(getconf CLK_TCK 2>/dev/null || echo 100)
 
 # run_wrk NAME DURATION: appends "POOL NAME WRK_RESULT... cpu_server=% cpu_other=%" to $tmp/results (timed runs only)
 run_wrk() {
@@ -109,7 +111,7 @@ run_wrk() {
   local line; line=$(grep '^WRK_RESULT' "$tmp/wrk.out") || { cat "$tmp/wrk.out" >&2; die "no wrk result for $name"; }
   # "other": what the rest of the machine (wrk included) took; the machine is shared.
   echo "$pool $name $line $(awk -v b=$((busy1 - busy0)) -v t=$((total1 - total0)) -v s=$((s1 - s0)) \
-    'BEGIN { printf "cpu_server=%d cpu_rest=%d", 100 * s / t, 100 * (b - s) / t }')" >>"$tmp/results"
+    'BEGIN { printf "cpu_server=%d cpu_rest=%d", 100 * s / t, 100 * (b - s) / t }') server_ticks=$((s1 - s0))" >>"$tmp/results"
 }
 
 : >"$tmp/results"
@@ -136,6 +138,9 @@ for pool in $POOLS; do
   t0=$(date +%s)
   dotnet "$dll" seed -home "$home" -log warn "${poolargs[@]}" | tee "$tmp/seed.$pool"
   echo "$pool: seeding took $(( $(date +%s) - t0 )) s: $(tail -n 2 "$tmp/seed.$pool" | paste -sd ';' | sed 's/;/; /')" >>"$tmp/notes"
+
+  # The search and the account List timed in-process, one call at a time: CPU per call, less sensitive to the noise.
+  dotnet "$dll" probe -home "$home" -log warn "${poolargs[@]}" | sed "s/^/$pool /" | tee -a "$tmp/notes"
 
   port=$(free_port)
   dotnet "$dll" serve -home "$home" -api-bind 127.0.0.1 -api-allow-path '^/bench/bare$' -api-allow-path '^/bench/stats$' \
@@ -180,19 +185,21 @@ done
     "$BENCH_CONNECTIONS like connections of the caller"
   echo "load: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency after a $WARMUP warm-up, on the same machine; one server per pool"
   echo
-  printf '%-7s %-6s %9s %8s %7s %7s %7s %8s %8s %s\n' pool endpoint 'req/s' 'vs bare' 'p50 ms' 'p90 ms' 'p99 ms' 'max ms' 'non-2xx' 'CPU% server/rest'
+  printf '%-7s %-6s %9s %8s %7s %7s %7s %8s %8s %10s %s\n' pool endpoint 'req/s' 'vs bare' 'p50 ms' 'p90 ms' 'p99 ms' 'max ms' 'non-2xx' 'CPU us/req' 'CPU% server/rest'
   while read -r p name _ rest; do
     line="x $rest"
     rps=$(awk -v n="$(field requests <<<"$line")" -v d="$(field duration_us <<<"$line")" 'BEGIN { printf "%.0f", n / (d / 1e6) }')
     bare=$(awk -v p="$p" '$1 == p && $2 == "bare"' "$tmp/results")
     brps=$(awk -v n="$(field requests <<<"$bare")" -v d="$(field duration_us <<<"$bare")" 'BEGIN { printf "%.0f", n / (d / 1e6) }')
     ms() { awk -v v="$(field "$1" <<<"$line")" 'BEGIN { printf "%.2f", v / 1000 }'; }
-    printf '%-7s %-6s %9s %8.3f %7s %7s %7s %8s %8s %s\n' "$p" "$name" "$rps" "$(awk -v a="$rps" -v b="$brps" 'BEGIN { print a / b }')" \
+    cpu_us=$(awk -v t="$(field server_ticks <<<"$line")" -v hz="$clk_tck" -v n="$(field requests <<<"$line")" 'BEGIN { printf "%.0f", t * 1e6 / hz / (n > 0 ? n : 1) }')
+    printf '%-7s %-6s %9s %8.3f %7s %7s %7s %8s %8s %10s %s\n' "$p" "$name" "$rps" "$(awk -v a="$rps" -v b="$brps" 'BEGIN { print a / b }')" \
       "$(ms p50_us)" "$(ms p90_us)" "$(ms p99_us)" "$(ms max_us)" \
       "$(( $(field non2xx <<<"$line") + $(field connect <<<"$line") + $(field read <<<"$line") + $(field timeout <<<"$line") ))" \
-      "$(field cpu_server <<<"$line")/$(field cpu_rest <<<"$line")"
+      "$cpu_us" "$(field cpu_server <<<"$line")/$(field cpu_rest <<<"$line")"
   done <"$tmp/results"
-  echo "(CPU%: share of the machine ($(nproc) cores) taken during the timed run by the server / by everything else, wrk included)"
+  echo "(CPU us/req: the server process's CPU time per request (a PostgreSQL server's own work is in \"rest\");"
+  echo " CPU%: share of the machine ($(nproc) cores) taken during the timed run by the server / by everything else, wrk included)"
   echo
   cat "$tmp/notes"
   sqlite5=$(awk '$1 == "sqlite" && $2 == "loc5"' "$tmp/results" | field p99_us)

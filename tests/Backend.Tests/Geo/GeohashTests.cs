@@ -164,4 +164,35 @@ public sealed class GeohashTests
         Assert.Equal(Math.PI * Geohash.EarthRadiusKm, Geohash.Distance(90, 0, -90, 0), 6);
         Assert.Equal(0, Geohash.Distance(90, 10, 90, -170), 6);
     }
+
+    [Fact]
+    public void BoundingBox_AcrossTheAntimeridian_AndAroundAPole()
+    {
+        var box = Geohash.BoundingBox(10, 179.95, 20);
+        Assert.True(box.CrossesAntimeridian);
+        Assert.True(box.Contains(10, -179.95));
+        Assert.True(box.Contains(10, 179.99));
+        Assert.False(box.Contains(10, 0));
+        Assert.Equal(10, box.Center.Latitude, 9);
+        Assert.True(Math.Abs(box.Center.Longitude) > 179.9);
+
+        var polar = Geohash.BoundingBox(89.9, 45, 50);
+        Assert.Equal(90, polar.MaxLatitude);
+        Assert.Equal(-180, polar.MinLongitude);
+        Assert.Equal(180, polar.MaxLongitude);
+        Assert.True(polar.Contains(89.8, -135));
+
+        var small = Geohash.BoundingBox(0, 0, 111.19508);
+        Assert.Equal(1, small.MaxLatitude, 4);
+        Assert.Equal(1, small.MaxLongitude, 4);
+    }
+
+    [Fact]
+    public void Cover_BoxAcrossTheAntimeridian_TakesCellsOnBothSides()
+    {
+        var cells = Geohash.Cover(Geohash.BoundingBox(0.1, 179.99, 5), 4, 64)!;
+        Assert.Contains(Geohash.Encode(0.1, 179.99, 4), cells);
+        Assert.Contains(Geohash.Encode(0.1, -179.99, 4), cells);
+        Assert.Null(Geohash.Cover(Geohash.BoundingBox(0, 0, 50), 6, 64)); // too many cells: the caller goes shorter
+    }
 }

@@ -1,19 +1,150 @@
+using Backend.Api.Accounts;
 using Backend.Configuration;
+using Backend.Data;
+using Backend.Geo;
+using Backend.Http;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Backend.Api.Locations;
 
-/// <summary>The locations (<c>bk_location</c>) endpoints. (Skeleton: filled in by the module's implementation.)</summary>
+/// <summary>The locations endpoints: <c>/location/put</c> stores the caller's position in <c>bk_location</c> and its
+/// <c>bk_account</c> row; <c>/location/get</c> lists the accounts within a radius, closest first, paged.</summary>
 public static class LocationsApi
 {
-    /// <summary>Registers the module's services.</summary>
+    private static readonly string[] Methods = ["GET", "POST"];
+    private static readonly string[] AliasColumns = ["id", "alias"];
+
+    /// <summary>Registers the module's services; checks <c>-min-distance</c> and <c>-max-distance</c> now, so a bad
+    /// value stops start-up.</summary>
+    /// <exception cref="ConfigException">A distance that is not greater than 0.</exception>
     public static void AddServices(IServiceCollection services, BackendConfig config)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(config);
+        services.TryAddSingleton(LocationSettings.FromConfig(config));
     }
 
     /// <summary>Maps the endpoints.</summary>
-    public static IEndpointRouteBuilder MapLocationsApi(this IEndpointRouteBuilder routes) => routes;
+    public static IEndpointRouteBuilder MapLocationsApi(this IEndpointRouteBuilder routes)
+    {
+        routes.MapMethods("/location/put", Methods, Put);
+        routes.MapMethods("/location/get", Methods, Get);
+        return routes;
+    }
+
+    private static async Task Put(HttpContext context)
+    {
+        var api = context.Api();
+        var db = context.RequestServices.GetRequiredService<Db>();
+        var settings = context.RequestServices.GetRequiredService<LocationSettings>();
+        var me = api.RequireAccountId();
+        var (lat, lon) = LocationParams.Coordinates(api) ?? throw ApiException.BadRequest("latitude and longitude are required");
+        var account = await db.Get(AccountTables.Account, new DbRow { ["id"] = me }, null, context.RequestAborted)
+            ?? throw ApiException.NotFound("No account record found");
+        var geohash = Geohash.Encode(lat, lon, settings.Precision);
+
+        // The rows to delete: the cell of the stored point (and the stored geohash, should it differ, as after a
+        // change of -min-distance), unless it is the new cell.
+        var stale = new HashSet<string>(StringComparer.Ordinal);
+        if (DbValues.ToDouble(account.GetValueOrDefault("latitude")) is { } oldLat && DbValues.ToDouble(account.GetValueOrDefault("longitude")) is { } oldLon
+            && GeoPoint.IsLatitude(oldLat) && GeoPoint.IsLongitude(oldLon))
+        {
+            // The reference's rule: moves shorter than the smallest cell are not worth a write.
+            if (Geohash.Distance(oldLat, oldLon, lat, lon) < settings.MinDistance)
+                throw new ApiException(305, $"ignored, min distance: {settings.MinDistanceText}");
+            stale.Add(Geohash.Encode(oldLat, oldLon, settings.Precision));
+        }
+        if (account.GetString("geohash") is { Length: > 0 } oldHash) stale.Add(oldHash);
+        stale.Remove(geohash);
+
+        var location = new DbRow { ["geohash"] = geohash, ["id"] = me, ["latitude"] = lat, ["longitude"] = lon };
+        var update = new DbRow
+        {
+            ["id"] = me,
+            ["latitude"] = lat,
+            ["longitude"] = lon,
+            ["geohash"] = geohash,
+            ["ltime"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+        };
+        if (api.Get("location") is { } text) update["location"] = text;
+
+        // The writes are not cancelled half-way by a client that goes away: the rows must stay consistent.
+        List<DbBatchItem> writes =
+        [
+            new(DbOperation.Put, LocationTables.Location, location),
+            new(DbOperation.Update, AccountTables.Account, update),
+            .. stale.Select(h => new DbBatchItem(DbOperation.Del, LocationTables.Location, new DbRow { ["geohash"] = h, ["id"] = me })),
+        ];
+        if (db.Pools.Resolve(null, LocationTables.Location) == db.Pools.Resolve(null, AccountTables.Account))
+        {
+            // One pool: one atomic batch (a transaction on SQL and Redis, TransactWriteItems on DynamoDB).
+            await db.Batch(writes, null, CancellationToken.None);
+        }
+        else
+        {
+            // New row first, old rows last: an interruption leaves a duplicate (searches keep the closest), never a gap.
+            foreach (var w in writes)
+            {
+                switch (w.Operation)
+                {
+                    case DbOperation.Put: await db.Put(w.Table, w.Row, null, CancellationToken.None); break;
+                    case DbOperation.Update: await db.Update(w.Table, w.Row, null, CancellationToken.None); break;
+                    default: await db.Del(w.Table, w.Row, null, CancellationToken.None); break;
+                }
+            }
+        }
+        var stored = await db.Get(LocationTables.Location, new DbRow { ["geohash"] = geohash, ["id"] = me }, null, CancellationToken.None);
+        await ApiReply.Send(context, stored ?? location);
+    }
+
+    private static async Task Get(HttpContext context)
+    {
+        var api = context.Api();
+        var db = context.RequestServices.GetRequiredService<Db>();
+        var settings = context.RequestServices.GetRequiredService<LocationSettings>();
+        var me = api.RequireAccountId();
+
+        // Every parameter is checked before the first database call.
+        var point = LocationParams.Coordinates(api);
+        var distance = LocationParams.Number(api, "distance") ?? Math.Min(settings.MinDistance, settings.MaxDistance);
+        if (distance <= 0 || distance > settings.MaxDistance)
+            throw ApiException.BadRequest($"distance must be greater than 0 and at most {settings.MaxDistance.ToString(System.Globalization.CultureInfo.InvariantCulture)} km");
+        var count = api.Int("_count", ApiOptions.DefaultCount, 0, ApiOptions.MaxCount);
+        var start = LocationParams.Start(api);
+        var details = api.Flag("_details");
+
+        if (point is null)
+        {
+            var account = await db.Get(AccountTables.Account, new DbRow { ["id"] = me }, null, context.RequestAborted);
+            if (DbValues.ToDouble(account?.GetValueOrDefault("latitude")) is not { } lat || DbValues.ToDouble(account?.GetValueOrDefault("longitude")) is not { } lon
+                || !GeoPoint.IsLatitude(lat) || !GeoPoint.IsLongitude(lon))
+                throw ApiException.BadRequest("latitude and longitude are required (no location stored for this account)");
+            point = (lat, lon);
+        }
+
+        var (page, more) = await LocationSearch.PageAsync(db, settings.Precision, point.Value.Latitude, point.Value.Longitude, distance,
+            settings.MinDistance, me, start, count, context.RequestAborted);
+
+        var rows = new List<DbRow>(page.Count);
+        if (page.Count > 0)
+        {
+            var table = db.Table(AccountTables.Account);
+            var options = details ? null : new DbOptions { Select = AliasColumns };
+            var accounts = (await db.List(AccountTables.Account, page.Select(m => (object)new DbRow { ["id"] = m.Id }), options, context.RequestAborted)).Rows
+                .ToDictionary(r => r.GetString("id")!, StringComparer.Ordinal);
+            foreach (var m in page)
+            {
+                // A location left behind by a deleted account is skipped.
+                if (!accounts.TryGetValue(m.Id, out var account)) continue;
+                var row = details ? RowFilters.Public(table, account) : new DbRow { ["id"] = m.Id, ["alias"] = account.GetValueOrDefault("alias") };
+                row["distance"] = m.Distance;
+                rows.Add(row);
+            }
+        }
+        await ApiReply.Send(context, new DbResult { Rows = rows, NextToken = more ? LocationParams.Token(page[^1]) : "" });
+    }
 }

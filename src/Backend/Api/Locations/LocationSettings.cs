@@ -1,0 +1,42 @@
+using System.Globalization;
+using Backend.Configuration;
+using Backend.Geo;
+
+namespace Backend.Api.Locations;
+
+/// <summary>The location parameters, read once at start-up: <c>-min-distance</c> (km: the smallest cell, and the
+/// smallest move <c>/location/put</c> records) and <c>-max-distance</c> (km: the largest search radius).</summary>
+public sealed class LocationSettings
+{
+    private LocationSettings(double minDistance, double maxDistance)
+    {
+        MinDistance = minDistance;
+        MaxDistance = maxDistance;
+        Precision = Geohash.PrecisionFor(minDistance);
+    }
+
+    /// <summary><c>-min-distance</c> in km.</summary>
+    public double MinDistance { get; }
+
+    /// <summary><c>-max-distance</c> in km.</summary>
+    public double MaxDistance { get; }
+
+    /// <summary>The geohash length of <c>bk_location</c> keys (5 km -> 4).</summary>
+    public int Precision { get; }
+
+    /// <summary><see cref="MinDistance"/> as the reference prints it (<c>5</c>, <c>2.5</c>).</summary>
+    public string MinDistanceText => MinDistance.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Reads and checks the parameters.</summary>
+    /// <exception cref="ConfigException">A distance that is not greater than 0.</exception>
+    public static LocationSettings FromConfig(BackendConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var min = config.GetNumber("min-distance");
+        var max = config.GetNumber("max-distance");
+        // The registry accepts 0, but a 0 km cell has no geohash length and a 0 km radius finds nothing.
+        if (!(min > 0)) throw new ConfigException($"invalid value for -min-distance: {min.ToString(CultureInfo.InvariantCulture)} (it must be greater than 0 km)");
+        if (!(max > 0)) throw new ConfigException($"invalid value for -max-distance: {max.ToString(CultureInfo.InvariantCulture)} (it must be greater than 0 km)");
+        return new LocationSettings(min, max);
+    }
+}

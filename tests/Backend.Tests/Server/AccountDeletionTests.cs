@@ -64,4 +64,31 @@ public sealed class AccountDeletionTests(AdminServerFixture fixture) : IClassFix
         Assert.Equal("from a", (string?)Assert.Single(kept.Data)!["msg"]);
         Assert.Equal(3, (await asB.Get("/message/get/sent", ("recipient", a.Id))).Data.Count);
     }
+
+    [Fact]
+    public async Task A_deleted_account_is_no_longer_found_near_its_location()
+    {
+        var a = await fixture.AddAccount();
+        var b = await fixture.AddAccount();
+        using var asA = fixture.Client(a);
+        using var asB = fixture.Client(b);
+        // Somewhere random, so no other test's accounts are around.
+        var lat = Math.Round(-50 + Random.Shared.NextDouble() * 100, 5);
+        var lon = Math.Round(-170 + Random.Shared.NextDouble() * 340, 5);
+        string Num(double v) => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        ApiAssert.Ok(await asA.Get("/location/put", ("latitude", Num(lat)), ("longitude", Num(lon))));
+        var before = await asB.Get("/location/get", ("latitude", Num(lat)), ("longitude", Num(lon)), ("distance", "10"));
+        Assert.Contains(before.Data, r => (string?)r!["id"] == a.Id);
+
+        ApiAssert.Ok(await asA.Get("/account/del"));
+
+        var after = await asB.Get("/location/get", ("latitude", Num(lat)), ("longitude", Num(lon)), ("distance", "10"));
+        ApiAssert.Ok(after);
+        Assert.DoesNotContain(after.Data, r => (string?)r!["id"] == a.Id);
+        // Searches skip accounts that are gone anyway; the row itself must be gone too (default -min-distance: 4 characters).
+        using var admin = fixture.Client(fixture.Admin);
+        var rows = await admin.Get("/data/select/bk_location", ("geohash", Backend.Geo.Geohash.Encode(lat, lon, 4)), ("id", a.Id));
+        ApiAssert.Ok(rows);
+        Assert.Empty(rows.Data);
+    }
 }

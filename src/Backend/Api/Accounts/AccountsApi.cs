@@ -121,7 +121,7 @@ public static class AccountsApi
         await db.Del(AccountTables.Account, new DbRow { ["id"] = me }, null, CancellationToken.None);
         // The account is gone and nobody can sign as it: the modules' rows go after it, whatever the client does.
         foreach (var handler in context.RequestServices.GetServices<IAccountDeletionHandler>())
-            await handler.DeleteAccountDataAsync(me, CancellationToken.None);
+            await handler.DeleteAccountDataAsync(me, row, CancellationToken.None);
         context.RequestServices.GetRequiredService<RequestAuthenticator>().EndSession(context);
         await ApiReply.Send(context, row is null ? new DbRow { ["id"] = me } : RowFilters.Own(table, row));
     }

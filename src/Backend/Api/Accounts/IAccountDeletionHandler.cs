@@ -6,6 +6,7 @@ namespace Backend.Api.Accounts;
 /// credentials are gone (nobody can sign as the account any more) and must tolerate rows that are already missing.</summary>
 public interface IAccountDeletionHandler
 {
-    /// <summary>Deletes the module's rows of the account <paramref name="accountId"/>.</summary>
-    Task DeleteAccountDataAsync(string accountId, CancellationToken cancellationToken);
+    /// <summary>Deletes the module's rows of the account <paramref name="accountId"/>; <paramref name="account"/> is
+    /// its <c>bk_account</c> row as it was before the deletion (null if there was none).</summary>
+    Task DeleteAccountDataAsync(string accountId, Backend.Data.DbRow? account, CancellationToken cancellationToken);
 }

@@ -8,7 +8,7 @@ namespace Backend.Api.Connections;
 /// their <c>TYPE0</c> counters drop back).</summary>
 internal sealed class ConnectionsDeletion(Db db) : IAccountDeletionHandler
 {
-    public async Task DeleteAccountDataAsync(string accountId, CancellationToken cancellationToken)
+    public async Task DeleteAccountDataAsync(string accountId, DbRow? account, CancellationToken cancellationToken)
     {
         var raw = new DbOptions { NoProcessRows = true, Count = 500, Select = ["id", "type"] };
         var mine = new List<DbRow>();

@@ -6,6 +6,6 @@ namespace Backend.Api.Counters;
 /// <summary>On account deletion: removes the account's counters row.</summary>
 internal sealed class CountersDeletion(Db db) : IAccountDeletionHandler
 {
-    public Task DeleteAccountDataAsync(string accountId, CancellationToken cancellationToken) =>
+    public Task DeleteAccountDataAsync(string accountId, DbRow? account, CancellationToken cancellationToken) =>
         db.Del(CounterTables.Counter, new DbRow { ["id"] = accountId }, null, cancellationToken);
 }

@@ -26,6 +26,7 @@ public static class LocationsApi
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(config);
         services.TryAddSingleton(LocationSettings.FromConfig(config));
+        services.AddSingleton<IAccountDeletionHandler, LocationsDeletion>();
     }
 
     /// <summary>Maps the endpoints.</summary>

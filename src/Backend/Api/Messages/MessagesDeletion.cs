@@ -7,7 +7,7 @@ namespace Backend.Api.Messages;
 /// refers to. Messages it sent stay in their recipients' boxes: they belong to the recipients now.</summary>
 internal sealed class MessagesDeletion(MessageStore store) : IAccountDeletionHandler
 {
-    public async Task DeleteAccountDataAsync(string accountId, CancellationToken cancellationToken)
+    public async Task DeleteAccountDataAsync(string accountId, DbRow? account, CancellationToken cancellationToken)
     {
         foreach (var table in new[] { MessageTables.Inbox, MessageTables.Archive, MessageTables.Sent })
         {

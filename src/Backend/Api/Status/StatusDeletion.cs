@@ -6,6 +6,6 @@ namespace Backend.Api.Status;
 /// <summary>On account deletion: removes the account's status (it is offline from then on).</summary>
 internal sealed class StatusDeletion(Db db) : IAccountDeletionHandler
 {
-    public Task DeleteAccountDataAsync(string accountId, CancellationToken cancellationToken) =>
+    public Task DeleteAccountDataAsync(string accountId, DbRow? account, CancellationToken cancellationToken) =>
         db.Del(StatusTables.Status, new DbRow { ["id"] = accountId }, null, cancellationToken);
 }

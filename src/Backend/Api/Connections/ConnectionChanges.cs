@@ -76,16 +76,7 @@ internal static class ConnectionChanges
         {
             var query = new DbRow { ["id"] = me };
             var options = new DbOptions { NoProcessRows = true, Count = 500, Select = ["id", "type"] };
-            if (type is not null)
-            {
-                query["type"] = ConnectionKey.Prefix(type);
-                options.Ops["type"] = DbCompare.BeginsWith;
-            }
-            else if (other is not null)
-            {
-                query["type"] = ":" + other;
-                options.Ops["type"] = DbCompare.Contains;
-            }
+            ConnectionKey.Narrow(query, options, type, other);
             await foreach (var row in db.Scan(ConnectionTables.Connection, query, options, context.RequestAborted))
                 if (other is null || ConnectionKey.Other(row) == other) rows.Add(row);
         }

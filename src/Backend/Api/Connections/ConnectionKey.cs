@@ -33,4 +33,20 @@ public static class ConnectionKey
         row["type"] = type;
         row["id"] = other;
     }
+
+    /// <summary>Narrows a select of one owner's rows to a type (key prefix) or to one other account (the key contains
+    /// <c>:OTHER</c>; there is no "ends with" operator, so callers keep the exact matches afterwards).</summary>
+    public static void Narrow(DbRow query, DbOptions options, string? type, string? other)
+    {
+        if (type is not null)
+        {
+            query["type"] = Prefix(type);
+            options.Ops["type"] = DbCompare.BeginsWith;
+        }
+        else if (other is not null)
+        {
+            query["type"] = ":" + other;
+            options.Ops["type"] = DbCompare.Contains;
+        }
+    }
 }

@@ -33,17 +33,7 @@ internal static class ConnectionReader
         foreach (var (name, value) in api.Columns())
             if (table.Column(name) is { Primary: 0 }) query[name] = value;
         query["id"] = me;
-        if (type is not null)
-        {
-            query["type"] = ConnectionKey.Prefix(type);
-            options.Ops["type"] = DbCompare.BeginsWith;
-        }
-        else if (other is not null)
-        {
-            // No "ends with" operator: narrow with contains, then keep exact matches below.
-            query["type"] = ":" + other;
-            options.Ops["type"] = DbCompare.Contains;
-        }
+        ConnectionKey.Narrow(query, options, type, other);
         var result = await db.Select(tableName, query, options, cancellationToken);
         if (type is null && other is not null)
         {

@@ -278,6 +278,81 @@ public class SqlBuilder(SqlDialect dialect)
     public virtual SqlSelect Select(DbRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var o = request.Options;
+        // A first page of whole rows with plain conditions (the common select: by key prefix or index, sorted, counted):
+        // its text depends only on the condition columns and operators, the sort and whether a count is given, so it
+        // is built once and reused; only the values are bound per call.
+        if (request.Native is null && string.IsNullOrEmpty(o.Start) && o.Select is null or { Count: 0 } && CacheableConditions(request.Conditions))
+        {
+            var cache = _selectText.GetValue(request.Table, static _ => new SelectTextCache());
+            var entries = cache.Entries;
+            foreach (var e in entries)
+                if (e.Matches(request)) return new SqlSelect(new SqlStatement(e.Text, SelectParameters(request)), e.Order, o.Count);
+            var built = BuildSelect(request);
+            // Kept only when the general builder bound exactly the values SelectParameters binds, in that order.
+            if (entries.Length < SelectTextCache.MaxEntries && built.Statement.Parameters.SequenceEqual(SelectParameters(request)))
+                cache.Entries = [.. entries, new SelectTextEntry(request, built.Statement.Text, built.Order)];
+            return built;
+        }
+        return BuildSelect(request);
+    }
+
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<TableSchema, SelectTextCache> _selectText = [];
+
+    private sealed class SelectTextCache
+    {
+        public const int MaxEntries = 32;
+        public volatile SelectTextEntry[] Entries = [];
+    }
+
+    private sealed class SelectTextEntry(DbRequest request, string text, IReadOnlyList<ColumnSchema> order)
+    {
+        private readonly string? _sort = request.Options.Sort;
+        private readonly bool _desc = request.Options.Desc, _counted = request.Options.Count is not null;
+        private readonly (string Column, DbCompare Op, bool IsNull)[] _conditions = [.. request.Conditions.Select(c => (c.Column, c.Op, c.Value is null))];
+
+        public string Text { get; } = text;
+
+        public IReadOnlyList<ColumnSchema> Order { get; } = order;
+
+        public bool Matches(DbRequest r)
+        {
+            var o = r.Options;
+            if (o.Desc != _desc || (o.Count is not null) != _counted || !string.Equals(o.Sort, _sort, StringComparison.Ordinal)) return false;
+            var conditions = r.Conditions;
+            if (conditions.Count != _conditions.Length) return false;
+            for (var i = 0; i < _conditions.Length; i++)
+            {
+                var (column, op, isNull) = _conditions[i];
+                var c = conditions[i];
+                if (c.Op != op || (c.Value is null) != isNull || !string.Equals(c.Column, column, StringComparison.Ordinal)) return false;
+            }
+            return true;
+        }
+    }
+
+    // Operators whose SQL binds the condition's value as one parameter (or none for NULL, which reads IS [NOT] NULL):
+    // in, between (a varying number of values) and like (a rewritten pattern) are built every time.
+    private static bool CacheableConditions(IReadOnlyList<DbCondition> conditions)
+    {
+        foreach (var c in conditions)
+            if (c.Op is DbCompare.In or DbCompare.Between or DbCompare.Like) return false;
+        return true;
+    }
+
+    /// <summary>The parameters <see cref="BuildSelect"/> binds for a cacheable select: each condition's value (none for a
+    /// NULL compared with a plain operator), then the limit.</summary>
+    private List<object?> SelectParameters(DbRequest r)
+    {
+        var p = new List<object?>(r.Conditions.Count + 1);
+        foreach (var c in r.Conditions)
+            if (c.Value is not null || c.Op is DbCompare.BeginsWith or DbCompare.Contains) p.Add(Dialect.ToParameter(c.Value));
+        if (r.Options.Count is int n) p.Add(Dialect.ToParameter((long)(n + 1)));
+        return p;
+    }
+
+    private SqlSelect BuildSelect(DbRequest request)
+    {
         var table = request.Table;
         var o = request.Options;
         var order = OrderColumns(table, o);

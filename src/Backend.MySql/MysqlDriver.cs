@@ -1,4 +1,6 @@
 using System.Net.Sockets;
+using DbCommand = System.Data.Common.DbCommand;
+using DbTransaction = System.Data.Common.DbTransaction;
 using Backend.Data;
 using Backend.Data.Sql;
 using Microsoft.Extensions.Logging;
@@ -13,29 +15,27 @@ namespace Backend.MySql;
 /// row is missing; MySQL's upsert counts (2 for "updated") are reported as 1.</para>
 /// Errors: a duplicate key is 409, a value too long for a key column 400, an unreachable or overloaded server 503
 /// within the connect timeout, anything else 500 with the server's message inside (never shown to HTTP clients).</summary>
-public sealed partial class MysqlDriver : IDbDriver
+public sealed class MysqlDriver : AdoSqlDriver<MySqlConnection>
 {
-    private const int MaxAttempts = 6;
     private readonly MySqlDataSource _dataSource;
-    private readonly MysqlSqlBuilder _sql = new();
-    private readonly int _connectTimeoutMs;
-    private readonly ILogger _logger;
+    private readonly MysqlSqlBuilder _sql;
 
     /// <summary>0: not known yet whether the server runs in strict mode; 1: it does; 2: each session is made strict.</summary>
     private int _strictMode;
 
     /// <summary>Creates the pool; no connection is opened until the first call.</summary>
     public MysqlDriver(string name, string connectionString, int connectTimeoutMs, ILogger<MysqlDriver> logger)
+        : this(name, connectionString, connectTimeoutMs, logger, new MysqlSqlBuilder())
     {
-        ArgumentException.ThrowIfNullOrEmpty(connectionString);
-        Name = name;
-        _connectTimeoutMs = connectTimeoutMs;
-        _logger = logger;
-        _dataSource = new MySqlDataSourceBuilder(connectionString).UseConnectionOpenedCallback(OnOpenedAsync).Build();
     }
 
-    /// <inheritdoc />
-    public string Name { get; }
+    private MysqlDriver(string name, string connectionString, int connectTimeoutMs, ILogger logger, MysqlSqlBuilder sql)
+        : base(name, sql, connectTimeoutMs, logger)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(connectionString);
+        _sql = sql;
+        _dataSource = new MySqlDataSourceBuilder(connectionString).UseConnectionOpenedCallback(OnOpenedAsync).Build();
+    }
 
     /// <summary>The builder that writes this driver's statements (DDL uses one with the server's collation).</summary>
     public MysqlSqlBuilder Sql => _sql;
@@ -61,7 +61,7 @@ public sealed partial class MysqlDriver : IDbDriver
     }
 
     /// <inheritdoc />
-    public async Task InitTablesAsync(IReadOnlyCollection<TableSchema> tables, CancellationToken cancellationToken)
+    public override async Task InitTablesAsync(IReadOnlyCollection<TableSchema> tables, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tables);
         const string LockName = "LEFT(CONCAT('bkcs-init:', DATABASE()), 64)";
@@ -102,7 +102,7 @@ public sealed partial class MysqlDriver : IDbDriver
         foreach (var column in table.Columns.Where(c => !existing.ContainsKey(c.Name)))
         {
             await ExecAsync(conn, ddl.AddColumn(table, column), ct);
-            LogColumnAdded(_logger, Name, table.Name, column.Name);
+            ReportColumnAdded(table.Name, column.Name);
         }
         var indexes = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         await using (var cmd = new MySqlCommand("SELECT DISTINCT INDEX_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = @t", conn))
@@ -142,77 +142,22 @@ public sealed partial class MysqlDriver : IDbDriver
     }
 
     /// <inheritdoc />
-    public async Task<DbResult> ExecuteAsync(DbRequest request, CancellationToken cancellationToken)
+    protected override async Task<DbResult> BatchAsync(DbRequest request, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await RunAsync(request, cancellationToken);
-            }
-            catch (MySqlException ex) when (IsRetryable(ex) && attempt < MaxAttempts && request.Operation != DbOperation.Query)
-            {
-                // A deadlock victim's transaction was rolled back (and a lock wait timeout rolls back the statement,
-                // a batch's transaction is rolled back by us), so running it again is safe.
-                await Task.Delay(SqlRows.Backoff(attempt), cancellationToken);
-            }
-            catch (Exception ex) when (Translate(ex, request, cancellationToken) is { } error)
-            {
-                throw error;
-            }
-        }
-    }
-
-    private async Task<DbResult> RunAsync(DbRequest request, CancellationToken ct)
-    {
-        switch (request.Operation)
-        {
-            case DbOperation.Get or DbOperation.List:
-            {
-                // SQL first: a bad request fails with 400 without taking a connection.
-                var st = _sql.Build(request);
-                await using var conn = await OpenAsync(ct);
-                return new DbResult { Rows = await ReadRowsAsync(conn, st, request.Table, ct) };
-            }
-            case DbOperation.Select or DbOperation.Search:
-            {
-                var select = _sql.Select(request);
-                await using var conn = await OpenAsync(ct);
-                var rows = await ReadRowsAsync(conn, select.Statement, request.Table, ct);
-                return SelectPaging.Page(rows, select.Order, select.Count, request.Options.Select);
-            }
-            case DbOperation.Query:
-            {
-                var st = _sql.Build(request);
-                await using var conn = await OpenAsync(ct);
-                await using var cmd = Command(conn, null, st);
-                await using var reader = await cmd.ExecuteReaderAsync(ct);
-                var rows = await SqlRows.ReadAllAsync(reader, request.Table, ct);
-                return new DbResult { Rows = rows, Affected = Math.Max(0, reader.RecordsAffected) };
-            }
-            case DbOperation.Batch:
-            {
-                var statements = SqlRows.LockOrder(request.Batch).Select(r => (Request: r, Statement: _sql.Build(r))).ToList();
-                await using var conn = await OpenAsync(ct);
-                await using var tx = await conn.BeginTransactionAsync(ct);
-                var affected = 0;
-                foreach (var (item, st) in statements) affected += await WriteAsync(conn, tx, item, st, ct);
-                await tx.CommitAsync(ct);
-                return new DbResult { Affected = affected };
-            }
-            default:
-            {
-                var st = _sql.Build(request);
-                await using var conn = await OpenAsync(ct);
-                return new DbResult { Affected = await WriteAsync(conn, null, request, st, ct) };
-            }
-        }
+        var statements = SqlRows.LockOrder(request.Batch).Select(r => (Request: r, Statement: _sql.Build(r))).ToList();
+        await using var conn = await OpenAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var affected = 0;
+        foreach (var (item, st) in statements) affected += await WriteAsync(conn, tx, item, st, ct);
+        await tx.CommitAsync(ct);
+        return new DbResult { Affected = affected };
     }
 
     /// <summary>Runs one write and returns its SQLite-equivalent affected count.</summary>
-    private static async Task<int> WriteAsync(MySqlConnection conn, MySqlTransaction? tx, DbRequest request, SqlStatement st, CancellationToken ct)
+    protected override async Task<int> WriteAsync(MySqlConnection conn, DbTransaction? tx, DbRequest request, SqlStatement st, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(request);
         await using var cmd = Command(conn, tx, st);
         int n;
         try
@@ -228,43 +173,22 @@ public sealed partial class MysqlDriver : IDbDriver
         return request.Operation is DbOperation.Put or DbOperation.Incr or DbOperation.Replace ? Math.Min(n, 1) : Math.Max(n, 0);
     }
 
-    private static MySqlCommand Command(MySqlConnection conn, MySqlTransaction? tx, SqlStatement st)
+    /// <inheritdoc />
+    protected override DbCommand Command(MySqlConnection conn, DbTransaction? tx, SqlStatement st)
     {
-        var cmd = new MySqlCommand(st.Text, conn, tx);
+        ArgumentNullException.ThrowIfNull(st);
+        var cmd = new MySqlCommand(st.Text, conn, (MySqlTransaction?)tx);
         for (var i = 0; i < st.Parameters.Count; i++) cmd.Parameters.AddWithValue("@p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), st.Parameters[i]);
         return cmd;
     }
 
-    private static async Task<List<DbRow>> ReadRowsAsync(MySqlConnection conn, SqlStatement st, TableSchema table, CancellationToken ct)
-    {
-        await using var cmd = Command(conn, null, st);
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        return await SqlRows.ReadAllAsync(reader, table, ct);
-    }
+    /// <inheritdoc />
+    protected override Task<MySqlConnection> OpenConnectionAsync(CancellationToken ct) => _dataSource.OpenConnectionAsync(ct).AsTask();
 
-    /// <summary>A pooled connection within the connect timeout, or 503: a dead or unreachable server answers fast.</summary>
-    private async Task<MySqlConnection> OpenAsync(CancellationToken ct)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(_connectTimeoutMs);
-        var open = _dataSource.OpenConnectionAsync(timeout.Token).AsTask();
-        try
-        {
-            // The client library's own timeouts are whole seconds and not every step of a handshake watches the
-            // token, so the wait itself is bounded too; a connection that still opens later is closed at once.
-            return await open.WaitAsync(TimeSpan.FromMilliseconds(_connectTimeoutMs), ct);
-        }
-        catch (Exception ex) when (!ct.IsCancellationRequested && ex is not DbException)
-        {
-            if (!open.IsCompleted) _ = open.ContinueWith(t => t.Result.DisposeAsync().AsTask(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
-            LogUnavailable(_logger, Name, ex.Message);
-            throw Unavailable(ex);
-        }
-    }
+    /// <inheritdoc />
+    protected override bool IsRetryable(Exception ex) => ex is MySqlException my && IsVictim(my);
 
-    private static DbException Unavailable(Exception ex) => new(503, "database unavailable", ex);
-
-    private static bool IsRetryable(MySqlException ex) => ex.ErrorCode is MySqlErrorCode.LockDeadlock or MySqlErrorCode.LockWaitTimeout;
+    private static bool IsVictim(MySqlException ex) => ex.ErrorCode is MySqlErrorCode.LockDeadlock or MySqlErrorCode.LockWaitTimeout;
 
     private static bool IsBrokenConnection(Exception ex)
     {
@@ -275,7 +199,7 @@ public sealed partial class MysqlDriver : IDbDriver
 
     /// <summary>The <see cref="DbException"/> for a driver error, or null to let it through (already translated,
     /// or cancelled by the caller).</summary>
-    private DbException? Translate(Exception ex, DbRequest? request, CancellationToken ct)
+    protected override DbException? Translate(Exception ex, DbRequest? request, CancellationToken ct)
     {
         var table = request?.Table.Name ?? "";
         switch (ex)
@@ -292,17 +216,17 @@ public sealed partial class MysqlDriver : IDbDriver
                 or MySqlErrorCode.WarningDataOutOfRange:
                 // VARCHAR key and indexed columns hold at most 255 characters.
                 return new DbException(400, $"{table}: invalid value: {my.Message}", ex);
-            case MySqlException my when IsRetryable(my) || my.IsTransient || IsBrokenConnection(my)
+            case MySqlException my when IsVictim(my) || my.IsTransient || IsBrokenConnection(my)
                 || my.ErrorCode is MySqlErrorCode.UnableToConnectToHost or MySqlErrorCode.ConnectionCountError or MySqlErrorCode.TooManyUserConnections
                     or MySqlErrorCode.ServerShutdown or MySqlErrorCode.CommandTimeoutExpired or MySqlErrorCode.QueryInterrupted:
                 if (IsBrokenConnection(my)) ClearPool();
-                LogUnavailable(_logger, Name, ex.Message);
+                ReportUnavailable(ex.Message);
                 return Unavailable(ex);
             case MySqlException:
                 return new DbException(500, $"{Name}: {request?.Operation} {table} failed: {ex.Message}", ex);
             case IOException or SocketException or TimeoutException or OperationCanceledException:
                 ClearPool();
-                LogUnavailable(_logger, Name, ex.Message);
+                ReportUnavailable(ex.Message);
                 return Unavailable(ex);
             default:
                 return new DbException(500, $"{Name}: {request?.Operation} {table} failed: {ex.Message}", ex);
@@ -317,11 +241,5 @@ public sealed partial class MysqlDriver : IDbDriver
     }
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Pool}: added column {Table}.{Column}")]
-    private static partial void LogColumnAdded(ILogger logger, string pool, string table, string column);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Pool}: database unavailable: {Error}")]
-    private static partial void LogUnavailable(ILogger logger, string pool, string error);
+    public override ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 }

@@ -125,15 +125,15 @@ public sealed class MysqlSqlBuilder(string collation = MysqlSqlBuilder.DefaultCo
 
     /// <summary>Insert, or replace every non-key column of the existing row: given columns take the new values, the
     /// others become NULL (like SQLite's INSERT OR REPLACE, without REPLACE INTO's delete).</summary>
-    private SqlStatement Put(DbRequest r)
+    private SqlStatement Put(DbRequest r) => new(RowText(r, "put", static (b, r, _) =>
     {
-        var (sql, p) = Insert(r);
+        var d = b.Dialect;
         var sets = r.Table.Columns.Where(c => c.Primary == 0)
-            .Select(c => $"{Dialect.Quote(c.Name)} = " + (r.Row.ContainsKey(c.Name) ? $"VALUES({Dialect.Quote(c.Name)})" : "NULL"))
+            .Select(c => $"{d.Quote(c.Name)} = " + (r.Row.ContainsKey(c.Name) ? $"VALUES({d.Quote(c.Name)})" : "NULL"))
             .ToList();
-        if (sets.Count == 0) sets.Add($"{Dialect.Quote(r.Table.PrimaryKeys[0])} = {Dialect.Quote(r.Table.PrimaryKeys[0])}");
-        return new SqlStatement(sql + " ON DUPLICATE KEY UPDATE " + string.Join(", ", sets), p);
-    }
+        if (sets.Count == 0) sets.Add($"{d.Quote(r.Table.PrimaryKeys[0])} = {d.Quote(r.Table.PrimaryKeys[0])}");
+        return ((MysqlSqlBuilder)b).Insert(r).Sql + " ON DUPLICATE KEY UPDATE " + string.Join(", ", sets);
+    }), RowParameters(r.Row));
 
     /// <inheritdoc />
     protected override SqlStatement Incr(DbRequest request)

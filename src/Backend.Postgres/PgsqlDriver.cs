@@ -1,3 +1,5 @@
+using DbCommand = System.Data.Common.DbCommand;
+using DbTransaction = System.Data.Common.DbTransaction;
 using System.Net.Sockets;
 using Backend.Data;
 using Backend.Data.Sql;
@@ -11,34 +13,32 @@ namespace Backend.Postgres;
 /// for a Batch); PostgreSQL's own row locking makes concurrent writers safe, so there is no in-process lock.
 /// Errors: a unique violation is 409, an unreachable or overloaded server 503 within the connect timeout, anything
 /// else 500 with the server's message inside (never shown to HTTP clients).</summary>
-public sealed partial class PgsqlDriver : IDbDriver
+public sealed class PgsqlDriver : AdoSqlDriver<NpgsqlConnection>
 {
     /// <summary>Key of the advisory lock that serialises table creation and upgrades across processes.</summary>
     private const long InitLockKey = 0x626B_6373_696E_6974; // "bkcsinit"
-    private const int MaxAttempts = 6;
     private readonly NpgsqlDataSource _dataSource;
-    private readonly PgsqlSqlBuilder _sql = new();
-    private readonly int _connectTimeoutMs;
-    private readonly ILogger _logger;
+    private readonly PgsqlSqlBuilder _sql;
 
     /// <summary>Creates the pool; no connection is opened until the first call.</summary>
     public PgsqlDriver(string name, string connectionString, int connectTimeoutMs, ILogger<PgsqlDriver> logger)
+        : this(name, connectionString, connectTimeoutMs, logger, new PgsqlSqlBuilder())
     {
-        ArgumentException.ThrowIfNullOrEmpty(connectionString);
-        Name = name;
-        _connectTimeoutMs = connectTimeoutMs;
-        _logger = logger;
-        _dataSource = NpgsqlDataSource.Create(connectionString);
     }
 
-    /// <inheritdoc />
-    public string Name { get; }
+    private PgsqlDriver(string name, string connectionString, int connectTimeoutMs, ILogger logger, PgsqlSqlBuilder sql)
+        : base(name, sql, connectTimeoutMs, logger)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(connectionString);
+        _sql = sql;
+        _dataSource = NpgsqlDataSource.Create(connectionString);
+    }
 
     /// <summary>The builder that writes this driver's SQL.</summary>
     public PgsqlSqlBuilder Sql => _sql;
 
     /// <inheritdoc />
-    public async Task InitTablesAsync(IReadOnlyCollection<TableSchema> tables, CancellationToken cancellationToken)
+    public override async Task InitTablesAsync(IReadOnlyCollection<TableSchema> tables, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tables);
         try
@@ -55,7 +55,7 @@ public sealed partial class PgsqlDriver : IDbDriver
                 foreach (var column in table.Columns.Where(c => !existing.Contains(c.Name)))
                 {
                     await ExecAsync(conn, tx, _sql.AddColumn(table, column), cancellationToken);
-                    LogColumnAdded(_logger, Name, table.Name, column.Name);
+                    ReportColumnAdded(table.Name, column.Name);
                 }
                 foreach (var index in table.Indexes) await ExecAsync(conn, tx, _sql.CreateIndex(table, index), cancellationToken);
                 await tx.CommitAsync(cancellationToken);
@@ -83,69 +83,8 @@ public sealed partial class PgsqlDriver : IDbDriver
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    /// <inheritdoc />
-    public async Task<DbResult> ExecuteAsync(DbRequest request, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await RunAsync(request, cancellationToken);
-            }
-            catch (PostgresException ex) when (IsRetryable(ex) && attempt < MaxAttempts && request.Operation != DbOperation.Query)
-            {
-                // A deadlock or serialization victim was rolled back as a whole, so running it again is safe.
-                await Task.Delay(SqlRows.Backoff(attempt), cancellationToken);
-            }
-            catch (Exception ex) when (Translate(ex, request, cancellationToken) is { } error)
-            {
-                throw error;
-            }
-        }
-    }
-
-    private async Task<DbResult> RunAsync(DbRequest request, CancellationToken ct)
-    {
-        switch (request.Operation)
-        {
-            case DbOperation.Get or DbOperation.List:
-            {
-                // SQL first: a bad request fails with 400 without taking a connection.
-                var st = _sql.Build(request);
-                await using var conn = await OpenAsync(ct);
-                return new DbResult { Rows = await ReadRowsAsync(conn, st, request.Table, ct) };
-            }
-            case DbOperation.Select or DbOperation.Search:
-            {
-                var select = _sql.Select(request);
-                await using var conn = await OpenAsync(ct);
-                var rows = await ReadRowsAsync(conn, select.Statement, request.Table, ct);
-                return SelectPaging.Page(rows, select.Order, select.Count, request.Options.Select);
-            }
-            case DbOperation.Query:
-            {
-                var st = _sql.Build(request);
-                await using var conn = await OpenAsync(ct);
-                await using var cmd = Command(conn, null, st);
-                await using var reader = await cmd.ExecuteReaderAsync(ct);
-                var rows = await SqlRows.ReadAllAsync(reader, request.Table, ct);
-                return new DbResult { Rows = rows, Affected = Math.Max(0, reader.RecordsAffected) };
-            }
-            case DbOperation.Batch:
-                return await BatchAsync(request, ct);
-            default:
-            {
-                var st = _sql.Build(request);
-                await using var conn = await OpenAsync(ct);
-                await using var cmd = Command(conn, null, st);
-                return new DbResult { Affected = await cmd.ExecuteNonQueryAsync(ct) };
-            }
-        }
-    }
-
     /// <summary>Every write in one transaction, sent in one round trip.</summary>
-    private async Task<DbResult> BatchAsync(DbRequest request, CancellationToken ct)
+    protected override async Task<DbResult> BatchAsync(DbRequest request, CancellationToken ct)
     {
         var statements = SqlRows.LockOrder(request.Batch).Select(_sql.Build).ToList();
         await using var conn = await OpenAsync(ct);
@@ -162,9 +101,11 @@ public sealed partial class PgsqlDriver : IDbDriver
         return new DbResult { Affected = Math.Max(0, affected) };
     }
 
-    private static NpgsqlCommand Command(NpgsqlConnection conn, NpgsqlTransaction? tx, SqlStatement st)
+    /// <inheritdoc />
+    protected override DbCommand Command(NpgsqlConnection conn, DbTransaction? tx, SqlStatement st)
     {
-        var cmd = new NpgsqlCommand(st.Text, conn, tx);
+        ArgumentNullException.ThrowIfNull(st);
+        var cmd = new NpgsqlCommand(st.Text, conn, (NpgsqlTransaction?)tx);
         foreach (var p in st.Parameters) cmd.Parameters.Add(Parameter(p));
         return cmd;
     }
@@ -175,40 +116,17 @@ public sealed partial class PgsqlDriver : IDbDriver
         _ => new NpgsqlParameter { Value = value ?? DBNull.Value },
     };
 
-    private static async Task<List<DbRow>> ReadRowsAsync(NpgsqlConnection conn, SqlStatement st, TableSchema table, CancellationToken ct)
-    {
-        await using var cmd = Command(conn, null, st);
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        return await SqlRows.ReadAllAsync(reader, table, ct);
-    }
+    /// <inheritdoc />
+    protected override Task<NpgsqlConnection> OpenConnectionAsync(CancellationToken ct) => _dataSource.OpenConnectionAsync(ct).AsTask();
 
-    /// <summary>A pooled connection within the connect timeout, or 503: a dead or unreachable server answers fast.</summary>
-    private async Task<NpgsqlConnection> OpenAsync(CancellationToken ct)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(_connectTimeoutMs);
-        var open = _dataSource.OpenConnectionAsync(timeout.Token).AsTask();
-        try
-        {
-            // The client library's own timeouts are whole seconds and not every step of a handshake watches the
-            // token, so the wait itself is bounded too; a connection that still opens later is closed at once.
-            return await open.WaitAsync(TimeSpan.FromMilliseconds(_connectTimeoutMs), ct);
-        }
-        catch (Exception ex) when (!ct.IsCancellationRequested && ex is not DbException)
-        {
-            if (!open.IsCompleted) _ = open.ContinueWith(t => t.Result.DisposeAsync().AsTask(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
-            LogUnavailable(_logger, Name, ex.Message);
-            throw Unavailable(ex);
-        }
-    }
+    /// <inheritdoc />
+    protected override bool IsRetryable(Exception ex) => ex is PostgresException pg && IsVictim(pg);
 
-    private static DbException Unavailable(Exception ex) => new(503, "database unavailable", ex);
-
-    private static bool IsRetryable(PostgresException ex) => ex.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure;
+    private static bool IsVictim(PostgresException ex) => ex.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure;
 
     /// <summary>The <see cref="DbException"/> for a driver error, or null to let it through (already translated,
     /// or cancelled by the caller).</summary>
-    private DbException? Translate(Exception ex, DbRequest? request, CancellationToken ct)
+    protected override DbException? Translate(Exception ex, DbRequest? request, CancellationToken ct)
     {
         var table = request?.Table.Name ?? "";
         switch (ex)
@@ -220,9 +138,9 @@ public sealed partial class PgsqlDriver : IDbDriver
             case PostgresException pg when pg.SqlState == PostgresErrorCodes.UniqueViolation:
                 return new DbException(409, $"{table}: a record with this key already exists", ex);
             case PostgresException pg when pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState.StartsWith("53", StringComparison.Ordinal)
-                || pg.SqlState.StartsWith("57P", StringComparison.Ordinal) || IsRetryable(pg)
+                || pg.SqlState.StartsWith("57P", StringComparison.Ordinal) || IsVictim(pg)
                 || pg.SqlState is PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.QueryCanceled:
-                LogUnavailable(_logger, Name, ex.Message);
+                ReportUnavailable(ex.Message);
                 return Unavailable(ex);
             // NUL characters (text or \u0000 in JSON) and index entries over PostgreSQL's btree limit (~2700 bytes):
             // the value is what is wrong, not the server.
@@ -240,7 +158,7 @@ public sealed partial class PgsqlDriver : IDbDriver
                 // The connection broke (server restart, network, command timeout): pooled idle connections are likely
                 // broken too, so drop them and let the next call open fresh ones.
                 _dataSource.Clear();
-                LogUnavailable(_logger, Name, ex.Message);
+                ReportUnavailable(ex.Message);
                 return Unavailable(ex);
             default:
                 return new DbException(500, $"{Name}: {request?.Operation} {table} failed: {ex.Message}", ex);
@@ -248,11 +166,5 @@ public sealed partial class PgsqlDriver : IDbDriver
     }
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Pool}: added column {Table}.{Column}")]
-    private static partial void LogColumnAdded(ILogger logger, string pool, string table, string column);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Pool}: database unavailable: {Error}")]
-    private static partial void LogUnavailable(ILogger logger, string pool, string error);
+    public override ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 }

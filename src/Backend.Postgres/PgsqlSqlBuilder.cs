@@ -28,25 +28,24 @@ public sealed class PgsqlSqlBuilder() : SqlBuilder(PgsqlDialect.Instance)
 
     /// <summary>Insert, or replace every non-key column of the existing row: given columns take the new values,
     /// the others become NULL, exactly like SQLite's INSERT OR REPLACE (but without a delete).</summary>
-    private SqlStatement Put(DbRequest r)
+    private SqlStatement Put(DbRequest r) => new(RowText(r, "put", static (b, r, _) =>
     {
-        var p = new List<object?>();
+        var d = b.Dialect;
         var cols = r.Row.Keys.ToList();
-        var sb = new StringBuilder("INSERT INTO ").Append(Dialect.Quote(r.Table.Name))
-            .Append(" (").AppendJoin(", ", cols.Select(Dialect.Quote)).Append(") VALUES (");
+        var sb = new StringBuilder("INSERT INTO ").Append(d.Quote(r.Table.Name))
+            .Append(" (").AppendJoin(", ", cols.Select(d.Quote)).Append(") VALUES (");
         for (var i = 0; i < cols.Count; i++)
         {
             if (i > 0) sb.Append(", ");
-            p.Add(Dialect.ToParameter(r.Row[cols[i]]));
-            sb.Append(Dialect.Parameter(p.Count - 1));
+            sb.Append(d.Parameter(i));
         }
-        sb.Append(") ON CONFLICT (").AppendJoin(", ", r.Table.PrimaryKeys.Select(Dialect.Quote)).Append(") DO UPDATE SET ");
+        sb.Append(") ON CONFLICT (").AppendJoin(", ", r.Table.PrimaryKeys.Select(d.Quote)).Append(") DO UPDATE SET ");
         var sets = r.Table.Columns.Where(c => c.Primary == 0)
-            .Select(c => Dialect.Quote(c.Name) + " = " + (r.Row.ContainsKey(c.Name) ? "excluded." + Dialect.Quote(c.Name) : "NULL"))
+            .Select(c => d.Quote(c.Name) + " = " + (r.Row.ContainsKey(c.Name) ? "excluded." + d.Quote(c.Name) : "NULL"))
             .ToList();
         // A table of key columns only: a no-op update still reports the row as written (1), like a replace.
-        if (sets.Count == 0) sets.Add($"{Dialect.Quote(r.Table.PrimaryKeys[0])} = excluded.{Dialect.Quote(r.Table.PrimaryKeys[0])}");
+        if (sets.Count == 0) sets.Add($"{d.Quote(r.Table.PrimaryKeys[0])} = excluded.{d.Quote(r.Table.PrimaryKeys[0])}");
         sb.AppendJoin(", ", sets);
-        return new SqlStatement(sb.ToString(), p);
-    }
+        return sb.ToString();
+    }), RowParameters(r.Row));
 }

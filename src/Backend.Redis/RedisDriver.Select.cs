@@ -15,7 +15,8 @@ public sealed partial class RedisDriver
     {
         var order = SqlBuilder.OrderColumns(r.Table, r.Options);
         var result = await SelectRows(db, r, cancellationToken);
-        var rows = result.Rows.Select(row => Project(r.Table, row, r.Options.Select, order)).ToList();
+        // Without a select list every row is whole already: no projection and no copy of the list.
+        var rows = r.Options.Select is null or { Count: 0 } ? result.Rows : result.Rows.Select(row => Project(r.Table, row, r.Options.Select, order)).ToList();
         return SelectPaging.Page(rows, order, r.Options.Count, r.Options.Select);
     }
 
@@ -91,17 +92,14 @@ public sealed partial class RedisDriver
     {
         RedisValue min = range.Lower is null ? "-" : (RedisValue)RedisLayout.Concat([range.LowerInclusive ? (byte)'[' : (byte)'('], range.Lower);
         RedisValue max = range.Upper is null ? "+" : (RedisValue)RedisLayout.Concat([range.UpperInclusive ? (byte)'[' : (byte)'('], range.Upper);
-        var result = (RedisResult[])(await db.ScriptEvaluateAsync(RedisScripts.Read, [plan.Key],
+        var result = (RedisResult[])(await RedisScripts.ReadScript.EvaluateAsync(db, [plan.Key],
             [keys.RowPrefix, min, max, desc ? "1" : "0", limit, plan.IsIndex ? "1" : "0"]))!;
         var rows = new List<DbRow>(result.Length / 2);
         byte[]? last = null;
         for (var i = 0; i + 1 < result.Length; i += 2)
         {
             last = (byte[])result[i]!;
-            var fields = (RedisResult[])result[i + 1]!;
-            var pairs = new List<(RedisValue, RedisValue)>(fields.Length / 2);
-            for (var j = 0; j + 1 < fields.Length; j += 2) pairs.Add(((RedisValue)fields[j], (RedisValue)fields[j + 1]));
-            if (ToRow(keys.Table, pairs) is { } row) rows.Add(row);
+            if (ToRow(keys, (RedisResult[])result[i + 1]!) is { } row) rows.Add(row);
         }
         return (rows, last);
     }
@@ -262,7 +260,7 @@ public sealed partial class RedisDriver
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var result = (RedisResult[])(await db.ScriptEvaluateAsync(RedisScripts.Read, [keys.Pk],
+            var result = (RedisResult[])(await RedisScripts.ReadScript.EvaluateAsync(db, [keys.Pk],
                 [keys.RowPrefix, after is null ? "-" : RedisLayout.Concat([(byte)'('], after), "+", "0", ReadBatch, "0"]))!;
             if (result.Length == 0) return seen;
             var pending = new List<(byte[] Pk, Dictionary<string, byte[]> Fields)>();
@@ -297,7 +295,7 @@ public sealed partial class RedisDriver
                         }
                     }
                 }
-                var retry = (RedisResult[])(await db.ScriptEvaluateAsync(RedisScripts.Backfill, [ix.Key], [.. args]))!;
+                var retry = (RedisResult[])(await RedisScripts.BackfillScript.EvaluateAsync(db, [ix.Key], [.. args]))!;
                 var again = new List<(byte[] Pk, Dictionary<string, byte[]> Fields)>();
                 foreach (var at in retry)
                 {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using Backend.Data;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
@@ -45,12 +46,15 @@ public sealed partial class RedisDriver : IDbDriver
 
     private TableKeys Keys(TableSchema table) => _keys.GetOrAdd(table, t => new TableKeys(t));
 
-    private async Task<IDatabase> Database(CancellationToken cancellationToken)
-    {
-        var mux = await _connection.WaitAsync(cancellationToken);
-        if (!mux.IsConnected) throw new DbException(503, $"{Name}: redis is not reachable at {Describe(Options)}");
-        return mux.GetDatabase();
-    }
+    // Synchronous once connected (every call after start-up): no async state machine for the common case.
+    private ValueTask<IDatabase> Database(CancellationToken cancellationToken) => _connection.IsCompletedSuccessfully
+        ? new(Connected(_connection.Result))
+        : Connecting(cancellationToken);
+
+    private async ValueTask<IDatabase> Connecting(CancellationToken cancellationToken) => Connected(await _connection.WaitAsync(cancellationToken));
+
+    private IDatabase Connected(ConnectionMultiplexer mux) =>
+        mux.IsConnected ? mux.GetDatabase() : throw new DbException(503, $"{Name}: redis is not reachable at {Describe(Options)}");
 
     private static string Describe(ConfigurationOptions o) => string.Join(",", o.EndPoints.Select(e => e.ToString()));
 
@@ -83,10 +87,19 @@ public sealed partial class RedisDriver : IDbDriver
     }
 
     /// <inheritdoc />
-    public Task<DbResult> ExecuteAsync(DbRequest request, CancellationToken cancellationToken)
+    public async Task<DbResult> ExecuteAsync(DbRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return Guard(() => Execute(request, cancellationToken), $"{request.Operation} {request.Table.Name}");
+        try
+        {
+            return await Execute(request, cancellationToken);
+        }
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
+        {
+            // The operation's name is only formatted here: building it up front (as a Guard argument) cost an
+            // allocation on every successful call.
+            throw Translate(ex, $"{request.Operation} {request.Table.Name}");
+        }
     }
 
     private async Task<DbResult> Execute(DbRequest request, CancellationToken cancellationToken)
@@ -118,30 +131,27 @@ public sealed partial class RedisDriver : IDbDriver
         }
     }
 
-    /// <summary>Maps connection trouble to 503 and other Redis errors to 500.</summary>
+    /// <summary>Runs a call that is not on the request path (table initialisation) with Redis errors translated.</summary>
     private async Task<T> Guard<T>(Func<Task<T>> action, string what)
     {
         try
         {
             return await action();
         }
-        catch (RedisConnectionException ex)
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
         {
-            throw new DbException(503, $"{Name}: redis is not reachable: {ex.Message}", ex);
-        }
-        catch (RedisTimeoutException ex)
-        {
-            throw new DbException(503, $"{Name}: redis timed out: {ex.Message}", ex);
-        }
-        catch (RedisServerException ex) when (IsUnavailable(ex.Message))
-        {
-            throw new DbException(503, $"{Name}: redis is unavailable: {ex.Message}", ex);
-        }
-        catch (RedisException ex)
-        {
-            throw new DbException(500, $"{Name}: {what} failed: {ex.Message}", ex);
+            throw Translate(ex, what);
         }
     }
+
+    /// <summary>Connection trouble is a 503, other Redis errors a 500.</summary>
+    private DbException Translate(Exception ex, string what) => ex switch
+    {
+        RedisConnectionException => new DbException(503, $"{Name}: redis is not reachable: {ex.Message}", ex),
+        RedisTimeoutException => new DbException(503, $"{Name}: redis timed out: {ex.Message}", ex),
+        RedisServerException when IsUnavailable(ex.Message) => new DbException(503, $"{Name}: redis is unavailable: {ex.Message}", ex),
+        _ => new DbException(500, $"{Name}: {what} failed: {ex.Message}", ex),
+    };
 
     private static readonly string[] UnavailableErrors = ["LOADING", "BUSY", "MASTERDOWN", "READONLY", "TRYAGAIN", "CLUSTERDOWN", "OOM", "NOAUTH", "WRONGPASS"];
 
@@ -152,8 +162,7 @@ public sealed partial class RedisDriver : IDbDriver
     private async Task<DbResult> Get(IDatabase db, DbRequest r)
     {
         var keys = Keys(r.Table);
-        var entries = await db.HashGetAllAsync(keys.Row(keys.PkOf(r.Row)));
-        var row = ToRow(r.Table, entries.Select(e => (e.Name, e.Value)));
+        var row = ToRow(keys, await db.HashGetAllAsync(keys.RowKeyOf(r.Row)));
         return new DbResult { Rows = row is null ? [] : [Project(r.Table, row, r.Options.Select, [])] };
     }
 
@@ -165,24 +174,80 @@ public sealed partial class RedisDriver : IDbDriver
         var reads = pks.Select(pk => db.HashGetAllAsync(keys.Row(pk))).ToList();
         var rows = new List<DbRow>();
         foreach (var read in reads)
-            if (ToRow(r.Table, (await read).Select(e => (e.Name, e.Value))) is { } row) rows.Add(Project(r.Table, row, r.Options.Select, []));
+            if (ToRow(keys, await read) is { } row) rows.Add(Project(r.Table, row, r.Options.Select, []));
         return new DbResult { Rows = rows };
     }
 
-    /// <summary>A typed row from stored fields (described columns only, in table order), or null for no fields.</summary>
-    private static DbRow? ToRow(TableSchema table, IEnumerable<(RedisValue Name, RedisValue Value)> fields)
+    /// <summary>A typed row from a hash's fields (HGETALL), or null for no fields.</summary>
+    private static DbRow? ToRow(TableKeys keys, HashEntry[] entries)
     {
-        Dictionary<string, RedisValue>? stored = null;
-        foreach (var (name, value) in fields)
+        if (entries.Length == 0) return null;
+        var values = new RowValues(keys);
+        foreach (var e in entries) values.Set(e.Name, e.Value);
+        return values.ToRow();
+    }
+
+    /// <summary>A typed row from a script's HGETALL reply (field, value, field, value, ...), or null for no fields.</summary>
+    private static DbRow? ToRow(TableKeys keys, RedisResult[] fields)
+    {
+        if (fields.Length < 2) return null;
+        var values = new RowValues(keys);
+        for (var j = 0; j + 1 < fields.Length; j += 2) values.Set((RedisValue)fields[j], (RedisValue)fields[j + 1]);
+        return values.ToRow();
+    }
+
+    /// <summary>Collects a stored row's described columns (hidden encoding fields and unknown columns are left out)
+    /// and returns them in table order. Decodes straight from the reply's bytes: field names are matched against
+    /// the columns' UTF-8 names and numbers parsed from UTF-8, with no intermediate dictionary or strings. Values
+    /// are exactly what <see cref="DbValues.FromStore"/> makes of the stored text (anything the fast paths do not
+    /// recognise goes through it).</summary>
+    private struct RowValues(TableKeys keys)
+    {
+        private static readonly object Missing = new(), True = true, False = false;
+        private object?[]? _values;
+        private int _count, _next;
+
+        public void Set(RedisValue name, RedisValue value)
         {
-            stored ??= new(StringComparer.Ordinal);
-            stored[(string)name!] = value;
+            var i = keys.ColumnIndex(((ReadOnlyMemory<byte>)name).Span, _next);
+            if (i < 0) return;
+            if (_values is null)
+            {
+                _values = new object?[keys.Table.Columns.Count];
+                Array.Fill(_values, Missing);
+            }
+            if (ReferenceEquals(_values[i], Missing)) _count++;
+            _values[i] = Decode(keys.Table.Columns[i], value);
+            _next = i + 1; // rows are written in column order, so the next field is most likely the next column
         }
-        if (stored is null) return null;
-        var row = new DbRow();
-        foreach (var c in table.Columns)
-            if (stored.TryGetValue(c.Name, out var v)) row[c.Name] = DbValues.FromStore(c, (string?)v);
-        return row;
+
+        public readonly DbRow ToRow()
+        {
+            var row = new DbRow(_count);
+            if (_values is null) return row;
+            var columns = keys.Table.Columns;
+            for (var i = 0; i < _values.Length; i++)
+                if (!ReferenceEquals(_values[i], Missing)) row[columns[i].Name] = _values[i];
+            return row;
+        }
+
+        private static object? Decode(ColumnSchema column, RedisValue value)
+        {
+            var bytes = ((ReadOnlyMemory<byte>)value).Span;
+            switch (column.Type)
+            {
+                case ColumnType.Text:
+                    return (string?)value;
+                case ColumnType.Int or ColumnType.BigInt or ColumnType.Counter
+                    when long.TryParse(bytes, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l):
+                    return l;
+                case ColumnType.Real when double.TryParse(bytes, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d):
+                    return d;
+                case ColumnType.Bool when bytes.Length == 1 && bytes[0] is (byte)'0' or (byte)'1':
+                    return bytes[0] == '1' ? True : False;
+            }
+            return DbValues.FromStore(column, (string?)value);
+        }
     }
 
     /// <summary>Keeps the selected columns plus the ones required for paging, like the SQL select list: no known
@@ -206,7 +271,7 @@ public sealed partial class RedisDriver : IDbDriver
         var keys = new List<RedisKey>();
         var args = new List<RedisValue> { requests.Count };
         foreach (var r in requests) AddItem(r, Keys(r.Table), keys, args);
-        var result = (RedisResult[])(await db.ScriptEvaluateAsync(RedisScripts.Write, [.. keys], [.. args]))!;
+        var result = (RedisResult[])(await RedisScripts.WriteScript.EvaluateAsync(db, [.. keys], [.. args]))!;
         var code = (long)result[0];
         if (code >= 0) return (int)code;
         var item = requests[(int)(long)result[1] - 1];
@@ -232,56 +297,79 @@ public sealed partial class RedisDriver : IDbDriver
         keys.Add(k.Row(pk));
         keys.Add(k.Pk);
         foreach (var ix in k.Indexes) keys.Add(ix.Key);
-        var written = op == "del" ? [] : r.Row.Keys.Where(c => k.Table.Column(c) is { Primary: 0 }).ToHashSet(StringComparer.Ordinal);
+        // Whether non-key columns are written, and which indexes they touch, without building a set of them.
+        var changes = false;
+        if (op != "del")
+            foreach (var name in r.Row.Keys)
+                if (k.Table.Column(name) is { Primary: 0 }) changes = true;
         args.Add(op);
         args.Add(kbase);
         args.Add(pk);
-        args.Add(written.Count > 0 ? "1" : "0");
+        args.Add(changes ? "1" : "0");
         args.Add(k.Indexes.Count);
         foreach (var ix in k.Indexes)
         {
-            args.Add(ix.Columns.Any(c => written.Contains(c.Name)) ? "1" : "0");
+            var affected = false;
+            if (op != "del")
+                foreach (var c in ix.Columns)
+                    if (c.Primary == 0 && r.Row.ContainsKey(c.Name)) affected = true;
+            args.Add(affected ? "1" : "0");
             args.Add(ix.Columns.Count);
             foreach (var c in ix.Columns) args.Add(c.Name);
         }
-        var sets = new List<RedisValue>();
-        var dels = new List<RedisValue>();
-        var incrs = new List<RedisValue>();
+        // The three sections (sets, deletes, increments) go straight into args, each after its count, one pass per
+        // section in the row's order: no intermediate lists on the write path.
+        var partial = op is "update" or "replace" or "incr";
+        var at = args.Count;
+        args.Add(0);
+        var count = 0;
         if (op != "del")
         {
-            var partial = op is "update" or "replace" or "incr";
             foreach (var (name, value) in r.Row)
             {
-                if (k.Table.Column(name) is not { } column) continue;
-                var indexed = k.Indexed.Contains(name);
-                if (value is null)
-                {
-                    if (!partial) continue;
-                    dels.Add(name);
-                    if (indexed) dels.Add(RedisLayout.EncPrefix + name);
-                }
-                else if (op == "incr" && column is { Type: ColumnType.Counter, Primary: 0 })
-                {
-                    incrs.Add(name);
-                    incrs.Add(RedisLayout.Stored(value));
-                    incrs.Add(indexed ? "1" : "0");
-                }
-                else
-                {
-                    sets.Add(name);
-                    sets.Add(RedisLayout.Stored(value));
-                    if (!indexed) continue;
-                    sets.Add(RedisLayout.EncPrefix + name);
-                    sets.Add(RedisLayout.Encode(column, value));
-                }
+                if (value is null || k.Table.Column(name) is not { } column) continue;
+                if (op == "incr" && column is { Type: ColumnType.Counter, Primary: 0 }) continue;
+                args.Add(name);
+                args.Add(RedisLayout.Stored(value));
+                count++;
+                if (!k.Indexed.Contains(name)) continue;
+                args.Add(RedisLayout.EncPrefix + name);
+                args.Add(RedisLayout.Encode(column, value));
+                count++;
             }
         }
-        args.Add(sets.Count / 2);
-        args.AddRange(sets);
-        args.Add(dels.Count);
-        args.AddRange(dels);
-        args.Add(incrs.Count / 3);
-        args.AddRange(incrs);
+        args[at] = count;
+        at = args.Count;
+        args.Add(0);
+        count = 0;
+        if (op != "del" && partial)
+        {
+            foreach (var (name, value) in r.Row)
+            {
+                if (value is not null || !k.Table.HasColumn(name)) continue;
+                args.Add(name);
+                count++;
+                if (!k.Indexed.Contains(name)) continue;
+                args.Add(RedisLayout.EncPrefix + name);
+                count++;
+            }
+        }
+        args[at] = count;
+        at = args.Count;
+        args.Add(0);
+        count = 0;
+        if (op == "incr")
+        {
+            foreach (var (name, value) in r.Row)
+            {
+                if (value is null || k.Table.Column(name) is not { Type: ColumnType.Counter, Primary: 0 }) continue;
+                args.Add(name);
+                args.Add(RedisLayout.Stored(value));
+                args.Add(k.Indexed.Contains(name) ? "1" : "0");
+                count++;
+            }
+        }
+        args[at] = count;
     }
 
     /// <summary>UpdateAll/DelAll: finds the matching keys, then applies the change to each in scripts of 500 rows

@@ -95,18 +95,31 @@ internal static class RedisLayout
     /// <summary>Text bytes with NUL escaped; without the terminator it is the prefix of every longer text.</summary>
     public static void AppendText(ArrayBufferWriter<byte> buffer, string text, bool terminate)
     {
-        var bytes = Encoding.UTF8.GetBytes(text);
-        foreach (var b in bytes)
+        // Encoded straight into the buffer (no temporary array); NUL bytes, rare, are escaped in a second pass.
+        var span = buffer.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length));
+        var n = Encoding.UTF8.GetBytes(text, span);
+        if (span[..n].IndexOf((byte)0) < 0)
         {
-            Put(buffer, b);
-            if (b == 0) Put(buffer, High);
+            buffer.Advance(n);
+        }
+        else
+        {
+            var bytes = span[..n].ToArray();
+            foreach (var b in bytes)
+            {
+                Put(buffer, b);
+                if (b == 0) Put(buffer, High);
+            }
         }
         if (terminate) Put(buffer, 0);
     }
 
     private static void AppendLong(ArrayBufferWriter<byte> buffer, long value)
     {
-        var text = value.ToString(CultureInfo.InvariantCulture);
+        // Formatted on the stack: this runs for every key of every call.
+        Span<char> text = stackalloc char[20];
+        value.TryFormat(text, out var length, default, CultureInfo.InvariantCulture);
+        text = text[..length];
         if (value >= 0)
         {
             Put(buffer, (byte)(0x60 + text.Length));
@@ -115,7 +128,7 @@ internal static class RedisLayout
         else
         {
             Put(buffer, (byte)(0x50 - (text.Length - 1)));
-            foreach (var c in text.AsSpan(1)) Put(buffer, (byte)('9' - c + '0'));
+            foreach (var c in text[1..]) Put(buffer, (byte)('9' - c + '0'));
         }
     }
 
@@ -179,6 +192,24 @@ internal sealed class TableKeys
         PkColumns = [.. table.PrimaryKeys.Select(k => table.Column(k)!)];
         Indexes = [.. table.Indexes.Select(ix => new IndexInfo(IndexName(ix), _prefix + "ix:" + IndexName(ix), [.. ix.Select(c => table.Column(c)!)]))];
         Indexed = new HashSet<string>(table.Indexes.SelectMany(ix => ix), StringComparer.Ordinal);
+        _columnNames = [.. table.Columns.Select(c => Encoding.UTF8.GetBytes(c.Name))];
+    }
+
+    // The columns' names as UTF-8, in table order, to match the field names of a reply without decoding them.
+    private readonly byte[][] _columnNames;
+
+    /// <summary>The table position of the column with this UTF-8 name, or -1 (an unknown column or a hidden field).
+    /// The search starts at <paramref name="hint"/>, where the next field of a row most likely is.</summary>
+    public int ColumnIndex(ReadOnlySpan<byte> name, int hint)
+    {
+        var n = _columnNames.Length;
+        for (var i = 0; i < n; i++)
+        {
+            var j = hint + i;
+            if (j >= n) j -= n;
+            if (name.SequenceEqual(_columnNames[j])) return j;
+        }
+        return -1;
     }
 
     public TableSchema Table { get; }
@@ -204,6 +235,15 @@ internal sealed class TableKeys
     public RedisKey IndexKey(string name) => _prefix + "ix:" + name;
 
     public RedisKey Row(byte[] pk) => RedisLayout.Concat(RowPrefix, pk);
+
+    /// <summary>The row key (<c>bk:{T}:r:PK</c>) of a row from its primary-key values, built in one buffer.</summary>
+    public RedisKey RowKeyOf(IReadOnlyDictionary<string, object?> row)
+    {
+        var buffer = new ArrayBufferWriter<byte>(RowPrefix.Length + 32);
+        buffer.Write(RowPrefix);
+        foreach (var c in PkColumns) RedisLayout.Append(buffer, c, row.GetValueOrDefault(c.Name));
+        return buffer.WrittenSpan.ToArray();
+    }
 
     /// <summary>The PK of a row from its primary-key values.</summary>
     public byte[] PkOf(IReadOnlyDictionary<string, object?> row)

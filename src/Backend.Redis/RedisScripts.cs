@@ -1,9 +1,45 @@
+using System.Security.Cryptography;
+using System.Text;
+using StackExchange.Redis;
+
 namespace Backend.Redis;
 
-/// <summary>The Lua scripts of the driver. StackExchange.Redis runs them with EVALSHA (loading them on NOSCRIPT), and
-/// Redis runs each one atomically, so a row and its index entries never disagree.</summary>
+/// <summary>A Lua script and its SHA1, computed once. The driver calls scripts by hash (EVALSHA): passing the text
+/// makes StackExchange.Redis look its hash up in a table keyed by the whole text, hashing ~3.7 KB on every write
+/// (measured 29.5 vs 24.3 μs a call). A server that does not know the script yet (first call, restart, SCRIPT
+/// FLUSH) answers NOSCRIPT; <see cref="EvaluateAsync"/> then sends the text once, which loads it, and goes back to
+/// the hash. NOSCRIPT means nothing ran, so the retry cannot apply a write twice.</summary>
+internal sealed class RedisScript(string text)
+{
+    public string Text { get; } = text;
+
+#pragma warning disable CA5350 // SHA1 is how Redis names scripts (EVALSHA), not a security measure
+    public byte[] Sha1 { get; } = SHA1.HashData(Encoding.UTF8.GetBytes(text));
+#pragma warning restore CA5350
+
+    public async Task<RedisResult> EvaluateAsync(IDatabaseAsync db, RedisKey[] keys, RedisValue[] values)
+    {
+        try
+        {
+            return await db.ScriptEvaluateAsync(Sha1, keys, values);
+        }
+        catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+        {
+            return await db.ScriptEvaluateAsync(Text, keys, values);
+        }
+    }
+}
+
+/// <summary>The Lua scripts of the driver. They run by hash (<see cref="RedisScript"/>), and Redis runs each one
+/// atomically, so a row and its index entries never disagree.</summary>
 internal static class RedisScripts
 {
+    public static readonly RedisScript WriteScript = new(Write);
+
+    public static readonly RedisScript ReadScript = new(Read);
+
+    public static readonly RedisScript BackfillScript = new(Backfill);
+
     private const string Common = """
         local function member(row, cols, pkm)
           local parts = {}

@@ -234,15 +234,30 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
     }
 
     /// <summary>Runs a read, retrying twice with a short backoff when the database is briefly unavailable (503).</summary>
-    private async Task<DbResult> Run(DbRequest request, CancellationToken cancellationToken)
+    private Task<DbResult> Run(DbRequest request, CancellationToken cancellationToken)
     {
         var driver = Pools.Resolve(request.Options.Pool, request.Table.Name);
+        Task<DbResult> first;
+        try
+        {
+            first = driver.ExecuteAsync(request, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            first = Task.FromException<DbResult>(ex);
+        }
+        // A call that already succeeded (an in-process driver) is returned as it is: no extra async layer and task.
+        return first.IsCompletedSuccessfully ? first : Retry(driver, request, first, cancellationToken);
+    }
+
+    private static async Task<DbResult> Retry(IDbDriver driver, DbRequest request, Task<DbResult> first, CancellationToken cancellationToken)
+    {
         var isRead = request.Operation is DbOperation.Get or DbOperation.Select or DbOperation.List or DbOperation.Search;
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                return await driver.ExecuteAsync(request, cancellationToken);
+                return await (attempt == 0 ? first : driver.ExecuteAsync(request, cancellationToken));
             }
             catch (DbException ex) when (isRead && ex.Status == 503 && attempt < 2)
             {

@@ -7,6 +7,10 @@ public sealed class DbRow : Dictionary<string, object?>
     /// <summary>An empty row.</summary>
     public DbRow() : base(StringComparer.Ordinal) { }
 
+    /// <summary>An empty row with room for <paramref name="capacity"/> columns: rows read from a database know their
+    /// column count, and presizing saves the 0 -> 3 -> 7 -> 17 regrowth (about 550 bytes for an 8-column row).</summary>
+    public DbRow(int capacity) : base(capacity, StringComparer.Ordinal) { }
+
     /// <summary>A copy of the given values.</summary>
     public DbRow(IEnumerable<KeyValuePair<string, object?>> values) : base(values, StringComparer.Ordinal) { }
 

@@ -12,6 +12,9 @@ public sealed partial class SqliteDriver : IDbDriver
     private readonly SqliteConnectionPool _pool;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly SqlBuilder _sql = new(SqlDialect.Sqlite);
+
+    // Made once: passing the method group per call allocated a delegate on every statement.
+    private readonly Func<int, string> _parameterName = SqlDialect.Sqlite.Parameter;
     private readonly ILogger _logger;
 
     /// <summary>Opens (creating if needed) the database file.</summary>
@@ -147,7 +150,7 @@ public sealed partial class SqliteDriver : IDbDriver
         if (request.Operation != DbOperation.Batch)
         {
             var st = _sql.Build(request);
-            var affected = c.Command(st.Text, st.Parameters, _sql.Dialect.Parameter).ExecuteNonQuery();
+            var affected = c.Command(st.Text, st.Parameters, _parameterName).Command.ExecuteNonQuery();
             // The overflow guard of an Incr made the update a no-op: the counter is unchanged.
             if (affected == 0 && request.Operation == DbOperation.Incr && request.Row.Any(kv => request.Table.Column(kv.Key)!.Type == ColumnType.Counter))
                 throw DbException.BadInput($"{request.Table.Name}: counter out of range");
@@ -160,7 +163,7 @@ public sealed partial class SqliteDriver : IDbDriver
             foreach (var item in request.Batch)
             {
                 var st = _sql.Build(item);
-                affected += c.Command(st.Text, st.Parameters, _sql.Dialect.Parameter).ExecuteNonQuery();
+                affected += c.Command(st.Text, st.Parameters, _parameterName).Command.ExecuteNonQuery();
             }
             Exec(c, "COMMIT");
             return new DbResult { Affected = affected };
@@ -186,8 +189,9 @@ public sealed partial class SqliteDriver : IDbDriver
 
     private List<DbRow> ReadRows(SqliteConnectionPool.PooledConnection c, SqlStatement st, TableSchema table)
     {
-        using var reader = c.Command(st.Text, st.Parameters, _sql.Dialect.Parameter).ExecuteReader();
-        return SqlRows.ReadAll(reader, table);
+        var cmd = c.Command(st.Text, st.Parameters, _parameterName);
+        using var reader = cmd.Command.ExecuteReader();
+        return SqlRows.ReadAll(reader, table, ref cmd.Shape);
     }
 
     /// <inheritdoc />

@@ -259,4 +259,16 @@ public sealed class MessageFlowTests(ServerFixture fixture) : IClassFixture<Serv
         ApiAssert.Ok(await ca.PostForm("/message/add", ("id", b.Id), ("msg", "form & co")));
         Assert.Equal(["json ünïcødé 😀", "form & co"], (await Box(cb, "/message/get")).Select(x => x["msg"]!.ToString()));
     }
+
+    [Fact]
+    public async Task Add_reply_carries_message_columns_only_not_the_signature_or_unknown_parameters()
+    {
+        var a = await fixture.AddAccount();
+        var b = await fixture.AddAccount();
+        using var client = fixture.Client(a);
+        client.Defaults = new SignOptions { In = SignatureIn.Query };
+        var added = await client.Get("/message/add", ("id", b.Id), ("msg", "hi"), ("nosuchcolumn", "x"));
+        ApiAssert.Ok(added);
+        Assert.Equal(["id", "msg", "mtime", "recipient", "sender"], Accounts.Keys(added.Json));
+    }
 }

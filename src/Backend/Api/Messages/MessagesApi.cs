@@ -68,10 +68,16 @@ public static class MessagesApi
         if (await db.Get(AccountTables.Account, new DbRow { ["id"] = recipient }, null, ct) is null)
             throw ApiException.NotFound("No account record found");
 
-        // Columns an app added to the message tables pass through; the message's own ones are set here.
+        // Columns an app added to the message tables pass through (only described ones: the reply is built from this
+        // row, so anything else, such as a bk-signature query parameter, would be echoed back); the message's own
+        // columns are set here.
+        var inboxTable = db.Table(MessageTables.Inbox);
         var columns = new DbRow();
         foreach (var (k, v) in api.Columns())
-            if (k is not ("id" or "mkey" or "sender" or "recipient" or "mtime" or "icon" or "msg")) columns[k] = v;
+        {
+            if (k is "id" or "mkey" or "sender" or "recipient" or "mtime" or "icon" or "msg") continue;
+            if (inboxTable.Column(k) is { Primary: 0, Hidden: false } c && (!c.Admin || api.IsAdmin)) columns[k] = v;
+        }
         columns["msg"] = msg;
         var sent = await Store(context).AddAsync(me, recipient, columns, image, noSent);
         if (publish)

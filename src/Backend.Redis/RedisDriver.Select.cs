@@ -11,13 +11,21 @@ namespace Backend.Redis;
 
 public sealed partial class RedisDriver
 {
-    private async Task<DbResult> Select(IDatabase db, DbRequest r, CancellationToken cancellationToken)
+    private async Task<DbResult> Select(DbRequest r, CancellationToken cancellationToken)
     {
-        var order = SqlBuilder.OrderColumns(r.Table, r.Options);
-        var result = await SelectRows(db, r, cancellationToken);
-        // Without a select list every row is whole already: no projection and no copy of the list.
-        var rows = r.Options.Select is null or { Count: 0 } ? result.Rows : result.Rows.Select(row => Project(r.Table, row, r.Options.Select, order)).ToList();
-        return SelectPaging.Page(rows, order, r.Options.Count, r.Options.Select);
+        try
+        {
+            var db = await Database(cancellationToken);
+            var order = SqlBuilder.OrderColumns(r.Table, r.Options);
+            var result = await SelectRows(db, r, cancellationToken);
+            // Without a select list every row is whole already: no projection and no copy of the list.
+            var rows = r.Options.Select is null or { Count: 0 } ? result.Rows : result.Rows.Select(row => Project(r.Table, row, r.Options.Select, order)).ToList();
+            return SelectPaging.Page(rows, order, r.Options.Count, r.Options.Select);
+        }
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
+        {
+            throw Translate(ex, $"{r.Operation} {r.Table.Name}");
+        }
     }
 
     /// <summary>The matching rows in order: at most count + 1 of them after the paging token (all when no count).</summary>
@@ -107,10 +115,13 @@ public sealed partial class RedisDriver
 
     /// <summary>One batch of one range of a plan: the rows (missing ones skipped), the number of members the range
     /// returned, and the last of them.</summary>
-    private static async Task<(List<DbRow> Rows, int Members, byte[]? Last)> ReadRange(IDatabase db, TableKeys keys, RangePlan plan, KeyRange range,
-        bool desc, int limit, bool byKey)
+    private static Task<(List<DbRow> Rows, int Members, byte[]? Last)> ReadRange(IDatabase db, TableKeys keys, RangePlan plan, KeyRange range,
+        bool desc, int limit, bool byKey) => byKey ? ReadKeyRange(db, keys, plan, range, desc, limit) : ReadScriptRange(db, keys, plan, range, desc, limit);
+
+    /// <summary>A batch read with <see cref="RedisScripts.Read"/>: the range and its rows in one atomic step.</summary>
+    private static async Task<(List<DbRow> Rows, int Members, byte[]? Last)> ReadScriptRange(IDatabase db, TableKeys keys, RangePlan plan, KeyRange range,
+        bool desc, int limit)
     {
-        if (byKey) return await ReadKeyRange(db, keys, plan, range, desc, limit);
         RedisValue min = range.Lower is null ? "-" : (RedisValue)RedisLayout.Concat([range.LowerInclusive ? (byte)'[' : (byte)'('], range.Lower);
         RedisValue max = range.Upper is null ? "+" : (RedisValue)RedisLayout.Concat([range.UpperInclusive ? (byte)'[' : (byte)'('], range.Upper);
         var result = (RedisResult[])(await RedisScripts.ReadScript.EvaluateAsync(db, [plan.Key],

@@ -87,11 +87,12 @@ public sealed partial class RedisDriver : IDbDriver
     }
 
     /// <inheritdoc />
-    // Get and single-row writes, the hot calls, run in one async method each, with their own error translation:
+    // Get, Select and single-row writes, the hot calls, run in one async method each, with their own error translation:
     // every nested async layer costs a state machine and a continuation on the thread that completes the reply.
     public Task<DbResult> ExecuteAsync(DbRequest request, CancellationToken cancellationToken) => request switch
     {
         { Operation: DbOperation.Get } => Get(request, cancellationToken),
+        { Operation: DbOperation.Select } => Select(request, cancellationToken),
         { Operation: DbOperation.Add or DbOperation.Put or DbOperation.Update or DbOperation.Incr or DbOperation.Replace or DbOperation.Del } =>
             WriteOne(request, cancellationToken),
         _ => ExecuteOther(request, cancellationToken),
@@ -119,8 +120,6 @@ public sealed partial class RedisDriver : IDbDriver
         {
             case DbOperation.List:
                 return await List(db, request);
-            case DbOperation.Select:
-                return await Select(db, request, cancellationToken);
             case DbOperation.Batch:
                 return new DbResult { Affected = await Write(db, request.Batch) };
             case DbOperation.UpdateAll:

@@ -16,7 +16,8 @@ namespace Backend.Redis;
 /// <para>Writes run as one Lua script (atomic): the row, its PK entry and its index entries change together; a batch
 /// is one script too, checked before anything is written (an Add conflict leaves nothing written).</para>
 /// <para>Select reads a range of the PK ZSET or of an index (equality on leading columns plus one range condition,
-/// or an <c>in</c> read as one range per value, on the next), each batch of members and their rows in one atomic script, and checks every condition in the driver.
+/// or an <c>in</c> read as one range per value, on the next), each batch of members and their rows in one atomic script
+/// (a batch of the PK ZSET with only key conditions: the range, then the rows pipelined), and checks every condition in the driver.
 /// When the range is already in the requested order, reading stops after count + 1 matches and the paging token
 /// continues the range after the last row; otherwise (sort on a column without a matching index, or an index chosen
 /// for its condition) all matching rows are read and sorted in memory on every page: O(matching rows).</para></summary>

@@ -15,8 +15,9 @@ namespace Backend.Benchmarks;
 /// <item>Get: HGETALL of the row hash.</item>
 /// <item>Put: one Lua script (EVALSHA): DEL the hash, HSET every column, ZADD the PK.</item>
 /// <item>Select: ZRANGEBYLEX over the group's PK prefix, LIMIT 20, then the 20 HGETALLs pipelined in one batch (two
-/// round trips). <see cref="RawSelectScript"/> is the one-round-trip alternative: a Lua script doing the range and the
-/// HGETALLs, as the driver does.</item>
+/// round trips), as the driver now reads a select by key range. <see cref="RawSelectScript"/> is the one-round-trip
+/// alternative: a Lua script doing the range and the HGETALLs, as the driver does for index ranges and filtered selects
+/// (and did for every select before 1a49e26).</item>
 /// </list></summary>
 public class RedisBench : DbBenchBase
 {

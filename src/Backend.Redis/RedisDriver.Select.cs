@@ -11,13 +11,21 @@ namespace Backend.Redis;
 
 public sealed partial class RedisDriver
 {
-    private async Task<DbResult> Select(IDatabase db, DbRequest r, CancellationToken cancellationToken)
+    private async Task<DbResult> Select(DbRequest r, CancellationToken cancellationToken)
     {
-        var order = SqlBuilder.OrderColumns(r.Table, r.Options);
-        var result = await SelectRows(db, r, cancellationToken);
-        // Without a select list every row is whole already: no projection and no copy of the list.
-        var rows = r.Options.Select is null or { Count: 0 } ? result.Rows : result.Rows.Select(row => Project(r.Table, row, r.Options.Select, order)).ToList();
-        return SelectPaging.Page(rows, order, r.Options.Count, r.Options.Select);
+        try
+        {
+            var db = await Database(cancellationToken);
+            var order = SqlBuilder.OrderColumns(r.Table, r.Options);
+            var result = await SelectRows(db, r, cancellationToken);
+            // Without a select list every row is whole already: no projection and no copy of the list.
+            var rows = r.Options.Select is null or { Count: 0 } ? result.Rows : result.Rows.Select(row => Project(r.Table, row, r.Options.Select, order)).ToList();
+            return SelectPaging.Page(rows, order, r.Options.Count, r.Options.Select);
+        }
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
+        {
+            throw Translate(ex, $"{r.Operation} {r.Table.Name}");
+        }
     }
 
     /// <summary>The matching rows in order: at most count + 1 of them after the paging token (all when no count).</summary>
@@ -30,6 +38,7 @@ public sealed partial class RedisDriver
         var token = string.IsNullOrEmpty(o.Start) ? null : DecodeToken(o.Start, order);
         var conditions = r.Conditions.Select(RedisFilter.Normalize).ToList();
         var plan = Plan(keys, conditions, order);
+        var byKey = ByKey(plan, table, conditions);
         int? need = o.Count is int n ? n + 1 : null;
         var rows = new List<DbRow>();
         if (plan.Ordered)
@@ -47,7 +56,7 @@ public sealed partial class RedisDriver
                 while (need is null || rows.Count < need)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    var (read, last) = await ReadRange(db, keys, plan, range, o.Desc, batch);
+                    var (read, members, last) = await ReadRange(db, keys, plan, range, o.Desc, batch, byKey);
                     foreach (var row in read)
                     {
                         if (!RedisFilter.Matches(row, conditions)) continue;
@@ -55,7 +64,9 @@ public sealed partial class RedisDriver
                         rows.Add(row);
                         if (rows.Count == need) break;
                     }
-                    if (read.Count < batch || last is null) break;
+                    // The range ends when it returned fewer members than asked, not fewer rows: a member whose row is
+                    // gone (deleted between the two steps of a key-range read) must not end the page early.
+                    if (members < batch || last is null) break;
                     if (o.Desc) (range.Upper, range.UpperInclusive) = (last, false);
                     else (range.Lower, range.LowerInclusive) = (last, false);
                     batch = Math.Min(batch * 2, ReadBatch);
@@ -70,9 +81,9 @@ public sealed partial class RedisDriver
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var (read, last) = await ReadRange(db, keys, plan, range, false, ReadBatch);
+                var (read, members, last) = await ReadRange(db, keys, plan, range, false, ReadBatch, byKey);
                 rows.AddRange(read.Where(row => RedisFilter.Matches(row, conditions) && (token is null || After(row, order, token, o.Desc))));
-                if (read.Count < ReadBatch || last is null) break;
+                if (members < ReadBatch || last is null) break;
                 (range.Lower, range.LowerInclusive) = (last, false);
             }
         }
@@ -87,8 +98,29 @@ public sealed partial class RedisDriver
         return desc ? c < 0 : c > 0;
     }
 
-    /// <summary>One batch of one range of a plan: the rows (missing ones skipped) and the last member read.</summary>
-    private static async Task<(List<DbRow> Rows, byte[]? Last)> ReadRange(IDatabase db, TableKeys keys, RangePlan plan, KeyRange range, bool desc, int limit)
+    /// <summary>Whether a select reads its rows by key (<see cref="ReadKeyRange"/>) rather than with the read script:
+    /// it walks the PK ZSET and has no condition on a non-key column (the usual select by key prefix). Its members are
+    /// the rows' primary keys, which never change, so a row changed or deleted between the range and the fetch cannot
+    /// move in the order: it is read as it is then, or skipped. An index member holds the indexed values, which a
+    /// concurrent write can change; the script keeps the member and its row in one atomic step there, and where most
+    /// of a batch may be filtered out (conditions on other columns) one script reply is cheaper than a pipeline of up
+    /// to <see cref="ReadBatch"/> separate replies.</summary>
+    private static bool ByKey(RangePlan plan, TableSchema table, List<DbCondition> conditions)
+    {
+        if (plan.IsIndex) return false;
+        foreach (var c in conditions)
+            if (table.Column(c.Column) is not { Primary: > 0 }) return false;
+        return true;
+    }
+
+    /// <summary>One batch of one range of a plan: the rows (missing ones skipped), the number of members the range
+    /// returned, and the last of them.</summary>
+    private static Task<(List<DbRow> Rows, int Members, byte[]? Last)> ReadRange(IDatabase db, TableKeys keys, RangePlan plan, KeyRange range,
+        bool desc, int limit, bool byKey) => byKey ? ReadKeyRange(db, keys, plan, range, desc, limit) : ReadScriptRange(db, keys, plan, range, desc, limit);
+
+    /// <summary>A batch read with <see cref="RedisScripts.Read"/>: the range and its rows in one atomic step.</summary>
+    private static async Task<(List<DbRow> Rows, int Members, byte[]? Last)> ReadScriptRange(IDatabase db, TableKeys keys, RangePlan plan, KeyRange range,
+        bool desc, int limit)
     {
         RedisValue min = range.Lower is null ? "-" : (RedisValue)RedisLayout.Concat([range.LowerInclusive ? (byte)'[' : (byte)'('], range.Lower);
         RedisValue max = range.Upper is null ? "+" : (RedisValue)RedisLayout.Concat([range.UpperInclusive ? (byte)'[' : (byte)'('], range.Upper);
@@ -101,7 +133,32 @@ public sealed partial class RedisDriver
             last = (byte[])result[i]!;
             if (ToRow(keys, (RedisResult[])result[i + 1]!) is { } row) rows.Add(row);
         }
-        return (rows, last);
+        return (rows, result.Length / 2, last);
+    }
+
+    /// <summary>A batch of the PK ZSET read as a raw client would: ZRANGEBYLEX, then the rows' HGETALLs pipelined in
+    /// one batch. Two round trips instead of the read script's one, but Redis no longer converts every HGETALL reply
+    /// to a Lua table and back on its single thread, which cost more than the extra round trip (bench/README.md, "Db
+    /// facade vs raw client"). Not atomic: a row deleted after the range was read has no fields and is skipped. Paging
+    /// still visits every remaining row exactly once: the caller continues the range after the last member (not the
+    /// last row), ends it only when fewer members than asked came back, and a page's token is the ordering values of
+    /// its last returned row, whose key is a member of the range.</summary>
+    private static async Task<(List<DbRow> Rows, int Members, byte[]? Last)> ReadKeyRange(IDatabase db, TableKeys keys, RangePlan plan, KeyRange range,
+        bool desc, int limit)
+    {
+        var exclude = (range.LowerInclusive ? Exclude.None : Exclude.Start) | (range.UpperInclusive ? Exclude.None : Exclude.Stop);
+        // Null bounds are open ("-" and "+"); SE.Redis adds the '[' or '(' of the others from exclude.
+        var members = await db.SortedSetRangeByValueAsync(plan.Key, range.Lower is null ? RedisValue.Null : (RedisValue)range.Lower,
+            range.Upper is null ? RedisValue.Null : (RedisValue)range.Upper, exclude, desc ? Order.Descending : Order.Ascending, 0, limit);
+        if (members.Length == 0) return ([], 0, null);
+        var batch = db.CreateBatch();
+        var reads = new Task<HashEntry[]>[members.Length];
+        for (var i = 0; i < members.Length; i++) reads[i] = batch.HashGetAllAsync(keys.Row((byte[])members[i]!));
+        batch.Execute();
+        var rows = new List<DbRow>(members.Length);
+        foreach (var read in reads)
+            if (ToRow(keys, await read) is { } row) rows.Add(row);
+        return (rows, members.Length, (byte[])members[^1]!);
     }
 
     /// <summary>Chooses where to read: the PK ZSET or an index, whichever constrains the most leading columns

@@ -16,7 +16,8 @@ namespace Backend.Redis;
 /// <para>Writes run as one Lua script (atomic): the row, its PK entry and its index entries change together; a batch
 /// is one script too, checked before anything is written (an Add conflict leaves nothing written).</para>
 /// <para>Select reads a range of the PK ZSET or of an index (equality on leading columns plus one range condition,
-/// or an <c>in</c> read as one range per value, on the next), each batch of members and their rows in one atomic script, and checks every condition in the driver.
+/// or an <c>in</c> read as one range per value, on the next), each batch of members and their rows in one atomic script
+/// (a batch of the PK ZSET with only key conditions: the range, then the rows pipelined), and checks every condition in the driver.
 /// When the range is already in the requested order, reading stops after count + 1 matches and the paging token
 /// continues the range after the last row; otherwise (sort on a column without a matching index, or an index chosen
 /// for its condition) all matching rows are read and sorted in memory on every page: O(matching rows).</para></summary>
@@ -87,7 +88,18 @@ public sealed partial class RedisDriver : IDbDriver
     }
 
     /// <inheritdoc />
-    public async Task<DbResult> ExecuteAsync(DbRequest request, CancellationToken cancellationToken)
+    // Get, Select and single-row writes, the hot calls, run in one async method each, with their own error translation:
+    // every nested async layer costs a state machine and a continuation on the thread that completes the reply.
+    public Task<DbResult> ExecuteAsync(DbRequest request, CancellationToken cancellationToken) => request switch
+    {
+        { Operation: DbOperation.Get } => Get(request, cancellationToken),
+        { Operation: DbOperation.Select } => Select(request, cancellationToken),
+        { Operation: DbOperation.Add or DbOperation.Put or DbOperation.Update or DbOperation.Incr or DbOperation.Replace or DbOperation.Del } =>
+            WriteOne(request, cancellationToken),
+        _ => ExecuteOther(request, cancellationToken),
+    };
+
+    private async Task<DbResult> ExecuteOther(DbRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         try
@@ -107,14 +119,8 @@ public sealed partial class RedisDriver : IDbDriver
         var db = await Database(cancellationToken);
         switch (request.Operation)
         {
-            case DbOperation.Get:
-                return await Get(db, request);
             case DbOperation.List:
                 return await List(db, request);
-            case DbOperation.Select:
-                return await Select(db, request, cancellationToken);
-            case DbOperation.Add or DbOperation.Put or DbOperation.Update or DbOperation.Incr or DbOperation.Replace or DbOperation.Del:
-                return new DbResult { Affected = await Write(db, [request]) };
             case DbOperation.Batch:
                 return new DbResult { Affected = await Write(db, request.Batch) };
             case DbOperation.UpdateAll:
@@ -159,11 +165,19 @@ public sealed partial class RedisDriver : IDbDriver
 
     // ---- reads by key ----
 
-    private async Task<DbResult> Get(IDatabase db, DbRequest r)
+    private async Task<DbResult> Get(DbRequest r, CancellationToken cancellationToken)
     {
-        var keys = Keys(r.Table);
-        var row = ToRow(keys, await db.HashGetAllAsync(keys.RowKeyOf(r.Row)));
-        return new DbResult { Rows = row is null ? [] : [Project(r.Table, row, r.Options.Select, [])] };
+        try
+        {
+            var db = await Database(cancellationToken);
+            var keys = Keys(r.Table);
+            var row = ToRow(keys, await db.HashGetAllAsync(keys.RowKeyOf(r.Row)));
+            return new DbResult { Rows = row is null ? [] : [Project(r.Table, row, r.Options.Select, [])] };
+        }
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
+        {
+            throw Translate(ex, $"{r.Operation} {r.Table.Name}");
+        }
     }
 
     /// <summary>All rows of the keys, pipelined, in key order (like the SQL drivers' IN over the primary key); duplicates and missing rows left out.</summary>
@@ -265,9 +279,25 @@ public sealed partial class RedisDriver : IDbDriver
 
     // ---- writes ----
 
+    /// <summary>One write (Add, Put, Update, Incr, Replace, Del) as one script.</summary>
+    private async Task<DbResult> WriteOne(DbRequest r, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var db = await Database(cancellationToken);
+            return new DbResult { Affected = await Write(db, [r]) };
+        }
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
+        {
+            throw Translate(ex, $"{r.Operation} {r.Table.Name}");
+        }
+    }
+
     /// <summary>Runs writes as one script (chunked only for UpdateAll/DelAll); returns the affected count.</summary>
     private async Task<int> Write(IDatabase db, IReadOnlyList<DbRequest> requests)
     {
+        if (requests is [{ Operation: DbOperation.Put } put] && Keys(put.Table) is { Indexes.Count: 0 } tk && PutArgs(put, tk) is var (row, putArgs))
+            return (int)(long)await RedisScripts.PutScript.EvaluateAsync(db, [row, tk.Pk], putArgs);
         var keys = new List<RedisKey>();
         var args = new List<RedisValue> { requests.Count };
         foreach (var r in requests) AddItem(r, Keys(r.Table), keys, args);
@@ -278,6 +308,28 @@ public sealed partial class RedisDriver : IDbDriver
         if (code == -1) throw new DbException(409, $"{item.Table.Name}: a record with this key already exists");
         if (code == -2) throw new DbException(400, $"{item.Table.Name}: counter {(string?)result[2]} would overflow");
         throw new DbException(400, $"{item.Table.Name}: cannot add to counter {(string?)result[2]}: {(string?)result[3]}");
+    }
+
+    /// <summary>The row key and the arguments of <see cref="RedisScripts.Put"/> (PK, then the set section <see cref="AddItem"/> would
+    /// write for a Put: every described column with a value; there are no encoding fields without indexes), or null
+    /// when there is no field to set (HSET needs one; the general script handles that case).</summary>
+    private static (RedisKey Row, RedisValue[] Args)? PutArgs(DbRequest r, TableKeys k)
+    {
+        var pk = k.PkOf(r.Row);
+        var n = 0;
+        foreach (var (name, value) in r.Row)
+            if (value is not null && k.Table.HasColumn(name)) n++;
+        if (n == 0) return null;
+        var args = new RedisValue[1 + 2 * n];
+        args[0] = pk;
+        var at = 1;
+        foreach (var (name, value) in r.Row)
+        {
+            if (value is null || !k.Table.HasColumn(name)) continue;
+            args[at++] = name;
+            args[at++] = RedisLayout.Stored(value);
+        }
+        return (k.Row(pk), args);
     }
 
     private static void AddItem(DbRequest r, TableKeys k, List<RedisKey> keys, List<RedisValue> args)

@@ -36,7 +36,18 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
     public async Task<DbRow?> Get(string table, object keys, DbOptions? options = null, CancellationToken cancellationToken = default)
     {
         var request = Prepare(DbOperation.Get, table, keys, options);
-        var result = await Run(request, cancellationToken);
+        // Run's retry inlined: the driver's task is awaited here directly, so a Get over the network has one async
+        // layer less (Run would wrap it in Retry); a 503 goes on with the same attempts as every other read.
+        var driver = Pools.Resolve(request.Options.Pool, request.Table.Name);
+        DbResult result;
+        try
+        {
+            result = await Start(driver, request, cancellationToken);
+        }
+        catch (DbException ex) when (ex.Status == 503)
+        {
+            result = await RetryAfter503(driver, request, cancellationToken);
+        }
         Process(request, result.Rows);
         return result.Rows.Count > 0 ? result.Rows[0] : null;
     }
@@ -237,31 +248,53 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
     private Task<DbResult> Run(DbRequest request, CancellationToken cancellationToken)
     {
         var driver = Pools.Resolve(request.Options.Pool, request.Table.Name);
-        Task<DbResult> first;
+        var first = Start(driver, request, cancellationToken);
+        // A call that already succeeded (an in-process driver), or a write (never retried), is returned as it is: no
+        // extra async layer and task.
+        return first.IsCompletedSuccessfully || !IsRead(request) ? first : Retry(driver, request, first, cancellationToken);
+    }
+
+    private static bool IsRead(DbRequest request) => request.Operation is DbOperation.Get or DbOperation.Select or DbOperation.List or DbOperation.Search;
+
+    /// <summary>The driver's task for one attempt; an exception thrown before it returns becomes a faulted task.</summary>
+    private static Task<DbResult> Start(IDbDriver driver, DbRequest request, CancellationToken cancellationToken)
+    {
         try
         {
-            first = driver.ExecuteAsync(request, cancellationToken);
+            return driver.ExecuteAsync(request, cancellationToken);
         }
         catch (Exception ex)
         {
-            first = Task.FromException<DbResult>(ex);
+            return Task.FromException<DbResult>(ex);
         }
-        // A call that already succeeded (an in-process driver) is returned as it is: no extra async layer and task.
-        return first.IsCompletedSuccessfully ? first : Retry(driver, request, first, cancellationToken);
     }
 
+    /// <summary>A read that answered 503 (the database unreachable or busy) is tried twice more, after 50 and 200 ms.</summary>
     private static async Task<DbResult> Retry(IDbDriver driver, DbRequest request, Task<DbResult> first, CancellationToken cancellationToken)
     {
-        var isRead = request.Operation is DbOperation.Get or DbOperation.Select or DbOperation.List or DbOperation.Search;
-        for (var attempt = 0; ; attempt++)
+        try
         {
+            return await first;
+        }
+        catch (DbException ex) when (ex.Status == 503)
+        {
+            return await RetryAfter503(driver, request, cancellationToken);
+        }
+    }
+
+    /// <summary>Attempts 1 and 2 of a read whose first attempt answered 503.</summary>
+    private static async Task<DbResult> RetryAfter503(IDbDriver driver, DbRequest request, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await Task.Delay(50 * attempt * attempt, cancellationToken);
             try
             {
-                return await (attempt == 0 ? first : driver.ExecuteAsync(request, cancellationToken));
+                return await Start(driver, request, cancellationToken);
             }
-            catch (DbException ex) when (isRead && ex.Status == 503 && attempt < 2)
+            catch (DbException ex) when (ex.Status == 503 && attempt < 2)
             {
-                await Task.Delay(50 * (attempt + 1) * (attempt + 1), cancellationToken);
+                // the next attempt, after a longer pause
             }
         }
     }

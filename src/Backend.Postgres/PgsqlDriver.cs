@@ -61,7 +61,7 @@ public sealed class PgsqlDriver : AdoSqlDriver<NpgsqlConnection>
                 await tx.CommitAsync(cancellationToken);
             }
         }
-        catch (Exception ex) when (Translate(ex, null, cancellationToken) is { } error)
+        catch (Exception ex) when (Translated(ex, null, cancellationToken) is { } error)
         {
             throw error.Status == 503 ? error : new DbException(500, $"{Name}: cannot initialise tables: {ex.Message}", ex);
         }
@@ -124,17 +124,13 @@ public sealed class PgsqlDriver : AdoSqlDriver<NpgsqlConnection>
 
     private static bool IsVictim(PostgresException ex) => ex.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure;
 
-    /// <summary>The <see cref="DbException"/> for a driver error, or null to let it through (already translated,
-    /// or cancelled by the caller).</summary>
+    /// <summary>The <see cref="DbException"/> for a driver error (never a <see cref="DbException"/> or the caller's
+    /// cancellation: the base lets those through), or null to let it through unchanged.</summary>
     protected override DbException? Translate(Exception ex, DbRequest? request, CancellationToken ct)
     {
         var table = request?.Table.Name ?? "";
         switch (ex)
         {
-            case DbException:
-                return null;
-            case OperationCanceledException when ct.IsCancellationRequested:
-                return null;
             case PostgresException pg when pg.SqlState == PostgresErrorCodes.UniqueViolation:
                 return new DbException(409, $"{table}: a record with this key already exists", ex);
             case PostgresException pg when pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState.StartsWith("53", StringComparison.Ordinal)

@@ -145,6 +145,13 @@ public sealed class MessageStore(Db db, IFileStore files, TimeProvider time)
         var query = new DbRow();
         if (other is not null) query[MessageTables.OtherColumn(table)] = other;
         if (mtime is not null) query["mtime"] = mtime;
+        return await AllAsync(table, owner, query, cancellationToken);
+    }
+
+    /// <summary>Every message of <paramref name="owner"/>'s box matching <paramref name="query"/>, read page by page to
+    /// the end before the caller changes any of them (deleting while following tokens could skip rows).</summary>
+    public async Task<List<DbRow>> AllAsync(string table, string owner, DbRow query, CancellationToken cancellationToken)
+    {
         var rows = new List<DbRow>();
         var options = new DbOptions { Count = ApiOptions.MaxCount };
         while (true)

@@ -11,17 +11,8 @@ internal sealed class MessagesDeletion(MessageStore store) : IAccountDeletionHan
     {
         foreach (var table in new[] { MessageTables.Inbox, MessageTables.Archive, MessageTables.Sent })
         {
-            // Read the whole box first: deleting while following paging tokens would skip rows on some drivers.
-            var rows = new List<DbRow>();
-            var options = new DbOptions { Count = ApiOptions.MaxCount, NoProcessRows = true };
-            while (true)
-            {
-                var page = await store.SelectAsync(table, accountId, new DbRow(), options, cancellationToken);
-                rows.AddRange(page.Rows);
-                if (page.NextToken.Length == 0) break;
-                options.Start = page.NextToken;
-            }
-            foreach (var row in rows) await store.DeleteAsync(table, row);
+            foreach (var row in await store.AllAsync(table, accountId, new DbRow(), cancellationToken))
+                await store.DeleteAsync(table, row);
         }
     }
 }

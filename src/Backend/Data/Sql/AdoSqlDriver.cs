@@ -53,7 +53,7 @@ public abstract partial class AdoSqlDriver<TConnection> : IDbDriver where TConne
                 // again is safe.
                 await Task.Delay(SqlRows.Backoff(attempt), cancellationToken);
             }
-            catch (Exception ex) when (Translate(ex, request, cancellationToken) is { } error)
+            catch (Exception ex) when (Translated(ex, request, cancellationToken) is { } error)
             {
                 throw error;
             }
@@ -124,9 +124,14 @@ public abstract partial class AdoSqlDriver<TConnection> : IDbDriver where TConne
     /// <summary>True for a deadlock or serialization victim, which is retried.</summary>
     protected abstract bool IsRetryable(Exception ex);
 
-    /// <summary>The <see cref="DbException"/> for a driver error, or null to let it through (already translated,
-    /// or cancelled by the caller).</summary>
+    /// <summary>The <see cref="DbException"/> for a driver error, or null to let it through unchanged (called through
+    /// <see cref="Translated"/>, never for a <see cref="DbException"/> or the caller's cancellation).</summary>
     protected abstract DbException? Translate(Exception ex, DbRequest? request, CancellationToken ct);
+
+    /// <summary>What every catch site throws instead of <paramref name="ex"/>: nothing for an exception that is already a
+    /// <see cref="DbException"/> or the caller's cancellation, else the driver's <see cref="Translate"/>.</summary>
+    protected DbException? Translated(Exception ex, DbRequest? request, CancellationToken ct) =>
+        ex is DbException || (ex is OperationCanceledException && ct.IsCancellationRequested) ? null : Translate(ex, request, ct);
 
     /// <summary>A pooled connection within the connect timeout, or 503: a dead or unreachable server answers fast.</summary>
     protected async Task<TConnection> OpenAsync(CancellationToken ct)

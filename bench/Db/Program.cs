@@ -12,10 +12,17 @@ using Backend.Benchmarks;
 //   dotnet run -c Release --project bench/Db -- --filter '*Pgsql*'       one driver
 //   dotnet run -c Release --project bench/Db -- --paired [Pgsql]         raw and facade alternated in short blocks (about 2 minutes)
 //   dotnet run -c Release --project bench/Db -- --print-sql              the SQL the drivers generate for the three operations
+//   dotnet run -c Release --project bench/Db -- --loop Sqlite FacadeGet 10   one method in a loop for 10 s, for a profiler
+//       (e.g. DOTNET_PerfMapEnabled=1 perf record -g -p PID); prints calls/s
 // BENCH_DB_JOB=dry runs every benchmark once (a smoke test of setup and verification).
 if (args.Contains("--print-sql"))
 {
     PrintSql.Run();
+    return;
+}
+if (args.Contains("--loop"))
+{
+    await Loop.RunAsync(args);
     return;
 }
 if (args.Contains("--paired"))

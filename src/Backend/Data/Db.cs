@@ -33,21 +33,56 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
         _processors.AddOrUpdate(table, [processor], (_, list) => [.. list, processor]);
 
     /// <summary>One row by primary key, or null.</summary>
-    public async Task<DbRow?> Get(string table, object keys, DbOptions? options = null, CancellationToken cancellationToken = default)
+    public Task<DbRow?> Get(string table, object keys, DbOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var request = Prepare(DbOperation.Get, table, keys, options);
-        // Run's retry inlined: the driver's task is awaited here directly, so a Get over the network has one async
-        // layer less (Run would wrap it in Retry); a 503 goes on with the same attempts as every other read.
-        var driver = Pools.Resolve(request.Options.Pool, request.Table.Name);
+        // Not an async method: an in-process driver (SQLite) has usually answered by the time it returns, and then the
+        // row is handed back without an async state machine. Errors still come back in the task, as from an async method.
+        try
+        {
+            var request = Prepare(DbOperation.Get, table, keys, options);
+            var driver = Pools.Resolve(request.Options.Pool, request.Table.Name);
+            if (driver is IInProcessGet inProcess)
+            {
+                if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<DbRow?>(cancellationToken);
+                DbRow? row;
+                try
+                {
+                    row = inProcess.Get(request);
+                }
+                catch (DbException ex) when (ex.Status == 503)
+                {
+                    return GetAsync(driver, request, Task.FromException<DbResult>(ex), cancellationToken);
+                }
+                if (row is not null) Process(request, row);
+                return Task.FromResult(row);
+            }
+            var first = Start(driver, request, cancellationToken);
+            return first.IsCompletedSuccessfully ? Task.FromResult(FirstRow(request, first.Result)) : GetAsync(driver, request, first, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException<DbRow?>(ex);
+        }
+    }
+
+    // Run's retry inlined: the driver's task is awaited here directly, so a Get over the network has one async layer
+    // less (Run would wrap it in Retry); a 503 goes on with the same attempts as every other read.
+    private async Task<DbRow?> GetAsync(IDbDriver driver, DbRequest request, Task<DbResult> first, CancellationToken cancellationToken)
+    {
         DbResult result;
         try
         {
-            result = await Start(driver, request, cancellationToken);
+            result = await first;
         }
         catch (DbException ex) when (ex.Status == 503)
         {
             result = await RetryAfter503(driver, request, cancellationToken);
         }
+        return FirstRow(request, result);
+    }
+
+    private DbRow? FirstRow(DbRequest request, DbResult result)
+    {
         Process(request, result.Rows);
         return result.Rows.Count > 0 ? result.Rows[0] : null;
     }
@@ -133,7 +168,7 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
     public async Task<DbResult> DelAll(string table, object query, DbOptions? options = null, CancellationToken cancellationToken = default)
     {
         var t = Table(table);
-        options ??= new DbOptions();
+        options ??= DbOptions.None;
         var request = new DbRequest { Operation = DbOperation.DelAll, Table = t, Options = options, Conditions = RequireConditions(t, query, options) };
         var result = await Run(request, cancellationToken);
         Invalidate(request, all: true);
@@ -145,7 +180,7 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
     {
         ArgumentNullException.ThrowIfNull(keys);
         var t = Table(table);
-        options ??= new DbOptions();
+        options ??= DbOptions.None;
         var list = keys.Select(k => Prepare(DbOperation.Get, table, k, options).Row).ToList();
         if (list.Count == 0) return new DbResult();
         var request = new DbRequest { Operation = DbOperation.List, Table = t, Options = options, Keys = list };
@@ -158,7 +193,7 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
     public async Task<DbResult> Search(string table, DbNativeQuery query, DbOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var request = new DbRequest { Operation = DbOperation.Search, Table = Table(table), Options = options ?? new DbOptions(), Native = query };
+        var request = new DbRequest { Operation = DbOperation.Search, Table = Table(table), Options = options ?? DbOptions.None, Native = query };
         var result = await Run(request, cancellationToken);
         Process(request, result.Rows);
         return result;
@@ -169,7 +204,7 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
     public async Task<DbResult> Query(string table, DbNativeQuery query, DbOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var request = new DbRequest { Operation = DbOperation.Query, Table = Table(table), Options = options ?? new DbOptions(), Native = query };
+        var request = new DbRequest { Operation = DbOperation.Query, Table = Table(table), Options = options ?? DbOptions.None, Native = query };
         var result = await Pools.Resolve(request.Options.Pool, table).ExecuteAsync(request, cancellationToken);
         Invalidate(request, all: true);
         return result;
@@ -195,7 +230,7 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
     public async Task<DbResult> Batch(IEnumerable<DbBatchItem> items, DbOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(items);
-        options ??= new DbOptions();
+        options ??= DbOptions.None;
         var requests = items.Select(i => i.Operation is DbOperation.Add or DbOperation.Put or DbOperation.Update or DbOperation.Incr or DbOperation.Replace or DbOperation.Del
             ? Prepare(i.Operation, i.Table, i.Row, options)
             : throw DbException.BadInput($"batch cannot {i.Operation}")).ToList();
@@ -316,7 +351,7 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
     internal DbRequest Prepare(DbOperation op, string tableName, object? source, DbOptions? options)
     {
         var table = Table(tableName);
-        options ??= new DbOptions();
+        options ??= DbOptions.None;
         if (options.Count is < 0) throw DbException.BadInput("count must not be negative");
         if (options.Select is { Count: > 0 } select && !select.All(table.HasColumn))
         {
@@ -339,10 +374,15 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
 
         if (op is DbOperation.Get or DbOperation.Del)
         {
-            // Only the key matters: convert just those values (the request path reads accounts this way).
-            var keys = new DbRow();
-            foreach (var key in table.PrimaryKeys)
-                keys[key] = RequireKey(table, key, input.TryGetValue(key, out var kv) ? DbValues.Convert(table.Column(key)!, kv) : null);
+            // Only the key matters: convert just those values (the request path reads accounts this way). A Get whose
+            // row is just the keys, each already of its column's type, is sent as it is, without a copy; the request
+            // is read before the call returns and never kept.
+            var keyColumns = table.KeyColumns;
+            if (op == DbOperation.Get && input.Count == keyColumns.Length && KeysReady(input, keyColumns))
+                return new DbRequest { Operation = op, Table = table, Row = input, Options = options };
+            var keys = new DbRow(keyColumns.Length);
+            foreach (var column in keyColumns)
+                keys[column.Name] = RequireKey(table, column.Name, input.TryGetValue(column.Name, out var kv) ? DbValues.Convert(column, kv) : null);
             return new DbRequest { Operation = op, Table = table, Row = keys, Options = options };
         }
         var row = new DbRow();
@@ -365,6 +405,16 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
                 row[column.Name] = DbValues.Convert(column, column.Value);
         }
         return new DbRequest { Operation = op, Table = table, Row = row, Options = options };
+    }
+
+    /// <summary>True when the row has a value for every key column that converting would leave as it is.</summary>
+    private static bool KeysReady(DbRow row, ColumnSchema[] keyColumns)
+    {
+        foreach (var column in keyColumns)
+        {
+            if (!row.TryGetValue(column.Name, out var v) || v is null or string { Length: 0 } || !ReferenceEquals(DbValues.Convert(column, v), v)) return false;
+        }
+        return true;
     }
 
     private static object RequireKey(TableSchema table, string key, object? value) =>
@@ -407,5 +457,11 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
         if (request.Options.NoProcessRows || !_processors.TryGetValue(request.Table.Name, out var list)) return;
         foreach (var row in rows)
             foreach (var p in list) p(row, request.Options, request.Table);
+    }
+
+    private void Process(DbRequest request, DbRow row)
+    {
+        if (request.Options.NoProcessRows || !_processors.TryGetValue(request.Table.Name, out var list)) return;
+        foreach (var p in list) p(row, request.Options, request.Table);
     }
 }

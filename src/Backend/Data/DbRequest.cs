@@ -62,7 +62,7 @@ public sealed class DbRequest
     public IReadOnlyList<DbRequest> Batch { get; init; } = [];
 
     /// <summary>Options.</summary>
-    public DbOptions Options { get => _options ??= new(); init => _options = value; }
+    public DbOptions Options { get => _options ?? DbOptions.None; init => _options = value; }
 
     private DbOptions? _options;
 }

@@ -11,10 +11,27 @@ public static class DbValues
     /// <summary>Longest text or JSON value accepted when a column sets no limit (characters).</summary>
     public const int DefaultMaxLength = 256 * 1024;
 
+    // Boxed once, for bool values passed through Convert.
+    private static readonly object True = true, False = false;
+
     /// <summary>Converts a value for a column; throws <see cref="DbException"/> (400) when it does not fit.</summary>
     public static object? Convert(ColumnSchema column, object? value)
     {
         ArgumentNullException.ThrowIfNull(column);
+        // A value that already has the column's type (the usual case for keys from the API and the facade's own rows)
+        // is returned as it is: the general path below would unbox and box a long or double again, an allocation on
+        // every key of every Get. Same results: the general path returns an equal value for these.
+        switch (column.Type)
+        {
+            case ColumnType.Int or ColumnType.BigInt or ColumnType.Counter when value is long:
+                return value;
+            case ColumnType.Real when value is double d && double.IsFinite(d):
+                return value;
+            case ColumnType.Bool when value is bool b:
+                return b ? True : False;
+            case ColumnType.Text when value is string t && t.Length <= (column.MaxLength > 0 ? column.MaxLength : DefaultMaxLength):
+                return value;
+        }
         // JSON scalars (from a JsonObject row) convert like the plain values they hold: {"n":"5"} into an int is 5.
         if (value is JsonValue jv) value = JsonSerializer.SerializeToElement(jv);
         if (value is JsonElement e) value = FromElement(e);

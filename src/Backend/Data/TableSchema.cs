@@ -20,7 +20,8 @@ public sealed class TableSchema
         }
         _byName = Columns.ToFrozenDictionary(c => c.Name, StringComparer.Ordinal);
         if (_byName.Count != Columns.Count) throw new ArgumentException($"duplicate column in {name}", nameof(columns));
-        PrimaryKeys = [.. Columns.Where(c => c.Primary > 0).OrderBy(c => c.Primary).Select(c => c.Name)];
+        KeyColumns = [.. Columns.Where(c => c.Primary > 0).OrderBy(c => c.Primary)];
+        PrimaryKeys = [.. KeyColumns.Select(c => c.Name)];
         if (PrimaryKeys.Count == 0) throw new ArgumentException($"table {name} has no primary key", nameof(columns));
         Indexes = [.. Columns.Where(c => c.Index > 0).GroupBy(c => c.Index).OrderBy(g => g.Key).Select(g => (IReadOnlyList<string>)[.. g.Select(c => c.Name)])];
     }
@@ -33,6 +34,9 @@ public sealed class TableSchema
 
     /// <summary>Primary key column names, in key order.</summary>
     public IReadOnlyList<string> PrimaryKeys { get; }
+
+    /// <summary>The primary key columns, in key order (the columns of <see cref="PrimaryKeys"/>).</summary>
+    internal ColumnSchema[] KeyColumns { get; }
 
     /// <summary>Secondary indexes, each a list of column names.</summary>
     public IReadOnlyList<IReadOnlyList<string>> Indexes { get; }

@@ -81,15 +81,28 @@ public class SqlBuilder(SqlDialect dialect)
     // is built once per table; only the key values change.
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<TableSchema, string> _getText = [];
 
+    /// <summary>The text of a Get of whole rows by primary key, with the key values as parameters 0.. in key order;
+    /// one string per table, the same instance every time.</summary>
+    public string GetText(TableSchema table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        // TryGetValue first: GetValue's factory captures this, a delegate allocated on every call.
+        return _getText.TryGetValue(table, out var text)
+            ? text
+            : _getText.GetValue(table, t => $"SELECT {SelectList(t, null, [])} FROM {Dialect.Quote(t.Name)} WHERE {string.Join(" AND ", t.PrimaryKeys.Select((k, i) => $"{Dialect.Quote(k)} = {Dialect.Parameter(i)}"))} LIMIT 1");
+    }
+
     private SqlStatement Get(DbRequest r)
     {
-        var p = new List<object?>(r.Table.PrimaryKeys.Count);
         if (r.Options.Select is null or { Count: 0 })
         {
-            var text = _getText.GetValue(r.Table, t => $"SELECT {SelectList(t, null, [])} FROM {Dialect.Quote(t.Name)} WHERE {string.Join(" AND ", t.PrimaryKeys.Select((k, i) => $"{Dialect.Quote(k)} = {Dialect.Parameter(i)}"))} LIMIT 1");
-            foreach (var k in r.Table.PrimaryKeys) p.Add(Dialect.ToParameter(r.Row[k]));
-            return new SqlStatement(text, p);
+            var text = GetText(r.Table);
+            var keys = r.Table.PrimaryKeys;
+            var values = new object?[keys.Count];
+            for (var i = 0; i < values.Length; i++) values[i] = Dialect.ToParameter(r.Row[keys[i]]);
+            return new SqlStatement(text, values);
         }
+        var p = new List<object?>(r.Table.PrimaryKeys.Count);
         var sql = $"SELECT {SelectList(r.Table, r.Options.Select, [])} FROM {Dialect.Quote(r.Table.Name)} WHERE {KeyWhere(r, p)} LIMIT 1";
         return new SqlStatement(sql, p);
     }

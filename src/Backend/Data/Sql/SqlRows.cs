@@ -41,6 +41,21 @@ public static class SqlRows
         return rows;
     }
 
+    /// <summary>The first row only (a Get by key), or null; <paramref name="shape"/> as in
+    /// <see cref="ReadAll(DbDataReader, TableSchema, ref Shape?)"/>.</summary>
+    public static DbRow? ReadFirst(DbDataReader reader, TableSchema table, ref Shape? shape)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(table);
+        if (!reader.Read()) return null;
+        if (shape is null || !ReferenceEquals(shape.Table, table) || shape.Names.Length != reader.FieldCount)
+        {
+            var (n, c) = Describe(reader, table);
+            shape = new Shape(table, n, c);
+        }
+        return Row(reader, shape.Names, shape.Columns);
+    }
+
     /// <summary>A reader's column names and the table's columns they are, in reader order (null for a name the table
     /// does not have).</summary>
     public sealed class Shape

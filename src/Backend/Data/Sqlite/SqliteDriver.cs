@@ -7,7 +7,7 @@ namespace Backend.Data.Sqlite;
 /// <summary>The embedded SQLite driver (Microsoft.Data.Sqlite). Writes are serialised in-process by an async lock:
 /// SQLite allows one writer at a time anyway, and queuing here instead of inside SQLite means concurrent writers
 /// wait their turn rather than ever seeing "database is locked". Reads run in parallel under WAL.</summary>
-public sealed partial class SqliteDriver : IDbDriver
+public sealed partial class SqliteDriver : IDbDriver, IInProcessGet
 {
     private readonly SqliteConnectionPool _pool;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
@@ -116,17 +116,9 @@ public sealed partial class SqliteDriver : IDbDriver
             c = _pool.Rent();
             return isRead ? Read(c, request) : Write(c, request);
         }
-        catch (SqliteException ex) when (ex.SqliteErrorCode == 19 && request.Operation is DbOperation.Add or DbOperation.Batch)
-        {
-            throw new DbException(409, $"{request.Table.Name}: a record with this key already exists", ex);
-        }
-        catch (SqliteException ex) when (ex.SqliteErrorCode is 5 or 6)
-        {
-            throw new DbException(503, "database is busy, try again", ex);
-        }
         catch (SqliteException ex)
         {
-            throw new DbException(500, $"{Name}: {request.Operation} {request.Table.Name} failed: {ex.Message}", ex);
+            throw Translate(ex, request);
         }
         finally
         {
@@ -134,6 +126,35 @@ public sealed partial class SqliteDriver : IDbDriver
             if (!isRead) _writeLock.Release();
         }
     }
+
+    /// <inheritdoc />
+    DbRow? IInProcessGet.Get(DbRequest request)
+    {
+        SqliteConnectionPool.PooledConnection? c = null;
+        try
+        {
+            c = _pool.Rent();
+            var st = _sql.Build(request);
+            var cmd = c.Command(st.Text, st.Parameters, _parameterName);
+            using var reader = cmd.Command.ExecuteReader();
+            return SqlRows.ReadFirst(reader, request.Table, ref cmd.Shape);
+        }
+        catch (SqliteException ex)
+        {
+            throw Translate(ex, request);
+        }
+        finally
+        {
+            if (c is not null) _pool.Return(c);
+        }
+    }
+
+    private DbException Translate(SqliteException ex, DbRequest request) => ex.SqliteErrorCode switch
+    {
+        19 when request.Operation is DbOperation.Add or DbOperation.Batch => new DbException(409, $"{request.Table.Name}: a record with this key already exists", ex),
+        5 or 6 => new DbException(503, "database is busy, try again", ex),
+        _ => new DbException(500, $"{Name}: {request.Operation} {request.Table.Name} failed: {ex.Message}", ex),
+    };
 
     private DbResult Write(SqliteConnectionPool.PooledConnection c, DbRequest request)
     {

@@ -65,6 +65,32 @@ public abstract partial class DbConformanceTests<TTarget>
     }
 
     [Fact]
+    public async Task Get_with_keys_already_typed_uses_them_and_leaves_the_callers_row_as_it_was()
+    {
+        // A key row of exactly the key columns, already typed, is sent without a copy (the facade's fast path): the
+        // caller's row must come back unchanged, and reusing it for the next key must read the next row.
+        await using var t = await Target.OpenAsync(Pairs);
+        var table = t.T("pairs");
+        await t.Db.Put(table, Row(("a", "x"), ("b", 1), ("v", "one")), null, Ct);
+        await t.Db.Put(table, Row(("a", "x"), ("b", 2), ("v", "two")), null, Ct);
+        var keys = Row(("a", "x"), ("b", 1L));
+        var first = await t.Db.Get(table, keys, null, Ct);
+        Assert.Equal("one", first?["v"]);
+        Assert.Equal(Row(("a", "x"), ("b", 1L)), keys);
+        Assert.NotSame(keys, first);
+        keys["b"] = 2L;
+        Assert.Equal("two", (await t.Db.Get(table, keys, null, Ct))?["v"]);
+        keys["b"] = 3L;
+        Assert.Null(await t.Db.Get(table, keys, null, Ct));
+        // Keys that need converting, or that miss a column, still go the checked way.
+        Assert.Equal("two", (await t.Db.Get(table, Row(("a", "x"), ("b", 2)), null, Ct))?["v"]);
+        Assert.Equal("two", (await t.Db.Get(table, Row(("a", "x"), ("b", "2")), null, Ct))?["v"]);
+        await AssertStatus(400, () => t.Db.Get(table, Row(("a", "x"), ("v", "two")), null, Ct));
+        await AssertStatus(400, () => t.Db.Get(table, Row(("a", ""), ("b", 2L)), null, Ct));
+        await AssertStatus(400, () => t.Db.Get(table, Row(("a", "x"), ("b", "two")), null, Ct));
+    }
+
+    [Fact]
     public async Task Get_with_select_returns_only_the_chosen_columns()
     {
         await using var t = await Target.OpenAsync(Plain);

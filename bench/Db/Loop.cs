@@ -1,0 +1,58 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Backend.Benchmarks;
+
+/// <summary><c>--loop DRIVER METHOD [SECONDS]</c>: one benchmark method called in a loop, nothing else, so a sampling
+/// profiler (perf with <c>DOTNET_PerfMapEnabled=1</c>) sees only that path. Prints the process id first (to attach)
+/// and the calls per second at the end.</summary>
+internal static class Loop
+{
+    public static async Task RunAsync(string[] args)
+    {
+        var rest = args.SkipWhile(a => a != "--loop").Skip(1).ToArray();
+        if (rest.Length < 2)
+        {
+            Console.Error.WriteLine("usage: --loop Sqlite|Pgsql|Mysql|Redis|DynamoDb METHOD [SECONDS]   (METHOD: RawGet, FacadeGet, RawPut, FacadePut, RawSelect, FacadeSelect)");
+            Environment.ExitCode = 2;
+            return;
+        }
+        DbBenchBase bench = rest[0].ToLowerInvariant() switch
+        {
+            "sqlite" => new SqliteBench(),
+            "pgsql" => new PgsqlBench(),
+            "mysql" => new MysqlBench(),
+            "redis" => new RedisBench(),
+            "dynamodb" => new DynamoDbBench(),
+            _ => throw new ArgumentException($"unknown driver {rest[0]}"),
+        };
+        var method = typeof(DbBenchBase).GetMethod(rest[1]) ?? throw new ArgumentException($"unknown method {rest[1]}");
+        var seconds = rest.Length > 2 ? double.Parse(rest[2], CultureInfo.InvariantCulture) : 10;
+        await bench.SetupAsync();
+        try
+        {
+            Console.WriteLine($"pid {Environment.ProcessId}: {rest[0]} {rest[1]} for {seconds} s");
+            var sw = Stopwatch.StartNew();
+            long calls = 0;
+            while (sw.Elapsed.TotalSeconds < seconds)
+            {
+                for (var i = 0; i < 1000; i++)
+                {
+                    switch (method.Invoke(bench, null))
+                    {
+                        case Task t: await t; break;
+                        case ValueTask<Dictionary<string, object?>?> v: await v; break;
+                        case ValueTask<int> v: await v; break;
+                        case ValueTask<List<Dictionary<string, object?>>> v: await v; break;
+                    }
+                }
+                calls += 1000;
+            }
+            Console.WriteLine($"{calls / sw.Elapsed.TotalSeconds:F0} calls/s");
+        }
+        finally
+        {
+            await bench.CleanupAsync();
+        }
+    }
+}

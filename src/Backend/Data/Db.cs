@@ -53,17 +53,24 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
                 {
                     return GetAsync(driver, request, Task.FromException<DbResult>(ex), cancellationToken);
                 }
-                if (row is not null) Process(request, row);
-                return Task.FromResult(row);
+                if (row is null) return NoRow;
+                Process(request, row);
+                return Task.FromResult<DbRow?>(row);
             }
             var first = Start(driver, request, cancellationToken);
             return first.IsCompletedSuccessfully ? Task.FromResult(FirstRow(request, first.Result)) : GetAsync(driver, request, first, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<DbRow?>(cancellationToken);
         }
         catch (Exception ex)
         {
             return Task.FromException<DbRow?>(ex);
         }
     }
+
+    private static readonly Task<DbRow?> NoRow = Task.FromResult<DbRow?>(null);
 
     // Run's retry inlined: the driver's task is awaited here directly, so a Get over the network has one async layer
     // less (Run would wrap it in Retry); a 503 goes on with the same attempts as every other read.

@@ -11,23 +11,24 @@ internal static class Loop
     public static async Task RunAsync(string[] args)
     {
         var rest = args.SkipWhile(a => a != "--loop").Skip(1).ToArray();
-        if (rest.Length < 2)
-        {
-            Console.Error.WriteLine("usage: --loop Sqlite|Pgsql|Mysql|Redis|DynamoDb METHOD [SECONDS]   (METHOD: RawGet, FacadeGet, RawPut, FacadePut, RawSelect, FacadeSelect)");
-            Environment.ExitCode = 2;
-            return;
-        }
-        DbBenchBase bench = rest[0].ToLowerInvariant() switch
+        DbBenchBase? bench = rest.Length < 2 ? null : rest[0].ToLowerInvariant() switch
         {
             "sqlite" => new SqliteBench(),
             "pgsql" => new PgsqlBench(),
             "mysql" => new MysqlBench(),
             "redis" => new RedisBench(),
             "dynamodb" => new DynamoDbBench(),
-            _ => throw new ArgumentException($"unknown driver {rest[0]}"),
+            _ => null,
         };
-        var method = typeof(DbBenchBase).GetMethod(rest[1]) ?? throw new ArgumentException($"unknown method {rest[1]}");
-        var seconds = rest.Length > 2 ? double.Parse(rest[2], CultureInfo.InvariantCulture) : 10;
+        string[] methods = ["RawGet", "FacadeGet", "RawPut", "FacadePut", "RawSelect", "FacadeSelect"];
+        var seconds = 10.0;
+        if (bench is null || !methods.Contains(rest[1]) || rest.Length > 2 && !(double.TryParse(rest[2], NumberStyles.Float, CultureInfo.InvariantCulture, out seconds) && seconds > 0))
+        {
+            Console.Error.WriteLine($"usage: --loop Sqlite|Pgsql|Mysql|Redis|DynamoDb {string.Join('|', methods)} [SECONDS > 0]");
+            Environment.ExitCode = 2;
+            return;
+        }
+        var method = typeof(DbBenchBase).GetMethod(rest[1])!;
         await bench.SetupAsync();
         try
         {

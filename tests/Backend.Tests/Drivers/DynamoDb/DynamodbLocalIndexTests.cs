@@ -8,16 +8,17 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Backend.Tests.Drivers.DynamoDb;
 
-/// <summary>A client that passes every call to the real one and records the requests that matter for indexes: which
-/// table and index each Query, Scan and UpdateTable went to, and the status of every index in each DescribeTable and
-/// UpdateTable answer.</summary>
+/// <summary>A client that passes every call to the real one and records the requests that matter for indexes and
+/// batches: which table and index each Query, Scan and UpdateTable went to, the size of each TransactWriteItems, and the
+/// status of every index in each DescribeTable and UpdateTable answer.</summary>
 public class RecordingClient : DispatchProxy
 {
     private readonly List<string> _calls = [];
 
     public IAmazonDynamoDB Inner { get; set; } = null!;
 
-    /// <summary>"Query TABLE INDEX", "Scan TABLE", "UpdateTable TABLE +INDEX", "status TABLE INDEX STATUS", in order.</summary>
+    /// <summary>"Query TABLE INDEX", "Scan TABLE", "UpdateTable TABLE +INDEX", "TransactWriteItems COUNT",
+    /// "status TABLE INDEX STATUS", in order.</summary>
     public IReadOnlyList<string> Calls
     {
         get
@@ -56,6 +57,7 @@ public class RecordingClient : DispatchProxy
         {
             case QueryRequest q: Add($"Query {q.TableName} {q.IndexName}".TrimEnd()); break;
             case ScanRequest s: Add($"Scan {s.TableName}"); break;
+            case TransactWriteItemsRequest w: Add($"TransactWriteItems {w.TransactItems.Count}"); break;
             case UpdateTableRequest u: Add($"UpdateTable {u.TableName} +{string.Join(",", (u.GlobalSecondaryIndexUpdates ?? []).Select(x => x.Create?.IndexName))}"); break;
         }
         object? result;

@@ -212,6 +212,19 @@ public sealed class DynamodbLocalIndexTests(DynamodbLocalTarget target) : IClass
     }
 
     [Fact]
+    public async Task An_empty_string_in_an_index_key_column_is_a_400_and_writes_nothing()
+    {
+        // As on AWS (dynalite stores it): an empty string may be stored, but not as an index's key.
+        await using var t = await target.OpenAsync(V2);
+        var docs = t.T("docs");
+        var ex = await Assert.ThrowsAsync<DbException>(() => t.Db.Put(docs, new { id = "e", owner = "" }, null, Ct));
+        Assert.Equal(400, ex.Status);
+        Assert.Null(await t.Db.Get(docs, new { id = "e" }, null, Ct));
+        await t.Db.Put(docs, new { id = "e", title = "" }, null, Ct);
+        Assert.Equal("", (await t.Db.Get(docs, new { id = "e" }, null, Ct))?["title"]);
+    }
+
+    [Fact]
     public async Task A_db_opened_while_another_builds_the_index_waits_until_it_is_active_then_queries_it()
     {
         // The second Db must open while the index is CREATING, a fraction of a second on DynamoDB Local: try a few times.

@@ -9,7 +9,7 @@ public sealed partial class DynamoDbDriver
 {
     /// <summary>Creates missing tables (on-demand capacity, with all their indexes) and adds missing global secondary
     /// indexes to existing ones, one at a time (DynamoDB builds one online index per table at a time), waiting each
-    /// time until it is ACTIVE. New columns need nothing. A table with more than two primary key columns is a
+    /// time until it is ACTIVE; an index that another process is still creating is waited for too. New columns need nothing. A table with more than two primary key columns is a
     /// <see cref="Backend.Configuration.ConfigException"/>.</summary>
     public async Task InitTablesAsync(IReadOnlyCollection<TableSchema> tables, CancellationToken cancellationToken)
     {
@@ -67,8 +67,17 @@ public sealed partial class DynamoDbDriver
 
         foreach (var index in t.Indexes)
         {
-            if (table.GlobalSecondaryIndexes?.Any(g => g.IndexName == index.Name) == true) continue;
-            table = await CreateIndexAsync(t, index, ct) ?? table;
+            var existing = table.GlobalSecondaryIndexes?.FirstOrDefault(g => g.IndexName == index.Name);
+            if (existing is null)
+            {
+                table = await CreateIndexAsync(t, index, ct) ?? table;
+            }
+            else if (existing.IndexStatus != IndexStatus.ACTIVE || existing.Backfilling == true)
+            {
+                // Another process is adding it: wait as that process does, else this one would scan until restarted.
+                LogIndexWaiting(_logger, Name, t.Name, index.Name, existing.IndexStatus?.Value ?? "");
+                table = await WaitActiveAsync(t.Name, index.Name, ct);
+            }
         }
         _activeIndexes[t.Name] = ActiveIndexes(table);
     }
@@ -191,6 +200,9 @@ public sealed partial class DynamoDbDriver
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Pool}: creating index {Index} on {Table}")]
     private static partial void LogIndexCreating(ILogger logger, string pool, string table, string index);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Pool}: index {Index} on {Table} is {Status}, waiting until it is active")]
+    private static partial void LogIndexWaiting(ILogger logger, string pool, string table, string index, string status);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Pool}: the endpoint did not create index {Index} on {Table} (an emulator?); selects by its columns scan the table")]
     private static partial void LogIndexIgnored(ILogger logger, string pool, string table, string index);

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Backend.Tests.Conformance;
 
 /// <summary>One database the conformance suite runs against. A target finds its server (environment variable
-/// <c>BKCS_TEST_POOL_URL_{POOL}</c>, else the line scripts/servers wrote to <c>$BKCS_SERVERS_DIR/servers.env</c>),
+/// <c>BKCS_TEST_POOL_URL_{SERVER}</c>, else the line scripts/servers wrote to <c>$BKCS_SERVERS_DIR/servers.env</c>),
 /// creates drivers through the same factory the server uses, and gives every test its own table names, so tests
 /// never see each other's rows. A missing server skips the tests, except under CI=true where it fails them.</summary>
 public abstract class DbTarget : IAsyncLifetime
@@ -14,6 +14,10 @@ public abstract class DbTarget : IAsyncLifetime
 
     /// <summary>Pool name: sqlite, pgsql, mysql, dynamodb, redis.</summary>
     public abstract string Pool { get; }
+
+    /// <summary>The server's name in scripts/servers (its line in servers.env): the pool name, unless the pool has
+    /// several test servers (dynamodb-local is DynamoDB Local for the dynamodb pool).</summary>
+    public virtual string Server => Pool;
 
     /// <summary>The driver factory of the pool.</summary>
     protected abstract IDbDriverFactory Factory { get; }
@@ -25,7 +29,7 @@ public abstract class DbTarget : IAsyncLifetime
     public string Home { get; } = Path.Combine(Path.GetTempPath(), "bkcs-conf-" + Guid.NewGuid().ToString("N"));
 
     /// <summary>Finds the server URL; SQLite overrides this with a file in <see cref="Home"/>.</summary>
-    protected virtual string? FindUrl() => ServerUrls.Find(Pool);
+    protected virtual string? FindUrl() => ServerUrls.Find(Server);
 
     /// <inheritdoc />
     public virtual ValueTask InitializeAsync()
@@ -54,7 +58,7 @@ public abstract class DbTarget : IAsyncLifetime
     public void RequireServer()
     {
         if (Url is not null) return;
-        var why = $"no {Pool} server: run scripts/servers start {Pool} (or set BKCS_TEST_POOL_URL_{Pool.ToUpperInvariant()})";
+        var why = $"no {Server} server: run scripts/servers start {Server} (or set {ServerUrls.Variable(Server)})";
         if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase)) throw new InvalidOperationException(why);
         Assert.Skip(why);
     }
@@ -112,11 +116,19 @@ public sealed class TestDb(Db db, string prefix) : IAsyncDisposable
 /// <summary>Where the test servers are: an explicit environment variable, else scripts/servers' servers.env.</summary>
 public static class ServerUrls
 {
-    /// <summary>The URL of a pool's server, or null.</summary>
+    /// <summary>The environment variable that overrides a server's URL: <c>BKCS_TEST_POOL_URL_</c> and the server's name
+    /// in upper case, '-' as '_' (BKCS_TEST_POOL_URL_DYNAMODB_LOCAL).</summary>
+    public static string Variable(string server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        return "BKCS_TEST_POOL_URL_" + server.ToUpperInvariant().Replace('-', '_');
+    }
+
+    /// <summary>The URL of a server (a pool name, or a scripts/servers name such as dynamodb-local), or null.</summary>
     public static string? Find(string pool)
     {
         ArgumentNullException.ThrowIfNull(pool);
-        if (Environment.GetEnvironmentVariable("BKCS_TEST_POOL_URL_" + pool.ToUpperInvariant()) is { Length: > 0 } url) return url;
+        if (Environment.GetEnvironmentVariable(Variable(pool)) is { Length: > 0 } url) return url;
         var dir = Environment.GetEnvironmentVariable("BKCS_SERVERS_DIR") is { Length: > 0 } d ? d : "/tmp/backendcs-servers";
         var file = Path.Combine(dir, "servers.env");
         if (!File.Exists(file)) return null;

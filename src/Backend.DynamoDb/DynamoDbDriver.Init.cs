@@ -9,8 +9,8 @@ public sealed partial class DynamoDbDriver
 {
     /// <summary>Creates missing tables (on-demand capacity, with all their indexes) and adds missing global secondary
     /// indexes to existing ones, one at a time (DynamoDB builds one online index per table at a time), waiting each
-    /// time until it is ACTIVE; an index that another process is still creating is waited for too. New columns need nothing. A table with more than two primary key columns is a
-    /// <see cref="Backend.Configuration.ConfigException"/>.</summary>
+    /// time until it is ACTIVE; an index that another process is still creating is waited for too. New columns need
+    /// nothing. A table with more than two primary key columns is a <see cref="Backend.Configuration.ConfigException"/>.</summary>
     public async Task InitTablesAsync(IReadOnlyCollection<TableSchema> tables, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tables);

@@ -5,8 +5,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Backend.Tests.Drivers.DynamoDb;
 
-/// <summary>Batch through real TransactWriteItems on AWS DynamoDB Local (dynalite has none, so DynamoTransactionTests
-/// runs this path against a stand-in): up to 100 writes to distinct rows are one transaction, a conflicting Add cancels
+/// <summary>Batch through real TransactWriteItems on AWS DynamoDB Local (dynalite has none; a stand-in client that
+/// added them over dynalite was dropped once this real server ran here): up to 100 writes to distinct rows are one transaction, a conflicting Add cancels
 /// all of it (409), writes to missing rows are dropped from a second try and count 0; larger batches run one by one.</summary>
 public sealed class DynamodbLocalTransactionTests(DynamodbLocalTarget target) : IClassFixture<DynamodbLocalTarget>
 {

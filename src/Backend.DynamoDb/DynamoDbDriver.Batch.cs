@@ -118,8 +118,10 @@ public sealed partial class DynamoDbDriver
                     Delete = new Delete { TableName = t.Name, Key = key, ConditionExpression = $"attribute_exists({e.Name(t.Hash)})", ExpressionAttributeNames = e.Names },
                 }, Expect.Existing, true);
             case DbOperation.Update:
+            case DbOperation.Incr when r.Options.NoUpsert:
             {
-                var update = UpdateExpression(t, r.Row, incr: false, e);
+                // An Incr of the existing row only is an Update that adds to its counters.
+                var update = UpdateExpression(t, r.Row, incr: r.Operation == DbOperation.Incr, e);
                 var condition = $"attribute_exists({e.Name(t.Hash)})";
                 if (update is null)
                 {

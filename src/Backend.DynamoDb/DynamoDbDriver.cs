@@ -161,20 +161,8 @@ public sealed partial class DynamoDbDriver : IDbDriver
     {
         var e = new Expressions();
         var update = UpdateExpression(t, values, incr: false, e);
-        if (update is null)
-        {
-            // Nothing to change: report whether the row exists, as a no-op SQL update does.
-            var p = new Expressions();
-            var res = await _client.GetItemAsync(new GetItemRequest
-            {
-                TableName = t.Name,
-                Key = key,
-                ConsistentRead = true,
-                ProjectionExpression = p.Projection([t.Hash]),
-                ExpressionAttributeNames = p.Names,
-            }, ct);
-            return res.Item is { Count: > 0 };
-        }
+        // Nothing to change: report whether the row exists, as a no-op SQL update does.
+        if (update is null) return await ExistsAsync(t, key, ct);
         try
         {
             await _client.UpdateItemAsync(new UpdateItemRequest
@@ -201,6 +189,7 @@ public sealed partial class DynamoDbDriver : IDbDriver
         var t = DynamoTable.For(r.Table);
         var e = new Expressions();
         var update = UpdateExpression(t, r.Row, r.Operation == DbOperation.Incr, e);
+        if (r.Operation == DbOperation.Incr && r.Options.NoUpsert) return await IncrExistingAsync(r, t, e, update, ct);
         if (update is null)
         {
             try
@@ -237,6 +226,49 @@ public sealed partial class DynamoDbDriver : IDbDriver
             throw new DbException(400, $"{t.Name}: counter out of range", ex);
         }
         return new DbResult { Affected = 1 };
+    }
+
+    /// <summary>An Incr of the existing row only (<see cref="DbOptions.NoUpsert"/>): one UpdateItem conditional on the
+    /// row existing (and on the counter guard), so a Del racing it is never undone. A failed condition is told apart
+    /// afterwards: a row that exists failed the guard (400), a missing one is 0 affected.</summary>
+    private async Task<DbResult> IncrExistingAsync(DbRequest r, DynamoTable t, Expressions e, string? update, CancellationToken ct)
+    {
+        if (update is null) return new DbResult { Affected = await ExistsAsync(t, t.Key(r.Row), ct) ? 1 : 0 };
+        var guard = CounterGuard(t, r.Row, e);
+        var exists = $"attribute_exists({e.Name(t.Hash)})";
+        try
+        {
+            await _client.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = t.Name,
+                Key = t.Key(r.Row),
+                UpdateExpression = update,
+                ConditionExpression = guard is null ? exists : $"{exists} AND {guard}",
+                ExpressionAttributeNames = e.Names,
+                ExpressionAttributeValues = e.Values,
+            }, ct);
+            return new DbResult { Affected = 1 };
+        }
+        catch (ConditionalCheckFailedException ex)
+        {
+            if (guard is not null && await ExistsAsync(t, t.Key(r.Row), ct)) throw new DbException(400, $"{t.Name}: counter out of range", ex);
+            return new DbResult { Affected = 0 };
+        }
+    }
+
+    /// <summary>Whether the row of the key exists (a consistent read of its hash key only).</summary>
+    private async Task<bool> ExistsAsync(DynamoTable t, Dictionary<string, AttributeValue> key, CancellationToken ct)
+    {
+        var e = new Expressions();
+        var res = await _client.GetItemAsync(new GetItemRequest
+        {
+            TableName = t.Name,
+            Key = key,
+            ConsistentRead = true,
+            ProjectionExpression = e.Projection([t.Hash]),
+            ExpressionAttributeNames = e.Names,
+        }, ct);
+        return res.Item is { Count: > 0 };
     }
 
     /// <summary>DynamoDB numbers hold 38 digits, so ADD would happily pass long.MaxValue; every driver instead refuses

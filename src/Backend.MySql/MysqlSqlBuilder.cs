@@ -120,7 +120,8 @@ public sealed class MysqlSqlBuilder(string collation = MysqlSqlBuilder.DefaultCo
     public static bool IsInsertIfMissing(DbRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return request.Operation is DbOperation.Incr or DbOperation.Replace && request.Row.Keys.All(c => request.Table.PrimaryKeys.Contains(c));
+        return request.Operation is DbOperation.Incr or DbOperation.Replace && !(request.Operation == DbOperation.Incr && request.Options.NoUpsert)
+            && request.Row.Keys.All(c => request.Table.PrimaryKeys.Contains(c));
     }
 
     /// <summary>Insert, or replace every non-key column of the existing row: given columns take the new values, the
@@ -139,6 +140,7 @@ public sealed class MysqlSqlBuilder(string collation = MysqlSqlBuilder.DefaultCo
     protected override SqlStatement Incr(DbRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (request.Options.NoUpsert) return UpdateExisting(request, incr: true);
         if (IsInsertIfMissing(request)) return InsertIfMissing(request);
         var (sql, p) = Insert(request);
         var sets = request.Row.Keys.Where(c => !request.Table.PrimaryKeys.Contains(c)).Select(c =>

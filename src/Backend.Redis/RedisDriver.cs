@@ -354,7 +354,8 @@ public sealed partial class RedisDriver : IDbDriver
         if (op != "del")
             foreach (var name in r.Row.Keys)
                 if (k.Table.Column(name) is { Primary: 0 }) changes = true;
-        args.Add(op);
+        // "incrx": an Incr of the existing row only (DbOptions.NoUpsert); the script reads it as "incr" plus that rule.
+        args.Add(op == "incr" && r.Options.NoUpsert ? "incrx" : op);
         args.Add(kbase);
         args.Add(pk);
         args.Add(changes ? "1" : "0");

@@ -53,7 +53,8 @@ internal static class RedisScripts
         """;
 
     /// <summary>Applies writes (one, or all items of a batch) atomically.
-    /// <para>ARGV: item count, then per item: op (add put update incr replace del), kbase (KEYS index of the row key;
+    /// <para>ARGV: item count, then per item: op (add put update incr incrx replace del; incrx is an incr of an existing
+    /// row only: nothing when the row is missing), kbase (KEYS index of the row key;
     /// kbase+1 is the PK ZSET, kbase+1+j index j's ZSET), PK, changes (1 when non-key columns are written), index
     /// count, per index: affected flag, column count, columns; set count, field/value pairs; delete count, fields;
     /// incr count, field/delta/indexed triples.</para>
@@ -84,6 +85,7 @@ internal static class RedisScripts
         end
         for i = 1, tonumber(ARGV[1]) do
           local it = { op = ARGV[p], k = tonumber(ARGV[p + 1]), pkm = ARGV[p + 2], changes = ARGV[p + 3] == '1' }
+          if it.op == 'incrx' then it.op = 'incr'; it.existing = true end
           p = p + 4
           local nix = tonumber(ARGV[p])
           p = p + 1
@@ -116,7 +118,7 @@ internal static class RedisScripts
               if sum > 9.2233720368547799e18 or sum < -9.2233720368547799e18 then return { -2, i, it.incr[j] } end
             end
           end
-          if it.op == 'del' then e = false elseif it.op ~= 'update' then e = true end
+          if it.op == 'del' then e = false elseif it.op ~= 'update' and not it.existing then e = true end
           state[row] = e
         end
 
@@ -124,8 +126,11 @@ internal static class RedisScripts
         for i, it in ipairs(items) do
           local row, pkz, op = KEYS[it.k], KEYS[it.k + 1], it.op
           local exists = redis.call('EXISTS', row) == 1
-          if (op == 'update' or op == 'del') and not exists then
+          if (op == 'update' or op == 'del' or it.existing) and not exists then
             -- nothing to do
+          elseif it.existing and not it.changes then
+            -- an incr of the existing row only, with only the key: reports that the row exists, like an update
+            total = total + 1
           elseif exists and (op == 'incr' or op == 'replace') and not it.changes then
             -- an upsert of only the key onto an existing row changes nothing (like ON CONFLICT DO NOTHING)
           else

@@ -53,6 +53,12 @@ public sealed class DbOptions
 
     private bool _cached;
 
+    /// <summary>On Incr: change the row only when it exists (<see cref="DbResult.Affected"/> is 0 and nothing is
+    /// created when it does not), atomically on every driver, so an Incr racing a Del never brings the row back.</summary>
+    public bool NoUpsert { get => _noUpsert; set => _noUpsert = Check(value); }
+
+    private bool _noUpsert;
+
     /// <summary>Skip the registered row processors.</summary>
     public bool NoProcessRows { get => _noProcessRows; set => _noProcessRows = Check(value); }
 

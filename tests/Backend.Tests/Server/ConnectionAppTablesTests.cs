@@ -163,6 +163,29 @@ public sealed class ConnectionAppTablesTests(ConnectionAppFixture fixture) : ICl
     }
 
     [Fact]
+    public async Task ConnectionIncr_RacingADelete_NeverBringsTheConnectionBack()
+    {
+        // Whichever of the two calls runs first, the connection and its reference end deleted.
+        var a = await fixture.AddAccount();
+        var b = await fixture.AddAccount();
+        using var ca = fixture.Client(a);
+        using var cb = fixture.Client(b);
+        var types = Enumerable.Range(0, 12).Select(i => $"race{i}").ToList();
+        foreach (var type in types) await Connect(ca, b.Id, type, ("score", "1"));
+        var replies = await Task.WhenAll(types.SelectMany(type => new[]
+        {
+            ca.Get("/connection/incr", ("id", b.Id), ("type", type), ("score", "5")),
+            ca.Get("/connection/del", ("id", b.Id), ("type", type)),
+        }));
+        Assert.All(replies, r => Assert.True(r.Status is 200 or 404, r.ToString()));
+        foreach (var type in types)
+        {
+            ApiAssert.Error(await ca.Get("/connection/get", ("id", b.Id), ("type", type)), 404);
+            ApiAssert.Error(await cb.Get("/reference/get", ("id", a.Id), ("type", type)), 404);
+        }
+    }
+
+    [Fact]
     public async Task AppColumns_AdminOnlyAndHidden()
     {
         var a = await fixture.AddAccount();

@@ -40,17 +40,14 @@ internal static class ConnectionChanges
         var (me, other, type) = Keys(api);
         var counters = Counters(db.Table(ConnectionTables.Connection), api);
         if (counters.Count == 0) throw ApiException.BadRequest("no counter column given");
-        var key = ConnectionKey.Combine(type, other);
-        var raw = new DbOptions { NoProcessRows = true };
-        // Incr would create a missing row; this endpoint only changes existing connections.
-        if (await db.Get(ConnectionTables.Connection, new DbRow { ["id"] = me, ["type"] = key }, raw, context.RequestAborted) is null)
+        // Existing connections only, atomically: a /connection/del racing this call is never undone by it.
+        var existing = new DbOptions { NoUpsert = true };
+        var row = new DbRow(counters) { ["id"] = me, ["type"] = ConnectionKey.Combine(type, other) };
+        if ((await db.Incr(ConnectionTables.Connection, row, existing, context.RequestAborted)).Affected == 0)
             throw ApiException.NotFound("No connection found");
-        var row = new DbRow(counters) { ["id"] = me, ["type"] = key };
-        await db.Incr(ConnectionTables.Connection, row, null, context.RequestAborted);
         var refTable = db.Table(ConnectionTables.Reference);
         var reverse = new DbRow(counters.Where(kv => refTable.Column(kv.Key) is { Type: ColumnType.Counter })) { ["id"] = other, ["type"] = ConnectionKey.Combine(type, me) };
-        if (reverse.Count > 2 && await db.Get(ConnectionTables.Reference, reverse, raw, CancellationToken.None) is not null)
-            await db.Incr(ConnectionTables.Reference, reverse, null, CancellationToken.None);
+        if (reverse.Count > 2) await db.Incr(ConnectionTables.Reference, reverse, existing, CancellationToken.None);
         await Reply(context, db, me, other, type);
     }
 

@@ -165,22 +165,36 @@ public class SqlBuilder(SqlDialect dialect)
         public volatile RowTextEntry[] Entries = [];
     }
 
-    private SqlStatement Update(DbRequest r)
+    private SqlStatement Update(DbRequest r) => UpdateExisting(r, incr: false);
+
+    /// <summary>An UPDATE of the existing row only: the given columns are set, or with <paramref name="incr"/> counter
+    /// columns are added to (under the dialect's overflow guard, which then makes it a no-op).</summary>
+    protected SqlStatement UpdateExisting(DbRequest r, bool incr)
     {
+        ArgumentNullException.ThrowIfNull(r);
         var p = new List<object?>();
-        var sets = r.Row.Where(kv => !r.Table.PrimaryKeys.Contains(kv.Key)).Select(kv => $"{Dialect.Quote(kv.Key)} = {Add(p, kv.Value)}").ToList();
-        if (sets.Count == 0)
+        var guards = new List<string>();
+        var sets = r.Row.Where(kv => !r.Table.PrimaryKeys.Contains(kv.Key)).Select(kv =>
         {
-            // Nothing to change: still report whether the row exists (1) or not (0), like a no-op update would.
-            return new SqlStatement($"UPDATE {Dialect.Quote(r.Table.Name)} SET {Dialect.Quote(r.Table.PrimaryKeys[0])} = {Dialect.Quote(r.Table.PrimaryKeys[0])} WHERE {KeyWhere(r, p)}", p);
-        }
-        return new SqlStatement($"UPDATE {Dialect.Quote(r.Table.Name)} SET {string.Join(", ", sets)} WHERE {KeyWhere(r, p)}", p);
+            var q = Dialect.Quote(kv.Key);
+            var v = Add(p, kv.Value);
+            if (!incr || r.Table.Column(kv.Key)!.Type != ColumnType.Counter) return $"{q} = {v}";
+            var sum = $"COALESCE({q}, 0) + COALESCE({v}, 0)";
+            if (Dialect.CounterOverflowGuard(sum) is { } guard) guards.Add(guard);
+            return $"{q} = {sum}";
+        }).ToList();
+        // Nothing to change: still report whether the row exists (1) or not (0), like a no-op update would.
+        if (sets.Count == 0) sets.Add($"{Dialect.Quote(r.Table.PrimaryKeys[0])} = {Dialect.Quote(r.Table.PrimaryKeys[0])}");
+        var where = string.Join(" AND ", guards.Prepend(KeyWhere(r, p)));
+        return new SqlStatement($"UPDATE {Dialect.Quote(r.Table.Name)} SET {string.Join(", ", sets)} WHERE {where}", p);
     }
 
-    /// <summary>Counter columns are added to; other given columns are set. Creates the row when missing.</summary>
+    /// <summary>Counter columns are added to; other given columns are set. Creates the row when missing, unless
+    /// <see cref="DbOptions.NoUpsert"/> asks for the existing row only.</summary>
     protected virtual SqlStatement Incr(DbRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (request.Options.NoUpsert) return UpdateExisting(request, incr: true);
         var insert = Insert(request, "INSERT INTO");
         var t = Dialect.Quote(request.Table.Name);
         var guards = new List<string>();

@@ -172,8 +172,10 @@ public sealed partial class SqliteDriver : IDbDriver, IInProcessGet
         {
             var st = _sql.Build(request);
             var affected = c.Command(st.Text, st.Parameters, _parameterName).Command.ExecuteNonQuery();
-            // The overflow guard of an Incr made the update a no-op: the counter is unchanged.
-            if (affected == 0 && request.Operation == DbOperation.Incr && request.Row.Any(kv => request.Table.Column(kv.Key)!.Type == ColumnType.Counter))
+            // The overflow guard of an Incr made the update a no-op: the counter is unchanged. (With NoUpsert a missing
+            // row is the other way to change nothing; writes are serialised, so the check below sees the same state.)
+            if (affected == 0 && request.Operation == DbOperation.Incr && request.Row.Any(kv => request.Table.Column(kv.Key)!.Type == ColumnType.Counter)
+                && !(request.Options.NoUpsert && !Exists(c, request)))
                 throw DbException.BadInput($"{request.Table.Name}: counter out of range");
             return new DbResult { Affected = affected };
         }
@@ -194,6 +196,14 @@ public sealed partial class SqliteDriver : IDbDriver, IInProcessGet
             Exec(c, "ROLLBACK");
             throw;
         }
+    }
+
+    /// <summary>Whether the row of the request's key exists.</summary>
+    private bool Exists(SqliteConnectionPool.PooledConnection c, DbRequest request)
+    {
+        var st = _sql.Build(new DbRequest { Operation = DbOperation.Get, Table = request.Table, Row = request.Row });
+        using var reader = c.Command(st.Text, st.Parameters, _parameterName).Command.ExecuteReader();
+        return reader.Read();
     }
 
     private DbResult Read(SqliteConnectionPool.PooledConnection c, DbRequest request)

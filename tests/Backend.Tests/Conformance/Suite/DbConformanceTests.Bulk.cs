@@ -258,6 +258,27 @@ public abstract partial class DbConformanceTests<TTarget>
     }
 
     [Fact]
+    public async Task Batch_with_NoUpsert_increments_existing_rows_and_skips_missing_ones()
+    {
+        await using var t = await Target.OpenAsync(Plain);
+        var plain = t.T("plain");
+        await t.Db.Put(plain, Row(("id", "one"), ("hits", 5)), null, Ct);
+        await t.Db.Put(plain, Row(("id", "two"), ("hits", 1)), null, Ct);
+        var result = await t.Db.Batch(
+        [
+            new DbBatchItem(DbOperation.Incr, plain, Row(("id", "one"), ("hits", 2))),
+            new DbBatchItem(DbOperation.Incr, plain, Row(("id", "ghost"), ("hits", 2))),
+            new DbBatchItem(DbOperation.Incr, plain, Row(("id", "two"), ("hits", -1), ("name", "two"))),
+            new DbBatchItem(DbOperation.Put, plain, Row(("id", "new"), ("n", 1))),
+        ], new DbOptions { NoUpsert = true }, Ct);
+        Assert.Equal(3, result.Affected);
+        Assert.Equal(Row(("id", "one"), ("hits", 7L)), await t.Db.Get(plain, Row(("id", "one")), null, Ct));
+        Assert.Equal(Row(("id", "two"), ("hits", 0L), ("name", "two")), await t.Db.Get(plain, Row(("id", "two")), null, Ct));
+        Assert.Null(await t.Db.Get(plain, Row(("id", "ghost")), null, Ct));
+        Assert.Equal(Row(("id", "new"), ("n", 1L)), await t.Db.Get(plain, Row(("id", "new")), null, Ct));
+    }
+
+    [Fact]
     public async Task Batch_of_many_puts_writes_them_all()
     {
         await using var t = await Target.OpenAsync(Plain);

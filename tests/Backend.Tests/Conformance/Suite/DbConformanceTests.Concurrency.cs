@@ -71,6 +71,26 @@ public abstract partial class DbConformanceTests<TTarget>
     }
 
     [Fact]
+    public async Task An_incr_with_NoUpsert_racing_a_del_never_brings_the_row_back()
+    {
+        // Whichever runs first, the row ends deleted: an Incr of the existing row only must not recreate it.
+        await using var t = await Target.OpenAsync(Plain);
+        var table = t.T("plain");
+        var existing = new DbOptions { NoUpsert = true };
+        var ids = Enumerable.Range(0, 30).Select(i => $"race{i}").ToList();
+        await PutAll(t.Db, table, ids.Select(id => Row(("id", id), ("hits", 1), ("name", "n"))));
+        await Task.WhenAll(ids.SelectMany(id => new[]
+        {
+            Task.Run(() => t.Db.Incr(table, Row(("id", id), ("hits", 1), ("name", "x")), existing, Ct), Ct),
+            Task.Run(() => t.Db.Del(table, Row(("id", id)), null, Ct), Ct),
+        }));
+        var left = new List<string>();
+        foreach (var id in ids)
+            if (await t.Db.Get(table, Row(("id", id)), null, Ct) is not null) left.Add(id);
+        Assert.Empty(left);
+    }
+
+    [Fact]
     public async Task Concurrent_adds_of_the_same_key_give_one_success_and_409s()
     {
         await using var t = await Target.OpenAsync(Plain);

@@ -91,6 +91,29 @@ public abstract partial class DbConformanceTests<TTarget>
     }
 
     [Fact]
+    public async Task Incr_with_NoUpsert_changes_an_existing_row_and_never_creates_one()
+    {
+        await using var t = await Target.OpenAsync(Plain);
+        var table = t.T("plain");
+        var existing = new DbOptions { NoUpsert = true };
+        Assert.Equal(0, (await t.Db.Incr(table, Row(("id", "a"), ("hits", 2), ("name", "A")), existing, Ct)).Affected);
+        Assert.Equal(0, (await t.Db.Incr(table, Row(("id", "a"), ("name", "A")), existing, Ct)).Affected);
+        Assert.Equal(0, (await t.Db.Incr(table, Row(("id", "a")), existing, Ct)).Affected);
+        Assert.Null(await t.Db.Get(table, Row(("id", "a")), null, Ct));
+
+        await t.Db.Put(table, Row(("id", "a"), ("hits", 1), ("views", 5), ("n", 7)), null, Ct);
+        Assert.Equal(1, (await t.Db.Incr(table, Row(("id", "a"), ("hits", 2), ("name", "A")), existing, Ct)).Affected);
+        Assert.Equal(1, (await t.Db.Incr(table, Row(("id", "a"), ("views", -6)), existing, Ct)).Affected);
+        Assert.Equal(1, (await t.Db.Incr(table, Row(("id", "a")), existing, Ct)).Affected);
+        Assert.Equal(Row(("id", "a"), ("name", "A"), ("n", 7L), ("hits", 3L), ("views", -1L)), await t.Db.Get(table, Row(("id", "a")), null, Ct));
+
+        // Past the largest counter it is still a 400 that keeps the counter, not a missing row.
+        await t.Db.Put(table, Row(("id", "m"), ("hits", long.MaxValue)), null, Ct);
+        await AssertStatus(400, () => t.Db.Incr(table, Row(("id", "m"), ("hits", 1)), existing, Ct));
+        Assert.True(Same(long.MaxValue, (await t.Db.Get(table, Row(("id", "m")), null, Ct))?["hits"]));
+    }
+
+    [Fact]
     public async Task Get_with_select_returns_only_the_chosen_columns()
     {
         await using var t = await Target.OpenAsync(Plain);

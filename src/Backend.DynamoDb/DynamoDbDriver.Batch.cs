@@ -1,3 +1,4 @@
+using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Backend.Data;
 using Microsoft.Extensions.Logging;
@@ -53,6 +54,11 @@ public sealed partial class DynamoDbDriver
         Existing,
         /// <summary>Created only when missing: failure means 0 affected.</summary>
         Create,
+        /// <summary>An Incr within the counter guard: failure is a 400 for the batch (the counter would overflow).</summary>
+        InRange,
+        /// <summary>An Incr of an existing row within the counter guard: failure is a 400 for the batch when the row
+        /// exists (the reason carries its old item), else 0 affected.</summary>
+        ExistingInRange,
     }
 
     private async Task<DbResult> TransactAsync(IReadOnlyList<DbRequest> requests, CancellationToken ct)
@@ -75,6 +81,8 @@ public sealed partial class DynamoDbDriver
                 {
                     if (reasons[i]?.Code != "ConditionalCheckFailed") continue;
                     if (writes[i].Expect is Expect.Missing) throw Conflict(DynamoTable.For(requests[writes[i].Index].Table), ex);
+                    if (writes[i].Expect is Expect.InRange || writes[i].Expect is Expect.ExistingInRange && reasons[i].Item is { Count: > 0 })
+                        throw new DbException(400, $"{DynamoTable.For(requests[writes[i].Index].Table).Name}: counter out of range", ex);
                     failed.Add(i);
                 }
                 if (failed.Count > 0)
@@ -120,8 +128,9 @@ public sealed partial class DynamoDbDriver
             case DbOperation.Update:
             case DbOperation.Incr when r.Options.NoUpsert:
             {
-                // An Incr of the existing row only is an Update that adds to its counters.
-                var update = UpdateExpression(t, r.Row, incr: r.Operation == DbOperation.Incr, e);
+                // An Incr of the existing row only is an Update that adds to its counters, within the counter guard.
+                var incr = r.Operation == DbOperation.Incr;
+                var update = UpdateExpression(t, r.Row, incr, e);
                 var condition = $"attribute_exists({e.Name(t.Hash)})";
                 if (update is null)
                 {
@@ -130,6 +139,7 @@ public sealed partial class DynamoDbDriver
                         ConditionCheck = new ConditionCheck { TableName = t.Name, Key = key, ConditionExpression = condition, ExpressionAttributeNames = e.Names },
                     }, Expect.Existing, true);
                 }
+                var guard = incr ? CounterGuard(t, r.Row, e) : null;
                 return new Write(index, new TransactWriteItem
                 {
                     Update = new Update
@@ -137,11 +147,13 @@ public sealed partial class DynamoDbDriver
                         TableName = t.Name,
                         Key = key,
                         UpdateExpression = update,
-                        ConditionExpression = condition,
+                        ConditionExpression = guard is null ? condition : $"{condition} AND {guard}",
                         ExpressionAttributeNames = e.Names,
                         ExpressionAttributeValues = e.Values,
+                        // The old item comes back with a failed condition: present means the guard failed, not the row.
+                        ReturnValuesOnConditionCheckFailure = guard is null ? null : ReturnValuesOnConditionCheckFailure.ALL_OLD,
                     },
-                }, Expect.Existing, true);
+                }, guard is null ? Expect.Existing : Expect.ExistingInRange, true);
             }
             case DbOperation.Incr or DbOperation.Replace:
             {
@@ -153,10 +165,19 @@ public sealed partial class DynamoDbDriver
                         Put = new Put { TableName = t.Name, Item = key, ConditionExpression = $"attribute_not_exists({e.Name(t.Hash)})", ExpressionAttributeNames = e.Names },
                     }, Expect.Create, true);
                 }
+                var guard = r.Operation == DbOperation.Incr ? CounterGuard(t, r.Row, e) : null;
                 return new Write(index, new TransactWriteItem
                 {
-                    Update = new Update { TableName = t.Name, Key = key, UpdateExpression = update, ExpressionAttributeNames = e.Names, ExpressionAttributeValues = e.Values },
-                }, Expect.None, true);
+                    Update = new Update
+                    {
+                        TableName = t.Name,
+                        Key = key,
+                        UpdateExpression = update,
+                        ConditionExpression = guard,
+                        ExpressionAttributeNames = e.Names,
+                        ExpressionAttributeValues = e.Values,
+                    },
+                }, guard is null ? Expect.None : Expect.InRange, true);
             }
             default:
                 throw new DbException(400, $"batch cannot {r.Operation}");

@@ -168,26 +168,12 @@ public sealed partial class SqliteDriver : IDbDriver, IInProcessGet
             var rows = SqlRows.ReadAll(reader, request.Table);
             return new DbResult { Rows = rows, Affected = Math.Max(0, reader.RecordsAffected) };
         }
-        if (request.Operation != DbOperation.Batch)
-        {
-            var st = _sql.Build(request);
-            var affected = c.Command(st.Text, st.Parameters, _parameterName).Command.ExecuteNonQuery();
-            // The overflow guard of an Incr made the update a no-op: the counter is unchanged. (With NoUpsert a missing
-            // row is the other way to change nothing; writes are serialised, so the check below sees the same state.)
-            if (affected == 0 && request.Operation == DbOperation.Incr && request.Row.Any(kv => request.Table.Column(kv.Key)!.Type == ColumnType.Counter)
-                && !(request.Options.NoUpsert && !Exists(c, request)))
-                throw DbException.BadInput($"{request.Table.Name}: counter out of range");
-            return new DbResult { Affected = affected };
-        }
+        if (request.Operation != DbOperation.Batch) return new DbResult { Affected = WriteOne(c, request) };
         Exec(c, "BEGIN IMMEDIATE");
         try
         {
             var affected = 0;
-            foreach (var item in request.Batch)
-            {
-                var st = _sql.Build(item);
-                affected += c.Command(st.Text, st.Parameters, _parameterName).Command.ExecuteNonQuery();
-            }
+            foreach (var item in request.Batch) affected += WriteOne(c, item);
             Exec(c, "COMMIT");
             return new DbResult { Affected = affected };
         }
@@ -196,6 +182,19 @@ public sealed partial class SqliteDriver : IDbDriver, IInProcessGet
             Exec(c, "ROLLBACK");
             throw;
         }
+    }
+
+    /// <summary>One write statement; returns the affected count.</summary>
+    private int WriteOne(SqliteConnectionPool.PooledConnection c, DbRequest request)
+    {
+        var st = _sql.Build(request);
+        var affected = c.Command(st.Text, st.Parameters, _parameterName).Command.ExecuteNonQuery();
+        // The overflow guard of an Incr made the update a no-op: the counter is unchanged. (With NoUpsert a missing row
+        // is the other way to change nothing; writes are serialised, so the check below sees the same state.)
+        if (affected == 0 && request.Operation == DbOperation.Incr && request.Row.Any(kv => request.Table.Column(kv.Key)!.Type == ColumnType.Counter)
+            && !(request.Options.NoUpsert && !Exists(c, request)))
+            throw DbException.BadInput($"{request.Table.Name}: counter out of range");
+        return affected;
     }
 
     /// <summary>Whether the row of the request's key exists.</summary>

@@ -279,6 +279,24 @@ public abstract partial class DbConformanceTests<TTarget>
     }
 
     [Fact]
+    public async Task Batch_with_an_incr_past_the_largest_counter_is_a_400_and_keeps_the_counter()
+    {
+        await using var t = await Target.OpenAsync(Plain);
+        var plain = t.T("plain");
+        await t.Db.Put(plain, Row(("id", "max"), ("hits", long.MaxValue)), null, Ct);
+        await AssertStatus(400, () => t.Db.Batch(
+        [
+            new DbBatchItem(DbOperation.Incr, plain, Row(("id", "max"), ("hits", 1))),
+        ], null, Ct));
+        Assert.True(Same(long.MaxValue, (await t.Db.Get(plain, Row(("id", "max")), null, Ct))?["hits"]));
+        await AssertStatus(400, () => t.Db.Batch(
+        [
+            new DbBatchItem(DbOperation.Incr, plain, Row(("id", "max"), ("hits", 1))),
+        ], new DbOptions { NoUpsert = true }, Ct));
+        Assert.True(Same(long.MaxValue, (await t.Db.Get(plain, Row(("id", "max")), null, Ct))?["hits"]));
+    }
+
+    [Fact]
     public async Task Batch_of_many_puts_writes_them_all()
     {
         await using var t = await Target.OpenAsync(Plain);

@@ -26,14 +26,14 @@ public static class Probe
         {
             var found = 0L;
             var cells = 0L;
-            for (var warm = 0; warm < 400; warm++) await LocationSearch.PageAsync(db, 4, centres[warm % 16].Item1, centres[warm % 16].Item2, Math.Min(km, 5), 5, null, null, 50, default);
+            for (var warm = 0; warm < 400; warm++) await LocationSearch.PageAsync(db, 4, 1, centres[warm % 16].Item1, centres[warm % 16].Item2, Math.Min(km, 5), 5, null, null, 50, default);
             const int calls = 160;
             var watch = Stopwatch.StartNew();
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             for (var n = 0; n < calls; n++)
             {
                 var (clat, clon) = centres[n % centres.Count];
-                found += (await LocationSearch.PageAsync(db, 4, clat, clon, km, 5, null, null, 50, default)).Page.Count;
+                found += (await LocationSearch.PageAsync(db, 4, 1, clat, clon, km, 5, null, null, 50, default)).Page.Count;
             }
             var pageCpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
             var pageWall = watch.Elapsed;
@@ -43,7 +43,7 @@ public static class Probe
             for (var n = 0; n < calls; n++)
             {
                 var (clat, clon) = centres[n % centres.Count];
-                all += (await LocationSearch.FindAsync(db, 4, clat, clon, km, null, default)).Count;
+                all += (await LocationSearch.FindAsync(db, 4, 1, clat, clon, km, null, default)).Count;
                 cells += GeoCover.For(clat, clon, km, 4, LocationSearch.MaxCells).Cells.Count;
             }
             var allCpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
@@ -53,7 +53,7 @@ public static class Probe
         }
 
         // What /location/get adds for a page of 50: one List of the accounts' id and alias.
-        var page = (await LocationSearch.PageAsync(db, 4, centres[5].Item1, centres[5].Item2, 20, 5, null, null, 50, default)).Page;
+        var page = (await LocationSearch.PageAsync(db, 4, 1, centres[5].Item1, centres[5].Item2, 20, 5, null, null, 50, default)).Page;
         var keys = page.Select(m => (object)new DbRow { ["id"] = m.Id }).ToList();
         var select = new DbOptions { Select = ["id", "alias"] };
         for (var warm = 0; warm < 400; warm++) await db.List("bk_account", keys, select);

@@ -9,8 +9,21 @@ using Microsoft.AspNetCore.Http;
 namespace Backend.Auth;
 
 /// <summary>Verifies a request's signature (header, query parameter or session cookie) against its account.</summary>
-public sealed class RequestAuthenticator(Db db, SessionStore sessions, TimeProvider time)
+public sealed class RequestAuthenticator(Db db, SessionStore sessions, TimeProvider time, RequestAuthenticator.Settings settings)
 {
+    /// <summary>The parameters of the signature check, read once.</summary>
+    /// <param name="MaxAgeMs"><c>-api-signature-max-age</c>: how far ahead a signature's expires may lie.</param>
+    /// <param name="RequireChecksum"><c>-api-require-checksum</c>: JSON and multipart bodies must carry their checksum.</param>
+    public sealed record Settings(long MaxAgeMs, bool RequireChecksum)
+    {
+        /// <summary>Reads the parameters.</summary>
+        public static Settings FromConfig(Configuration.BackendConfig config)
+        {
+            ArgumentNullException.ThrowIfNull(config);
+            return new Settings(config.GetLong("api-signature-max-age"), config.GetBool("api-require-checksum"));
+        }
+    }
+
     /// <summary>Header and query parameter name of the signature.</summary>
     public const string SignatureName = "bk-signature";
 
@@ -31,7 +44,12 @@ public sealed class RequestAuthenticator(Db db, SessionStore sessions, TimeProvi
         if (string.IsNullOrEmpty(text)) return new ApiStatus(400, "Invalid request: no login provided");
         if (!SignatureHeader.TryParse(text, out var sig)) return new ApiStatus(400, "Invalid request: malformed signature");
         if ((sig.Version == 2) != fromSession) return new ApiStatus(400, "Invalid request: unsupported signature version");
-        if (sig.Expires <= time.GetUtcNow().ToUnixTimeMilliseconds()) return new ApiStatus(406, "Expired request");
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (sig.Expires <= now) return new ApiStatus(406, "Expired request");
+        // A leaked signed URL must not work until the secret changes. Session signatures are the server's own, bounded by
+        // -api-session-age instead.
+        if (!fromSession && sig.Expires - now > settings.MaxAgeMs)
+            return new ApiStatus(406, $"Invalid request: expires is more than {settings.MaxAgeMs} ms ahead");
 
         var auth = await db.GetCached(AccountTables.Auth, new DbRow { ["login"] = sig.Login }, null, context.RequestAborted);
         if (auth is null) return new ApiStatus(404, "No account record found");
@@ -52,8 +70,19 @@ public sealed class RequestAuthenticator(Db db, SessionStore sessions, TimeProvi
             ok = RequestSignature.Verify(sig, secret, SigningRequest.From(request.Method, host, decoded, RawQuery(request), request.ContentType, body.FormText, sig.Checksum));
         }
         if (!ok) return new ApiStatus(401, "Not authenticated");
-        if (body.JsonBytes is { Length: > 0 } json && sig.Checksum.Length > 0 && RequestSignature.BodyChecksum(json) != sig.Checksum)
-            return new ApiStatus(400, "Invalid request: body checksum mismatch");
+        // The checksum covers a JSON body (the 2014 format) and, the same way, a multipart body (an extension: the
+        // original's clients sign none). A session is a cookie, not a per-request signature: nothing to check.
+        if (!fromSession && body.RawBytes is { Length: > 0 } raw)
+        {
+            if (sig.Checksum.Length > 0)
+            {
+                if (!RequestSignature.ChecksumEquals(raw, sig.Checksum)) return new ApiStatus(400, "Invalid request: body checksum mismatch");
+            }
+            else if (settings.RequireChecksum)
+            {
+                return new ApiStatus(400, "Invalid request: the signature must carry the body's checksum");
+            }
+        }
 
         auth.Remove("secret");
         api.Account = auth;
@@ -68,7 +97,7 @@ public sealed class RequestAuthenticator(Db db, SessionStore sessions, TimeProvi
         var expires = time.GetUtcNow().ToUnixTimeMilliseconds() + ageMs;
         var header = RequestSignature.CreateSessionHeader(login, auth.GetString("secret") ?? "", RequestSignature.DomainName(context.Request.Host.Value ?? ""), expires);
         EndSession(context);
-        var id = sessions.Start(header);
+        var id = sessions.Start(login, header, expires);
         context.Response.Cookies.Append(SessionStore.CookieName, id, new CookieOptions
         {
             HttpOnly = true,

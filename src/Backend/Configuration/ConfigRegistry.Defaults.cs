@@ -46,12 +46,17 @@ public sealed partial class ConfigRegistry
         AddPathList(r, "api-allow-admin", "Regexps of URL paths that only admin accounts may call");
         r.Add(new("api-unsecure", ConfigType.List, null, "API endpoints allowed unsafe operations such as table scans, e.g. data", S));
         r.Add(new("api-session-age", ConfigType.Int, "2592000000", "Lifetime of a cookie session in milliseconds (30 days by default)", S) { Min = 0 });
+        r.Add(new("api-session-max", ConfigType.Int, "100000", "Most cookie sessions kept in memory; beyond it the least recently used session ends", S) { Min = 1 });
+        r.Add(new("api-session-max-per-account", ConfigType.Int, "100", "Most cookie sessions of one account; starting one more ends that account's least recently used session", S) { Min = 1 });
+        r.Add(new("api-signature-max-age", ConfigType.Int, "604800000", "Largest number of milliseconds a signature's expires may lie in the future (7 days by default, enough for signed image links); a later expires is refused with 406", S) { Min = 1000 });
+        r.Add(new("api-require-checksum", ConfigType.Bool, "false", "Signed requests with a JSON or multipart body must carry the body's SHA-1 checksum in the signature (off for the original's clients, which send none for multipart)", S));
         r.Add(new("api-web", ConfigType.Path, "web", "Directory with extra static files to serve; relative to the home", S));
         r.Add(new("api-images-dir", ConfigType.Path, "images", "Directory where uploaded images (message images, icons) are stored; relative to the home", S));
         r.Add(new("api-subscribe-interval", ConfigType.Int, "5000", "Milliseconds /account/subscribe collects events before delivering them as one JSON list", S) { Min = 0, Max = 600000 });
         r.Add(new("api-subscribe-timeout", ConfigType.Int, "30000", "Milliseconds an /account/subscribe long poll waits for an event before answering an empty list", S) { Min = 100, Max = 3600000 });
         r.Add(new("api-status-interval", ConfigType.Int, "900000", "Milliseconds after a /status/put during which the account counts as online", S) { Min = 1000 });
         r.Add(new("min-distance", ConfigType.Number, "5", "Radius in km of the smallest location cell: sets the geohash length of bk_location keys (5 km -> 4 characters); changing it needs bk_location rebuilt", S) { Min = 0, Max = 2500 });
+        r.Add(new("api-location-cloak", ConfigType.Number, "1", "Size in km of the cell other accounts' positions are snapped to before /location/get computes distances to them, so no number of searches locates anyone more precisely; 0 turns cloaking off", S) { Min = 0, Max = 100 });
         r.Add(new("max-distance", ConfigType.Number, "50", "Largest search radius in km that /location/get accepts", S) { Min = 0, Max = 20000 });
     }
 

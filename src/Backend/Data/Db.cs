@@ -190,11 +190,34 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
         options ??= DbOptions.None;
         var list = keys.Select(k => Prepare(DbOperation.Get, table, k, options).Row).ToList();
         if (list.Count == 0) return new DbResult();
-        var request = new DbRequest { Operation = DbOperation.List, Table = t, Options = options, Keys = list };
+        if (list.Count <= ListChunk) return await ListChunkAsync(t, list, options, cancellationToken);
+        // Long key lists are read in chunks: every driver has a bound on one statement (SQLite's 32,766 variables,
+        // MySQL's and PostgreSQL's 65,535 parameters, DynamoDB's 100 keys per BatchGetItem).
+        var rows = new List<DbRow>(list.Count);
+        for (var i = 0; i < list.Count; i += ListChunk)
+            rows.AddRange((await ListChunkAsync(t, list.GetRange(i, Math.Min(ListChunk, list.Count - i)), options, cancellationToken)).Rows);
+        return new DbResult { Rows = rows };
+    }
+
+    /// <summary>Keys read by one List request to a driver.</summary>
+    internal const int ListChunk = 500;
+
+    private async Task<DbResult> ListChunkAsync(TableSchema t, List<DbRow> keys, DbOptions options, CancellationToken cancellationToken)
+    {
+        var request = new DbRequest { Operation = DbOperation.List, Table = t, Options = options, Keys = keys };
         var result = await Run(request, cancellationToken);
         Process(request, result.Rows);
         return result;
     }
+
+    /// <summary>Longest pattern of a <c>like</c>, <c>begins_with</c> or <c>contains</c> condition, in characters: longer
+    /// patterns are refused with 400 (SQLite fails on LIKE patterns over 50,000 bytes, and matching cost grows with the
+    /// pattern on every database).</summary>
+    public const int MaxPatternLength = 1024;
+
+    /// <summary>Most values of an <c>in</c> condition: more are refused with 400 (each is a statement parameter, and
+    /// databases bound those).</summary>
+    public const int MaxInValues = 1000;
 
     /// <summary>Rows matching a driver-native condition (for SQL drivers a WHERE clause with <c>@name</c> parameters), paged like Select.</summary>
     public async Task<DbResult> Search(string table, DbNativeQuery query, DbOptions? options = null, CancellationToken cancellationToken = default)
@@ -436,11 +459,15 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
             var op = options.OpFor(name);
             object? converted = op switch
             {
-                DbCompare.In => Items(value).Select(v => DbValues.Convert(column, v)).ToList(),
+                DbCompare.In => Items(value).Select(v => DbValues.Convert(column, v)).ToList() is { Count: <= MaxInValues } values
+                    ? values
+                    : throw DbException.BadInput($"in on {name} takes at most {MaxInValues} values"),
                 DbCompare.Between => Items(value).Select(v => DbValues.Convert(column, v)).ToList() is { Count: 2 } range
                     ? range
                     : throw DbException.BadInput($"between on {name} needs two values"),
-                DbCompare.BeginsWith or DbCompare.Contains or DbCompare.Like => DbValues.ToText(value) ?? "",
+                DbCompare.BeginsWith or DbCompare.Contains or DbCompare.Like => DbValues.ToText(value) is { Length: > MaxPatternLength }
+                    ? throw DbException.BadInput($"the pattern for {name} is longer than {MaxPatternLength} characters")
+                    : DbValues.ToText(value) ?? "",
                 _ => DbValues.Convert(column, value),
             };
             list.Add(new DbCondition(name, op, converted));

@@ -77,10 +77,10 @@ public sealed class BackendApplicationBuilder
         {
             o.AddServerHeader = false;
             o.Limits.MaxRequestBodySize = maxBody;
-            // The reference lets clients put small images base64-encoded in the query (/message/add?icon=...), and node
-            // accepted 80 KB of headers; Kestrel's 8 KiB request line would cut those off at about 5 KB of image.
-            o.Limits.MaxRequestLineSize = 64 * 1024;
-            o.Limits.MaxRequestHeadersTotalSize = 96 * 1024;
+            // The documented limits (Http/RequestLimits: 64 KiB URL, 96 KiB headers) are checked by the pipeline, which
+            // can answer them in JSON; Kestrel's own, with an empty 414/431, sit above them as a backstop.
+            o.Limits.MaxRequestLineSize = Http.RequestLimits.KestrelFactor * Http.RequestLimits.MaxUrlLength;
+            o.Limits.MaxRequestHeadersTotalSize = Http.RequestLimits.KestrelFactor * Http.RequestLimits.MaxHeadersSize;
             Listen(o, bind, port);
         });
 
@@ -95,8 +95,10 @@ public sealed class BackendApplicationBuilder
             db.Cache.CacheTables([AccountTables.Auth, .. Config.GetList("db-caching")]);
             return db;
         });
+        Services.AddSingleton<Http.FaultLog>();
         Services.AddSingleton<ApiHooks>();
-        Services.AddSingleton<SessionStore>();
+        Services.AddSingleton(sp => new SessionStore(Config.GetInt("api-session-max"), Config.GetInt("api-session-max-per-account"), sp.GetRequiredService<TimeProvider>()));
+        Services.AddSingleton(RequestAuthenticator.Settings.FromConfig(Config));
         Services.AddSingleton<RequestAuthenticator>();
         Services.AddSingleton(AccessRules.FromConfig(Config));
         BuiltInApis.AddServices(Services, Config);

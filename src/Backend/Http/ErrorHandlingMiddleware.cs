@@ -5,12 +5,20 @@ using Microsoft.Extensions.Logging;
 namespace Backend.Http;
 
 /// <summary>Turns every failure into the JSON error shape: API and database errors keep their status, a body over
-/// the size limit is 413, anything unexpected is logged and answered 500 without details. Empty error replies from
-/// the framework (404, 405) get a JSON body too. No stack trace ever reaches a client.</summary>
-internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorHandlingMiddleware> logger)
+/// the size limit is 413, anything unexpected is answered 500 without details. Empty error replies from the framework
+/// (404, 405) get a JSON body too. No stack trace ever reaches a client.
+/// Logging: an error the client caused (4xx) is one short line at Debug level, never a stack trace; a database that
+/// is unavailable (503) is one Warning line; a genuine fault is logged with its stack trace, at most
+/// <see cref="FaultLog.MaxPerWindow"/> a minute (<see cref="FaultLog"/>), so a flood of requests cannot flood the log.</summary>
+internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorHandlingMiddleware> logger, FaultLog faults)
 {
     public async Task InvokeAsync(HttpContext context)
     {
+        if (RequestLimits.Check(context) is { } rejected)
+        {
+            await ClientError(context, rejected.Status, rejected.Message);
+            return;
+        }
         try
         {
             await next(context);
@@ -20,23 +28,27 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
         }
         catch (ApiException ex)
         {
-            await Fail(context, ex.Status, ex.Message);
+            await ClientError(context, ex.Status, ex.Message);
         }
         catch (DbException ex) when (ex.Status < 500)
         {
-            await Fail(context, ex.Status, ex.Message);
+            await ClientError(context, ex.Status, ex.Message);
         }
-        catch (DbException ex)
+        catch (DbException ex) when (ex.Status is 503 or 501 or 504)
         {
-            LogDbError(logger, context.Request.Path, ex);
-            // 503 (database unreachable) and 501 (operation not supported by this driver) carry messages written for
-            // clients; anything else may hold driver internals.
-            var known = ex.Status is 503 or 501;
-            await Fail(context, known ? ex.Status : 500, known ? ex.Message : "Database error");
+            // Unavailable, not supported by this driver, timed out: messages written for clients, no stack trace needed.
+            if (ex.Status != 501 && logger.IsEnabled(LogLevel.Warning) && faults.TryLog($"{ex.Status} {ex.Message}", out var summary))
+            {
+                if (summary is not null) LogSuppressed(logger, summary);
+                var path = FaultLog.SafePath(context.Request.Path.Value);
+                LogDbUnavailable(logger, ex.Status, context.Request.Method, path, ex.Message);
+            }
+            await Fail(context, ex.Status, ex.Message);
         }
         catch (BadHttpRequestException ex)
         {
-            await Fail(context, ex.StatusCode, ex.StatusCode == 413 ? "Request body too large" : "Bad request");
+            var message = ex.StatusCode == 413 ? "Request body too large" : "Bad request";
+            await ClientError(context, ex.StatusCode, message);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -44,9 +56,28 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
         }
         catch (Exception ex)
         {
-            LogUnhandled(logger, context.Request.Path, ex);
-            await Fail(context, 500, "Internal error");
+            Fault(context, ex);
+            await Fail(context, 500, ex is DbException ? "Database error" : "Internal error");
         }
+    }
+
+    private Task ClientError(HttpContext context, int status, string message)
+    {
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            var path = FaultLog.SafePath(context.Request.Path.Value);
+            LogClientError(logger, status, context.Request.Method, path, message);
+        }
+        return Fail(context, status, message);
+    }
+
+    private void Fault(HttpContext context, Exception ex)
+    {
+        if (!logger.IsEnabled(LogLevel.Error)) return;
+        var path = FaultLog.SafePath(context.Request.Path.Value);
+        if (!faults.TryLog($"{ex.GetType().Name} on {path}", out var summary)) return;
+        if (summary is not null) LogSuppressed(logger, summary);
+        LogUnhandled(logger, context.Request.Method, path, ex);
     }
 
     private static Task Fail(HttpContext context, int status, string message)
@@ -58,17 +89,26 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
 
     private static string DefaultMessage(int status) => status switch
     {
+        400 => "Bad request",
         401 => "Not authenticated",
         403 => "Access denied",
         404 => "Not found",
         405 => "Method not allowed",
         413 => "Request body too large",
+        414 => "URI too long",
+        431 => "Request headers too large",
         _ => "Error",
     };
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "unhandled error on {Path}")]
-    private static partial void LogUnhandled(ILogger logger, PathString path, Exception ex);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Status} {Method} {Path}: {Reason}")]
+    private static partial void LogClientError(ILogger logger, int status, string method, string path, string reason);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "database error on {Path}")]
-    private static partial void LogDbError(ILogger logger, PathString path, Exception ex);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Status} {Method} {Path}: {Reason}")]
+    private static partial void LogDbUnavailable(ILogger logger, int status, string method, string path, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "unhandled error on {Method} {Path}")]
+    private static partial void LogUnhandled(ILogger logger, string method, string path, Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Summary}")]
+    private static partial void LogSuppressed(ILogger logger, string summary);
 }

@@ -1,22 +1,28 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 
 namespace Backend.Http;
 
-/// <summary>Reads the request's parameters once: the query, then a form or JSON object body. The raw form text and
-/// the JSON bytes are kept because the signature covers them.</summary>
+/// <summary>Reads the request's parameters once: the query, then a form, JSON object or multipart body. The raw form
+/// text and the JSON or multipart bytes are kept because the signature covers them (the form text as the signed query,
+/// the bytes through the checksum). Every malformed body is a 400 here, so no later reader of it can fail.</summary>
 internal static class RequestBody
 {
-    public sealed record Parsed(Dictionary<string, string> Params, string? FormText, byte[]? JsonBytes, JsonElement? Json);
+    /// <param name="Params">Query and body parameters.</param>
+    /// <param name="FormText">The body of a form POST.</param>
+    /// <param name="RawBytes">The body of a JSON or multipart POST, for its checksum.</param>
+    /// <param name="Json">The parsed JSON body.</param>
+    public sealed record Parsed(Dictionary<string, string> Params, string? FormText, byte[]? RawBytes, JsonElement? Json);
 
     public static async Task<Parsed> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (k, v) in request.Query) parameters[k] = v.ToString();
         string? formText = null;
-        byte[]? jsonBytes = null;
+        byte[]? rawBytes = null;
         JsonElement? json = null;
         var type = request.ContentType ?? "";
         if (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || request.ContentLength == 0)
@@ -32,9 +38,12 @@ internal static class RequestBody
         }
         else if (type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
         {
-            jsonBytes = await ReadAll(request, cancellationToken);
+            var jsonBytes = rawBytes = await ReadAll(request, cancellationToken);
             if (jsonBytes.Length > 0)
             {
+                // Raw bytes that are not UTF-8 and escapes that are not UTF-16 (a lone surrogate such as \ud800) parse, but
+                // fail later when a string is read: both are refused here, once, so no later reader of the body can throw.
+                if (!Utf8.IsValid(jsonBytes)) throw ApiException.BadRequest("Invalid JSON body: not UTF-8 text");
                 try
                 {
                     using var doc = JsonDocument.Parse(jsonBytes);
@@ -44,6 +53,7 @@ internal static class RequestBody
                 {
                     throw ApiException.BadRequest("Invalid JSON body");
                 }
+                if (!IsValidText(json.Value)) throw ApiException.BadRequest("Invalid JSON body: a string is not valid Unicode (lone surrogate escape)");
                 if (json.Value.ValueKind == JsonValueKind.Object)
                 {
                     foreach (var p in json.Value.EnumerateObject())
@@ -53,6 +63,10 @@ internal static class RequestBody
         }
         else if (type.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase))
         {
+            // Read whole first (Kestrel bounds it by -api-max-request-size) so the checksum can cover it, then parsed
+            // from memory.
+            rawBytes = await ReadAll(request, cancellationToken);
+            request.Body = new MemoryStream(rawBytes, writable: false);
             IFormCollection form;
             try
             {
@@ -64,7 +78,39 @@ internal static class RequestBody
             }
             foreach (var (k, v) in form) parameters[k] = v.ToString();
         }
-        return new Parsed(parameters, formText, jsonBytes, json);
+        return new Parsed(parameters, formText, rawBytes, json);
+    }
+
+    /// <summary>True when every string and property name of the element reads as text (no lone surrogate escape).
+    /// Nesting is bounded by the parser's depth limit (64).</summary>
+    private static bool IsValidText(JsonElement e)
+    {
+        try
+        {
+            switch (e.ValueKind)
+            {
+                case JsonValueKind.String:
+                    e.GetString();
+                    return true;
+                case JsonValueKind.Array:
+                    foreach (var item in e.EnumerateArray())
+                        if (!IsValidText(item)) return false;
+                    return true;
+                case JsonValueKind.Object:
+                    foreach (var p in e.EnumerateObject())
+                    {
+                        _ = p.Name;
+                        if (!IsValidText(p.Value)) return false;
+                    }
+                    return true;
+                default:
+                    return true;
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     private static string? ToParam(JsonElement e) => e.ValueKind switch

@@ -95,6 +95,19 @@ public static partial class RequestSignature
         return Convert.ToBase64String(digest);
     }
 
+    /// <summary>Whether <paramref name="checksum"/> is the <see cref="BodyChecksum"/> of <paramref name="body"/>,
+    /// compared in constant time.</summary>
+    [SuppressMessage("Security", "CA5350:Do Not Use Weak Cryptographic Algorithms", Justification = "SHA-1 is fixed by the 2014 wire contract; it is an integrity check under an HMAC, not a signature.")]
+    public static bool ChecksumEquals(ReadOnlySpan<byte> body, string checksum)
+    {
+        ArgumentNullException.ThrowIfNull(checksum);
+        Span<byte> digest = stackalloc byte[SHA1.HashSizeInBytes];
+        SHA1.HashData(body, digest);
+        Span<byte> given = stackalloc byte[SHA1.HashSizeInBytes];
+        return Convert.TryFromBase64String(checksum, given, out var n) && n == given.Length
+            && CryptographicOperations.FixedTimeEquals(digest, given);
+    }
+
     /// <summary>
     /// Client side (tests, benchmarks, .NET clients): the complete <c>bk-signature</c> value for a version 1
     /// or 3 request, signed over the host without its port with the secret's UTF-8 bytes. The request's

@@ -79,7 +79,7 @@ public sealed class AuthStatusTests(ServerFixture fixture) : IClassFixture<Serve
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
         ApiAssert.Error(await client.GetRaw("/account/get", "", new SignOptions { Raw = new string('A', 10 * 1024) }), 400);
-        var tenKbLogin = $"1||{new string('x', 10 * 1024)}|c2ln|4102444800000||";
+        var tenKbLogin = $"1||{new string('x', 10 * 1024)}|c2ln|{Soon}||";
         // no such login can exist: "no account" (404) or "malformed" (400) are both fair
         var r = await client.GetRaw("/account/get", "", new SignOptions { Raw = tenKbLogin });
         Assert.True(r.Status is 400 or 404, r.ToString());
@@ -128,12 +128,18 @@ public sealed class AuthStatusTests(ServerFixture fixture) : IClassFixture<Serve
     }
 
     [Fact]
-    public async Task Auth_FarFutureExpires_Returns200()
+    public async Task Auth_ExpiresWithinTheBound_Returns200_BeyondIt406()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
-        ApiAssert.Ok(await client.Get("/account/get", new SignOptions { Expires = 4102444800000 }));
+        // -api-signature-max-age: 7 days by default.
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        ApiAssert.Ok(await client.Get("/account/get", new SignOptions { Expires = now + 6L * 86_400_000 }));
+        ApiAssert.Error(await client.Get("/account/get", new SignOptions { Expires = 4102444800000 }), 406);
     }
+
+    /// <summary>An expiry an hour from now (within -api-signature-max-age).</summary>
+    private static long Soon => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 3_600_000;
 
     [Theory]
     [InlineData(1)]
@@ -211,7 +217,7 @@ public sealed class AuthStatusTests(ServerFixture fixture) : IClassFixture<Serve
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
-        var sig = $"4||{a.Login}|c2lnbmF0dXJl|4102444800000||";
+        var sig = $"4||{a.Login}|c2lnbmF0dXJl|{Soon}||";
         var r = await client.GetRaw("/account/get", "", new SignOptions { Raw = sig });
         Assert.True(r.Status is 400 or 401, r.ToString());
         ApiAssert.Error(r, r.Status);

@@ -217,8 +217,9 @@ public sealed class ConnectionAppTablesTests(ConnectionAppFixture fixture) : ICl
         ApiAssert.Ok(await ca.Get("/counter/incr", ("karma", "40"), ("invite0", "1")));
         var seen = await Counters(cb, a.Id);
         Assert.Equal(["badge", "follow1", "id", "invite1", "like1", "ping"], Accounts.Keys(seen));
-        ApiAssert.Error(await cb.Get("/counter/incr", ("id", a.Id), ("karma", "1")), 403);
-        ApiAssert.Error(await cb.Get("/counter/incr", ("id", a.Id), ("invite1", "1")), 403);
+        // Private and autoincr counters of another account are ignored; with nothing else to change: 400.
+        ApiAssert.Error(await cb.Get("/counter/incr", ("id", a.Id), ("karma", "1")), 400);
+        ApiAssert.Error(await cb.Get("/counter/incr", ("id", a.Id), ("invite1", "1")), 400);
         ApiAssert.Ok(await cb.Get("/counter/incr", ("id", a.Id), ("badge", "1")));
         var mine = await Counters(ca);
         Assert.Equal(40, Counter(mine, "karma"));

@@ -93,17 +93,23 @@ public sealed class CounterTests(ServerFixture fixture) : IClassFixture<ServerFi
         Assert.Equal(["follow1", "id", "like1", "ping"], Accounts.Keys(r.Object));
         Assert.Equal(11, Counter(r.Object, "ping"));
 
-        foreach (var query in new (string, string)[][]
-        {
-            [("like0", "1")], [("like1", "1")], [("follow0", "1")], [("follow1", "1")], [("ping", "1"), ("like1", "1")], [("ping", "1"), ("follow0", "-1")],
-        })
+        // Nothing changeable given: 400 (compat-notes: private and autoincr counters of others are ignored).
+        foreach (var query in new (string, string)[][] { [("like0", "1")], [("like1", "1")], [("follow0", "1")], [("follow1", "1")] })
         {
             var denied = await cb.Get("/counter/incr", [("id", a.Id), .. query]);
-            ApiAssert.Error(denied, 403);
+            ApiAssert.Error(denied, 400);
             Assert.DoesNotContain("123456789", denied.Body, StringComparison.Ordinal);
         }
+        // Mixed: the public counter is applied, the others ignored, and the reply still shows public columns only.
+        foreach (var query in new (string, string)[][] { [("ping", "1"), ("like1", "1")], [("ping", "1"), ("follow0", "-1")] })
+        {
+            var mixed = await cb.Get("/counter/incr", [("id", a.Id), .. query]);
+            ApiAssert.Ok(mixed);
+            Assert.Equal(["follow1", "id", "like1", "ping"], Accounts.Keys(mixed.Object));
+            Assert.DoesNotContain("123456789", mixed.Body, StringComparison.Ordinal);
+        }
         var mine = await Counters(ca);
-        Assert.Equal(11, Counter(mine, "ping"));
+        Assert.Equal(13, Counter(mine, "ping"));
         Assert.Equal(123456789, Counter(mine, "like0"));
         Assert.Equal(2, Counter(mine, "like1"));
         Assert.Equal(987654321, Counter(mine, "follow0"));

@@ -8,8 +8,9 @@ namespace Backend.Tests.Server;
 /// <summary><c>/location/put</c> and <c>/location/get</c> end to end: a grid of accounts at known distances around a
 /// random point (the database may hold other runs' rows), radius queries return exactly the accounts inside, closest
 /// first, paging visits each once, the caller is never listed, small moves answer 305, a move removes the old entry,
-/// and no reply carries another account's coordinates or private columns.</summary>
-public sealed class LocationApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+/// and no reply carries another account's coordinates or private columns. The server runs without cloaking
+/// (<c>-api-location-cloak 0</c>) so distances can be checked to 10 m; <see cref="LocationCloakTests"/> covers cloaking.</summary>
+public sealed class LocationApiTests(ExactLocationFixture fixture) : IClassFixture<ExactLocationFixture>
 {
     private static readonly string[] PublicRow = ["alias", "distance", "id"];
 
@@ -77,8 +78,8 @@ public sealed class LocationApiTests(ServerFixture fixture) : IClassFixture<Serv
         var caller = await Located(lat, lon);
         using var client = fixture.Client(caller);
 
-        // Default distance: -min-distance (5 km), around the caller's stored location.
-        var r = await client.Get("/location/get");
+        // Default distance: -min-distance (5 km).
+        var r = await client.Get("/location/get", ("latitude", Num(lat)), ("longitude", Num(lon)));
         ApiAssert.Ok(r);
         Assert.Equal("", r.NextToken);
         AssertOursExactly(grid, 5, [.. r.Data.Select(x => x!)]);
@@ -270,7 +271,7 @@ public sealed class LocationApiTests(ServerFixture fixture) : IClassFixture<Serv
         var other = await Located(lat, lon, ("alias", "Detailed"), ("email", "secret@example.com"), ("phone", "555"), ("city", "Hidden"));
         var caller = await Located(lat, lon);
         using var client = fixture.Client(caller);
-        var r = await client.Get("/location/get", ("_details", "1"));
+        var r = await client.Get("/location/get", ("latitude", Num(lat)), ("longitude", Num(lon)), ("_details", "1"));
         ApiAssert.Ok(r);
         var row = Assert.Single(r.Data)!;
         Assert.Equal(other.Id, row["id"]!.ToString());
@@ -290,7 +291,7 @@ public sealed class LocationApiTests(ServerFixture fixture) : IClassFixture<Serv
         var secrets = new[] { Num(plat), Num(plon), "private@example.com", "Private Name", "Private Place", Geohash.Encode(plat, plon, 6) };
         foreach (var q in new (string, string)[][] { [], [("_details", "1")], [("_count", "1")], [("distance", "50"), ("_details", "true")] })
         {
-            var r = await client.Get("/location/get", q);
+            var r = await client.Get("/location/get", [("latitude", Num(lat)), ("longitude", Num(lon)), .. q]);
             ApiAssert.Ok(r);
             Assert.Contains(r.Data, x => x!["id"]!.ToString() == other.Id);
             foreach (var s in secrets) Assert.DoesNotContain(s, r.Body, StringComparison.Ordinal);
@@ -305,4 +306,11 @@ public sealed class LocationApiTests(ServerFixture fixture) : IClassFixture<Serv
             }
         }
     }
+}
+
+/// <summary>A server whose distances are exact (<c>-api-location-cloak 0</c>).</summary>
+public sealed class ExactLocationFixture : ServerFixture
+{
+    /// <inheritdoc />
+    protected override IEnumerable<string> Arguments => ["-api-location-cloak", "0"];
 }

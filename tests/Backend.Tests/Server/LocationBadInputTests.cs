@@ -90,11 +90,14 @@ public sealed class LocationBadInputTests(ServerFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task Get_NoCoordinatesAndNoStoredLocation_400()
+    public async Task Get_NoCoordinates_400_EvenWithAStoredLocation()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
-        ApiAssert.Error(await client.Get("/location/get"), 400);
+        ApiAssert.Error(await client.Get("/location/get"), 400, "latitude/longitude are required");
+        // compat-notes: no fallback to the caller's stored location.
+        ApiAssert.Ok(await client.Get("/location/put", ("latitude", "10"), ("longitude", "10")));
+        ApiAssert.Error(await client.Get("/location/get"), 400, "latitude/longitude are required");
     }
 
     [Fact]

@@ -3,11 +3,11 @@ using Backend.Tests.Geo;
 
 namespace Backend.Tests.Server;
 
-/// <summary>A server started with <c>-min-distance 1 -max-distance 20</c>.</summary>
+/// <summary>A server started with <c>-min-distance 1 -max-distance 20</c> (and exact distances).</summary>
 public sealed class SmallCellServerFixture : ServerFixture
 {
     /// <inheritdoc />
-    protected override IEnumerable<string> Arguments => ["-min-distance", "1", "-max-distance", "20"];
+    protected override IEnumerable<string> Arguments => ["-min-distance", "1", "-max-distance", "20", "-api-location-cloak", "0"];
 }
 
 /// <summary>The location parameters change the geohash length, the 305 message and the largest radius.</summary>

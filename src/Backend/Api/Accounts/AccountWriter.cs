@@ -9,8 +9,10 @@ public static class AccountWriter
 {
     /// <summary>Adds an account from column values (login, secret and name required). Admin-only columns (type,
     /// ACLs, expiry) are kept only when <paramref name="asAdmin"/>; location, readonly and key columns never come
-    /// from the values. Returns the stored <c>bk_account</c> row as its owner sees it.</summary>
-    public static async Task<DbRow> AddAsync(Db db, IReadOnlyDictionary<string, string> values, bool asAdmin, CancellationToken cancellationToken)
+    /// from the values. The <paramref name="handlers"/> (every registered <see cref="IAccountCreationHandler"/>) then
+    /// write the modules' rows of the account. Returns the stored <c>bk_account</c> row as its owner sees it.</summary>
+    public static async Task<DbRow> AddAsync(Db db, IReadOnlyDictionary<string, string> values, bool asAdmin, CancellationToken cancellationToken,
+        IEnumerable<IAccountCreationHandler>? handlers = null)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(values);
@@ -55,6 +57,8 @@ public static class AccountWriter
             throw;
         }
         var row = await db.Get(AccountTables.Account, new DbRow { ["id"] = id }, null, CancellationToken.None);
+        // The account exists from here on: the modules' rows are written even if the client has gone.
+        foreach (var handler in handlers ?? []) await handler.AccountAddedAsync(id, row!, CancellationToken.None);
         return RowFilters.Own(table, row!);
     }
 

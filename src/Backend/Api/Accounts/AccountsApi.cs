@@ -32,7 +32,8 @@ public static class AccountsApi
     private static async Task Add(HttpContext context)
     {
         var api = context.Api();
-        await ApiReply.Send(context, await AccountWriter.AddAsync(Db(context), api.Params, api.IsAdmin, context.RequestAborted));
+        await ApiReply.Send(context, await AccountWriter.AddAsync(Db(context), api.Params, api.IsAdmin, context.RequestAborted,
+            context.RequestServices.GetServices<IAccountCreationHandler>()));
     }
 
     private static async Task Get(HttpContext context)
@@ -49,6 +50,7 @@ public static class AccountsApi
             var found = (await db.List(AccountTables.Account, list.Select(id => (object)new DbRow { ["id"] = id }), null, context.RequestAborted)).Rows
                 .ToDictionary(r => r.GetString("id")!, StringComparer.Ordinal);
             var rows = list.Where(found.ContainsKey).Select(id => RowFilters.For(table, found[id], me)).ToList();
+            foreach (var own in rows.Where(r => r.GetString("id") == me)) AccountAge.Add(own, DateTimeOffset.UtcNow);
             await ApiReply.Send(context, rows);
             return;
         }
@@ -67,7 +69,9 @@ public static class AccountsApi
                 auth.EndSession(context);
             }
         }
-        await ApiReply.Send(context, RowFilters.Own(table, row));
+        var reply = RowFilters.Own(table, row);
+        AccountAge.Add(reply, DateTimeOffset.UtcNow);
+        await ApiReply.Send(context, reply);
     }
 
     private static async Task Select(HttpContext context)

@@ -17,11 +17,12 @@ public static class CountersApi
 {
     private static readonly string[] Methods = ["GET", "POST"];
 
-    /// <summary>Registers the module's services: its account-deletion handler.</summary>
+    /// <summary>Registers the module's services: its account creation and deletion handlers.</summary>
     public static void AddServices(IServiceCollection services, BackendConfig config)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(config);
+        services.AddSingleton<IAccountCreationHandler, CountersCreation>();
         services.AddSingleton<IAccountDeletionHandler, CountersDeletion>();
     }
 
@@ -71,11 +72,13 @@ public static class CountersApi
         if (counters.Count == 0) throw ApiException.BadRequest("no counter column given");
         if (id != me)
         {
-            foreach (var name in counters.Keys)
+            // On another account's record only public counters that are not autoincr change; the others are ignored
+            // (the original's behaviour), and a request left with nothing to change is a 400.
+            foreach (var name in counters.Keys.ToList())
             {
-                if (table.Column(name) is not { Pub: true, Autoincr: false })
-                    throw new ApiException(403, $"cannot change {name} of another account");
+                if (table.Column(name) is not { Pub: true, Autoincr: false }) counters.Remove(name);
             }
+            if (counters.Count == 0) throw ApiException.BadRequest("no counter of another account that may be changed was given");
             if (await db.Get(AccountTables.Account, new DbRow { ["id"] = id }, new DbOptions { Select = ["id"] }, context.RequestAborted) is null)
                 throw ApiException.NotFound("No account record found");
         }

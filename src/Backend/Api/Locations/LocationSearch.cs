@@ -11,7 +11,10 @@ namespace Backend.Api.Locations;
 /// (geohash, latitude) index, the longitude filtered by the database) and sorts those within it. The first page of a
 /// wide search starts with a small radius and widens it only as far as the page needs; a page deep into the results
 /// re-reads everything up to its distance. No server-side state: paging is exact (every account once, in order)
-/// from the token alone.</summary>
+/// from the token alone.
+/// Privacy: distances are measured to each account's cloaked position (<see cref="GeoCloak"/>, the centre of its
+/// <c>-api-location-cloak</c> cell), and the radius test and the order use that distance too, so searches from any
+/// number of centres, with any radius, learn nothing finer than the cell.</summary>
 public static class LocationSearch
 {
     /// <summary>Decimals of the distances returned (0.01 km = 10 m): finer would only help to locate others.</summary>
@@ -37,14 +40,14 @@ public static class LocationSearch
     /// match <paramref name="after"/> (a paging token) if given, and whether more follow. It searches a smaller radius
     /// first (<paramref name="stepKm"/> beyond the token) and widens it, guessing from the density found, until the
     /// page is certain: every account beyond the radius searched is farther than every account on the page.</summary>
-    public static async Task<(List<LocationMatch> Page, bool More)> PageAsync(Db db, int precision, double latitude, double longitude, double distanceKm,
+    public static async Task<(List<LocationMatch> Page, bool More)> PageAsync(Db db, int precision, double cloakKm, double latitude, double longitude, double distanceKm,
         double stepKm, string? exclude, LocationMatch? after, int count, CancellationToken cancellationToken)
     {
         if (count <= 0) return ([], false);
         var radius = Math.Min(distanceKm, (after?.Distance ?? 0) + stepKm);
         while (true)
         {
-            var found = await FindAsync(db, precision, latitude, longitude, radius, exclude, cancellationToken);
+            var found = await FindAsync(db, precision, cloakKm, latitude, longitude, radius, exclude, cancellationToken);
             var complete = radius >= distanceKm;
             // Outside the radius every rounded distance is at least round(radius) - 0.005 km; matches clearly closer
             // than that are final, the others wait for a wider search.
@@ -65,12 +68,14 @@ public static class LocationSearch
         }
     }
 
-    /// <summary>Every account but <paramref name="exclude"/> within <paramref name="distanceKm"/> of the point, closest
-    /// first. An account with more than one row (a move interrupted half-way) is kept once, at its closest.</summary>
-    public static async Task<List<LocationMatch>> FindAsync(Db db, int precision, double latitude, double longitude, double distanceKm, string? exclude, CancellationToken cancellationToken)
+    /// <summary>Every account but <paramref name="exclude"/> whose position cloaked to <paramref name="cloakKm"/> lies
+    /// within <paramref name="distanceKm"/> of the point, closest first. An account with more than one row (a move
+    /// interrupted half-way) is kept once, at its closest.</summary>
+    public static async Task<List<LocationMatch>> FindAsync(Db db, int precision, double cloakKm, double latitude, double longitude, double distanceKm, string? exclude, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
-        var cover = GeoCover.For(latitude, longitude, distanceKm, precision, MaxCells);
+        // A cloaked position lies within MaxOffsetKm of the stored one: the rows read reach that much farther.
+        var cover = GeoCover.For(latitude, longitude, distanceKm + GeoCloak.MaxOffsetKm(cloakKm), precision, MaxCells);
         var found = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var cell in cover.Cells)
         {
@@ -82,7 +87,8 @@ public static class LocationSearch
                 {
                     if (row.GetString("id") is not { Length: > 0 } id || id == exclude) continue;
                     if (DbValues.ToDouble(row.GetValueOrDefault("latitude")) is not { } lat || DbValues.ToDouble(row.GetValueOrDefault("longitude")) is not { } lon) continue;
-                    var d = Geohash.Distance(latitude, longitude, lat, lon);
+                    var cloaked = GeoCloak.Snap(lat, lon, cloakKm);
+                    var d = Geohash.Distance(latitude, longitude, cloaked.Latitude, cloaked.Longitude);
                     if (d > distanceKm) continue;
                     if (!found.TryGetValue(id, out var seen) || d < seen) found[id] = d;
                 }

@@ -5,11 +5,13 @@ using Backend.Geo;
 namespace Backend.Api.Locations;
 
 /// <summary>The location parameters, read once at start-up: <c>-min-distance</c> (km: the smallest cell, and the
-/// smallest move <c>/location/put</c> records) and <c>-max-distance</c> (km: the largest search radius).</summary>
+/// smallest move <c>/location/put</c> records), <c>-max-distance</c> (km: the largest search radius) and
+/// <c>-api-location-cloak</c> (km: the cell other accounts' positions are snapped to).</summary>
 public sealed class LocationSettings
 {
-    private LocationSettings(double minDistance, double maxDistance)
+    private LocationSettings(double minDistance, double maxDistance, double cloak)
     {
+        Cloak = cloak;
         MinDistance = minDistance;
         MaxDistance = maxDistance;
         Precision = Geohash.PrecisionFor(minDistance);
@@ -17,6 +19,9 @@ public sealed class LocationSettings
 
     /// <summary><c>-min-distance</c> in km.</summary>
     public double MinDistance { get; }
+
+    /// <summary><c>-api-location-cloak</c> in km: the cell others' positions are snapped to (0: off).</summary>
+    public double Cloak { get; }
 
     /// <summary><c>-max-distance</c> in km.</summary>
     public double MaxDistance { get; }
@@ -37,6 +42,6 @@ public sealed class LocationSettings
         // The registry accepts 0, but a 0 km cell has no geohash length and a 0 km radius finds nothing.
         if (!(min > 0)) throw new ConfigException($"invalid value for -min-distance: {min.ToString(CultureInfo.InvariantCulture)} (it must be greater than 0 km)");
         if (!(max > 0)) throw new ConfigException($"invalid value for -max-distance: {max.ToString(CultureInfo.InvariantCulture)} (it must be greater than 0 km)");
-        return new LocationSettings(min, max);
+        return new LocationSettings(min, max, config.GetNumber("api-location-cloak"));
     }
 }

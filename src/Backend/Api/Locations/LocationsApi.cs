@@ -109,8 +109,9 @@ public static class LocationsApi
         var settings = context.RequestServices.GetRequiredService<LocationSettings>();
         var me = api.RequireAccountId();
 
-        // Every parameter is checked before the first database call.
-        var point = LocationParams.Coordinates(api);
+        // Every parameter is checked before the first database call. No coordinates is a 400 (the original did not fall
+        // back to the caller's stored location either).
+        var point = LocationParams.Coordinates(api) ?? throw ApiException.BadRequest("latitude/longitude are required");
         var distance = LocationParams.Number(api, "distance") ?? Math.Min(settings.MinDistance, settings.MaxDistance);
         if (distance <= 0 || distance > settings.MaxDistance)
             throw ApiException.BadRequest($"distance must be greater than 0 and at most {settings.MaxDistance.ToString(System.Globalization.CultureInfo.InvariantCulture)} km");
@@ -118,16 +119,7 @@ public static class LocationsApi
         var start = LocationParams.Start(api);
         var details = api.Flag("_details");
 
-        if (point is null)
-        {
-            var account = await db.Get(AccountTables.Account, new DbRow { ["id"] = me }, null, context.RequestAborted);
-            if (DbValues.ToDouble(account?.GetValueOrDefault("latitude")) is not { } lat || DbValues.ToDouble(account?.GetValueOrDefault("longitude")) is not { } lon
-                || !GeoPoint.IsLatitude(lat) || !GeoPoint.IsLongitude(lon))
-                throw ApiException.BadRequest("latitude and longitude are required (no location stored for this account)");
-            point = (lat, lon);
-        }
-
-        var (page, more) = await LocationSearch.PageAsync(db, settings.Precision, point.Value.Latitude, point.Value.Longitude, distance,
+        var (page, more) = await LocationSearch.PageAsync(db, settings.Precision, settings.Cloak, point.Latitude, point.Longitude, distance,
             settings.MinDistance, me, start, count, context.RequestAborted);
 
         var rows = new List<DbRow>(page.Count);

@@ -56,8 +56,8 @@ public static class MessagesApi
         var ct = context.RequestAborted;
         var me = api.RequireAccountId();
         var recipient = api.Require("id");
-        // A message to oneself would be both the inbox and the sent copy of one account: refused, as connections are.
-        if (recipient == me) throw ApiException.BadRequest("cannot send a message to yourself");
+        // A message to oneself is allowed (the original's client sends notes to itself): it lands in one's own inbox and,
+        // unless _nosent, in one's sent box.
         var msg = api.Get("msg");
         if (msg is { Length: > MessageTables.MaxMessageLength })
             throw new ApiException(413, $"msg is too long: at most {MessageTables.MaxMessageLength} characters");
@@ -80,7 +80,7 @@ public static class MessagesApi
         }
         columns["msg"] = msg;
         var sent = await Store(context).AddAsync(me, recipient, columns, image, noSent);
-        if (publish)
+        if (publish && recipient != me)
         {
             var events = context.RequestServices.GetRequiredService<AccountEvents>();
             await events.Publish(recipient, "/message/add", type: "1", actor: me, cancellationToken: CancellationToken.None);

@@ -27,7 +27,7 @@ ROUNDS=${ROUNDS:-1}
 STARTS=${STARTS:-5}
 SKIP_BUILD=${SKIP_BUILD:-0}
 OUT=${OUT:-$root/bench/http/last-run.txt}
-EXPIRES=4102444800000 # 2100-01-01: one static signature serves every request
+EXPIRES=$(( ($(date +%s) + 86400) * 1000 )) # a day ahead (within -api-signature-max-age, 7 days): one static signature serves every request
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 server_dll=$root/bench/BenchServer/bin/Release/net10.0/Backend.Bench.Server.dll

@@ -26,7 +26,7 @@ SKIP_BUILD=${SKIP_BUILD:-0}
 OUT=${OUT:-$root/bench/social/last-run.txt}
 export BENCH_ACCOUNTS=${BENCH_ACCOUNTS:-100000} BENCH_CONNECTIONS=${BENCH_CONNECTIONS:-10000}
 export BENCH_LAT=${BENCH_LAT:-34.0} BENCH_LON=${BENCH_LON:--118.3} BENCH_SPREAD=${BENCH_SPREAD:-4}
-EXPIRES=4102444800000 # 2100-01-01: one static signature per request line
+EXPIRES=$(( ($(date +%s) + 86400) * 1000 )) # a day ahead (within -api-signature-max-age, 7 days): one static signature per request line
 SERVERS_ENV=${BKCS_SERVERS_DIR:-/tmp/backendcs-servers}/servers.env
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 

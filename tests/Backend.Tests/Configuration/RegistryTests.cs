@@ -13,7 +13,8 @@ public sealed class RegistryTests
         [
             "home", "config-file", "log", "debug", "web", "master",
             "api-port", "api-bind", "api-max-request-size", "api-allow", "api-allow-path", "api-disallow-path",
-            "api-deny", "api-deny-path", "api-allow-admin", "api-unsecure", "api-session-age", "api-web",
+            "api-deny", "api-deny-path", "api-allow-admin", "api-unsecure", "api-session-age", "api-session-max",
+            "api-session-max-per-account", "api-signature-max-age", "api-require-checksum", "api-location-cloak", "api-web",
             "api-images-dir", "api-subscribe-interval", "api-subscribe-timeout", "api-status-interval", "min-distance", "max-distance",
             "db-pool", "db-sqlite-pool", "db-busy-timeout", "db-pgsql-pool", "db-mysql-pool", "db-dynamodb-pool", "db-redis-pool",
             "db-sqlite-pool-tables", "db-pgsql-pool-tables", "db-mysql-pool-tables", "db-dynamodb-pool-tables", "db-redis-pool-tables",

@@ -18,7 +18,7 @@ internal sealed class AccessMiddleware(RequestDelegate next, AccessRules rules, 
             await JsonReply.Error(context, 403, "Access denied");
             return;
         }
-        var body = await RequestBody.ReadAsync(context.Request, context.RequestAborted);
+        var body = await RequestBody.ReadAsync(context.Request, authenticator.WantsMultipartBytes(context.Request), context.RequestAborted);
         var api = new ApiRequest(body.Params, body.Json);
         context.Features.Set(api);
 

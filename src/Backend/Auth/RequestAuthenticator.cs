@@ -89,6 +89,17 @@ public sealed class RequestAuthenticator(Db db, SessionStore sessions, TimeProvi
         return ApiStatus.Ok;
     }
 
+    /// <summary>Whether a multipart body must be kept whole for its checksum: checksums are required, or the
+    /// request's signature carries one.</summary>
+    internal bool WantsMultipartBytes(HttpRequest request)
+    {
+        if (request.ContentType?.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase) != true) return false;
+        if (settings.RequireChecksum) return true;
+        string? text = request.Headers[SignatureName];
+        if (string.IsNullOrEmpty(text)) text = request.Query[SignatureName];
+        return SignatureHeader.TryParse(text, out var sig) && sig.Checksum.Length > 0;
+    }
+
     /// <summary>Starts a cookie session for the authenticated account: a version-2 signature valid for the session age.</summary>
     internal async ValueTask StartSessionAsync(HttpContext context, string login, long ageMs)
     {

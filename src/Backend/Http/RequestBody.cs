@@ -17,7 +17,10 @@ internal static class RequestBody
     /// <param name="Json">The parsed JSON body.</param>
     public sealed record Parsed(Dictionary<string, string> Params, string? FormText, byte[]? RawBytes, JsonElement? Json);
 
-    public static async Task<Parsed> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>Reads the parameters. A multipart body is kept whole in memory only when
+    /// <paramref name="keepMultipart"/> (its checksum is to be checked); otherwise it streams, large files spilling to
+    /// disk as ASP.NET Core's form reader does.</summary>
+    public static async Task<Parsed> ReadAsync(HttpRequest request, bool keepMultipart, CancellationToken cancellationToken)
     {
         var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (k, v) in request.Query) parameters[k] = v.ToString();
@@ -63,10 +66,13 @@ internal static class RequestBody
         }
         else if (type.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase))
         {
-            // Read whole first (Kestrel bounds it by -api-max-request-size) so the checksum can cover it, then parsed
-            // from memory.
-            rawBytes = await ReadAll(request, cancellationToken);
-            request.Body = new MemoryStream(rawBytes, writable: false);
+            if (keepMultipart)
+            {
+                // Read whole first (Kestrel bounds it by -api-max-request-size) so the checksum can cover it, then
+                // parsed from memory.
+                rawBytes = await ReadAll(request, cancellationToken);
+                request.Body = new MemoryStream(rawBytes, writable: false);
+            }
             IFormCollection form;
             try
             {

@@ -53,7 +53,7 @@ public sealed class RequestAuthenticator(Db db, SessionStore sessions, TimeProvi
 
         var auth = await db.GetCached(AccountTables.Auth, new DbRow { ["login"] = sig.Login }, null, context.RequestAborted);
         if (auth is null) return new ApiStatus(404, "No account record found");
-        if (auth.GetLong("expires") is long exp && exp > 0 && exp < time.GetUtcNow().ToUnixTimeMilliseconds())
+        if (auth.GetLong("expires") is long exp && exp > 0 && exp < now)
             return new ApiStatus(412, "This account has expired");
         if (AclMatch(auth.GetString("acl_deny"), normalizedPath, whenInvalid: true) == true) return new ApiStatus(403, "Access denied");
         if (AclMatch(auth.GetString("acl_allow"), normalizedPath, whenInvalid: false) == false) return new ApiStatus(403, "Not permitted");

@@ -26,6 +26,11 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
         {
             await Fail(context, ex.Status, ex.Message);
         }
+        catch (DbException ex) when (ex.Status == DbTimeout.Status)
+        {
+            // A call stopped at its time limit: the driver logged it in one line, and the message is written for clients.
+            await Fail(context, ex.Status, ex.Message);
+        }
         catch (DbException ex)
         {
             LogDbError(logger, context.Request.Path, ex);

@@ -89,7 +89,7 @@ public sealed class MysqlDriver : AdoSqlDriver<MySqlConnection>
         }
         catch (Exception ex) when (Translated(ex, null, cancellationToken) is { } error)
         {
-            throw error.Status == 503 ? error : new DbException(500, $"{Name}: cannot initialise tables: {ex.Message}", ex);
+            throw error.Status is 503 or DbTimeout.Status ? error : new DbException(500, $"{Name}: cannot initialise tables: {ex.Message}", ex);
         }
     }
 

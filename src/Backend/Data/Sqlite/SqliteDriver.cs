@@ -11,13 +11,17 @@ namespace Backend.Data.Sqlite;
 /// <para>Every call is stopped when its cancellation token is cancelled (the HTTP client left: the caller gets an
 /// <see cref="OperationCanceledException"/>) or when it has run for the pool's time limit (<c>-db-sqlite-timeout</c>,
 /// waiting for the write lock included: a <see cref="DbTimeout"/> 504), through the connections' progress handler
-/// (<see cref="SqliteConnectionPool"/>). An interrupted statement frees what it held when its reader is disposed: an
-/// aggregate it was growing (<c>group_concat</c> over an endless recursive CTE grows a value towards SQLite's 1 GB
-/// limit at tens of MB/s, the probe's 1.9 GB) and its temporary b-trees (ephemeral tables of <c>IN (SELECT ...)</c>,
-/// sorters), which this SQLite build (<c>SQLITE_TEMP_STORE=1</c>) spills to deleted files in /var/tmp beyond the page
-/// cache. Measured: the memory comes back to within a few MB of where it was without anything else (glibc returns
-/// such large blocks to the system at once), so there is no heap limit or malloc_trim here; stopping the statement is
-/// the fix (tests/Backend.Tests/Server/QueryCancellationTests).</para></summary>
+/// (<see cref="SqliteConnectionPool"/>).</para>
+/// <para>Memory (what held it in the outside probe's case, measured on this build, SQLite 3.53 with
+/// <c>SQLITE_TEMP_STORE=1</c>): an expensive native condition holds memory only while its statement runs, so stopping the
+/// statement is the fix. An aggregate growing one value, <c>group_concat</c> over an endless recursive CTE, grew the
+/// server by 25-47 MB/s towards SQLite's 1 GB value limit (the likeliest shape of the probe's 304 MB to 1.9 GB: the
+/// value plus its copy while it doubles); interrupted, it is freed when the reader is disposed and RSS was back at its
+/// baseline within a second (81 MB, 181-431 MB while running, 82-83 MB after; glibc hands such large blocks back to the
+/// system at once, and <c>malloc_trim(0)</c> afterwards freed nothing more, so it is not called). Temporary b-trees
+/// (<c>IN (SELECT ...)</c> over an endless CTE, sorters, DISTINCT) do not grow RSS: they spill beyond the 2 MB page
+/// cache to deleted files in /var/tmp (one grew 35 MB/s, deleted with the statement), so no heap limit or temp_store
+/// change is needed either; the time limit bounds that disk use.</para></summary>
 public sealed partial class SqliteDriver : IDbDriver, IInProcessGet
 {
     private readonly SqliteConnectionPool _pool;

@@ -106,6 +106,9 @@ public abstract partial class SqlDriverTests<TTarget>
         Assert.True(watch.ElapsedMilliseconds is >= 900 and < 2500, $"{Target.Pool}: the timeout came after {watch.ElapsedMilliseconds} ms");
         Assert.Equal(0, await RunningOnServer(t, marker));
         Assert.Single((await t.Db.Select(t.T("items"), Row(("id", "a")), null, Ct)).Rows);
+        // The same statement again (SQLite: the same cached command on the same connection) is stopped the same way.
+        var again = await Assert.ThrowsAsync<DbException>(() => Task.Run(() => t.Db.Search(t.T("items"), new DbNativeQuery(EndlessCondition(marker)), null, Ct), Ct));
+        Assert.Equal(504, again.Status);
     }
 
     [Fact]

@@ -81,7 +81,8 @@ public sealed partial class SqliteDriver : IDbDriver, IInProcessGet
         SqliteConnectionPool.PooledConnection? c = null;
         try
         {
-            c = _pool.Rent(SqliteConnectionPool.NoDeadline, cancellationToken);
+            // DDL is never interrupted (a half-done upgrade would only be redone): no deadline and no token here.
+            c = _pool.Rent(SqliteConnectionPool.NoDeadline, CancellationToken.None);
             foreach (var table in tables)
             {
                 // One immediate transaction per table: another process upgrading the same file waits for it and

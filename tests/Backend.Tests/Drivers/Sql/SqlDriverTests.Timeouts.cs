@@ -129,4 +129,31 @@ public abstract partial class SqlDriverTests<TTarget>
         Assert.Equal(1, (await t.Db.Put(t.T("items"), Row(("id", "b")), null, Ct)).Affected);
         Assert.Equal(2, (await t.Db.Select(t.T("items"), null, null, Ct)).Rows.Count);
     }
+
+    [Fact]
+    public async Task A_batch_cancelled_midway_writes_nothing_and_leaves_the_connection_usable()
+    {
+        Target.RequireServer();
+        await using var t = await Target.OpenAsync(All, CreateDriver(Target.Url!, "-db-max-connections", "1"));
+        // Big enough to run for half a second or more (SQLite: one transaction of writes; PostgreSQL: one round trip of
+        // statements; MySQL: one statement after the other). Prepared first and sent to the driver itself, so the token
+        // is cancelled while the driver writes, not while the facade converts 50,000 rows.
+        var n = Target.Pool switch { "sqlite" => 50_000, "pgsql" => 20_000, _ => 5_000 };
+        var batch = Enumerable.Range(0, n).Select(i => t.Db.Prepare(DbOperation.Put, t.T("items"), Row(("id", $"r{i:D6}"), ("n", i)), null)).ToList();
+        var request = new DbRequest { Operation = DbOperation.Batch, Table = batch[0].Table, Batch = batch };
+        var driver = t.Db.Pools.Resolve(null, t.T("items"));
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var watch = Stopwatch.StartNew();
+        var run = Task.Run(() => driver.ExecuteAsync(request, cts.Token), Ct);
+        cts.CancelAfter(150);
+        var ex = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        Assert.True(watch.ElapsedMilliseconds < 150 + CancelBudgetMs, $"{Target.Pool}: the batch took {watch.ElapsedMilliseconds} ms to stop");
+        // SQLite: the progress handler stopped a statement of the transaction (nothing else looks at the token there).
+        if (!IsServer) Assert.Equal(9, Assert.IsType<Microsoft.Data.Sqlite.SqliteException>(ex.InnerException).SqliteErrorCode);
+        // The transaction was rolled back (SQLite: by the interrupted statement or the driver's ROLLBACK) ...
+        Assert.Empty((await t.Db.Select(t.T("items"), null, new DbOptions { Count = 1 }, Ct)).Rows);
+        // ... and the one connection is not left inside it.
+        Assert.Equal(1, (await t.Db.Put(t.T("items"), Row(("id", "after")), null, Ct)).Affected);
+        Assert.Single((await t.Db.Select(t.T("items"), null, null, Ct)).Rows);
+    }
 }

@@ -12,24 +12,46 @@ namespace Backend.DynamoDb;
 /// global secondary indexes, and every operation keeps the meaning it has on the SQL drivers: Update never
 /// creates a row, Add is 409 on an existing key, NULL is an absent attribute, and Select returns the same rows in
 /// the same order with the same keyset paging tokens. See the README next to this file for the mapping and the
-/// cost of each operation.</summary>
+/// cost of each operation.
+/// <para>A call is bounded by the pool's time limit (<c>-db-dynamodb-timeout</c>) as a whole, across every request it
+/// makes (a Scan reads page after page): its token is the caller's linked with a timer, which the SDK honours by
+/// abandoning the HTTP request and the driver by making no further request; past the limit the call is a
+/// <see cref="DbTimeout"/> 504. DynamoDB itself has nothing to cancel: each request ends on the service side within
+/// its 1 MB page anyway.</para></summary>
 public sealed partial class DynamoDbDriver : IDbDriver
 {
     private readonly IAmazonDynamoDB _client;
     private readonly ILogger _logger;
+    private readonly int _timeoutMs;
 
     /// <summary>Active global secondary indexes per table (absent: not known yet, read on first use).</summary>
     private readonly ConcurrentDictionary<string, IReadOnlySet<string>> _activeIndexes = new(StringComparer.Ordinal);
 
-    /// <summary>Creates the driver over a client; the driver owns and disposes it.</summary>
+    /// <summary>Creates the driver over a client, with the default time limit of 30 s per call; the driver owns and
+    /// disposes the client.</summary>
     public DynamoDbDriver(string name, IAmazonDynamoDB client, ILogger<DynamoDbDriver> logger)
+        : this(name, client, DefaultTimeoutMs, logger)
+    {
+    }
+
+    /// <summary>Creates the driver over a client; a call is stopped after <paramref name="timeoutMs"/>. The driver owns
+    /// and disposes the client.</summary>
+    public DynamoDbDriver(string name, IAmazonDynamoDB client, int timeoutMs, ILogger<DynamoDbDriver> logger)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(logger);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(timeoutMs);
         Name = name;
         _client = client;
         _logger = logger;
+        _timeoutMs = timeoutMs;
     }
+
+    /// <summary>The time limit of a call when none is given (the default of <c>-db-timeout</c>).</summary>
+    public const int DefaultTimeoutMs = 30_000;
+
+    /// <summary>The time limit of a call, in milliseconds.</summary>
+    public int TimeoutMs => _timeoutMs;
 
     /// <inheritdoc />
     public string Name { get; }
@@ -44,24 +66,34 @@ public sealed partial class DynamoDbDriver : IDbDriver
     public async Task<DbResult> ExecuteAsync(DbRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        // One linked source and timer per call: small beside the SDK's own cost of a request (signing, HTTP).
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(_timeoutMs);
+        var ct = limit.Token;
         try
         {
             return request.Operation switch
             {
-                DbOperation.Get => await GetAsync(request, cancellationToken),
-                DbOperation.Add => await PutAsync(request, add: true, cancellationToken),
-                DbOperation.Put => await PutAsync(request, add: false, cancellationToken),
-                DbOperation.Update => await UpdateAsync(request, cancellationToken),
-                DbOperation.Incr or DbOperation.Replace => await UpsertAsync(request, cancellationToken),
-                DbOperation.Del => await DeleteAsync(request, cancellationToken),
-                DbOperation.Select or DbOperation.Search => await SelectAsync(request, cancellationToken),
-                DbOperation.List => await ListAsync(request, cancellationToken),
-                DbOperation.UpdateAll => await UpdateAllAsync(request, cancellationToken),
-                DbOperation.DelAll => await DelAllAsync(request, cancellationToken),
-                DbOperation.Batch => await BatchAsync(request, cancellationToken),
+                DbOperation.Get => await GetAsync(request, ct),
+                DbOperation.Add => await PutAsync(request, add: true, ct),
+                DbOperation.Put => await PutAsync(request, add: false, ct),
+                DbOperation.Update => await UpdateAsync(request, ct),
+                DbOperation.Incr or DbOperation.Replace => await UpsertAsync(request, ct),
+                DbOperation.Del => await DeleteAsync(request, ct),
+                DbOperation.Select or DbOperation.Search => await SelectAsync(request, ct),
+                DbOperation.List => await ListAsync(request, ct),
+                DbOperation.UpdateAll => await UpdateAllAsync(request, ct),
+                DbOperation.DelAll => await DelAllAsync(request, ct),
+                DbOperation.Batch => await BatchAsync(request, ct),
                 DbOperation.Query => throw new DbException(501, "query is not supported by the dynamodb driver: use search with a filter expression"),
                 _ => throw new DbException(501, $"{request.Operation} is not supported by the dynamodb driver"),
             };
+        }
+        catch (Exception ex) when (limit.IsCancellationRequested && !cancellationToken.IsCancellationRequested && ex is not DbException)
+        {
+            // The SDK gives up on the request in flight when the token fires (an OperationCanceledException, or its
+            // own error around it): past the time limit, whatever it threw.
+            throw DbTimeout.Exceeded(_logger, Name, request, _timeoutMs, ex);
         }
         catch (Exception ex) when (Map(ex, $"{Name}: {request.Operation} {request.Table.Name}", cancellationToken) is { } mapped)
         {

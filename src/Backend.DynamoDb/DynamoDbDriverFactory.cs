@@ -13,7 +13,8 @@ namespace Backend.DynamoDb;
 /// <c>default</c> (optionally <c>default?region=R</c>) for the AWS SDK's default region and credential chain
 /// (environment, profile, instance/container role). Connections time out after <c>-db-connect-timeout</c> ms, one attempt
 /// of a request after five times that; failed and throttled attempts are retried with backoff (SDK standard retry
-/// mode: 4 attempts for DynamoDB), then the call fails with a 503.</summary>
+/// mode: 4 attempts for DynamoDB), then the call fails with a 503. A whole call (every request and retry it makes) is
+/// bounded by <c>-db-dynamodb-timeout</c> (else <c>-db-timeout</c>): past it, a 504.</summary>
 public sealed class DynamoDbDriverFactory : IDbDriverFactory
 {
     /// <inheritdoc />
@@ -55,7 +56,7 @@ public sealed class DynamoDbDriverFactory : IDbDriverFactory
         {
             client = new AmazonDynamoDBClient(clientConfig);
         }
-        return new DynamoDbDriver(Kind, client, logs.CreateLogger<DynamoDbDriver>());
+        return new DynamoDbDriver(Kind, client, DbTimeout.For(config, Kind), logs.CreateLogger<DynamoDbDriver>());
     }
 
     /// <summary>The parts of a pool URL.</summary>

@@ -14,7 +14,10 @@ namespace Backend.MySql;
 /// rows (<c>UseAffectedRows=false</c>), so an Update of an existing row is 1 even when nothing changed and 0 when the
 /// row is missing; MySQL's upsert counts (2 for "updated") are reported as 1.</para>
 /// Errors: a duplicate key is 409, a value too long for a key column 400, an unreachable or overloaded server 503
-/// within the connect timeout, anything else 500 with the server's message inside (never shown to HTTP clients).</summary>
+/// within the connect timeout, a statement past the time limit (MySqlConnector's command timeout: it runs
+/// <c>KILL QUERY</c> and throws CommandTimeoutExpired) or interrupted by the server (its own <c>max_statement_time</c> or
+/// <c>max_execution_time</c>, an operator's <c>KILL QUERY</c>) 504, anything else 500 with the server's message inside
+/// (never shown to HTTP clients).</summary>
 public sealed class MysqlDriver : AdoSqlDriver<MySqlConnection>
 {
     private readonly MySqlDataSource _dataSource;
@@ -23,14 +26,15 @@ public sealed class MysqlDriver : AdoSqlDriver<MySqlConnection>
     /// <summary>0: not known yet whether the server runs in strict mode; 1: it does; 2: each session is made strict.</summary>
     private int _strictMode;
 
-    /// <summary>Creates the pool; no connection is opened until the first call.</summary>
+    /// <summary>Creates the pool; no connection is opened until the first call. The connection string's default command
+    /// timeout is the time limit of a statement.</summary>
     public MysqlDriver(string name, string connectionString, int connectTimeoutMs, ILogger<MysqlDriver> logger)
         : this(name, connectionString, connectTimeoutMs, logger, new MysqlSqlBuilder())
     {
     }
 
     private MysqlDriver(string name, string connectionString, int connectTimeoutMs, ILogger logger, MysqlSqlBuilder sql)
-        : base(name, sql, connectTimeoutMs, logger)
+        : base(name, sql, connectTimeoutMs, (int)Math.Min(int.MaxValue, new MySqlConnectionStringBuilder(connectionString).DefaultCommandTimeout * 1000L), logger)
     {
         ArgumentException.ThrowIfNullOrEmpty(connectionString);
         _sql = sql;
@@ -85,7 +89,7 @@ public sealed class MysqlDriver : AdoSqlDriver<MySqlConnection>
         }
         catch (Exception ex) when (Translated(ex, null, cancellationToken) is { } error)
         {
-            throw error.Status == 503 ? error : new DbException(500, $"{Name}: cannot initialise tables: {ex.Message}", ex);
+            throw error.Status is 503 or DbTimeout.Status ? error : new DbException(500, $"{Name}: cannot initialise tables: {ex.Message}", ex);
         }
     }
 
@@ -190,6 +194,13 @@ public sealed class MysqlDriver : AdoSqlDriver<MySqlConnection>
 
     private static bool IsVictim(MySqlException ex) => ex.ErrorCode is MySqlErrorCode.LockDeadlock or MySqlErrorCode.LockWaitTimeout;
 
+    /// <summary>MariaDB's ER_STATEMENT_TIMEOUT: <c>max_statement_time</c> exceeded (not in MySqlErrorCode).</summary>
+    private const int MariaDbStatementTimeout = 1969;
+
+    /// <summary>A statement the server stopped: killed (<c>KILL QUERY</c>) or past the server's own statement time limit.</summary>
+    private static bool IsInterrupted(MySqlException ex) =>
+        ex.ErrorCode is MySqlErrorCode.QueryInterrupted or MySqlErrorCode.QueryTimeout || (int)ex.ErrorCode == MariaDbStatementTimeout;
+
     private static bool IsBrokenConnection(Exception ex)
     {
         for (var e = ex; e is not null; e = e.InnerException)
@@ -206,6 +217,12 @@ public sealed class MysqlDriver : AdoSqlDriver<MySqlConnection>
         {
             case MySqlException my when my.ErrorCode == MySqlErrorCode.DuplicateKeyEntry:
                 return new DbException(409, $"{table}: a record with this key already exists", ex);
+            case MySqlException my when my.ErrorCode == MySqlErrorCode.CommandTimeoutExpired:
+                // MySqlConnector killed the statement on the server (KILL QUERY); the connection stays usable.
+                return TimedOut(request, ex);
+            case MySqlException my when IsInterrupted(my):
+                // Not the caller's cancellation (the base lets that through): the server or an operator stopped it.
+                return CancelledByServer(request, my.Message, ex);
             case MySqlException my when my.ErrorCode == MySqlErrorCode.DataOutOfRange:
                 return new DbException(400, $"{table}: counter out of range", ex);
             case MySqlException my when my.ErrorCode is MySqlErrorCode.DataTooLong or MySqlErrorCode.TruncatedWrongValueForField
@@ -214,7 +231,7 @@ public sealed class MysqlDriver : AdoSqlDriver<MySqlConnection>
                 return new DbException(400, $"{table}: invalid value: {my.Message}", ex);
             case MySqlException my when IsVictim(my) || my.IsTransient || IsBrokenConnection(my)
                 || my.ErrorCode is MySqlErrorCode.UnableToConnectToHost or MySqlErrorCode.ConnectionCountError or MySqlErrorCode.TooManyUserConnections
-                    or MySqlErrorCode.ServerShutdown or MySqlErrorCode.CommandTimeoutExpired or MySqlErrorCode.QueryInterrupted:
+                    or MySqlErrorCode.ServerShutdown:
                 if (IsBrokenConnection(my)) ClearPool();
                 ReportUnavailable(ex.Message);
                 return Unavailable(ex);

@@ -12,7 +12,8 @@ namespace Backend.MySql;
 /// with 503.</summary>
 public sealed class MysqlDriverFactory : IDbDriverFactory
 {
-    /// <summary>Longest a statement may run, in seconds, before the call fails with 503.</summary>
+    /// <summary>The time limit of a statement, in seconds, of <see cref="ConnectionString(string, int, int)"/> (the
+    /// default of <c>-db-timeout</c>); past it the call fails with 504.</summary>
     public const int CommandTimeoutSeconds = 30;
 
     /// <inheritdoc />
@@ -24,12 +25,18 @@ public sealed class MysqlDriverFactory : IDbDriverFactory
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(logs);
         var connectTimeoutMs = config.GetInt("db-connect-timeout");
-        var cs = ConnectionString(url, config.GetInt("db-max-connections"), connectTimeoutMs);
+        var cs = ConnectionString(url, config.GetInt("db-max-connections"), connectTimeoutMs, DbTimeout.For(config, Kind));
         return new MysqlDriver(Kind, cs, connectTimeoutMs, logs.CreateLogger<MysqlDriver>());
     }
 
-    /// <summary>The MySqlConnector connection string for a pool URL; throws <see cref="ConfigException"/> for a malformed one.</summary>
-    public static string ConnectionString(string url, int maxConnections, int connectTimeoutMs)
+    /// <summary>The MySqlConnector connection string for a pool URL with the default time limit of a statement
+    /// (<see cref="CommandTimeoutSeconds"/>); throws <see cref="ConfigException"/> for a malformed one.</summary>
+    public static string ConnectionString(string url, int maxConnections, int connectTimeoutMs) =>
+        ConnectionString(url, maxConnections, connectTimeoutMs, CommandTimeoutSeconds * 1000);
+
+    /// <summary>The MySqlConnector connection string for a pool URL; its default command timeout is
+    /// <paramref name="timeoutMs"/> rounded up to whole seconds. Throws <see cref="ConfigException"/> for a malformed URL.</summary>
+    public static string ConnectionString(string url, int maxConnections, int connectTimeoutMs, int timeoutMs)
     {
         var uri = PoolUrl.Parse(url, "db-mysql-pool", "mysql://user:password@host:port/database", "mysql", "mariadb");
         var b = new MySqlConnectionStringBuilder
@@ -41,7 +48,7 @@ public sealed class MysqlDriverFactory : IDbDriverFactory
             MaximumPoolSize = (uint)Math.Max(1, maxConnections),
             // Whole seconds, rounded up (the driver also bounds the wait in milliseconds).
             ConnectionTimeout = (uint)((connectTimeoutMs + 999) / 1000),
-            DefaultCommandTimeout = CommandTimeoutSeconds,
+            DefaultCommandTimeout = (uint)DbTimeout.Seconds(timeoutMs),
             // Found rows, not changed rows: Update of an existing but unchanged row is 1, as on every other driver.
             UseAffectedRows = false,
             // Every @name in a statement must be a bound parameter.

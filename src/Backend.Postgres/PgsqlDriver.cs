@@ -11,8 +11,10 @@ namespace Backend.Postgres;
 
 /// <summary>The PostgreSQL driver (Npgsql). Every call borrows a pooled connection for one statement (one transaction
 /// for a Batch); PostgreSQL's own row locking makes concurrent writers safe, so there is no in-process lock.
-/// Errors: a unique violation is 409, an unreachable or overloaded server 503 within the connect timeout, anything
-/// else 500 with the server's message inside (never shown to HTTP clients).</summary>
+/// Errors: a unique violation is 409, an unreachable or overloaded server 503 within the connect timeout, a statement
+/// past the time limit (Npgsql's command timeout: it sends a cancel request, then throws a TimeoutException inside an
+/// NpgsqlException) or cancelled by the server (57014: its own <c>statement_timeout</c>, an operator's
+/// <c>pg_cancel_backend</c>) 504, anything else 500 with the server's message inside (never shown to HTTP clients).</summary>
 public sealed class PgsqlDriver : AdoSqlDriver<NpgsqlConnection>
 {
     /// <summary>Key of the advisory lock that serialises table creation and upgrades across processes.</summary>
@@ -20,14 +22,15 @@ public sealed class PgsqlDriver : AdoSqlDriver<NpgsqlConnection>
     private readonly NpgsqlDataSource _dataSource;
     private readonly PgsqlSqlBuilder _sql;
 
-    /// <summary>Creates the pool; no connection is opened until the first call.</summary>
+    /// <summary>Creates the pool; no connection is opened until the first call. The connection string's command timeout
+    /// is the time limit of a statement.</summary>
     public PgsqlDriver(string name, string connectionString, int connectTimeoutMs, ILogger<PgsqlDriver> logger)
         : this(name, connectionString, connectTimeoutMs, logger, new PgsqlSqlBuilder())
     {
     }
 
     private PgsqlDriver(string name, string connectionString, int connectTimeoutMs, ILogger logger, PgsqlSqlBuilder sql)
-        : base(name, sql, connectTimeoutMs, logger)
+        : base(name, sql, connectTimeoutMs, new NpgsqlConnectionStringBuilder(connectionString).CommandTimeout * 1000, logger)
     {
         ArgumentException.ThrowIfNullOrEmpty(connectionString);
         _sql = sql;
@@ -63,7 +66,7 @@ public sealed class PgsqlDriver : AdoSqlDriver<NpgsqlConnection>
         }
         catch (Exception ex) when (Translated(ex, null, cancellationToken) is { } error)
         {
-            throw error.Status == 503 ? error : new DbException(500, $"{Name}: cannot initialise tables: {ex.Message}", ex);
+            throw error.Status is 503 or DbTimeout.Status ? error : new DbException(500, $"{Name}: cannot initialise tables: {ex.Message}", ex);
         }
     }
 
@@ -133,9 +136,17 @@ public sealed class PgsqlDriver : AdoSqlDriver<NpgsqlConnection>
         {
             case PostgresException pg when pg.SqlState == PostgresErrorCodes.UniqueViolation:
                 return new DbException(409, $"{table}: a record with this key already exists", ex);
+            case PostgresException pg when pg.SqlState == PostgresErrorCodes.QueryCanceled:
+                // Not the caller's cancellation (the base lets that through): the server's statement_timeout or an
+                // operator. Not retried, as a timeout.
+                return CancelledByServer(request, pg.MessageText, ex);
+            case NpgsqlException { InnerException: TimeoutException }:
+                // The command timeout: Npgsql cancelled the statement on the server (the connection stays usable, or
+                // Npgsql breaks it itself when the cancel did not come through).
+                return TimedOut(request, ex);
             case PostgresException pg when pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState.StartsWith("53", StringComparison.Ordinal)
                 || pg.SqlState.StartsWith("57P", StringComparison.Ordinal) || IsVictim(pg)
-                || pg.SqlState is PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.QueryCanceled:
+                || pg.SqlState is PostgresErrorCodes.LockNotAvailable:
                 ReportUnavailable(ex.Message);
                 return Unavailable(ex);
             // NUL characters (text or \u0000 in JSON) and index entries over PostgreSQL's btree limit (~2700 bytes):

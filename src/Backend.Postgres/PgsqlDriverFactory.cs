@@ -12,7 +12,8 @@ namespace Backend.Postgres;
 /// with 503.</summary>
 public sealed class PgsqlDriverFactory : IDbDriverFactory
 {
-    /// <summary>Longest a statement may run, in seconds, before the call fails with 503.</summary>
+    /// <summary>The time limit of a statement, in seconds, of <see cref="ConnectionString(string, int, int)"/> (the
+    /// default of <c>-db-timeout</c>); past it the call fails with 504.</summary>
     public const int CommandTimeoutSeconds = 30;
 
     /// <inheritdoc />
@@ -24,12 +25,18 @@ public sealed class PgsqlDriverFactory : IDbDriverFactory
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(logs);
         var connectTimeoutMs = config.GetInt("db-connect-timeout");
-        var cs = ConnectionString(url, config.GetInt("db-max-connections"), connectTimeoutMs);
+        var cs = ConnectionString(url, config.GetInt("db-max-connections"), connectTimeoutMs, DbTimeout.For(config, Kind));
         return new PgsqlDriver(Kind, cs, connectTimeoutMs, logs.CreateLogger<PgsqlDriver>());
     }
 
-    /// <summary>The Npgsql connection string for a pool URL; throws <see cref="ConfigException"/> for a malformed one.</summary>
-    public static string ConnectionString(string url, int maxConnections, int connectTimeoutMs)
+    /// <summary>The Npgsql connection string for a pool URL with the default time limit of a statement
+    /// (<see cref="CommandTimeoutSeconds"/>); throws <see cref="ConfigException"/> for a malformed one.</summary>
+    public static string ConnectionString(string url, int maxConnections, int connectTimeoutMs) =>
+        ConnectionString(url, maxConnections, connectTimeoutMs, CommandTimeoutSeconds * 1000);
+
+    /// <summary>The Npgsql connection string for a pool URL; its command timeout is <paramref name="timeoutMs"/> rounded
+    /// up to whole seconds. Throws <see cref="ConfigException"/> for a malformed URL.</summary>
+    public static string ConnectionString(string url, int maxConnections, int connectTimeoutMs, int timeoutMs)
     {
         var uri = PoolUrl.Parse(url, "db-pgsql-pool", "postgresql://user:password@host:port/database", "postgresql", "postgres", "pgsql");
         var b = new NpgsqlConnectionStringBuilder
@@ -41,7 +48,7 @@ public sealed class PgsqlDriverFactory : IDbDriverFactory
             MaxPoolSize = Math.Max(1, maxConnections),
             // Whole seconds, rounded up (the driver also bounds the wait in milliseconds).
             Timeout = Math.Min(1024, (connectTimeoutMs + 999) / 1000),
-            CommandTimeout = CommandTimeoutSeconds,
+            CommandTimeout = DbTimeout.Seconds(timeoutMs),
             ApplicationName = "backend",
         };
         PoolUrl.Apply(uri, b, "db-pgsql-pool", "Username");

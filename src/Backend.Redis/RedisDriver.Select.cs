@@ -28,9 +28,12 @@ public sealed partial class RedisDriver
         }
     }
 
-    /// <summary>The matching rows in order: at most count + 1 of them after the paging token (all when no count).</summary>
+    /// <summary>The matching rows in order: at most count + 1 of them after the paging token (all when no count).
+    /// Between two batches the call stops when its token is cancelled or it has run for the pool's time limit (a
+    /// <see cref="DbTimeout"/> 504); a batch, once sent, runs to its end on the server.</summary>
     private async Task<DbResult> SelectRows(IDatabase db, DbRequest r, CancellationToken cancellationToken)
     {
+        var deadline = Environment.TickCount64 + _timeoutMs;
         var table = r.Table;
         var o = r.Options;
         var keys = Keys(table);
@@ -56,6 +59,7 @@ public sealed partial class RedisDriver
                 while (need is null || rows.Count < need)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
+                    if (Environment.TickCount64 >= deadline) throw DbTimeout.Exceeded(_logger, Name, r, _timeoutMs);
                     var (read, members, last) = await ReadRange(db, keys, plan, range, o.Desc, batch, byKey);
                     foreach (var row in read)
                     {
@@ -81,6 +85,7 @@ public sealed partial class RedisDriver
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                if (Environment.TickCount64 >= deadline) throw DbTimeout.Exceeded(_logger, Name, r, _timeoutMs);
                 var (read, members, last) = await ReadRange(db, keys, plan, range, false, ReadBatch, byKey);
                 rows.AddRange(read.Where(row => RedisFilter.Matches(row, conditions) && (token is null || After(row, order, token, o.Desc))));
                 if (members < ReadBatch || last is null) break;

@@ -20,7 +20,13 @@ namespace Backend.Redis;
 /// (a batch of the PK ZSET with only key conditions: the range, then the rows pipelined), and checks every condition in the driver.
 /// When the range is already in the requested order, reading stops after count + 1 matches and the paging token
 /// continues the range after the last row; otherwise (sort on a column without a matching index, or an index chosen
-/// for its condition) all matching rows are read and sorted in memory on every page: O(matching rows).</para></summary>
+/// for its condition) all matching rows are read and sorted in memory on every page: O(matching rows).</para>
+/// <para>Time limit and cancellation: Redis runs each command or script to its end (StackExchange.Redis has no way to
+/// cancel one that was sent, and the driver never runs SCRIPT KILL on a shared server), so both act between round
+/// trips: a select reading batch after batch (and the search phase of UpdateAll/DelAll) stops when the caller's token
+/// is cancelled, or with a <see cref="DbTimeout"/> 504 once it has run for <c>-db-redis-timeout</c>. A single command
+/// that does not answer within <c>-db-connect-timeout</c> (the client's command timeout) is a 503, as before: the
+/// server is unreachable or stuck. The write phase of UpdateAll/DelAll (chunks of 500 rows) runs to its end.</para></summary>
 public sealed partial class RedisDriver : IDbDriver
 {
     private const int ReadBatch = 1000;
@@ -28,16 +34,33 @@ public sealed partial class RedisDriver : IDbDriver
     private readonly Task<ConnectionMultiplexer> _connection;
     private readonly ConcurrentDictionary<TableSchema, TableKeys> _keys = new();
     private readonly ILogger _logger;
+    private readonly int _timeoutMs;
 
-    /// <summary>Starts connecting (in the background: a dead server never blocks start-up; calls answer 503 until it is up).</summary>
+    /// <summary>Starts connecting (in the background: a dead server never blocks start-up; calls answer 503 until it is
+    /// up), with the default time limit of 30 s per call.</summary>
     public RedisDriver(string name, ConfigurationOptions options, ILogger<RedisDriver> logger)
+        : this(name, options, DefaultTimeoutMs, logger)
+    {
+    }
+
+    /// <summary>Starts connecting (in the background: a dead server never blocks start-up; calls answer 503 until it is
+    /// up); a call reading many batches stops after <paramref name="timeoutMs"/>.</summary>
+    public RedisDriver(string name, ConfigurationOptions options, int timeoutMs, ILogger<RedisDriver> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(timeoutMs);
         Name = name;
         Options = options;
         _logger = logger;
+        _timeoutMs = timeoutMs;
         _connection = ConnectionMultiplexer.ConnectAsync(options);
     }
+
+    /// <summary>The time limit of a call when none is given (the default of <c>-db-timeout</c>).</summary>
+    public const int DefaultTimeoutMs = 30_000;
+
+    /// <summary>The time limit of a call, in milliseconds.</summary>
+    public int TimeoutMs => _timeoutMs;
 
     /// <inheritdoc />
     public string Name { get; }

@@ -7,7 +7,7 @@ namespace Backend.Redis;
 
 /// <summary>The Redis pool: <c>-db-redis-pool redis://[[user]:password@]host[:port][/db]</c> (<c>rediss://</c> for TLS).
 /// One multiplexed connection is shared by every request of the pool; <c>-db-connect-timeout</c> bounds connecting
-/// and every command. The server may be down at start-up or go away later: calls answer 503 at once while it is
+/// and every command, <c>-db-redis-timeout</c> (else <c>-db-timeout</c>) a call of many round trips. The server may be down at start-up or go away later: calls answer 503 at once while it is
 /// unreachable and the connection comes back by itself.</summary>
 public sealed class RedisDriverFactory : IDbDriverFactory
 {
@@ -20,7 +20,7 @@ public sealed class RedisDriverFactory : IDbDriverFactory
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(logs);
         var options = Parse(url, config.GetInt("db-connect-timeout"));
-        return new RedisDriver(Kind, options, logs.CreateLogger<RedisDriver>());
+        return new RedisDriver(Kind, options, DbTimeout.For(config, Kind), logs.CreateLogger<RedisDriver>());
     }
 
     /// <summary>Connection options from a pool URL; a <see cref="ConfigException"/> for a malformed one.</summary>

@@ -80,5 +80,8 @@ public sealed partial class ConfigRegistry
         r.Add(new("db-cache-ttl", ConfigType.Int, "5000", "Milliseconds a cached row (accounts' credentials among them) may be served before it is read again; bounds how long other processes' changes go unseen", S) { Min = 0 });
         r.Add(new("db-max-connections", ConfigType.Int, "20", "Largest number of connections per database pool", S) { Min = 1, Max = 1000 });
         r.Add(new("db-connect-timeout", ConfigType.Int, "3000", "Milliseconds to wait for a database connection before answering 503", S) { Min = 100 });
+        r.Add(new("db-timeout", ConfigType.Int, "30000", "Milliseconds a database call may run (a statement, or a DynamoDB/Redis call's round trips) before it is stopped and answered 504; every pool unless -db-POOL-timeout is set; PostgreSQL and MySQL round up to whole seconds", S) { Min = 100 });
+        foreach (var pool in new[] { "sqlite", "pgsql", "mysql", "dynamodb", "redis" })
+            r.Add(new($"db-{pool}-timeout", ConfigType.Int, null, $"Milliseconds a call in the {pool} pool may run before it is stopped and answered 504; -db-timeout when not set", S) { Min = 100 });
     }
 }

@@ -1,6 +1,7 @@
 namespace Backend.Data;
 
-/// <summary>A database error with the HTTP status it maps to: 400 bad input, 404 missing, 409 conflict, 503 database unavailable.</summary>
+/// <summary>A database error with the HTTP status it maps to: 400 bad input, 404 missing, 409 conflict, 503 database unavailable
+/// (retried by the facade's reads), 504 the call ran past its time limit (<see cref="DbTimeout"/>; never retried).</summary>
 public sealed class DbException : Exception
 {
     /// <summary>Creates an error.</summary>

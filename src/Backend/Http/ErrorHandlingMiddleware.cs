@@ -34,9 +34,14 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
         {
             await ClientError(context, ex.Status, ex.Message);
         }
-        catch (DbException ex) when (ex.Status is 503 or 501 or 504)
+        catch (DbException ex) when (ex.Status == DbTimeout.Status)
         {
-            // Unavailable, not supported by this driver, timed out: messages written for clients, no stack trace needed.
+            // A call stopped at its time limit: the driver logged it in one line, and the message is written for clients.
+            await Fail(context, ex.Status, ex.Message);
+        }
+        catch (DbException ex) when (ex.Status is 503 or 501)
+        {
+            // Unavailable, not supported by this driver: messages written for clients, no stack trace needed.
             if (ex.Status != 501 && logger.IsEnabled(LogLevel.Warning) && faults.TryLog($"{ex.Status} {ex.Message}", out var summary))
             {
                 if (summary is not null) LogSuppressed(logger, summary);

@@ -19,6 +19,7 @@ public sealed class RegistryTests
             "db-pool", "db-sqlite-pool", "db-busy-timeout", "db-pgsql-pool", "db-mysql-pool", "db-dynamodb-pool", "db-redis-pool",
             "db-sqlite-pool-tables", "db-pgsql-pool-tables", "db-mysql-pool-tables", "db-dynamodb-pool-tables", "db-redis-pool-tables",
             "db-caching", "db-cache-size", "db-cache-ttl", "db-max-connections", "db-connect-timeout",
+            "db-timeout", "db-sqlite-timeout", "db-pgsql-timeout", "db-mysql-timeout", "db-dynamodb-timeout", "db-redis-timeout",
         ];
         Assert.Equal(expected.Order(StringComparer.Ordinal), registry.All.Select(p => p.Name).Order(StringComparer.Ordinal));
         Assert.True(registry.TryGet("api-port", out var port));

@@ -63,9 +63,10 @@ internal static class DataOperations
             // The driver cannot search natively (Redis): say so with its status instead of a generic database error.
             throw new ApiException(501, ex.Message);
         }
-        catch (DbException ex) when (ex.Status >= 500 && ex.Status != 503)
+        catch (DbException ex) when (ex.Status >= 500 && ex.Status is not (503 or DbTimeout.Status))
         {
-            // The text is the client's: a statement the database rejects is bad input, not a server failure.
+            // The text is the client's: a statement the database rejects is bad input, not a server failure. (A 504
+            // is a statement that ran past the time limit: it stays a 504.)
             throw ApiException.BadRequest("_query was rejected by the database");
         }
         return new DbResult { Rows = [.. result.Rows.Select(row => Shape(r, row, []))], NextToken = result.NextToken };

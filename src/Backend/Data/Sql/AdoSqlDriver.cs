@@ -6,7 +6,14 @@ namespace Backend.Data.Sql;
 /// <summary>What the ADO.NET drivers over the network (PostgreSQL, MySQL) do the same way: one pooled connection per
 /// call, opened within the connect timeout or a fast 503; deadlock victims retried with backoff; client-library
 /// errors translated to <see cref="DbException"/>s; reads, selects, native queries and single writes run alike. A
-/// driver supplies its connections and commands, which errors are retryable and what they mean, and its batch.</summary>
+/// driver supplies its connections and commands, which errors are retryable and what they mean, and its batch.
+/// <para>Time limit and cancellation are the client library's own: every command carries the pool's time limit as its
+/// CommandTimeout (whole seconds, rounded up: the libraries' unit; set by the factory in the connection string), and
+/// the caller's token goes to every call. Both libraries then stop the statement on the server (Npgsql sends a
+/// PostgreSQL cancel request, MySqlConnector a <c>KILL QUERY</c> on another connection) and keep the connection; the
+/// tests in tests/Backend.Tests/Drivers/Sql check that the server query is gone. A cancelled caller gets the library's
+/// <see cref="OperationCanceledException"/>; a statement past the limit a <see cref="DbTimeout"/> 504, which the
+/// driver's <see cref="Translate"/> makes from the library's timeout error.</para></summary>
 /// <typeparam name="TConnection">The client library's connection type.</typeparam>
 public abstract partial class AdoSqlDriver<TConnection> : IDbDriver where TConnection : DbConnection
 {
@@ -14,19 +21,26 @@ public abstract partial class AdoSqlDriver<TConnection> : IDbDriver where TConne
     private readonly SqlBuilder _builder;
     private readonly int _connectTimeoutMs;
 
-    /// <summary>Sets the pool name, the builder of the driver's SQL, the connect timeout and the logger.</summary>
-    protected AdoSqlDriver(string name, SqlBuilder builder, int connectTimeoutMs, ILogger logger)
+    /// <summary>Sets the pool name, the builder of the driver's SQL, the connect timeout, the time limit of a statement
+    /// (the connection string's command timeout, see <see cref="DbTimeout.Seconds"/>) and the
+    /// logger.</summary>
+    protected AdoSqlDriver(string name, SqlBuilder builder, int connectTimeoutMs, int timeoutMs, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(logger);
+        ArgumentOutOfRangeException.ThrowIfNegative(timeoutMs);
         Name = name;
         _builder = builder;
         _connectTimeoutMs = connectTimeoutMs;
+        TimeoutMs = timeoutMs;
         Logger = logger;
     }
 
     /// <inheritdoc />
     public string Name { get; }
+
+    /// <summary>The time limit of a statement in milliseconds: the connection string's command timeout (0: none).</summary>
+    public int TimeoutMs { get; }
 
     /// <summary>The driver's logger.</summary>
     protected ILogger Logger { get; }
@@ -158,6 +172,13 @@ public abstract partial class AdoSqlDriver<TConnection> : IDbDriver where TConne
 
     /// <summary>Logs that the database is unavailable.</summary>
     protected void ReportUnavailable(string error) => LogUnavailable(Logger, Name, error);
+
+    /// <summary>The 504 of a statement the client library stopped at the time limit (its command timeout), logged.</summary>
+    protected DbException TimedOut(DbRequest? request, Exception ex) => DbTimeout.Exceeded(Logger, Name, request, TimeoutMs, ex);
+
+    /// <summary>The 504 of a statement the server cancelled by itself (its own statement time limit, an operator's
+    /// cancel), logged with the server's message.</summary>
+    protected DbException CancelledByServer(DbRequest? request, string error, Exception ex) => DbTimeout.CancelledByServer(Logger, Name, request, error, ex);
 
     /// <summary>Logs a column added to an existing table.</summary>
     protected void ReportColumnAdded(string table, string column) => LogColumnAdded(Logger, Name, table, column);

@@ -1,12 +1,27 @@
 using Backend.Data.Sql;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
+using SQLitePCL;
 
 namespace Backend.Data.Sqlite;
 
 /// <summary>The embedded SQLite driver (Microsoft.Data.Sqlite). Writes are serialised in-process by an async lock:
 /// SQLite allows one writer at a time anyway, and queuing here instead of inside SQLite means concurrent writers
-/// wait their turn rather than ever seeing "database is locked". Reads run in parallel under WAL.</summary>
+/// wait their turn rather than ever seeing "database is locked". Reads run in parallel under WAL.
+/// <para>Every call is stopped when its cancellation token is cancelled (the HTTP client left: the caller gets an
+/// <see cref="OperationCanceledException"/>) or when it has run for the pool's time limit (<c>-db-sqlite-timeout</c>,
+/// waiting for the write lock included: a <see cref="DbTimeout"/> 504), through the connections' progress handler
+/// (<see cref="SqliteConnectionPool"/>).</para>
+/// <para>Memory (what held it in the outside probe's case, measured on this build, SQLite 3.53 with
+/// <c>SQLITE_TEMP_STORE=1</c>): an expensive native condition holds memory only while its statement runs, so stopping the
+/// statement is the fix. An aggregate growing one value, <c>group_concat</c> over an endless recursive CTE, grew the
+/// server by 25-47 MB/s towards SQLite's 1 GB value limit (the likeliest shape of the probe's 304 MB to 1.9 GB: the
+/// value plus its copy while it doubles); interrupted, it is freed when the reader is disposed and RSS was back at its
+/// baseline within a second (81 MB, 181-431 MB while running, 82-83 MB after; glibc hands such large blocks back to the
+/// system at once, and <c>malloc_trim(0)</c> afterwards freed nothing more, so it is not called). Temporary b-trees
+/// (<c>IN (SELECT ...)</c> over an endless CTE, sorters, DISTINCT) do not grow RSS: they spill beyond the 2 MB page
+/// cache to deleted files in /var/tmp (one grew 35 MB/s, deleted with the statement), so no heap limit or temp_store
+/// change is needed either; the time limit bounds that disk use.</para></summary>
 public sealed partial class SqliteDriver : IDbDriver, IInProcessGet
 {
     private readonly SqliteConnectionPool _pool;
@@ -17,9 +32,16 @@ public sealed partial class SqliteDriver : IDbDriver, IInProcessGet
     private readonly Func<int, string> _parameterName = SqlDialect.Sqlite.Parameter;
     private readonly ILogger _logger;
 
-    /// <summary>Opens (creating if needed) the database file.</summary>
+    /// <summary>Opens (creating if needed) the database file, with the default time limit of 30 s per call.</summary>
     public SqliteDriver(string name, string path, int busyTimeoutMs, ILogger<SqliteDriver> logger)
+        : this(name, path, busyTimeoutMs, DefaultTimeoutMs, logger)
     {
+    }
+
+    /// <summary>Opens (creating if needed) the database file; a call is stopped after <paramref name="timeoutMs"/>.</summary>
+    public SqliteDriver(string name, string path, int busyTimeoutMs, int timeoutMs, ILogger<SqliteDriver> logger)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(timeoutMs);
         ArgumentException.ThrowIfNullOrEmpty(path);
         Name = name;
         Path = path;
@@ -33,8 +55,17 @@ public sealed partial class SqliteDriver : IDbDriver, IInProcessGet
             Pooling = false,
             DefaultTimeout = Math.Max(1, busyTimeoutMs / 1000),
         }.ToString();
-        _pool = new SqliteConnectionPool(cs, busyTimeoutMs);
+        _pool = new SqliteConnectionPool(cs, busyTimeoutMs, timeoutMs);
     }
+
+    /// <summary>The time limit of a call when none is given (the default of <c>-db-timeout</c>).</summary>
+    public const int DefaultTimeoutMs = 30_000;
+
+    /// <summary>SQLite's result code of a statement stopped by the progress handler (or sqlite3_interrupt).</summary>
+    private const int SqliteInterrupt = 9;
+
+    /// <summary>The time limit of a call, in milliseconds.</summary>
+    public int TimeoutMs => _pool.TimeoutMs;
 
     /// <inheritdoc />
     public string Name { get; }
@@ -50,7 +81,8 @@ public sealed partial class SqliteDriver : IDbDriver, IInProcessGet
         SqliteConnectionPool.PooledConnection? c = null;
         try
         {
-            c = _pool.Rent();
+            // DDL is never interrupted (a half-done upgrade would only be redone): no deadline and no token here.
+            c = _pool.Rent(SqliteConnectionPool.NoDeadline, CancellationToken.None);
             foreach (var table in tables)
             {
                 // One immediate transaction per table: another process upgrading the same file waits for it and
@@ -109,12 +141,19 @@ public sealed partial class SqliteDriver : IDbDriver, IInProcessGet
     {
         ArgumentNullException.ThrowIfNull(request);
         var isRead = request.Operation is DbOperation.Get or DbOperation.Select or DbOperation.Search or DbOperation.List;
-        if (!isRead) await _writeLock.WaitAsync(cancellationToken);
+        // The time limit covers the wait for the write lock too: a write queued behind a long one gives up with the rest.
+        var deadline = _pool.Deadline();
+        if (!isRead && !await _writeLock.WaitAsync(_pool.TimeoutMs, cancellationToken)) throw DbTimeout.Exceeded(_logger, Name, request, _pool.TimeoutMs);
         SqliteConnectionPool.PooledConnection? c = null;
         try
         {
-            c = _pool.Rent();
+            c = _pool.Rent(deadline, cancellationToken);
             return isRead ? Read(c, request) : Write(c, request);
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteInterrupt && cancellationToken.IsCancellationRequested)
+        {
+            // The caller left: stopped on purpose, nothing to report.
+            throw new OperationCanceledException("the database call was cancelled", ex, cancellationToken);
         }
         catch (SqliteException ex)
         {
@@ -133,7 +172,8 @@ public sealed partial class SqliteDriver : IDbDriver, IInProcessGet
         SqliteConnectionPool.PooledConnection? c = null;
         try
         {
-            c = _pool.Rent();
+            // No token (Db.Get checked it before) and no clock read: the deadline starts at the first progress check.
+            c = _pool.Rent(SqliteConnectionPool.DeadlineFromFirstCheck, CancellationToken.None);
             var st = _sql.Build(request);
             var cmd = c.Command(st.Text, st.Parameters, _parameterName);
             using var reader = cmd.Command.ExecuteReader();
@@ -153,6 +193,8 @@ public sealed partial class SqliteDriver : IDbDriver, IInProcessGet
     {
         19 when request.Operation is DbOperation.Add or DbOperation.Batch => new DbException(409, $"{request.Table.Name}: a record with this key already exists", ex),
         5 or 6 => new DbException(503, "database is busy, try again", ex),
+        // Stopped by the progress handler and not cancelled by the caller (ExecuteAsync tells that apart): the deadline.
+        SqliteInterrupt => DbTimeout.Exceeded(_logger, Name, request, _pool.TimeoutMs, ex),
         _ => new DbException(500, $"{Name}: {request.Operation} {request.Table.Name} failed: {ex.Message}", ex),
     };
 
@@ -179,7 +221,10 @@ public sealed partial class SqliteDriver : IDbDriver, IInProcessGet
         }
         catch
         {
-            Exec(c, "ROLLBACK");
+            // A statement stopped by the progress handler may have rolled the transaction back already (SQLite does
+            // that for an interrupted write), and the ROLLBACK itself must not be stopped by the same token or deadline.
+            c.Disarm();
+            if (raw.sqlite3_get_autocommit(c.Connection.Handle) == 0) Exec(c, "ROLLBACK");
             throw;
         }
     }

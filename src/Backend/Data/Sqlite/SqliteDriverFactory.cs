@@ -16,6 +16,6 @@ public sealed class SqliteDriverFactory : IDbDriverFactory
         ArgumentNullException.ThrowIfNull(logs);
         // A bare name means a file under the home's var/; anything with a slash or an extension is a path.
         var path = !url.Contains('/') && !url.EndsWith(".db", StringComparison.Ordinal) ? config.HomePath("var", url + ".db") : url;
-        return new SqliteDriver(Kind, path, config.GetInt("db-busy-timeout"), logs.CreateLogger<SqliteDriver>());
+        return new SqliteDriver(Kind, path, config.GetInt("db-busy-timeout"), DbTimeout.For(config, Kind), logs.CreateLogger<SqliteDriver>());
     }
 }

@@ -1,0 +1,51 @@
+using Backend.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace Backend.Data;
+
+/// <summary>The time limit of a pool's calls (<c>-db-timeout</c>, overridden per pool by <c>-db-POOL-timeout</c>) and
+/// what a call that runs past it answers: a 504 with a fixed message, and one warning line in the log (no stack trace).
+/// A 504 is not a 503, so the facade does not retry it: running an expensive statement again would only multiply its
+/// cost. See docs/db.md, "Timeouts and cancellation".</summary>
+public static partial class DbTimeout
+{
+    /// <summary>The status of a call stopped by its time limit (or cancelled by the database server).</summary>
+    public const int Status = 504;
+
+    /// <summary>The message of that error (fixed: it is shown to API clients).</summary>
+    public const string Message = "database timeout: the statement ran longer than the time limit";
+
+    /// <summary>The time limit in milliseconds of the calls of a pool kind: <c>-db-KIND-timeout</c> when set, else
+    /// <c>-db-timeout</c>.</summary>
+    public static int For(BackendConfig config, string kind)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentException.ThrowIfNullOrEmpty(kind);
+        var name = $"db-{kind}-timeout";
+        return config.Registry.TryGet(name, out _) && config.IsSet(name) ? config.GetInt(name) : config.GetInt("db-timeout");
+    }
+
+    /// <summary>A time limit in the unit of the ADO.NET client libraries' command timeout: whole seconds, rounded up.</summary>
+    public static int Seconds(int timeoutMs) => (int)Math.Max(1, ((long)timeoutMs + 999) / 1000);
+
+    /// <summary>The error of a call its driver stopped at the time limit, logged as one line.</summary>
+    public static DbException Exceeded(ILogger logger, string pool, DbRequest? request, int timeoutMs, Exception? inner = null)
+    {
+        LogExceeded(logger, pool, request?.Operation.ToString() ?? "init", request?.Table.Name ?? "", timeoutMs);
+        return new DbException(Status, Message, inner);
+    }
+
+    /// <summary>The error of a statement the database server cancelled on its own (its own statement time limit, or an
+    /// operator's cancel), logged as one line with the server's message.</summary>
+    public static DbException CancelledByServer(ILogger logger, string pool, DbRequest? request, string error, Exception? inner = null)
+    {
+        LogCancelledByServer(logger, pool, request?.Operation.ToString() ?? "init", request?.Table.Name ?? "", error);
+        return new DbException(Status, Message, inner);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Pool}: {Operation} {Table} stopped at the time limit of {TimeoutMs} ms")]
+    private static partial void LogExceeded(ILogger logger, string pool, string operation, string table, int timeoutMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Pool}: {Operation} {Table} cancelled by the database server: {Error}")]
+    private static partial void LogCancelledByServer(ILogger logger, string pool, string operation, string table, string error);
+}

@@ -53,8 +53,7 @@ public static class FuzzGen
         "alias = @nosuch", "alias > 'a' and id in (select id from bk_account)", "foo(", "1/0", "id = 1 union select 1", "'unterminated",
         "\"alias\" = @alias", "`alias` = @alias", "alias = 'x'; drop table bk_account", "-- comment", "/* c */ 1", "a\\b", "$$x$$",
         "begins_with(alias, @alias)", "attribute_exists(alias)", "size(alias) > 1", "alias = @alias and", "((((1))))",
-        "alias in (@alias, @alias, @alias)", "cast(@alias as integer) > 0", "abs(-9223372036854775808) > 0", "randomblob(1000000000) is null",
-        "length(zeroblob(2000000000)) > 0", "mtime / 0 = 1", "alias regexp '(a+)+$'", "json_extract(alias, '$') = 1", "X'zz' = 1",
+        "alias in (@alias, @alias, @alias)", "cast(@alias as integer) > 0", "abs(-9223372036854775808) > 0", "length(zeroblob(-1)) > 0", "mtime / 0 = 1", "alias regexp '(a+)+$'", "json_extract(alias, '$') = 1", "X'zz' = 1",
         "999999999999999999999999999 > 1", "id = ?", "id = :id", "@", "#", "#1 = 1", "secret = 1", "\"secret\" = 1",
     ];
 
@@ -158,6 +157,13 @@ public static class FuzzGen
     public static Gen<string> ValueFor(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
+        return ValueGens.GetOrAdd(name, MakeValueFor);
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Gen<string>> ValueGens = new(StringComparer.Ordinal);
+
+    private static Gen<string> MakeValueFor(string name)
+    {
         var typed = name switch
         {
             "id" or "sender" or "recipient" => Id,
@@ -180,7 +186,6 @@ public static class FuzzGen
         return typed is null ? text : Gen.Frequency((8, typed), (1, Gen.OneOf(Hostile)), (1, ShortText));
     }
 
-    private static readonly string[] EndpointPaths = [.. FuzzApi.Endpoints.Select(e => e.Path)];
 
     /// <summary>Table names for data paths: every table, and names that are not tables.</summary>
     private static readonly Gen<string> TableName = Gen.Frequency(
@@ -188,14 +193,20 @@ public static class FuzzGen
         (1, Gen.OneOf("nosuch", "BK_ACCOUNT", "sqlite_master", "bk_account;drop", "..", "%2e%2e", "bk_account%00", "information_schema", "pg_user", "mysql")),
         (1, ShortText.Select(FuzzText.Percent)));
 
+    /// <summary>Every template once (each data operation its own), so each is picked as often as any other.</summary>
+    private static readonly (FuzzEndpoint Endpoint, string Template)[] Expanded = [.. FuzzApi.Endpoints.SelectMany(e => e.Path.Contains("/OP/", StringComparison.Ordinal)
+        ? FuzzApi.DataOps.Select(op => (e, e.Path.Replace("OP", op, StringComparison.Ordinal)))
+        : [(e, e.Path)])];
+
     /// <summary>A documented endpoint with its templates filled (table, operation), as the path to send, the
     /// template, the table and its parameter names.</summary>
     public static readonly Gen<FuzzTarget> Endpoint =
-        from e in Gen.OneOf(FuzzApi.Endpoints)
-        from op in Gen.Frequency((9, Gen.OneOf(FuzzApi.DataOps)), (1, Gen.OneOf("nosuch", "GET", "columns", "keys", "")))
+        from x in Gen.OneOf(Expanded)
+        from badOp in Gen.Frequency((19, Gen.Const((string?)null)), (1, Gen.OneOf<string?>("nosuch", "GET", "columns", "keys", "")))
         from table in TableName
-        let template = e.Path.Replace("OP", op, StringComparison.Ordinal)
-        select new FuzzTarget(template.Replace("TABLE", table, StringComparison.Ordinal), template, e.Path.Contains("TABLE", StringComparison.Ordinal) ? table : e.Tables.FirstOrDefault(), Names(e, table));
+        let template = badOp is not null && x.Endpoint.Path.Contains("/OP/", StringComparison.Ordinal) ? x.Endpoint.Path.Replace("OP", badOp, StringComparison.Ordinal) : x.Template
+        select new FuzzTarget(template.Replace("TABLE", table, StringComparison.Ordinal), template,
+            x.Endpoint.Path.Contains("TABLE", StringComparison.Ordinal) ? table : x.Endpoint.Tables.FirstOrDefault(), Names(x.Endpoint, table));
 
     private static string[] Names(FuzzEndpoint e, string table)
     {
@@ -366,7 +377,7 @@ public static class FuzzGen
         from path in PathGen
         from method in Method
         from realistic in Gen.Frequency((1, Gen.Const(false)), (1, Gen.Const(true)))
-        from baseline in Realistic(path)
+        from baseline in Gen.Frequency((3, Realistic(path)), (2, Realistic(path).SelectMany(Mutate)), (1, Gen.Const(Array.Empty<FuzzParam>()).SelectMany(_ => Many(path))))
         from query in ParamsFor(path.Names, realistic ? 2 : 7)
         from style in Gen.Frequency((8, Gen.Const(QueryStyle.Strict)), (3, Gen.Const(QueryStyle.Loose)), (1, Gen.Const(QueryStyle.Raw)))
         from body in Gen.Frequency((8, Gen.Const(BodyKind.None)), (6, Gen.Const(BodyKind.Form)), (6, Gen.Const(BodyKind.Json)), (2, Gen.Const(BodyKind.JsonText)),
@@ -410,6 +421,29 @@ public static class FuzzGen
             Length = length,
             Host = host,
             Headers = headers,
+        };
+
+    /// <summary>A well-formed call with one of its parameters given a hostile value or JSON shape (a key that is NUL,
+    /// too long, empty, a number at the edge, an array...), so the value reaches the database layer.</summary>
+    private static Gen<FuzzParam[]> Mutate(FuzzParam[] baseline) => baseline.Length == 0
+        ? Gen.Const(baseline)
+        : from i in Gen.Int[0, baseline.Length - 1]
+          from value in Gen.Frequency((3, ValueFor(baseline[i].Name)), (2, Gen.OneOf(Hostile)), (1, LongText))
+          from shape in Gen.Enum<JsonShape>()
+          select (FuzzParam[])[.. baseline[..i], new FuzzParam(baseline[i].Name, value, shape), .. baseline[(i + 1)..]];
+
+    /// <summary>Many parameters or values at once: long id lists, <c>in</c> lists, <c>_select</c> and <c>_ops</c> naming
+    /// thousands of columns, thousands of distinct parameters.</summary>
+    private static Gen<FuzzParam[]> Many(FuzzTarget target) =>
+        from n in Gen.OneOf(999, 1000, 1001, 1500, 5000)
+        from how in Gen.Int[0, 4]
+        select how switch
+        {
+            0 => (FuzzParam[])[new("id", string.Join(',', Enumerable.Range(0, n).Select(i => i % 3 == 0 ? FuzzText.IdA.ToString() : "id" + i)), JsonShape.Array)],
+            1 => [new("_select", string.Join(',', Enumerable.Range(0, n).Select(i => "c" + i))), new("id", FuzzText.IdA.ToString())],
+            2 => [new("_ops", string.Join(',', Enumerable.Range(0, n).Select(i => $"c{i},eq"))), new("id", FuzzText.IdA.ToString())],
+            3 => [new("id", string.Join(',', Enumerable.Range(0, n).Select(i => "id" + i))), new("_ops", "id,in"), .. target.Names.Take(1).Select(x => new FuzzParam(x, "1"))],
+            _ => [.. Enumerable.Range(0, Math.Min(n, 1500)).Select(i => new FuzzParam("p" + i, "v")), new("id", FuzzText.IdB.ToString())],
         };
 
     private static string Base64Url(string text) => Convert.ToBase64String(FuzzText.ToBytes(text)).TrimEnd('=').Replace('+', '-').Replace('/', '_');

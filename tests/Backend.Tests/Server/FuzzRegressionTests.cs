@@ -5,7 +5,7 @@ namespace Backend.Tests.Server;
 /// <summary>Every request the fuzz suite (tests/Backend.Tests/Fuzz, docs/fuzzing.md) found answered with a 5xx, a stack
 /// trace or an error outside the JSON shape, replayed as a small explicit request: each is now a 4xx in the JSON shape
 /// and writes nothing. Runs on every database pool (scripts/test).</summary>
-public sealed class FuzzRegressionTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+public sealed class FuzzRegressionTests(AdminServerFixture fixture) : IClassFixture<AdminServerFixture>
 {
     private const string Boundary = "fuzz-7d1c0a";
 
@@ -46,5 +46,35 @@ public sealed class FuzzRegressionTests(ServerFixture fixture) : IClassFixture<S
         using var recipient = fixture.Client(b);
         var inbox = await recipient.Get("/message/get");
         Assert.Equal(["hi"], inbox.Data.Select(m => m!["msg"]!.GetValue<string>()));
+    }
+
+    [Theory]
+    [InlineData("id = ?")]
+    [InlineData("id = ?1")]
+    [InlineData("id = :id")]
+    [InlineData("id = @1")]
+    [InlineData("id = @")]
+    [InlineData("alias = @alias or id = ?")]
+    public async Task Search_with_parameter_markers_other_than_at_name_is_400(string query)
+    {
+        // Found as: GET /data/search/bk_message?_query=id = ? as an admin on SQLite: the provider threw
+        // InvalidOperationException ("Must add values for the following parameters") and the answer was 500.
+        using var admin = fixture.Client(fixture.Admin);
+        ApiAssert.Error(await admin.Get("/data/search/bk_account", ("_query", query), ("alias", "x"), ("id", "x")), 400);
+    }
+
+    [Fact]
+    public async Task Search_keeps_casts_and_at_name_parameters()
+    {
+        using var admin = fixture.Client(fixture.Admin);
+        var r = await admin.Get("/data/search/bk_account", ("_query", BackendServer.Pool == "dynamodb" ? "#id = @id" : "id = @id"), ("id", fixture.Admin.Id));
+        if (BackendServer.Pool == "redis")
+        {
+            ApiAssert.Error(r, 501);
+            return;
+        }
+        ApiAssert.Ok(r);
+        Assert.Equal([fixture.Admin.Id], r.Data.Select(x => x!["id"]!.GetValue<string>()));
+        if (BackendServer.Pool == "pgsql") ApiAssert.Ok(await admin.Get("/data/search/bk_account", ("_query", "id::text = @id"), ("id", fixture.Admin.Id)));
     }
 }

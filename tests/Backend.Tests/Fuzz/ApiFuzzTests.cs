@@ -32,6 +32,7 @@ public sealed class ApiFuzzTests(FuzzServerFixture fixture) : IClassFixture<Fuzz
         var server = fixture.Server;
         using var runner = await FuzzRunner.StartAsync(server, fixture.Admin);
         await Task.Delay(300, ct);
+        var logStart = server.Output.Length;
         var logBefore = Encoding.UTF8.GetByteCount(server.Output);
         var rssBefore = FuzzReport.RssKib(server.ProcessId);
         var clock = Stopwatch.StartNew();
@@ -58,6 +59,9 @@ public sealed class ApiFuzzTests(FuzzServerFixture fixture) : IClassFixture<Fuzz
             .AppendLine(CultureInfo.InvariantCulture, $"log: {logBytes:N0} bytes for {stats.ClientErrors:N0} bad requests = {perBad:F3} bytes per bad request; stack-trace lines in the log {logTraces}")
             .AppendLine(CultureInfo.InvariantCulture, $"server RSS: {rssBefore:N0} KiB before, {rssAfter:N0} KiB after")
             .ToString();
+        // The server's own account of any fault (its log keeps at most 10 a minute with their stack traces).
+        var faults = output[Math.Min(output.Length, logStart)..].Split('\n').Where(l => l.Contains(" fail: ", StringComparison.Ordinal)).Take(5).ToList();
+        if (faults.Count > 0) report += "server faults logged:\n" + string.Join("\n", faults.Select(l => l.Length > 3000 ? l[..3000] : l)) + "\n";
         TestContext.Current.TestOutputHelper?.WriteLine(report);
         FuzzReport.Write($"api-{BackendServer.Pool}{(settings.Long ? "-long" : "")}.txt", report);
 

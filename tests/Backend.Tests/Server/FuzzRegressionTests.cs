@@ -77,4 +77,25 @@ public sealed class FuzzRegressionTests(AdminServerFixture fixture) : IClassFixt
         Assert.Equal([fixture.Admin.Id], r.Data.Select(x => x!["id"]!.GetValue<string>()));
         if (BackendServer.Pool == "pgsql") ApiAssert.Ok(await admin.Get("/data/search/bk_account", ("_query", "id::text = @id"), ("id", fixture.Admin.Id)));
     }
+
+    [Fact]
+    public async Task Message_rows_written_without_a_sender_are_listed()
+    {
+        // Found as: GET /message/get/archive after a row with an icon but no sender column was written through the data
+        // API; building the image link threw ArgumentNullException and every listing of that box answered 500.
+        var a = await fixture.AddAccount();
+        var b = await fixture.AddAccount();
+        using var admin = fixture.Client(fixture.Admin);
+        const long mtime = 1_796_170_000_000;
+        ApiAssert.Ok(await admin.PostForm("/data/put/bk_archive", ("id", a.Id), ("mkey", $"00{mtime}:{b.Id}"), ("mtime", $"{mtime}"), ("icon", "message/zz/none.png"), ("msg", "keyed")));
+        ApiAssert.Ok(await admin.PostForm("/data/put/bk_archive", ("id", a.Id), ("mkey", "no-colon"), ("mtime", $"{mtime + 1}"), ("icon", "message/zz/none.png"), ("msg", "odd")));
+        using var client = fixture.Client(a);
+        var r = await client.Get("/message/get/archive");
+        ApiAssert.Ok(r);
+        var rows = r.Data.ToDictionary(x => x!["msg"]!.GetValue<string>());
+        // The key names the sender, so the link is right; a key that does not gets no link.
+        Assert.Equal($"/message/image?sender={b.Id}&mtime={mtime}", rows["keyed"]!["icon"]!.GetValue<string>());
+        Assert.Null(rows["odd"]!["icon"]);
+        ApiAssert.Error(await client.Get("/message/image", ("sender", b.Id), ("mtime", $"{mtime}")), 404);
+    }
 }

@@ -60,7 +60,7 @@ public sealed class FuzzContext(string hostHeader, TestAccount[] accounts)
 /// <summary>Counts of a run.</summary>
 public sealed class FuzzStats
 {
-    private long _requests, _server5xx, _allowed501, _leaks, _badShape, _noAnswer, _kestrel, _clientErrors, _ok, _validSigned, _validRejected;
+    private long _requests, _server5xx, _allowed501, _leaks, _badShape, _noAnswer, _kestrel, _clientErrors, _ok, _validSigned, _validRejected, _kestrel505;
 
     /// <summary>Requests answered (or not).</summary>
     public long Requests => Interlocked.Read(ref _requests);
@@ -83,7 +83,11 @@ public sealed class FuzzStats
     /// <summary>Requests Kestrel refused itself (broken HTTP: empty-bodied 4xx).</summary>
     public long KestrelRefusals => Interlocked.Read(ref _kestrel);
 
-    /// <summary>4xx answers (Kestrel's included): the bad requests of the run.</summary>
+    /// <summary>Of Kestrel's refusals, the 505 answers to a request line whose HTTP version it cannot read (a raw space
+    /// in the target): sent by Kestrel before any of the server's code runs, so not the server's 5xx.</summary>
+    public long Kestrel505 => Interlocked.Read(ref _kestrel505);
+
+    /// <summary>4xx answers and Kestrel's refusals: the bad requests of the run.</summary>
     public long ClientErrors => Interlocked.Read(ref _clientErrors);
 
     /// <summary>2xx answers.</summary>
@@ -118,8 +122,9 @@ public sealed class FuzzStats
         }
         ByStatus.AddOrUpdate(r.Status, 1, (_, n) => n + 1);
         if (allowed501) Interlocked.Increment(ref _allowed501);
+        else if (kestrel && r.Status == 505) Interlocked.Increment(ref _kestrel505);
         else if (r.Status >= 500) Interlocked.Increment(ref _server5xx);
-        if (r.Status is >= 400 and < 500) Interlocked.Increment(ref _clientErrors);
+        if (r.Status is >= 400 and < 500 || kestrel) Interlocked.Increment(ref _clientErrors);
         if (kestrel) Interlocked.Increment(ref _kestrel);
         if (failure?.StartsWith(FuzzRunner.LeakFailure, StringComparison.Ordinal) == true) Interlocked.Increment(ref _leaks);
         if (failure?.StartsWith(FuzzRunner.ShapeFailure, StringComparison.Ordinal) == true) Interlocked.Increment(ref _badShape);
@@ -137,7 +142,7 @@ public sealed class FuzzStats
 
     /// <summary>A multi-line summary.</summary>
     public string Summary() =>
-        $"requests {Requests:N0}: 2xx {Ok:N0}, 4xx {ClientErrors:N0} (Kestrel's own refusals {KestrelRefusals:N0}), 5xx {Server5xx:N0} " +
+        $"requests {Requests:N0}: 2xx {Ok:N0}, bad requests {ClientErrors:N0} (Kestrel's own refusals {KestrelRefusals:N0}, of which 505 {Kestrel505:N0}), 5xx {Server5xx:N0} " +
         $"(+{Allowed501:N0} documented 501), stack traces/internals in bodies {Leaks:N0}, errors not in the JSON shape {BadShape:N0}, " +
         $"closed without an answer {NoAnswer:N0}; valid signatures {ValidSigned:N0} of which 401 {ValidRejected:N0}\n" +
         "by status: " + string.Join(", ", ByStatus.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}: {kv.Value:N0}")) + "\n" +

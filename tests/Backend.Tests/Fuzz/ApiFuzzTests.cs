@@ -36,7 +36,7 @@ public sealed class ApiFuzzTests(FuzzServerFixture fixture) : IClassFixture<Fuzz
         var logBefore = Encoding.UTF8.GetByteCount(server.Output);
         var rssBefore = FuzzReport.RssKib(server.ProcessId);
         var clock = Stopwatch.StartNew();
-        var progress = settings.Long ? (Action<long>)(n => FuzzReport.Progress($"api-{BackendServer.Pool}", n, settings.Requests, clock.Elapsed, runner.Stats)) : null;
+        var progress = settings.Long ? (Action<long>)(n => FuzzReport.Progress($"api-{BackendServer.Pool}", n, settings.Requests, clock.Elapsed, runner.Stats, FuzzReport.RssKib(server.ProcessId))) : null;
 
         var (failures, failed) = await FuzzDriver.RunAsync(FuzzGen.Case, c => runner.RunAsync(c, ct), c => c.Describe(c.Build(runner.Context)),
             settings.Requests, settings.Seed, settings.Concurrency, progress, ct);
@@ -111,9 +111,9 @@ public static class FuzzReport
     public static void Write(string name, string text) => File.WriteAllText(Path.Combine(Directory, name), text);
 
     /// <summary>Appends a progress line (long runs).</summary>
-    public static void Progress(string name, long done, long total, TimeSpan elapsed, FuzzStats? stats) =>
+    public static void Progress(string name, long done, long total, TimeSpan elapsed, FuzzStats? stats, long rssKib = -1) =>
         File.AppendAllText(Path.Combine(Directory, name + ".progress"),
-            string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:HH:mm:ss} {done:N0}/{total:N0} in {elapsed.TotalSeconds:F0} s; {(stats is null ? "" : $"5xx {stats.Server5xx}, leaks {stats.Leaks}, bad shape {stats.BadShape}, 2xx {stats.Ok:N0}")}\n"));
+            string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:HH:mm:ss} {done:N0}/{total:N0} in {elapsed.TotalSeconds:F0} s; {(stats is null ? "" : $"5xx {stats.Server5xx}, leaks {stats.Leaks}, bad shape {stats.BadShape}, 2xx {stats.Ok:N0}")}; server RSS {rssKib:N0} KiB\n"));
 
     /// <summary>The resident set size of a process in KiB (Linux), or -1.</summary>
     public static long RssKib(int pid)

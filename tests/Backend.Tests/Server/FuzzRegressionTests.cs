@@ -98,4 +98,18 @@ public sealed class FuzzRegressionTests(AdminServerFixture fixture) : IClassFixt
         Assert.Null(rows["odd"]!["icon"]);
         ApiAssert.Error(await client.Get("/message/image", ("sender", b.Id), ("mtime", $"{mtime}")), 404);
     }
+
+    [Theory]
+    [InlineData("Wy01NTcxMSwiYVx1MDAwMGIiXQ")] // [-55711,"a\u0000b"]
+    [InlineData("Wy04LjM4OTM4MzI0Njg5ODA1NUUrNDksIjF2YUciXQ")] // [-8.389383246898055E+49,"1vaG"]
+    [InlineData("Wy0wLjAxLCJ4Il0")] // [-0.01,"x"]
+    public async Task Location_get_with_a_negative_distance_in_its_token_is_400(string token)
+    {
+        // Found as: /location/get?latitude=..&longitude=..&distance=5&_start=<token of [-55711, "a\u0000b"]>: the search
+        // was asked for a negative radius and threw ArgumentOutOfRangeException (500).
+        var a = await fixture.AddAccount();
+        using var client = fixture.Client(a);
+        ApiAssert.Error(await client.Get("/location/get", ("latitude", "37.8"), ("longitude", "-122.3"), ("distance", "5"), ("_start", token)), 400, "invalid paging token");
+        ApiAssert.Ok(await client.Get("/location/get", ("latitude", "37.8"), ("longitude", "-122.3"), ("distance", "5"), ("_start", "WzAsIngiXQ"))); // [0,"x"]
+    }
 }

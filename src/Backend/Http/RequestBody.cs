@@ -82,6 +82,12 @@ internal static class RequestBody
             {
                 throw ApiException.BadRequest("Invalid multipart body");
             }
+            catch (InvalidOperationException)
+            {
+                // The form reader's answer to a content type it cannot parse (two Content-Type headers joined, a broken
+                // boundary parameter): the client's fault.
+                throw ApiException.BadRequest("Invalid multipart body: malformed content type");
+            }
             foreach (var (k, v) in form) parameters[k] = v.ToString();
         }
         return new Parsed(parameters, formText, rawBytes, json);

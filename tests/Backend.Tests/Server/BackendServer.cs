@@ -48,6 +48,9 @@ public sealed class BackendServer : IAsyncDisposable
         }
     }
 
+    /// <summary>The server's process id (for its memory figures).</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>True once the process has exited.</summary>
     public bool HasExited => _process.HasExited;
 

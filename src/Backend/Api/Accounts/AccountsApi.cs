@@ -110,8 +110,10 @@ public static class AccountsApi
         row["id"] = me;
         var result = await db.Update(AccountTables.Account, row, null, context.RequestAborted);
         if (result.Affected == 0) throw ApiException.NotFound("No account record found");
-        var updated = await db.Get(AccountTables.Account, new DbRow { ["id"] = me }, null, context.RequestAborted);
-        await ApiReply.Send(context, RowFilters.Own(table, updated!));
+        // The account may be deleted between the update and this read (a concurrent /account/del): then it is gone.
+        var updated = await db.Get(AccountTables.Account, new DbRow { ["id"] = me }, null, context.RequestAborted)
+            ?? throw ApiException.NotFound("No account record found");
+        await ApiReply.Send(context, RowFilters.Own(table, updated));
     }
 
     private static async Task Del(HttpContext context)

@@ -78,6 +78,12 @@ internal static class DataSearchQuery
             if ((ch == '-' && At(text, i + 1, '-')) || (ch == '/' && At(text, i + 1, '*')) || (ch == '#' && !(hashNames && IsWordStart(text, i + 1))))
                 throw ApiException.BadRequest("_query must not contain comments");
             if (ch is '\\' or '$') throw ApiException.BadRequest($"_query must not contain {ch}");
+            // Parameters are @name only: the drivers' own markers (?, ?1, :name, @1) would be left without a value, which
+            // SQLite's provider reports as an InvalidOperationException and MySQL binds to the statement's own parameters.
+            if (ch == '?') throw ApiException.BadRequest("_query parameters are @name (no ?)");
+            if (ch == '@' && !IsWordStart(text, i + 1)) throw ApiException.BadRequest("_query parameters are @name: a letter or _ must follow @");
+            if (ch == ':' && !hashNames && i + 1 < text.Length && (char.IsLetterOrDigit(text[i + 1]) || text[i + 1] == '_') && !(i > 0 && text[i - 1] == ':'))
+                throw ApiException.BadRequest("_query parameters are @name (no :name)");
             if (char.IsLetterOrDigit(ch) || ch == '_') word.Append(ch);
             else Flush();
         }

@@ -43,7 +43,8 @@ internal static class LocationParams
     {
         if ((api.Get("_start") ?? api.Get("_token")) is not { } token) return null;
         var values = PagingToken.Decode(token, TokenColumns);
-        return values[0] is double d && double.IsFinite(d) && values[1] is string { Length: > 0 } id
+        // Distances are never negative: a token carrying one was not made here (the search below refuses them).
+        return values[0] is double d && double.IsFinite(d) && d >= 0 && values[1] is string { Length: > 0 } id
             ? new LocationMatch(d, id)
             : throw ApiException.BadRequest("invalid paging token");
     }

@@ -1,5 +1,6 @@
 using Backend.Http;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Backend.Api.Messages;
 
@@ -18,10 +19,9 @@ public sealed record MessageImage(byte[] Bytes, string Extension, string Content
     public static async Task<MessageImage?> ReadAsync(HttpContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var request = context.Request;
-        // Only a multipart body has files; for other bodies the access pipeline already consumed the stream.
-        if (request.ContentType?.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase) == true
-            && request.Form.Files.GetFile("icon") is { } file)
+        // Only a multipart body has files, and only the one the access pipeline parsed counts: the body is never read
+        // here (a GET's body is ignored everywhere, and reading it now could fail on a broken one after the checks).
+        if (context.Features.Get<IFormFeature>()?.Form?.Files.GetFile("icon") is { } file)
         {
             if (file.Length > MaxBytes) throw TooLarge();
             using var ms = new MemoryStream((int)file.Length);

@@ -18,19 +18,21 @@ public static class MessageRows
             if (k is not ("mkey" or "icon") && v is not null) row[k] = v;
         var mtime = stored.GetLong("mtime") ?? 0;
         row["mtime"] = mtime;
-        string sender;
+        string? sender;
         string? recipient = null;
         if (table == MessageTables.Sent)
         {
-            sender = stored.GetString("id")!;
+            sender = stored.GetString("id");
             recipient = stored.GetString("recipient");
-            row["sender"] = sender;
+            if (sender is not null) row["sender"] = sender;
         }
         else
         {
-            sender = stored.GetString("sender")!;
+            // A row written through the data API may lack the sender column: the key (MTIME:SENDER) still names it.
+            sender = stored.GetString("sender") ?? (stored.GetString("mkey") is { } key && key.IndexOf(':', StringComparison.Ordinal) is var colon and >= 0 ? key[(colon + 1)..] : null);
         }
-        if (stored.GetString("icon") is { Length: > 0 }) row["icon"] = ImageLink(sender, mtime, recipient);
+        // Without a sender there is no link that could return the image: the row is answered without one.
+        if (stored.GetString("icon") is { Length: > 0 } && sender is { Length: > 0 }) row["icon"] = ImageLink(sender, mtime, recipient);
         return row;
     }
 

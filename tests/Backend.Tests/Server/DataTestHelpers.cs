@@ -27,19 +27,4 @@ public static class DataTestHelpers
         "dynamodb" => $"#{column} = @{column}",
         _ => $"{column} = @{column}",
     };
-
-    /// <summary>Sends a signed GET without the client's leak check that fails on any 5xx, for replies that are
-    /// documented 5xx (501 from a driver that cannot search); the error shape is still checked.</summary>
-    public static async Task<(int Status, JsonObject Body)> GetAllowing5xx(BackendClient client, string path, params (string Name, string Value)[] query)
-    {
-        var uri = client.Url(path, BackendClient.Encode(query));
-        var signature = client.Sign(HttpMethod.Get, uri, null, null, new SignOptions());
-        using var http = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, uri);
-        request.Headers.TryAddWithoutValidation("bk-signature", signature);
-        using var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
-        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
-        Assert.DoesNotContain("Exception", text, StringComparison.Ordinal);
-        return ((int)response.StatusCode, Assert.IsType<JsonObject>(JsonNode.Parse(text)));
-    }
 }

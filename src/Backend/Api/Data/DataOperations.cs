@@ -60,8 +60,9 @@ internal static class DataOperations
         }
         catch (DbException ex) when (ex.Status == 501)
         {
-            // The driver cannot search natively (Redis): say so with its status instead of a generic database error.
-            throw new ApiException(501, ex.Message);
+            // The driver cannot search natively (Redis): the client asked for what this pool does not offer, a 400 with
+            // the driver's reason (no client input is a 5xx).
+            throw ApiException.BadRequest(ex.Message);
         }
         catch (DbException ex) when (ex.Status >= 500 && ex.Status is not (503 or DbTimeout.Status))
         {

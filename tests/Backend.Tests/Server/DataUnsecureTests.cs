@@ -150,4 +150,33 @@ public sealed class DataUnsecureTests(DataUnsecureFixture fixture) : IClassFixtu
         using var admin = fixture.Client(fixture.Admin);
         ApiAssert.Ok(await admin.Get("/data/select/bk_status", ("_noscan", "false"), ("_count", "2")));
     }
+
+    [Fact]
+    public async Task NonAdmin_cannot_point_a_message_row_at_another_accounts_image()
+    {
+        var victim = await fixture.AddAccount();
+        var sender = await fixture.AddAccount();
+        var attacker = await fixture.AddAccount();
+        using var asSender = fixture.Client(sender);
+        var png = MessageTestSupport.Png(1_000);
+        ApiAssert.Ok(await asSender.PostForm("/message/add", ("id", victim.Id), ("msg", "private picture"), ("icon", Convert.ToBase64String(png))));
+        using var admin = fixture.Client(fixture.Admin);
+        var stored = (await admin.Get("/data/select/bk_message", ("id", victim.Id))).Data.Single()!;
+        var file = stored["icon"]!.GetValue<string>();
+
+        // The attacker writes a row of its own inbox naming the victim's image file: the icon is an admin column, ignored.
+        using var client = fixture.Client(attacker);
+        var mtime = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var mkey = Backend.Api.Messages.MessageTables.Key(mtime, attacker.Id);
+        ApiAssert.Ok(await client.Get("/data/add/bk_message", ("id", attacker.Id), ("mkey", mkey), ("sender", attacker.Id), ("mtime", mtime.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("icon", file)));
+        var own = (await admin.Get("/data/get/bk_message", ("id", attacker.Id), ("mkey", mkey))).Object;
+        Assert.Null(own["icon"]);
+        var (status, _, body) = await MessageTestSupport.GetBytes(client, $"/message/image?sender={attacker.Id}&mtime={mtime}");
+        Assert.Equal(404, status);
+        Assert.NotEqual(png, body);
+        var update = await client.Get("/data/update/bk_message", ("id", attacker.Id), ("mkey", mkey), ("icon", file));
+        Assert.True(update.Status is 200 or 400, update.ToString());
+        Assert.Null((await admin.Get("/data/get/bk_message", ("id", attacker.Id), ("mkey", mkey))).Object["icon"]);
+        Assert.Equal(404, (await MessageTestSupport.GetBytes(client, $"/message/image?sender={attacker.Id}&mtime={mtime}")).Status);
+    }
 }

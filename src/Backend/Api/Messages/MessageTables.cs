@@ -12,7 +12,10 @@ namespace Backend.Api.Messages;
 /// in every box, which is what <c>/message/archive</c>, <c>/message/del*</c> and the image link name. When that triple is
 /// taken (the same sender, recipient and millisecond), the writer moves the message one millisecond later and tries
 /// again (<see cref="MessageStore"/>). <c>mtime</c> and <c>sender</c>/<c>recipient</c> are kept as columns too, so
-/// replies carry <c>mtime</c> as a number and filters work on them.</para></summary>
+/// replies carry <c>mtime</c> as a number and filters work on them.</para>
+/// <para><c>icon</c> (the image's name in the file store) is an admin column: only the messages API and admins write it,
+/// since <c>/message/image</c> serves whatever file a box row names (under <c>-api-unsecure data</c> an account could
+/// otherwise point its own row at another's image).</para></summary>
 public static class MessageTables
 {
     /// <summary>New messages (the inbox), keyed by recipient.</summary>
@@ -45,7 +48,7 @@ public static class MessageTables
                 .Column("sender", maxLength: 128)
                 .Column("mtime", ColumnType.BigInt)
                 .Column("msg", maxLength: MaxMessageLength)
-                .Column("icon", maxLength: 512));
+                .Column("icon", admin: true, maxLength: 512));
         }
         tables.Add(Sent, t => t
             .Column("id", primary: true, maxLength: 128)
@@ -53,7 +56,7 @@ public static class MessageTables
             .Column("recipient", maxLength: 128)
             .Column("mtime", ColumnType.BigInt)
             .Column("msg", maxLength: MaxMessageLength)
-            .Column("icon", maxLength: 512));
+            .Column("icon", admin: true, maxLength: 512));
     }
 
     /// <summary>The <c>mkey</c> of a message at <paramref name="mtime"/> from or to <paramref name="other"/>.</summary>

@@ -1,6 +1,7 @@
 using Backend.Configuration;
 using Backend.Data;
 using Microsoft.Extensions.Logging.Abstractions;
+using Backend.Hosting;
 
 namespace Backend.Benchmarks;
 
@@ -99,7 +100,7 @@ public static class BenchTable
     {
         ArgumentNullException.ThrowIfNull(factory);
         Directory.CreateDirectory(home);
-        var driver = factory.Create(url, Config(factory.Kind, url, home), NullLoggerFactory.Instance);
+        var driver = factory.Create(BackendApplicationBuilder.PoolSettings(Config(factory.Kind, url, home), factory.Kind, url), NullLoggerFactory.Instance);
         var tables = new TableRegistry();
         Describe(tables);
         var pools = new DbPools(factory.Kind);

@@ -23,7 +23,7 @@ internal static class Commands
 
         Parameters are given as -name value (a bare -flag for booleans); the same names work as name=value lines
         in HOME/etc/config and HOME/etc/config.local and as BKCS_NAME environment variables.
-        Example: bkcs run-backend -home /tmp/bk -api-port 8080
+        Example: bkcs run-backend -home /tmp/bk -port 8080
         """;
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
@@ -38,7 +38,8 @@ internal static class Commands
                     await stdout.WriteLineAsync(Usage);
                     return command is null ? 2 : 0;
                 case "help" when args[1] == "config":
-                    await stdout.WriteAsync(ConfigRegistry.CreateDefault().FormatHelp());
+                    // The registry of bkcs itself: the core's parameters and those its drivers register (aws-*, ...).
+                    await stdout.WriteAsync(CreateBuilder(["-log", "none"]).Parameters.FormatHelp());
                     return 0;
                 case "help":
                     await stderr.WriteLineAsync($"bkcs: no help on '{args[1]}'; try 'bkcs help' or 'bkcs help config'");

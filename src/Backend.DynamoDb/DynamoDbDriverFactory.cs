@@ -15,48 +15,62 @@ namespace Backend.DynamoDb;
 /// of a request after five times that; failed and throttled attempts are retried with backoff (SDK standard retry
 /// mode: 4 attempts for DynamoDB), then the call fails with a 503. A whole call (every request and retry it makes) is
 /// bounded by <c>-db-dynamodb-timeout</c> (else <c>-db-timeout</c>): past it, a 504.</summary>
-public sealed class DynamoDbDriverFactory : IDbDriverFactory
+/// <param name="aws">The account-wide AWS settings (<c>-aws-key</c>, <c>-aws-secret</c>, <c>-aws-region</c>), used where the
+/// pool URL gives none; null for none.</param>
+public sealed class DynamoDbDriverFactory(AwsSettings? aws = null) : IDbDriverFactory
 {
     /// <inheritdoc />
     public string Kind => "dynamodb";
 
     /// <inheritdoc />
-    public IDbDriver Create(string url, BackendConfig config, ILoggerFactory logs)
+    public IDbDriver Create(DbPoolSettings settings, ILoggerFactory logs)
     {
-        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(logs);
-        var connectTimeout = config.GetInt("db-connect-timeout");
-        var settings = Parse(url);
+        var pool = settings;
+        var connectTimeout = pool.ConnectTimeoutMs;
+        var url = WithDefaults(Parse(pool.Url), aws);
         var clientConfig = new AmazonDynamoDBConfig
         {
             RetryMode = RequestRetryMode.Standard,
             ConnectTimeout = TimeSpan.FromMilliseconds(connectTimeout),
             // One attempt of a request (DynamoDB answers in milliseconds; a 1 MB scan page in well under a second).
             Timeout = TimeSpan.FromMilliseconds(Math.Max(5L * connectTimeout, 1000)),
-            MaxConnectionsPerServer = config.GetInt("db-max-connections"),
+            MaxConnectionsPerServer = pool.MaxConnections,
         };
-        if (settings.Endpoint is not null)
+        if (url.Endpoint is not null)
         {
-            clientConfig.ServiceURL = settings.Endpoint;
-            clientConfig.AuthenticationRegion = settings.Region ?? "us-east-1";
+            clientConfig.ServiceURL = url.Endpoint;
+            clientConfig.AuthenticationRegion = url.Region ?? "us-east-1";
         }
-        else if (settings.Region is not null)
+        else if (url.Region is not null)
         {
-            clientConfig.RegionEndpoint = RegionEndpoint.GetBySystemName(settings.Region);
+            clientConfig.RegionEndpoint = RegionEndpoint.GetBySystemName(url.Region);
         }
         AmazonDynamoDBClient client;
-        if (settings.Key is not null)
+        if (url.Key is not null)
         {
-            AWSCredentials credentials = settings.Token is null
-                ? new BasicAWSCredentials(settings.Key, settings.Secret)
-                : new SessionAWSCredentials(settings.Key, settings.Secret, settings.Token);
+            AWSCredentials credentials = url.Token is null
+                ? new BasicAWSCredentials(url.Key, url.Secret)
+                : new SessionAWSCredentials(url.Key, url.Secret, url.Token);
             client = new AmazonDynamoDBClient(credentials, clientConfig);
         }
         else
         {
             client = new AmazonDynamoDBClient(clientConfig);
         }
-        return new DynamoDbDriver(Kind, client, DbTimeout.For(config, Kind), logs.CreateLogger<DynamoDbDriver>());
+        return new DynamoDbDriver(Kind, client, pool.TimeoutMs, logs.CreateLogger<DynamoDbDriver>());
+    }
+
+    /// <summary>The URL's settings, with the key, secret and region of <paramref name="aws"/> where the URL gives none
+    /// (a key and secret come as a pair: a URL with its own key keeps its own secret).</summary>
+    internal static Settings WithDefaults(Settings settings, AwsSettings? aws)
+    {
+        if (aws is null) return settings;
+        var withKey = settings.Key is null && aws.Key is { Length: > 0 } && aws.Secret is { Length: > 0 }
+            ? settings with { Key = aws.Key, Secret = aws.Secret }
+            : settings;
+        return withKey.Region is null && aws.Region is { Length: > 0 } ? withKey with { Region = aws.Region } : withKey;
     }
 
     /// <summary>The parts of a pool URL.</summary>

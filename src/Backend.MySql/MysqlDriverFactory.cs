@@ -8,7 +8,7 @@ namespace Backend.MySql;
 
 /// <summary>The MySQL/MariaDB pool: <c>-db-mysql-pool mysql://user:password@host:port/database?option=value</c>.
 /// Options are MySqlConnector connection string keywords (<c>sslmode=required</c>, ...). The pool holds at most
-/// <c>-db-max-connections</c> connections and a call that cannot get one within <c>-db-connect-timeout</c> ms fails
+/// <c>-db-mysql-max</c> (else <c>-db-max-connections</c>) connections and a call that cannot get one within <c>-db-connect-timeout</c> ms fails
 /// with 503.</summary>
 public sealed class MysqlDriverFactory : IDbDriverFactory
 {
@@ -20,13 +20,23 @@ public sealed class MysqlDriverFactory : IDbDriverFactory
     public string Kind => "mysql";
 
     /// <inheritdoc />
-    public IDbDriver Create(string url, BackendConfig config, ILoggerFactory logs)
+    public IDbDriver Create(DbPoolSettings settings, ILoggerFactory logs)
     {
-        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(logs);
-        var connectTimeoutMs = config.GetInt("db-connect-timeout");
-        var cs = ConnectionString(url, config.GetInt("db-max-connections"), connectTimeoutMs, DbTimeout.For(config, Kind));
-        return new MysqlDriver(Kind, cs, connectTimeoutMs, logs.CreateLogger<MysqlDriver>());
+        return new MysqlDriver(Kind, ConnectionString(settings), settings.ConnectTimeoutMs, logs.CreateLogger<MysqlDriver>());
+    }
+
+    /// <summary>The MySqlConnector connection string of a pool: its URL with the pool's sizes (<c>-db-mysql-max</c>,
+    /// <c>-db-mysql-min</c>), idle timeout (<c>-db-mysql-idle</c>, whole seconds rounded up) and time limits.
+    /// Throws <see cref="ConfigException"/> for a malformed URL.</summary>
+    public static string ConnectionString(DbPoolSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var b = new MySqlConnectionStringBuilder(ConnectionString(settings.Url, settings.MaxConnections, settings.ConnectTimeoutMs, settings.TimeoutMs));
+        b.MinimumPoolSize = (uint)Math.Min(Math.Max(0, settings.MinConnections), b.MaximumPoolSize);
+        if (settings.IdleTimeoutMs is { } idle) b.ConnectionIdleTimeout = (uint)DbTimeout.Seconds(idle);
+        return b.ConnectionString;
     }
 
     /// <summary>The MySqlConnector connection string for a pool URL with the default time limit of a statement

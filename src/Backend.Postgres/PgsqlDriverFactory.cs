@@ -8,7 +8,7 @@ namespace Backend.Postgres;
 
 /// <summary>The PostgreSQL pool: <c>-db-pgsql-pool postgresql://user:password@host:port/database?option=value</c>.
 /// Options are Npgsql connection string keywords (<c>sslmode=require</c>, ...). The pool holds at most
-/// <c>-db-max-connections</c> connections and a call that cannot get one within <c>-db-connect-timeout</c> ms fails
+/// <c>-db-pgsql-max</c> (else <c>-db-max-connections</c>) connections and a call that cannot get one within <c>-db-connect-timeout</c> ms fails
 /// with 503.</summary>
 public sealed class PgsqlDriverFactory : IDbDriverFactory
 {
@@ -20,13 +20,23 @@ public sealed class PgsqlDriverFactory : IDbDriverFactory
     public string Kind => "pgsql";
 
     /// <inheritdoc />
-    public IDbDriver Create(string url, BackendConfig config, ILoggerFactory logs)
+    public IDbDriver Create(DbPoolSettings settings, ILoggerFactory logs)
     {
-        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(logs);
-        var connectTimeoutMs = config.GetInt("db-connect-timeout");
-        var cs = ConnectionString(url, config.GetInt("db-max-connections"), connectTimeoutMs, DbTimeout.For(config, Kind));
-        return new PgsqlDriver(Kind, cs, connectTimeoutMs, logs.CreateLogger<PgsqlDriver>());
+        return new PgsqlDriver(Kind, ConnectionString(settings), settings.ConnectTimeoutMs, logs.CreateLogger<PgsqlDriver>());
+    }
+
+    /// <summary>The Npgsql connection string of a pool: its URL with the pool's sizes (<c>-db-pgsql-max</c>,
+    /// <c>-db-pgsql-min</c>), idle lifetime (<c>-db-pgsql-idle</c>, whole seconds rounded up) and time limits.
+    /// Throws <see cref="ConfigException"/> for a malformed URL.</summary>
+    public static string ConnectionString(DbPoolSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var b = new NpgsqlConnectionStringBuilder(ConnectionString(settings.Url, settings.MaxConnections, settings.ConnectTimeoutMs, settings.TimeoutMs));
+        b.MinPoolSize = Math.Min(settings.MinConnections, b.MaxPoolSize);
+        if (settings.IdleTimeoutMs is { } idle) b.ConnectionIdleLifetime = DbTimeout.Seconds(idle);
+        return b.ConnectionString;
     }
 
     /// <summary>The Npgsql connection string for a pool URL with the default time limit of a statement

@@ -15,12 +15,12 @@ public sealed class RedisDriverFactory : IDbDriverFactory
     public string Kind => "redis";
 
     /// <inheritdoc />
-    public IDbDriver Create(string url, BackendConfig config, ILoggerFactory logs)
+    public IDbDriver Create(DbPoolSettings settings, ILoggerFactory logs)
     {
-        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(logs);
-        var options = Parse(url, config.GetInt("db-connect-timeout"));
-        return new RedisDriver(Kind, options, DbTimeout.For(config, Kind), logs.CreateLogger<RedisDriver>());
+        var options = Parse(settings.Url, settings.ConnectTimeoutMs);
+        return new RedisDriver(Kind, options, settings.TimeoutMs, logs.CreateLogger<RedisDriver>());
     }
 
     /// <summary>Connection options from a pool URL; a <see cref="ConfigException"/> for a malformed one.</summary>

@@ -43,15 +43,26 @@ internal static class BuiltInApis
         DataApi.AddServices(services, config);
     }
 
-    /// <summary>Maps every built-in endpoint.</summary>
-    public static void Map(IEndpointRouteBuilder routes)
+    /// <summary>The module names <c>-api-disable</c> takes.</summary>
+    public static readonly string[] Modules = ["account", "connection", "counter", "location", "message", "status", "data"];
+
+    /// <summary>Maps the endpoints of every built-in module not turned off by <c>-api-disable</c> (its paths then answer
+    /// 404; its tables and account-deletion handlers stay, so data is kept consistent).</summary>
+    /// <exception cref="ConfigException">A name in <c>-api-disable</c> that is not a module.</exception>
+    public static void Map(IEndpointRouteBuilder routes, BackendConfig config)
     {
-        routes.MapAccountsApi();
-        routes.MapConnectionsApi();
-        routes.MapCountersApi();
-        routes.MapLocationsApi();
-        routes.MapMessagesApi();
-        routes.MapStatusApi();
-        routes.MapDataApi();
+        var disabled = new HashSet<string>(config.GetList("api-disable"), StringComparer.OrdinalIgnoreCase);
+        foreach (var name in disabled)
+        {
+            if (!Modules.Contains(name, StringComparer.OrdinalIgnoreCase))
+                throw new ConfigException($"invalid value for -api-disable: {name} is not a module (modules: {string.Join(", ", Modules)})");
+        }
+        if (!disabled.Contains("account")) routes.MapAccountsApi();
+        if (!disabled.Contains("connection")) routes.MapConnectionsApi();
+        if (!disabled.Contains("counter")) routes.MapCountersApi();
+        if (!disabled.Contains("location")) routes.MapLocationsApi();
+        if (!disabled.Contains("message")) routes.MapMessagesApi();
+        if (!disabled.Contains("status")) routes.MapStatusApi();
+        if (!disabled.Contains("data")) routes.MapDataApi();
     }
 }

@@ -14,13 +14,14 @@ public sealed class RequestAuthenticator(Db db, SessionStore sessions, TimeProvi
     /// <summary>The parameters of the signature check, read once.</summary>
     /// <param name="MaxAgeMs"><c>-api-signature-max-age</c>: how far ahead a signature's expires may lie.</param>
     /// <param name="RequireChecksum"><c>-api-require-checksum</c>: JSON and multipart bodies must carry their checksum.</param>
-    public sealed record Settings(long MaxAgeMs, bool RequireChecksum)
+    /// <param name="NoSession"><c>-api-no-session</c>: cookie sessions are neither started nor accepted.</param>
+    public sealed record Settings(long MaxAgeMs, bool RequireChecksum, bool NoSession = false)
     {
         /// <summary>Reads the parameters.</summary>
         public static Settings FromConfig(Configuration.BackendConfig config)
         {
             ArgumentNullException.ThrowIfNull(config);
-            return new Settings(config.GetLong("api-signature-max-age"), config.GetBool("api-require-checksum"));
+            return new Settings(config.GetLong("api-signature-max-age"), config.GetBool("api-require-checksum"), config.GetBool("api-no-session"));
         }
     }
 
@@ -36,7 +37,7 @@ public sealed class RequestAuthenticator(Db db, SessionStore sessions, TimeProvi
         var fromSession = false;
         string? text = request.Headers[SignatureName];
         if (string.IsNullOrEmpty(text)) text = request.Query[SignatureName];
-        if (string.IsNullOrEmpty(text))
+        if (string.IsNullOrEmpty(text) && !settings.NoSession)
         {
             text = sessions.Find(request.Cookies[SessionStore.CookieName]);
             fromSession = text is not null;
@@ -103,6 +104,8 @@ public sealed class RequestAuthenticator(Db db, SessionStore sessions, TimeProvi
     /// <summary>Starts a cookie session for the authenticated account: a version-2 signature valid for the session age.</summary>
     internal async ValueTask StartSessionAsync(HttpContext context, string login, long ageMs)
     {
+        // -api-no-session: _session=1 starts nothing (the reply is the account as without it).
+        if (settings.NoSession) return;
         var auth = await db.Get(AccountTables.Auth, new DbRow { ["login"] = login }, null, context.RequestAborted)
             ?? throw ApiException.NotFound("No account record found");
         var expires = time.GetUtcNow().ToUnixTimeMilliseconds() + ageMs;

@@ -88,15 +88,19 @@ public sealed partial class BackendConfig
             return ConfigValues.SplitList(Get(name) ?? string.Empty);
         }
 
+        name = Registry.Canonical(name);
+        List<ConfigEntry>? entries;
         lock (_lock)
         {
             if (_overrides.TryGetValue(name, out var entry))
             {
                 return ConfigValues.SplitList(entry.Value);
             }
+
+            _entries.TryGetValue(name, out entries);
         }
 
-        if (!_entries.TryGetValue(name, out var entries))
+        if (entries is null)
         {
             return ConfigValues.SplitList(parameter?.Default ?? string.Empty);
         }
@@ -119,17 +123,18 @@ public sealed partial class BackendConfig
 
     /// <summary>
     /// A Path value made absolute: <c>~</c> expanded, relative to <see cref="Home"/>; null when there is no value.
-    /// <c>home</c> and <c>config-file</c> give <see cref="Home"/> and <see cref="ConfigFile"/>.
+    /// <c>home</c> and <c>conf-file</c> give <see cref="Home"/> and <see cref="ConfigFile"/>.
     /// </summary>
     public string? GetPath(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        if (string.Equals(name, ConfigRegistry.HomeParameter, StringComparison.OrdinalIgnoreCase))
+        var canonical = Registry.Canonical(name);
+        if (string.Equals(canonical, ConfigRegistry.HomeParameter, StringComparison.OrdinalIgnoreCase))
         {
             return Home;
         }
 
-        if (string.Equals(name, ConfigRegistry.ConfigFileParameter, StringComparison.OrdinalIgnoreCase))
+        if (string.Equals(canonical, ConfigRegistry.ConfigFileParameter, StringComparison.OrdinalIgnoreCase))
         {
             return ConfigFile;
         }
@@ -148,8 +153,9 @@ public sealed partial class BackendConfig
     /// <summary>Effective values under the parameter names, for the IConfiguration view; List items also as name:0, name:1...</summary>
     internal Dictionary<string, string?> ToDictionary()
     {
-        var names = new HashSet<string>(Registry.All.Select(p => p.Name), StringComparer.OrdinalIgnoreCase);
-        names.UnionWith(AllEntries().Select(e => e.Name));
+        // Every parameter under its name and its aliases (config["api-port"] and config["port"] alike).
+        var names = new HashSet<string>(Registry.All.SelectMany(p => p.Aliases.Prepend(p.Name)), StringComparer.OrdinalIgnoreCase);
+        names.UnionWith(AllEntries().Select(e => Registry.Canonical(e.Name)));
         var data = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         foreach (var name in names)
         {
@@ -174,15 +180,16 @@ public sealed partial class BackendConfig
 
     private ConfigEntry? Effective(string name)
     {
+        name = Registry.Canonical(name);
         lock (_lock)
         {
             if (_overrides.TryGetValue(name, out var entry))
             {
                 return entry;
             }
-        }
 
-        return _entries.TryGetValue(name, out var entries) ? entries[^1] : null;
+            return _entries.TryGetValue(name, out var entries) ? entries[^1] : null;
+        }
     }
 
     private List<ConfigEntry> AllEntries()

@@ -5,13 +5,13 @@ namespace Backend.Configuration;
 /// <para>
 /// Sources, highest precedence first: <see cref="Set"/> by the application; the command line
 /// (<c>-name value</c>, a bare <c>-flag</c> for a Bool, <c>-name=value</c>); environment variables
-/// (<c>BKCS_</c> + name in upper case with '-' as '_': <c>BKCS_API_PORT=9000</c> is <c>-api-port 9000</c>);
+/// (<c>BKCS_</c> + name in upper case with '-' as '_': <c>BKCS_PORT=9000</c> is <c>-port 9000</c>);
 /// the config file's <c>.local</c> companion (<c>etc/config.local</c>); the config file (<c>etc/config</c> in the
-/// home, or <c>-config-file FILE</c>); the registry default. <c>-home</c> and <c>-config-file</c> are only taken
+/// home, or <c>-conf-file FILE</c>); the registry default. <c>-home</c> and <c>-conf-file</c> are only taken
 /// from the command line and the environment, since the files live in the home.
 /// </para>
 /// <para>
-/// A command-line token that starts with '-' is a parameter name, except a negative number (<c>-api-port -1</c>);
+/// A command-line token that starts with '-' is a parameter name, except a negative number (<c>-port -1</c>);
 /// text that starts with '-' is given as <c>-name=-text</c>. List values are comma-separated (double quotes
 /// protect commas) and accumulate across sources in precedence order, config file first; an empty value clears
 /// what came before it.
@@ -22,7 +22,10 @@ public sealed partial class BackendConfig
     private const string ProgramOrigin = "set by the application";
 
     private readonly List<ConfigEntry> _ordered;
-    private readonly Dictionary<string, List<ConfigEntry>> _entries;
+
+    // Entries by parameter name (an alias given by a source counts as its parameter's name), regrouped by Validate
+    // since modules may register parameters and aliases after loading.
+    private Dictionary<string, List<ConfigEntry>> _entries;
     private readonly Dictionary<string, ConfigEntry> _overrides = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<string> _loadWarnings;
     private readonly Lock _lock = new();
@@ -37,8 +40,7 @@ public sealed partial class BackendConfig
         Arguments = commandLine.Arguments;
         _loadWarnings = loadWarnings;
         _ordered = entries;
-        _entries = entries.GroupBy(e => e.Name, StringComparer.OrdinalIgnoreCase)
-            .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.OrdinalIgnoreCase);
+        _entries = Group(entries, registry);
     }
 
     /// <summary>Raised after <see cref="Set"/> and <see cref="Validate"/> so IConfiguration views can reload.</summary>
@@ -75,8 +77,8 @@ public sealed partial class BackendConfig
         var commandLine = CommandLineParser.Parse(args, registry);
         var environmentEntries = EnvironmentReader.Read(environment ?? EnvironmentReader.Current(), registry);
         List<ConfigEntry> early = [.. environmentEntries, .. commandLine.Entries];
-        var home = ConfigPaths.ResolveHome(LastValue(early, ConfigRegistry.HomeParameter));
-        var configFileValue = LastValue(early, ConfigRegistry.ConfigFileParameter);
+        var home = ConfigPaths.ResolveHome(LastValue(early, ConfigRegistry.HomeParameter, registry));
+        var configFileValue = LastValue(early, ConfigRegistry.ConfigFileParameter, registry);
         var configFile = ConfigPaths.ResolveConfigFile(home, configFileValue);
         if (!string.IsNullOrWhiteSpace(configFileValue) && !File.Exists(configFile))
         {
@@ -86,8 +88,8 @@ public sealed partial class BackendConfig
         var warnings = new List<string>();
         List<ConfigEntry> entries =
         [
-            .. ReadFile(configFile, ConfigSource.ConfigFile, warnings),
-            .. ReadFile(configFile + ".local", ConfigSource.LocalConfigFile, warnings),
+            .. ReadFile(configFile, ConfigSource.ConfigFile, warnings, registry),
+            .. ReadFile(configFile + ".local", ConfigSource.LocalConfigFile, warnings, registry),
             .. environmentEntries,
             .. commandLine.Entries,
         ];
@@ -109,6 +111,11 @@ public sealed partial class BackendConfig
             {
                 throw new ConfigException($"invalid default for -{parameter.Name}: {problem}");
             }
+        }
+
+        lock (_lock)
+        {
+            _entries = Group(_ordered, Registry);
         }
 
         var warnings = new List<string>(_loadWarnings);
@@ -135,7 +142,7 @@ public sealed partial class BackendConfig
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(value);
         var known = Registry.TryGet(name, out var parameter);
-        var entry = new ConfigEntry(parameter?.Name ?? name, value, ConfigSource.Program, ProgramOrigin);
+        var entry = new ConfigEntry(name, value, ConfigSource.Program, ProgramOrigin);
         if (known && ConfigValidator.Check(parameter!, value) is { } problem)
         {
             throw new ConfigException(entry.Invalid(problem));
@@ -143,11 +150,15 @@ public sealed partial class BackendConfig
 
         lock (_lock)
         {
-            _overrides[entry.Name] = entry;
+            _overrides[Registry.Canonical(entry.Name)] = entry;
         }
 
         Changed?.Invoke();
     }
+
+    /// <summary>The name the effective value of a parameter was given under (an alias such as <c>api-port</c> when
+    /// that is what the user wrote), for messages; the parameter's name when it has no value.</summary>
+    internal string GivenName(string name) => Effective(name)?.Name ?? Registry.Canonical(name);
 
     /// <summary><see cref="Home"/> combined with <paramref name="parts"/>, e.g. <c>HomePath("var", "backend.db")</c>.</summary>
     public string HomePath(params string[] parts)
@@ -156,15 +167,20 @@ public sealed partial class BackendConfig
         return Path.Combine([Home, .. parts]);
     }
 
-    private static string? LastValue(List<ConfigEntry> entries, string name) =>
-        entries.LastOrDefault(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase))?.Value;
+    private static Dictionary<string, List<ConfigEntry>> Group(List<ConfigEntry> entries, ConfigRegistry registry) =>
+        entries.GroupBy(e => registry.Canonical(e.Name), StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.OrdinalIgnoreCase);
 
-    private static IEnumerable<ConfigEntry> ReadFile(string path, ConfigSource source, List<string> warnings)
+    private static string? LastValue(List<ConfigEntry> entries, string name, ConfigRegistry registry) =>
+        entries.LastOrDefault(e => string.Equals(registry.Canonical(e.Name), name, StringComparison.OrdinalIgnoreCase))?.Value;
+
+    private static IEnumerable<ConfigEntry> ReadFile(string path, ConfigSource source, List<string> warnings, ConfigRegistry registry)
     {
         foreach (var entry in ConfigFileReader.Read(path, source))
         {
-            if (string.Equals(entry.Name, ConfigRegistry.HomeParameter, StringComparison.OrdinalIgnoreCase)
-                || string.Equals(entry.Name, ConfigRegistry.ConfigFileParameter, StringComparison.OrdinalIgnoreCase))
+            var name = registry.Canonical(entry.Name);
+            if (string.Equals(name, ConfigRegistry.HomeParameter, StringComparison.OrdinalIgnoreCase)
+                || string.Equals(name, ConfigRegistry.ConfigFileParameter, StringComparison.OrdinalIgnoreCase))
             {
                 // The files are found through these two, so a file cannot move them.
                 warnings.Add($"-{entry.Name} is ignored in config files, give it on the command line{entry.Where}");

@@ -79,8 +79,10 @@ internal static class CommandLineParser
             throw new ConfigException($"invalid parameter {ConfigValues.Quote(token)}: a name must follow the '-'");
         }
 
+        // The name as given (an alias stays an alias, so messages name what the user typed); the registry's
+        // spelling when it differs only in case.
         var known = registry.TryGet(name, out var parameter);
-        name = parameter?.Name ?? name;
+        if (parameter is not null) name = parameter.Aliases.Prepend(parameter.Name).First(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase));
         if (value is null)
         {
             var next = i < args.Count ? args[i] : null;

@@ -2,7 +2,7 @@ namespace Backend.Configuration;
 
 /// <summary>
 /// A configuration error that stops start-up. The message is one line meant for the user,
-/// e.g. <c>invalid value for -api-port: "abc" is not an integer</c>; the CLI prints it and exits with code 2.
+/// e.g. <c>invalid value for -port: "abc" is not an integer</c>; the CLI prints it and exits with code 2.
 /// </summary>
 public sealed class ConfigException : Exception
 {

@@ -7,8 +7,8 @@ internal static class ConfigHelpFormatter
 {
     private const string Intro = """
         Parameters are given as -name value on the command line (a bare -flag sets a bool to true),
-        as name=value lines in etc/config and etc/config.local of the home (or -config-file FILE and FILE.local),
-        or as environment variables BKCS_NAME: the name in upper case with '-' as '_', e.g. BKCS_API_PORT=9000.
+        as name=value lines in etc/config and etc/config.local of the home (or -conf-file FILE and FILE.local),
+        or as environment variables BKCS_NAME: the name in upper case with '-' as '_', e.g. BKCS_PORT=9000.
         Precedence: command line > environment > config.local > config > default.
         List values are comma-separated and accumulate across all sources; an empty value clears them.
         A value that starts with '-' (other than a negative number) is written -name=VALUE.
@@ -19,7 +19,7 @@ internal static class ConfigHelpFormatter
     public static string Format(IEnumerable<ConfigParameter> parameters)
     {
         var rows = parameters
-            .Select(p => (p.Section, Name: "-" + p.Name, Type: TypeLabel(p), Default: DefaultLabel(p.Default), p.Description))
+            .Select(p => (p.Section, Name: "-" + p.Name, Type: TypeLabel(p), Default: DefaultLabel(p.Default), Description: WithAliases(p)))
             .ToList();
         var nameWidth = rows.Select(r => r.Name.Length).DefaultIfEmpty(0).Max();
         var typeWidth = rows.Select(r => r.Type.Length).DefaultIfEmpty(0).Max();
@@ -43,6 +43,11 @@ internal static class ConfigHelpFormatter
 
         return text.ToString();
     }
+
+    // Other accepted names follow the description: "... (also -api-port)".
+    private static string WithAliases(ConfigParameter parameter) => parameter.Aliases.Count == 0
+        ? parameter.Description
+        : $"{parameter.Description} (also {string.Join(", ", parameter.Aliases.Select(a => "-" + a))})";
 
     private static string TypeLabel(ConfigParameter parameter)
     {

@@ -2,9 +2,9 @@ namespace Backend.Configuration;
 
 /// <summary>
 /// A documented configuration parameter. <paramref name="Name"/> is written without the leading dash
-/// (<c>api-port</c>); <paramref name="Default"/> is the raw text used when no source gives a value.
+/// (<c>port</c>); <paramref name="Default"/> is the raw text used when no source gives a value.
 /// </summary>
-/// <param name="Name">Parameter name without the leading '-', e.g. <c>api-port</c>.</param>
+/// <param name="Name">Parameter name without the leading '-', e.g. <c>port</c>.</param>
 /// <param name="Type">How values are validated and read.</param>
 /// <param name="Default">Raw default value, or null for none.</param>
 /// <param name="Description">One line of user documentation, printed by <c>bkcs help config</c>.</param>
@@ -22,4 +22,9 @@ public sealed record ConfigParameter(string Name, ConfigType Type, string? Defau
 
     /// <summary>When set, the only accepted values of a String parameter (compared ignoring case).</summary>
     public IReadOnlyList<string>? Choices { get; init; }
+
+    /// <summary>Other names of the parameter, accepted everywhere the name is (command line, config files, environment,
+    /// reads by name) and documented beside it: the project's own earlier names where the reference's name is the
+    /// parameter's name, e.g. <c>api-port</c> for <c>port</c>.</summary>
+    public IReadOnlyList<string> Aliases { get; init; } = [];
 }

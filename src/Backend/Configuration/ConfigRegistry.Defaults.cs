@@ -6,8 +6,9 @@ public sealed partial class ConfigRegistry
     /// <summary>Name of the parameter holding the backend home directory.</summary>
     public const string HomeParameter = "home";
 
-    /// <summary>Name of the parameter holding the config file.</summary>
-    public const string ConfigFileParameter = "config-file";
+    /// <summary>Name of the parameter holding the config file (the reference's <c>conf-file</c>; <c>-config-file</c> is
+    /// its alias).</summary>
+    public const string ConfigFileParameter = "conf-file";
 
     /// <summary>Creates a registry with the core, api and db parameters.</summary>
     public static ConfigRegistry CreateDefault()
@@ -22,22 +23,25 @@ public sealed partial class ConfigRegistry
     private static void AddCore(ConfigRegistry r)
     {
         r.Add(new(HomeParameter, ConfigType.Path, "~/.backend", "Backend home with etc/, var/, web/ and tmp/; command line or BKCS_HOME only"));
-        r.Add(new(ConfigFileParameter, ConfigType.Path, "etc/config", "Config file of name=value lines, FILE.local is read after it; a bare file name means etc/NAME in the home; command line or BKCS_CONFIG_FILE only"));
+        r.Add(new(ConfigFileParameter, ConfigType.Path, "etc/config", "Config file of name=value lines, FILE.local is read after it; a bare file name means etc/NAME in the home; command line or BKCS_CONF_FILE/BKCS_CONFIG_FILE only") { Aliases = ["config-file"] });
         r.Add(new("log", ConfigType.String, "info", "Logging level: none, error, warn, info, debug or trace")
         {
             Choices = ["none", "error", "warn", "info", "debug", "trace"],
         });
         r.Add(new("debug", ConfigType.Bool, "false", "Verbose logging, same as -log debug"));
-        r.Add(new("web", ConfigType.Bool, "false", "Run the Web server with the API"));
-        r.Add(new("master", ConfigType.Bool, "false", "Run the master process with the jobs scheduler"));
+        r.Add(new("web", ConfigType.Bool, "false", "Run the Web server with the API; accepted, no effect yet (the process runtime is planned), every server runs it"));
+        r.Add(new("master", ConfigType.Bool, "false", "Run the master process with the jobs scheduler; accepted, no effect yet (the jobs scheduler is planned)"));
     }
 
     private static void AddApi(ConfigRegistry r)
     {
         const string S = "api";
-        r.Add(new("api-port", ConfigType.Int, "8000", "TCP port the API server listens on", S) { Min = 1, Max = 65535 });
-        r.Add(new("api-bind", ConfigType.String, "127.0.0.1", "Address the API server listens on; 0.0.0.0 listens on all interfaces", S));
-        r.Add(new("api-max-request-size", ConfigType.Int, "1048576", "Largest accepted request body in bytes (1 MiB by default)", S) { Min = 1024 });
+        r.Add(new("port", ConfigType.Int, "8000", "TCP port the API server listens on", S) { Min = 1, Max = 65535, Aliases = ["api-port"] });
+        r.Add(new("bind", ConfigType.String, "127.0.0.1", "Address the API server listens on; 0.0.0.0 listens on all interfaces", S) { Aliases = ["api-bind"] });
+        r.Add(new("api-upload-limit", ConfigType.Int, "1048576", "Largest accepted request body in bytes (1 MiB by default), uploads included", S) { Min = 1024, Aliases = ["api-max-request-size"] });
+        r.Add(new("api-disable", ConfigType.List, null, "Built-in API modules turned off, their endpoints then answer 404: account, connection, counter, location, message, status, data", S));
+        r.Add(new("api-no-session", ConfigType.Bool, "false", "Turn cookie sessions off: _session=1 starts none and session cookies are not accepted", S));
+        r.Add(new("api-no-static", ConfigType.Bool, "false", "Serve no static files (web-dir and the built-in web/ folder)", S));
         AddPathList(r, "api-allow", "Regexps of URL paths open without a signature; replaces the built-in list of public paths");
         AddPathList(r, "api-allow-path", "Regexps of URL paths to add to the public paths open without a signature");
         AddPathList(r, "api-disallow-path", "Regexps of URL paths to remove from the public paths, e.g. ^/account/add$ closes registration");
@@ -50,8 +54,8 @@ public sealed partial class ConfigRegistry
         r.Add(new("api-session-max-per-account", ConfigType.Int, "100", "Most cookie sessions of one account; starting one more ends that account's least recently used session", S) { Min = 1 });
         r.Add(new("api-signature-max-age", ConfigType.Int, "604800000", "Largest number of milliseconds a signature's expires may lie in the future (7 days by default, enough for signed image links); a later expires is refused with 406", S) { Min = 1000 });
         r.Add(new("api-require-checksum", ConfigType.Bool, "false", "Signed requests with a JSON or multipart body must carry the body's SHA-1 checksum in the signature (off for the original's clients, which send none for multipart)", S));
-        r.Add(new("api-web", ConfigType.Path, "web", "Directory with extra static files to serve; relative to the home", S));
-        r.Add(new("api-images-dir", ConfigType.Path, "images", "Directory where uploaded images (message images, icons) are stored; relative to the home", S));
+        r.Add(new("web-dir", ConfigType.Path, "web", "Directory with extra static files to serve; relative to the home", S) { Aliases = ["api-web"] });
+        r.Add(new("images-dir", ConfigType.Path, "images", "Directory where uploaded images (message images, icons) are stored; relative to the home", S) { Aliases = ["api-images-dir"] });
         r.Add(new("api-subscribe-interval", ConfigType.Int, "5000", "Milliseconds /account/subscribe collects events before delivering them as one JSON list", S) { Min = 0, Max = 600000 });
         r.Add(new("api-subscribe-timeout", ConfigType.Int, "30000", "Milliseconds an /account/subscribe long poll waits for an event before answering an empty list", S) { Min = 100, Max = 3600000 });
         r.Add(new("api-status-interval", ConfigType.Int, "900000", "Milliseconds after a /status/put during which the account counts as online", S) { Min = 1000 });
@@ -74,13 +78,23 @@ public sealed partial class ConfigRegistry
         r.Add(new("db-dynamodb-pool", ConfigType.String, null, "DynamoDB pool: endpoint URL with ?region=&key=&secret=, or 'default' for the AWS region and credentials of the environment", S));
         r.Add(new("db-redis-pool", ConfigType.String, null, "Redis pool URL, e.g. redis://127.0.0.1:6379 or redis://:password@host:port/db", S));
         foreach (var pool in new[] { "sqlite", "pgsql", "mysql", "dynamodb", "redis" })
-            r.Add(new($"db-{pool}-pool-tables", ConfigType.List, null, $"Tables kept in the {pool} pool instead of the default pool", S));
+            r.Add(new($"db-{pool}-tables", ConfigType.List, null, $"Tables kept in the {pool} pool instead of the default pool", S) { Aliases = [$"db-{pool}-pool-tables"] });
         r.Add(new("db-caching", ConfigType.List, null, "Tables whose every write drops their rows from the read-through cache (GetCached)", S));
         r.Add(new("db-cache-size", ConfigType.Int, "10000", "Rows kept by the in-process read-through cache", S) { Min = 0 });
         r.Add(new("db-cache-ttl", ConfigType.Int, "5000", "Milliseconds a cached row (accounts' credentials among them) may be served before it is read again; bounds how long other processes' changes go unseen", S) { Min = 0 });
         r.Add(new("db-max-connections", ConfigType.Int, "20", "Largest number of connections per database pool", S) { Min = 1, Max = 1000 });
         r.Add(new("db-connect-timeout", ConfigType.Int, "3000", "Milliseconds to wait for a database connection before answering 503", S) { Min = 100 });
         r.Add(new("db-timeout", ConfigType.Int, "30000", "Milliseconds a database call may run (a statement, or a DynamoDB/Redis call's round trips) before it is stopped and answered 504; every pool unless -db-POOL-timeout is set; PostgreSQL and MySQL round up to whole seconds", S) { Min = 100 });
+        // The reference's pool sizes: db-sqlite-max/idle, db-pgsql-min/max/idle, db-mysql-min/max/idle, db-dynamodb-max.
+        r.Add(new("db-sqlite-max", ConfigType.Int, null, "SQLite connections kept open between calls (with their prepared statements); more concurrent calls open more and close them after use; 16 when not set", S) { Min = 1, Max = 1000 });
+        r.Add(new("db-sqlite-idle", ConfigType.Int, null, "Accepted for the reference's configs, no effect: SQLite keeps its idle connections open (they are files, not server sessions)", S) { Min = 0 });
+        foreach (var pool in new[] { "pgsql", "mysql" })
+        {
+            r.Add(new($"db-{pool}-max", ConfigType.Int, null, $"Most connections of the {pool} pool; -db-max-connections when not set", S) { Min = 1, Max = 1000 });
+            r.Add(new($"db-{pool}-min", ConfigType.Int, null, $"Connections the {pool} pool keeps open when idle (0 when not set)", S) { Min = 0, Max = 1000 });
+            r.Add(new($"db-{pool}-idle", ConfigType.Int, null, $"Milliseconds an idle connection of the {pool} pool is kept before it is closed (rounded up to seconds; the client library's default when not set: {(pool == "pgsql" ? "300" : "180")} s)", S) { Min = 1000 });
+        }
+        r.Add(new("db-dynamodb-max", ConfigType.Int, null, "Most HTTP connections to the DynamoDB endpoint; -db-max-connections when not set", S) { Min = 1, Max = 1000 });
         foreach (var pool in new[] { "sqlite", "pgsql", "mysql", "dynamodb", "redis" })
             r.Add(new($"db-{pool}-timeout", ConfigType.Int, null, $"Milliseconds a call in the {pool} pool may run before it is stopped and answered 504; -db-timeout when not set", S) { Min = 100 });
     }

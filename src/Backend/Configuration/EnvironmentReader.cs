@@ -4,14 +4,14 @@ namespace Backend.Configuration;
 
 /// <summary>
 /// Reads parameters from environment variables: <c>BKCS_</c> followed by the parameter name in upper case
-/// with '-' written as '_', so <c>BKCS_API_PORT=9000</c> sets <c>-api-port 9000</c>. The prefix is matched
+/// with '-' written as '_', so <c>BKCS_PORT=9000</c> sets <c>-port 9000</c>. The prefix is matched
 /// ignoring case; unregistered names become lower case with '-'.
 /// </summary>
 internal static class EnvironmentReader
 {
     public const string Prefix = "BKCS_";
 
-    /// <summary>The variable that sets a parameter, e.g. <c>BKCS_API_PORT</c> for <c>api-port</c>.</summary>
+    /// <summary>The variable that sets a parameter, e.g. <c>BKCS_PORT</c> for <c>port</c>.</summary>
     public static string VariableName(string parameter) => Prefix + parameter.ToUpperInvariant().Replace('-', '_');
 
     /// <summary>The BKCS_ variables of the current process.</summary>
@@ -36,7 +36,7 @@ internal static class EnvironmentReader
         var known = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var parameter in registry.All)
         {
-            known.TryAdd(VariableName(parameter.Name), parameter.Name);
+            foreach (var name in parameter.Aliases.Prepend(parameter.Name)) known.TryAdd(VariableName(name), name);
         }
 
         var entries = new List<ConfigEntry>();

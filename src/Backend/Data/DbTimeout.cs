@@ -1,4 +1,3 @@
-using Backend.Configuration;
 using Microsoft.Extensions.Logging;
 
 namespace Backend.Data;
@@ -15,15 +14,8 @@ public static partial class DbTimeout
     /// <summary>The message of that error (fixed: it is shown to API clients).</summary>
     public const string Message = "database timeout: the statement ran longer than the time limit";
 
-    /// <summary>The time limit in milliseconds of the calls of a pool kind: <c>-db-KIND-timeout</c> when set, else
-    /// <c>-db-timeout</c>.</summary>
-    public static int For(BackendConfig config, string kind)
-    {
-        ArgumentNullException.ThrowIfNull(config);
-        ArgumentException.ThrowIfNullOrEmpty(kind);
-        var name = $"db-{kind}-timeout";
-        return config.Registry.TryGet(name, out _) && config.IsSet(name) ? config.GetInt(name) : config.GetInt("db-timeout");
-    }
+    /// <summary>The default time limit of a call in milliseconds (<c>-db-timeout</c>).</summary>
+    public const int DefaultMs = 30_000;
 
     /// <summary>A time limit in the unit of the ADO.NET client libraries' command timeout: whole seconds, rounded up.</summary>
     public static int Seconds(int timeoutMs) => (int)Math.Max(1, ((long)timeoutMs + 999) / 1000);

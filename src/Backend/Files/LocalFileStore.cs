@@ -1,6 +1,6 @@
 namespace Backend.Files;
 
-/// <summary>An <see cref="IFileStore"/> on the local disk under one root directory (<c>-api-images-dir</c>, the
+/// <summary>An <see cref="IFileStore"/> on the local disk under one root directory (<c>-images-dir</c>, the
 /// home's <c>images/</c> by default). Writes go to a temporary file in the target directory, then are moved over the
 /// target, so readers never see half a file. Every path is checked by <see cref="FileStorePath"/> and its resolved
 /// full path must stay under the root.</summary>

@@ -32,12 +32,15 @@ public sealed class BackendApplication : IEndpointRouteBuilder, IAsyncDisposable
 
         web.UseMiddleware<ErrorHandlingMiddleware>();
         web.UseMiddleware<AccessMiddleware>();
-        foreach (var dir in new[] { config.GetPath("api-web") ?? config.HomePath("web"), Path.Combine(AppContext.BaseDirectory, "web") }.Where(Directory.Exists))
-            web.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(Path.GetFullPath(dir)) });
+        if (!config.GetBool("api-no-static"))
+        {
+            foreach (var dir in new[] { config.GetPath("web-dir") ?? config.HomePath("web"), Path.Combine(AppContext.BaseDirectory, "web") }.Where(Directory.Exists))
+                web.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(Path.GetFullPath(dir)) });
+        }
         web.UseRouting();
 
         web.MapGet("/ping", () => Results.Ok());
-        BuiltInApis.Map(web);
+        BuiltInApis.Map(web, config);
     }
 
     /// <summary>The underlying ASP.NET Core application.</summary>

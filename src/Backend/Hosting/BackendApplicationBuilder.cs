@@ -70,9 +70,9 @@ public sealed class BackendApplicationBuilder
     {
         Config.Validate();
         BackendHome.Ensure(Config.Home);
-        var port = Config.GetInt("api-port");
-        var bind = Config.GetString("api-bind", "127.0.0.1");
-        var maxBody = Config.GetLong("api-max-request-size");
+        var port = Config.GetInt("port");
+        var bind = Config.GetString("bind", "127.0.0.1");
+        var maxBody = Config.GetLong("api-upload-limit");
         Web.WebHost.ConfigureKestrel(o =>
         {
             o.AddServerHeader = false;
@@ -81,7 +81,7 @@ public sealed class BackendApplicationBuilder
             // can answer them in JSON; Kestrel's own, with an empty 414/431, sit above them as a backstop.
             o.Limits.MaxRequestLineSize = Http.RequestLimits.KestrelFactor * Http.RequestLimits.MaxUrlLength;
             o.Limits.MaxRequestHeadersTotalSize = Http.RequestLimits.KestrelFactor * Http.RequestLimits.MaxHeadersSize;
-            Listen(o, bind, port);
+            Listen(o, bind, port, Config.GivenName("bind"));
         });
 
         Services.AddSingleton(Config);
@@ -93,6 +93,7 @@ public sealed class BackendApplicationBuilder
             var db = new Db(sp.GetRequiredService<TableRegistry>(), sp.GetRequiredService<DbPools>(), Config.GetLong("db-cache-size"), TimeSpan.FromMilliseconds(Config.GetLong("db-cache-ttl")));
             // bk_auth is read on every signed request: cached, and every write to it through the facade drops the entry.
             db.Cache.CacheTables([AccountTables.Auth, .. Config.GetList("db-caching")]);
+            foreach (var setup in sp.GetServices<IDbSetup>()) setup.Configure(db);
             return db;
         });
         Services.AddSingleton<Http.FaultLog>();
@@ -105,23 +106,36 @@ public sealed class BackendApplicationBuilder
         return new BackendApplication(Web.Build(), Config);
     }
 
-    private static void Listen(KestrelServerOptions o, string bind, int port)
+    private static void Listen(KestrelServerOptions o, string bind, int port, string bindName)
     {
         if (bind is "0.0.0.0" or "*" or "") o.ListenAnyIP(port);
         else if (bind == "localhost") o.ListenLocalhost(port);
         else if (IPAddress.TryParse(bind, out var ip)) o.Listen(ip, port);
-        else throw new ConfigException($"invalid value for -api-bind: \"{bind}\" is not an IP address");
+        else throw new ConfigException($"invalid value for -{bindName}: \"{bind}\" is not an IP address");
     }
 
     /// <summary>Registers a database driver kind; its pool is created when <c>-db-KIND-pool</c> is configured.</summary>
     public BackendApplicationBuilder AddDbDriver(IDbDriverFactory factory)
     {
         ArgumentNullException.ThrowIfNull(factory);
-        _drivers[factory.Kind] = factory;
+        _drivers[factory.Kind] = _ => factory;
         return this;
     }
 
-    private readonly Dictionary<string, IDbDriverFactory> _drivers = new(StringComparer.Ordinal) { ["sqlite"] = new SqliteDriverFactory() };
+    /// <summary>Registers a database driver kind whose factory is made from the configuration when its pool is created
+    /// (for a provider with settings of its own, read after every source and the app's own <c>Config.Set</c>).</summary>
+    public BackendApplicationBuilder AddDbDriver(string kind, Func<BackendConfig, IDbDriverFactory> create)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(kind);
+        ArgumentNullException.ThrowIfNull(create);
+        _drivers[kind] = create;
+        return this;
+    }
+
+    private readonly Dictionary<string, Func<BackendConfig, IDbDriverFactory>> _drivers = new(StringComparer.Ordinal)
+    {
+        ["sqlite"] = config => new SqliteDriverFactory(config.GetInt("db-busy-timeout")),
+    };
 
     private DbPools CreatePools(ILoggerFactory logs)
     {
@@ -130,18 +144,44 @@ public sealed class BackendApplicationBuilder
         {
             var kind = name[3..^5];
             if (Config.Get(name) is not { Length: > 0 } url) continue;
-            if (!_drivers.TryGetValue(kind, out var factory))
+            if (!_drivers.TryGetValue(kind, out var create))
             {
                 if (kind == pools.DefaultPool || Config.IsSet(name))
                     throw new ConfigException($"-{name} is set but no {kind} driver is registered (reference Backend.{kind} and call its Add method on the builder)");
                 continue;
             }
-            pools.Add(factory.Create(url, Config, logs));
-            foreach (var table in Config.GetList($"db-{kind}-pool-tables")) pools.MapTable(table, kind);
+            var factory = create(Config);
+            pools.Add(factory.Create(PoolSettings(Config, kind, url), logs));
+            foreach (var table in Config.GetList($"db-{kind}-tables")) pools.MapTable(table, kind);
         }
         if (!pools.All.Any(p => p.Name == pools.DefaultPool))
             throw new ConfigException($"invalid value for -db-pool: no pool named \"{pools.DefaultPool}\" is configured (set -db-{pools.DefaultPool}-pool)");
         return pools;
+    }
+
+    /// <summary>The typed settings of the pool of <paramref name="kind"/>: <c>-db-KIND-max</c> (else
+    /// <c>-db-max-connections</c>), <c>-db-KIND-min</c>, <c>-db-KIND-idle</c>, <c>-db-connect-timeout</c>,
+    /// <c>-db-KIND-timeout</c> (else <c>-db-timeout</c>). A per-pool parameter a provider did not register falls back
+    /// to the general one.</summary>
+    public static DbPoolSettings PoolSettings(BackendConfig config, string kind, string url)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentException.ThrowIfNullOrEmpty(kind);
+        ArgumentNullException.ThrowIfNull(url);
+        int? Own(string suffix)
+        {
+            var name = $"db-{kind}-{suffix}";
+            return config.Registry.TryGet(name, out _) && config.IsSet(name) ? config.GetInt(name) : null;
+        }
+        return new DbPoolSettings(kind, url)
+        {
+            MaxConnections = Own("max") ?? config.GetInt("db-max-connections"),
+            MinConnections = Own("min") ?? 0,
+            IdleTimeoutMs = Own("idle"),
+            ConnectTimeoutMs = config.GetInt("db-connect-timeout"),
+            TimeoutMs = Own("timeout") ?? config.GetInt("db-timeout"),
+            DataDirectory = config.HomePath("var"),
+        };
     }
 
     private static LogLevel LogLevelFromConfig(BackendConfig config)

@@ -68,7 +68,7 @@ internal static class RequestBody
         {
             if (keepMultipart)
             {
-                // Read whole first (Kestrel bounds it by -api-max-request-size) so the checksum can cover it, then
+                // Read whole first (Kestrel bounds it by -api-upload-limit) so the checksum can cover it, then
                 // parsed from memory.
                 rawBytes = await ReadAll(request, cancellationToken);
                 request.Body = new MemoryStream(rawBytes, writable: false);
@@ -138,7 +138,7 @@ internal static class RequestBody
 
     private static async Task<byte[]> ReadAll(HttpRequest request, CancellationToken cancellationToken)
     {
-        // Kestrel enforces -api-max-request-size while we read (413 through BadHttpRequestException).
+        // Kestrel enforces -api-upload-limit while we read (413 through BadHttpRequestException).
         using var ms = new MemoryStream(request.ContentLength is long n && n < int.MaxValue ? (int)n : 4096);
         await request.Body.CopyToAsync(ms, cancellationToken);
         return ms.ToArray();

@@ -11,19 +11,21 @@ public sealed class RegistryTests
 
         string[] expected =
         [
-            "home", "config-file", "log", "debug", "web", "master",
-            "api-port", "api-bind", "api-max-request-size", "api-allow", "api-allow-path", "api-disallow-path",
+            "home", "conf-file", "log", "debug", "web", "master",
+            "port", "bind", "api-upload-limit", "api-disable", "api-no-session", "api-no-static", "api-allow", "api-allow-path", "api-disallow-path",
             "api-deny", "api-deny-path", "api-allow-admin", "api-unsecure", "api-session-age", "api-session-max",
-            "api-session-max-per-account", "api-signature-max-age", "api-require-checksum", "api-location-cloak", "api-web",
-            "api-images-dir", "api-subscribe-interval", "api-subscribe-timeout", "api-status-interval", "min-distance", "max-distance",
+            "api-session-max-per-account", "api-signature-max-age", "api-require-checksum", "api-location-cloak", "web-dir",
+            "images-dir", "api-subscribe-interval", "api-subscribe-timeout", "api-status-interval", "min-distance", "max-distance",
             "db-pool", "db-sqlite-pool", "db-busy-timeout", "db-pgsql-pool", "db-mysql-pool", "db-dynamodb-pool", "db-redis-pool",
-            "db-sqlite-pool-tables", "db-pgsql-pool-tables", "db-mysql-pool-tables", "db-dynamodb-pool-tables", "db-redis-pool-tables",
+            "db-sqlite-tables", "db-pgsql-tables", "db-mysql-tables", "db-dynamodb-tables", "db-redis-tables",
+            "db-sqlite-max", "db-sqlite-idle", "db-pgsql-max", "db-pgsql-min", "db-pgsql-idle", "db-mysql-max", "db-mysql-min",
+            "db-mysql-idle", "db-dynamodb-max",
             "db-caching", "db-cache-size", "db-cache-ttl", "db-max-connections", "db-connect-timeout",
             "db-timeout", "db-sqlite-timeout", "db-pgsql-timeout", "db-mysql-timeout", "db-dynamodb-timeout", "db-redis-timeout",
         ];
         Assert.Equal(expected.Order(StringComparer.Ordinal), registry.All.Select(p => p.Name).Order(StringComparer.Ordinal));
         Assert.True(registry.TryGet("api-port", out var port));
-        Assert.Equal(("8000", 1L, 65535L, "api"), (port.Default, port.Min, port.Max, port.Section));
+        Assert.Equal(("port", "8000", 1L, 65535L, "api"), (port.Name, port.Default, port.Min, port.Max, port.Section));
         Assert.True(registry.TryGet("api-bind", out var bind));
         Assert.Equal("127.0.0.1", bind.Default);
     }
@@ -62,19 +64,20 @@ public sealed class RegistryTests
 
         var help = registry.FormatHelp();
 
-        Assert.Contains("BKCS_API_PORT", help);
+        Assert.Contains("BKCS_PORT=9000", help);
         var lines = help.Split('\n');
         foreach (var parameter in registry.All)
         {
             var line = Assert.Single(lines, l => l.StartsWith($"  -{parameter.Name} ", StringComparison.Ordinal));
-            Assert.EndsWith(parameter.Description, line);
+            Assert.Contains(parameter.Description, line, StringComparison.Ordinal);
+            foreach (var alias in parameter.Aliases) Assert.Contains($"-{alias}", line, StringComparison.Ordinal);
             if (!string.IsNullOrEmpty(parameter.Default))
             {
                 Assert.Contains($" {parameter.Default} ", line);
             }
         }
 
-        Assert.Contains(lines, l => l.StartsWith("  -api-port ", StringComparison.Ordinal) && l.Contains("int 1..65535 ") && l.Contains(" 8000 "));
+        Assert.Contains(lines, l => l.StartsWith("  -port ", StringComparison.Ordinal) && l.Contains("int 1..65535 ") && l.Contains(" 8000 ") && l.EndsWith("(also -api-port)", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("  -api-allow-path ", StringComparison.Ordinal) && l.Contains("list of regex"));
     }
 

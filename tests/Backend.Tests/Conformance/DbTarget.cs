@@ -1,6 +1,7 @@
 using Backend.Configuration;
 using Backend.Data;
 using Microsoft.Extensions.Logging.Abstractions;
+using Backend.Hosting;
 
 namespace Backend.Tests.Conformance;
 
@@ -70,7 +71,7 @@ public abstract class DbTarget : IAsyncLifetime
         var args = new List<string> { "-home", Home, "-log", "none", $"-db-{Pool}-pool", Url! };
         args.AddRange(extraArgs);
         var config = BackendConfig.Load(args, ConfigRegistry.CreateDefault(), new Dictionary<string, string>());
-        return Factory.Create(Url!, config, NullLoggerFactory.Instance);
+        return Factory.Create(BackendApplicationBuilder.PoolSettings(config, Factory.Kind, Url!), NullLoggerFactory.Instance);
     }
 
     /// <summary>A Db over a fresh set of tables: <paramref name="describe"/> gets the registry and a unique prefix

@@ -1,5 +1,6 @@
 using Backend.Configuration;
 using Backend.Data;
+using Backend.Hosting;
 
 namespace Backend.Tests.Data;
 
@@ -14,18 +15,18 @@ public sealed class DbTimeoutTests
     public void Every_pool_has_30_seconds_by_default()
     {
         var config = Load();
-        foreach (var pool in new[] { "sqlite", "pgsql", "mysql", "dynamodb", "redis" }) Assert.Equal(30_000, DbTimeout.For(config, pool));
+        foreach (var pool in new[] { "sqlite", "pgsql", "mysql", "dynamodb", "redis" }) Assert.Equal(30_000, BackendApplicationBuilder.PoolSettings(config, pool, "url").TimeoutMs);
     }
 
     [Fact]
     public void A_pool_parameter_overrides_db_timeout_for_that_pool_only()
     {
         var config = Load("-db-timeout", "5000", "-db-pgsql-timeout", "1500");
-        Assert.Equal(1500, DbTimeout.For(config, "pgsql"));
-        Assert.Equal(5000, DbTimeout.For(config, "sqlite"));
-        Assert.Equal(5000, DbTimeout.For(config, "redis"));
+        Assert.Equal(1500, BackendApplicationBuilder.PoolSettings(config, "pgsql", "url").TimeoutMs);
+        Assert.Equal(5000, BackendApplicationBuilder.PoolSettings(config, "sqlite", "url").TimeoutMs);
+        Assert.Equal(5000, BackendApplicationBuilder.PoolSettings(config, "redis", "url").TimeoutMs);
         // a pool kind without its own parameter (an app's driver) gets -db-timeout
-        Assert.Equal(5000, DbTimeout.For(config, "custom"));
+        Assert.Equal(5000, BackendApplicationBuilder.PoolSettings(config, "custom", "url").TimeoutMs);
     }
 
     [Theory]

@@ -140,7 +140,7 @@ public sealed class CliTests
     {
         var (code, stdout, _) = await Run("help", "config");
         Assert.Equal(0, code);
-        var line = Assert.Single(stdout.Split('\n'), l => l.TrimStart().StartsWith("-api-port ", StringComparison.Ordinal));
+        var line = Assert.Single(stdout.Split('\n'), l => l.TrimStart().StartsWith("-port ", StringComparison.Ordinal));
         Assert.Contains("8000", line, StringComparison.Ordinal);
         Assert.Contains(stdout.Split('\n'), l => l.TrimStart().StartsWith("-api-allow-path ", StringComparison.Ordinal));
         Assert.Contains(stdout.Split('\n'), l => l.TrimStart().StartsWith("-api-deny-path ", StringComparison.Ordinal));

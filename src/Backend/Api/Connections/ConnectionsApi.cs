@@ -15,21 +15,29 @@ public static class ConnectionsApi
 {
     private static readonly string[] Methods = ["GET", "POST"];
 
-    /// <summary>Registers the module's services: its account-deletion handler.</summary>
+    /// <summary>Registers the module's services: its account-deletion handler and the row processor that splits the
+    /// stored <c>TYPE:ID</c> key.</summary>
     public static void AddServices(IServiceCollection services, BackendConfig config)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(config);
         services.AddSingleton<IAccountDeletionHandler, ConnectionsDeletion>();
+        services.AddSingleton<IDbSetup, ConnectionsDbSetup>();
     }
 
-    /// <summary>Maps the endpoints and registers the row processor that splits the stored <c>TYPE:ID</c> key.</summary>
+    private sealed class ConnectionsDbSetup : IDbSetup
+    {
+        public void Configure(Db db)
+        {
+            db.SetProcessRow(ConnectionTables.Connection, ConnectionKey.Process);
+            db.SetProcessRow(ConnectionTables.Reference, ConnectionKey.Process);
+        }
+    }
+
+    /// <summary>Maps the endpoints.</summary>
     public static IEndpointRouteBuilder MapConnectionsApi(this IEndpointRouteBuilder routes)
     {
         ArgumentNullException.ThrowIfNull(routes);
-        var db = routes.ServiceProvider.GetRequiredService<Db>();
-        db.SetProcessRow(ConnectionTables.Connection, ConnectionKey.Process);
-        db.SetProcessRow(ConnectionTables.Reference, ConnectionKey.Process);
         routes.MapMethods("/connection/add", Methods, context => Save(context, replace: false));
         routes.MapMethods("/connection/put", Methods, context => Save(context, replace: true));
         routes.MapMethods("/connection/update", Methods, ConnectionChanges.Update);

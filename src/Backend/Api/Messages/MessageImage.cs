@@ -9,7 +9,7 @@ namespace Backend.Api.Messages;
 /// most <see cref="MaxBytes"/>.</summary>
 public sealed record MessageImage(byte[] Bytes, string Extension, string ContentType)
 {
-    /// <summary>Largest image accepted (1 MiB); larger is a 413. Note that <c>-api-max-request-size</c> (1 MiB by
+    /// <summary>Largest image accepted (1 MiB); larger is a 413. Note that <c>-api-upload-limit</c> (1 MiB by
     /// default) also bounds the whole request, and a base64 image is a third bigger than its bytes.</summary>
     public const int MaxBytes = 1024 * 1024;
 

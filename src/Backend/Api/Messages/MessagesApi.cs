@@ -19,13 +19,13 @@ public static class MessagesApi
 {
     private static readonly string[] Methods = ["GET", "POST"];
 
-    /// <summary>Registers the file store (the local <c>-api-images-dir</c> unless the app registered another
+    /// <summary>Registers the file store (the local <c>-images-dir</c> unless the app registered another
     /// <see cref="IFileStore"/> first) and the <see cref="MessageStore"/>.</summary>
     public static void AddServices(IServiceCollection services, BackendConfig config)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(config);
-        services.TryAddSingleton<IFileStore>(_ => new LocalFileStore(config.GetPath("api-images-dir") ?? config.HomePath("images")));
+        services.TryAddSingleton<IFileStore>(_ => new LocalFileStore(config.GetPath("images-dir") ?? config.HomePath("images")));
         services.TryAddSingleton<MessageStore>();
         services.AddSingleton<IAccountDeletionHandler, MessagesDeletion>();
     }

@@ -25,17 +25,24 @@ public static class StatusApi
         var interval = config.GetLong("api-status-interval");
         services.TryAddSingleton(sp => new StatusPresence(interval, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IAccountDeletionHandler, StatusDeletion>();
+        services.AddSingleton<IDbSetup, StatusDbSetup>();
     }
 
-    /// <summary>Maps the endpoints, makes <c>bk_status</c> a cached table and registers its row processor (the
-    /// computed <c>online</c> property).</summary>
+    /// <summary>Makes <c>bk_status</c> a cached table and registers its row processor (the computed <c>online</c>
+    /// property).</summary>
+    private sealed class StatusDbSetup(StatusPresence presence) : IDbSetup
+    {
+        public void Configure(Db db)
+        {
+            db.Cache.CacheTables([StatusTables.Status]);
+            db.SetProcessRow(StatusTables.Status, presence.Process);
+        }
+    }
+
+    /// <summary>Maps the endpoints.</summary>
     public static IEndpointRouteBuilder MapStatusApi(this IEndpointRouteBuilder routes)
     {
         ArgumentNullException.ThrowIfNull(routes);
-        var db = routes.ServiceProvider.GetRequiredService<Db>();
-        var presence = routes.ServiceProvider.GetRequiredService<StatusPresence>();
-        db.Cache.CacheTables([StatusTables.Status]);
-        db.SetProcessRow(StatusTables.Status, presence.Process);
         routes.MapMethods("/status/put", Methods, Put);
         routes.MapMethods("/status/get", Methods, Get);
         routes.MapMethods("/status/del", Methods, Del);

@@ -11,9 +11,10 @@ namespace Backend.Data.Sqlite;
 /// runs statements synchronously and never looks at a token, so without it a statement whose client had left ran to
 /// its end. A call states its token and deadline when it rents the connection: two field writes, no
 /// CancellationTokenSource, timer or registration per call.</para></summary>
-internal sealed class SqliteConnectionPool(string connectionString, int busyTimeoutMs, int timeoutMs) : IDisposable
+internal sealed class SqliteConnectionPool(string connectionString, int busyTimeoutMs, int timeoutMs, int maxIdle = SqliteConnectionPool.DefaultMaxIdle) : IDisposable
 {
-    private const int MaxIdle = 16;
+    /// <summary>The default number of idle connections kept open.</summary>
+    public const int DefaultMaxIdle = 16;
     private const int MaxCachedCommands = 128;
 
     /// <summary>SQLite VM instructions between two checks of the token and the deadline. A thousand take 10-30 μs, so
@@ -32,7 +33,7 @@ internal sealed class SqliteConnectionPool(string connectionString, int busyTime
     // rent/return. (A ConcurrentBag with one or two items takes a lock on every take, which showed in the profile
     // of an in-process Get; a ConcurrentStack allocates a node per push.) The first slots are used most, so a lone
     // caller finds its connection at once.
-    private readonly PooledConnection?[] _idle = new PooledConnection?[MaxIdle];
+    private readonly PooledConnection?[] _idle = new PooledConnection?[Math.Max(1, maxIdle)];
 
     /// <summary>A connection whose statements stop at <paramref name="deadline"/> (an <see cref="Environment.TickCount64"/>
     /// value, <see cref="DeadlineFromFirstCheck"/> or <see cref="NoDeadline"/>) or when <paramref name="cancellationToken"/>

@@ -38,8 +38,9 @@ public sealed partial class SqliteDriver : IDbDriver, IInProcessGet
     {
     }
 
-    /// <summary>Opens (creating if needed) the database file; a call is stopped after <paramref name="timeoutMs"/>.</summary>
-    public SqliteDriver(string name, string path, int busyTimeoutMs, int timeoutMs, ILogger<SqliteDriver> logger)
+    /// <summary>Opens (creating if needed) the database file; a call is stopped after <paramref name="timeoutMs"/>; at most
+    /// <paramref name="maxIdleConnections"/> connections are kept open between calls (<c>-db-sqlite-max</c>).</summary>
+    public SqliteDriver(string name, string path, int busyTimeoutMs, int timeoutMs, ILogger<SqliteDriver> logger, int maxIdleConnections = SqliteConnectionPool.DefaultMaxIdle)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(timeoutMs);
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -55,7 +56,7 @@ public sealed partial class SqliteDriver : IDbDriver, IInProcessGet
             Pooling = false,
             DefaultTimeout = Math.Max(1, busyTimeoutMs / 1000),
         }.ToString();
-        _pool = new SqliteConnectionPool(cs, busyTimeoutMs, timeoutMs);
+        _pool = new SqliteConnectionPool(cs, busyTimeoutMs, timeoutMs, maxIdleConnections);
     }
 
     /// <summary>The time limit of a call when none is given (the default of <c>-db-timeout</c>).</summary>

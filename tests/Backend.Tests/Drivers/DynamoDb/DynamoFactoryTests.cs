@@ -39,7 +39,7 @@ public sealed class DynamoFactoryTests
     public async Task The_factory_makes_a_driver_named_dynamodb()
     {
         var config = BackendConfig.Load(["-log", "none"], ConfigRegistry.CreateDefault(), new Dictionary<string, string>());
-        await using var driver = new DynamoDbDriverFactory().Create("http://127.0.0.1:4567?region=us-east-1&key=k&secret=s", config, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        await using var driver = new DynamoDbDriverFactory().Create(BackendApplicationBuilder.PoolSettings(config, "dynamodb", "http://127.0.0.1:4567?region=us-east-1&key=k&secret=s"), Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
         Assert.Equal("dynamodb", driver.Name);
         Assert.IsType<DynamoDbDriver>(driver);
     }

@@ -3,6 +3,7 @@ using Backend.Configuration;
 using Backend.Data;
 using Backend.DynamoDb;
 using Microsoft.Extensions.Logging.Abstractions;
+using Backend.Hosting;
 
 namespace Backend.Tests.Drivers.DynamoDb;
 
@@ -14,7 +15,7 @@ public sealed class DynamoFailureTests
     private static Db Open(string url, out IDbDriver driver)
     {
         var config = BackendConfig.Load(["-log", "none", "-db-connect-timeout", "300"], ConfigRegistry.CreateDefault(), new Dictionary<string, string>());
-        driver = new DynamoDbDriverFactory().Create(url, config, NullLoggerFactory.Instance);
+        driver = new DynamoDbDriverFactory().Create(BackendApplicationBuilder.PoolSettings(config, "dynamodb", url), NullLoggerFactory.Instance);
         var tables = new TableRegistry();
         DynamoTestBase.Items(tables, "");
         var pools = new DbPools("dynamodb");
@@ -64,7 +65,7 @@ public sealed class DynamoHungServerTests
             while (true) held.Add(await listener.AcceptTcpClientAsync());
         }, Ct);
         var config = BackendConfig.Load(["-log", "none", "-db-connect-timeout", "200"], ConfigRegistry.CreateDefault(), new Dictionary<string, string>());
-        await using var driver = new DynamoDbDriverFactory().Create($"http://127.0.0.1:{port}?region=us-east-1&key=k&secret=s", config, NullLoggerFactory.Instance);
+        await using var driver = new DynamoDbDriverFactory().Create(BackendApplicationBuilder.PoolSettings(config, "dynamodb", $"http://127.0.0.1:{port}?region=us-east-1&key=k&secret=s"), NullLoggerFactory.Instance);
         var tables = new TableRegistry();
         DynamoTestBase.Items(tables, "");
         var pools = new DbPools("dynamodb");

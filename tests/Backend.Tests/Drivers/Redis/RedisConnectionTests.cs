@@ -83,7 +83,7 @@ public sealed class RedisConnectionTests(RedisTargets targets) : IClassFixture<R
         var tables = new TableRegistry();
         tables.Add(table, t => t.Column("id", primary: true).Column("v", index: 1));
         var pools = new DbPools("redis");
-        pools.Add(new RedisDriverFactory().Create(url, config, NullLoggerFactory.Instance));
+        pools.Add(new RedisDriverFactory().Create(BackendApplicationBuilder.PoolSettings(config, "redis", url), NullLoggerFactory.Instance));
         await Task.CompletedTask;
         return new Db(tables, pools);
     }

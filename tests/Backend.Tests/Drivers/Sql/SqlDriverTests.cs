@@ -2,6 +2,7 @@ using Backend.Configuration;
 using Backend.Data;
 using Backend.Tests.Conformance;
 using Microsoft.Extensions.Logging.Abstractions;
+using Backend.Hosting;
 
 namespace Backend.Tests.Drivers.Sql;
 
@@ -93,7 +94,7 @@ public abstract partial class SqlDriverTests<TTarget>(TTarget target) : IClassFi
         var all = new List<string> { "-home", Target.Home, "-log", "none", $"-db-{Target.Pool}-pool", url };
         all.AddRange(args);
         var config = BackendConfig.Load(all, ConfigRegistry.CreateDefault(), new Dictionary<string, string>());
-        return Factory.Create(url, config, NullLoggerFactory.Instance);
+        return Factory.Create(BackendApplicationBuilder.PoolSettings(config, Factory.Kind, url), NullLoggerFactory.Instance);
     }
 
     /// <summary>A Db over one driver and the given tables (no initialisation).</summary>

@@ -70,3 +70,9 @@ internal sealed record Photo(
     [property: Primary(2)] string Id,
     [property: Pub, Index] string? Name,
     [property: DbColumn(Now = true)] long Mtime);
+
+/// <summary>Names this app's assembly for in-memory tests: <c>new WebApplicationFactory&lt;AlbumApp&gt;()</c> runs the
+/// program above with a test server instead of Kestrel.</summary>
+#pragma warning disable CA1050 // top-level programs live in the global namespace; so does their marker
+public sealed class AlbumApp;
+#pragma warning restore CA1050

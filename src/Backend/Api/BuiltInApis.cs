@@ -49,9 +49,9 @@ internal static class BuiltInApis
     /// <summary>Maps the endpoints of every built-in module not turned off by <c>-api-disable</c> (its paths then answer
     /// 404; its tables and account-deletion handlers stay, so data is kept consistent).</summary>
     /// <exception cref="ConfigException">A name in <c>-api-disable</c> that is not a module.</exception>
-    public static void Map(IEndpointRouteBuilder routes, BackendConfig config)
+    public static void Map(IEndpointRouteBuilder routes, IEnumerable<string> disable)
     {
-        var disabled = new HashSet<string>(config.GetList("api-disable"), StringComparer.OrdinalIgnoreCase);
+        var disabled = new HashSet<string>(disable, StringComparer.OrdinalIgnoreCase);
         foreach (var name in disabled)
         {
             if (!Modules.Contains(name, StringComparer.OrdinalIgnoreCase))

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Backend.Configuration;
 
 namespace Backend.Auth;
 
@@ -27,15 +26,15 @@ public sealed class AccessRules
         _admin = Combine(admin);
     }
 
-    /// <summary>Builds the rules from the configuration.</summary>
-    public static AccessRules FromConfig(BackendConfig config)
+    /// <summary>Builds the rules from the options (<c>-api-allow</c> replaces the built-in public paths when set).</summary>
+    public static AccessRules FromOptions(AccessOptions options)
     {
-        ArgumentNullException.ThrowIfNull(config);
-        var allow = (config.IsSet("api-allow") ? config.GetList("api-allow") : DefaultAllow).ToList();
-        allow.AddRange(config.GetList("api-allow-path"));
-        var disallow = config.GetList("api-disallow-path").ToHashSet(StringComparer.Ordinal);
+        ArgumentNullException.ThrowIfNull(options);
+        var allow = options.Allow is { } replaced ? replaced.ToList() : DefaultAllow.ToList();
+        allow.AddRange(options.AllowPath);
+        var disallow = options.DisallowPath.ToHashSet(StringComparer.Ordinal);
         allow.RemoveAll(disallow.Contains);
-        return new AccessRules(config.GetList("api-deny").Concat(config.GetList("api-deny-path")), allow, config.GetList("api-allow-admin"));
+        return new AccessRules(options.Deny.Concat(options.DenyPath), allow, options.AllowAdmin);
     }
 
     /// <summary>The form of a path that rules are matched against: repeated slashes collapsed and a trailing slash

@@ -5,25 +5,14 @@ using Backend.Data;
 using Backend.Http;
 using Backend.Security;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
 
 namespace Backend.Auth;
 
 /// <summary>Verifies a request's signature (header, query parameter or session cookie) against its account.</summary>
-public sealed class RequestAuthenticator(Db db, SessionStore sessions, TimeProvider time, RequestAuthenticator.Settings settings)
+public sealed class RequestAuthenticator(Db db, SessionStore sessions, TimeProvider time, IOptions<AuthOptions> options)
 {
-    /// <summary>The parameters of the signature check, read once.</summary>
-    /// <param name="MaxAgeMs"><c>-api-signature-max-age</c>: how far ahead a signature's expires may lie.</param>
-    /// <param name="RequireChecksum"><c>-api-require-checksum</c>: JSON and multipart bodies must carry their checksum.</param>
-    /// <param name="NoSession"><c>-api-no-session</c>: cookie sessions are neither started nor accepted.</param>
-    public sealed record Settings(long MaxAgeMs, bool RequireChecksum, bool NoSession = false)
-    {
-        /// <summary>Reads the parameters.</summary>
-        public static Settings FromConfig(Configuration.BackendConfig config)
-        {
-            ArgumentNullException.ThrowIfNull(config);
-            return new Settings(config.GetLong("api-signature-max-age"), config.GetBool("api-require-checksum"), config.GetBool("api-no-session"));
-        }
-    }
+    private readonly AuthOptions _options = options.Value;
 
     /// <summary>Header and query parameter name of the signature.</summary>
     public const string SignatureName = "bk-signature";
@@ -37,7 +26,7 @@ public sealed class RequestAuthenticator(Db db, SessionStore sessions, TimeProvi
         var fromSession = false;
         string? text = request.Headers[SignatureName];
         if (string.IsNullOrEmpty(text)) text = request.Query[SignatureName];
-        if (string.IsNullOrEmpty(text) && !settings.NoSession)
+        if (string.IsNullOrEmpty(text) && !_options.NoSession)
         {
             text = sessions.Find(request.Cookies[SessionStore.CookieName]);
             fromSession = text is not null;
@@ -49,8 +38,8 @@ public sealed class RequestAuthenticator(Db db, SessionStore sessions, TimeProvi
         if (sig.Expires <= now) return new ApiStatus(406, "Expired request");
         // A leaked signed URL must not work until the secret changes. Session signatures are the server's own, bounded by
         // -api-session-age instead.
-        if (!fromSession && sig.Expires - now > settings.MaxAgeMs)
-            return new ApiStatus(406, $"Invalid request: expires is more than {settings.MaxAgeMs} ms ahead");
+        if (!fromSession && sig.Expires - now > _options.SignatureMaxAgeMs)
+            return new ApiStatus(406, $"Invalid request: expires is more than {_options.SignatureMaxAgeMs} ms ahead");
 
         var auth = await db.GetCached(AccountTables.Auth, new DbRow { ["login"] = sig.Login }, null, context.RequestAborted);
         if (auth is null) return new ApiStatus(404, "No account record found");
@@ -79,7 +68,7 @@ public sealed class RequestAuthenticator(Db db, SessionStore sessions, TimeProvi
             {
                 if (!RequestSignature.ChecksumEquals(raw, sig.Checksum)) return new ApiStatus(400, "Invalid request: body checksum mismatch");
             }
-            else if (settings.RequireChecksum)
+            else if (_options.RequireChecksum)
             {
                 return new ApiStatus(400, "Invalid request: the signature must carry the body's checksum");
             }
@@ -95,17 +84,18 @@ public sealed class RequestAuthenticator(Db db, SessionStore sessions, TimeProvi
     internal bool WantsMultipartBytes(HttpRequest request)
     {
         if (request.ContentType?.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase) != true) return false;
-        if (settings.RequireChecksum) return true;
+        if (_options.RequireChecksum) return true;
         string? text = request.Headers[SignatureName];
         if (string.IsNullOrEmpty(text)) text = request.Query[SignatureName];
         return SignatureHeader.TryParse(text, out var sig) && sig.Checksum.Length > 0;
     }
 
     /// <summary>Starts a cookie session for the authenticated account: a version-2 signature valid for the session age.</summary>
-    internal async ValueTask StartSessionAsync(HttpContext context, string login, long ageMs)
+    internal async ValueTask StartSessionAsync(HttpContext context, string login)
     {
+        var ageMs = _options.SessionAgeMs;
         // -api-no-session: _session=1 starts nothing (the reply is the account as without it).
-        if (settings.NoSession) return;
+        if (_options.NoSession) return;
         var auth = await db.Get(AccountTables.Auth, new DbRow { ["login"] = login }, null, context.RequestAborted)
             ?? throw ApiException.NotFound("No account record found");
         var expires = time.GetUtcNow().ToUnixTimeMilliseconds() + ageMs;

@@ -150,7 +150,8 @@ public sealed partial class BackendConfig
         return Effective(name) is not null;
     }
 
-    /// <summary>Effective values under the parameter names, for the IConfiguration view; List items also as name:0, name:1...</summary>
+    /// <summary>Effective values under the parameter names and aliases, for the IConfiguration view; List items also as
+    /// name:0, name:1...; booleans as true/false and paths resolved, so typed options bind them as the getters read them.</summary>
     internal Dictionary<string, string?> ToDictionary()
     {
         // Every parameter under its name and its aliases (config["api-port"] and config["port"] alike).
@@ -164,8 +165,16 @@ public sealed partial class BackendConfig
                 continue;
             }
 
-            data[name] = value;
-            if (Registry.TryGet(name, out var parameter) && parameter.Type == ConfigType.List)
+            // Typed options bind these values: booleans as true/false (the registry also takes yes/no/1/0...), paths
+            // resolved against the home, as GetBool and GetPath give them.
+            Registry.TryGet(name, out var parameter);
+            data[name] = parameter?.Type switch
+            {
+                ConfigType.Bool when ConfigValues.TryParseBool(value, out var flag) => flag ? "true" : "false",
+                ConfigType.Path => GetPath(name),
+                _ => value,
+            };
+            if (parameter?.Type == ConfigType.List)
             {
                 var items = GetList(name);
                 for (var i = 0; i < items.Count; i++)

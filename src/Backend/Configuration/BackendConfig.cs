@@ -156,6 +156,13 @@ public sealed partial class BackendConfig
         Changed?.Invoke();
     }
 
+    /// <summary>The parameters as an <see cref="Microsoft.Extensions.Configuration.IConfiguration"/> of their own
+    /// (keys are parameter names and aliases), which typed options bind from; reloads after <see cref="Set"/>.</summary>
+    public Microsoft.Extensions.Configuration.IConfiguration Configuration =>
+        _configuration ??= new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddBackendConfig(this).Build();
+
+    private Microsoft.Extensions.Configuration.IConfiguration? _configuration;
+
     /// <summary>The name the effective value of a parameter was given under (an alias such as <c>api-port</c> when
     /// that is what the user wrote), for messages; the parameter's name when it has no value.</summary>
     internal string GivenName(string name) => Effective(name)?.Name ?? Registry.Canonical(name);

@@ -8,8 +8,11 @@ namespace Backend.Data;
 /// <summary>The database facade: one API for every driver. It validates the table and keys, converts values to
 /// the column types (rejecting a wrong type before anything is written), fills defaults and <c>now</c> columns,
 /// routes to the pool, and runs the registered row processors on what comes back.</summary>
-public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_000, TimeSpan? cacheTtl = null)
+public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_000, TimeSpan? cacheTtl = null, TimeProvider? timeProvider = null)
 {
+    // The wall clock of `now` columns: the app's TimeProvider, so a test can move time.
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+
     private static readonly JsonSerializerOptions TypedOptions = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
     private readonly ConcurrentDictionary<string, DbRowProcessor[]> _processors = new(StringComparer.Ordinal);
 
@@ -398,7 +401,7 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
             var values = new DbRow();
             foreach (var (name, value) in input)
                 if (table.Column(name) is { Primary: 0 } column) values[name] = DbValues.Convert(column, value);
-            foreach (var column in table.Columns.Where(c => c.Now)) values[column.Name] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            foreach (var column in table.Columns.Where(c => c.Now)) values[column.Name] = _time.GetUtcNow().ToUnixTimeMilliseconds();
             return new DbRequest { Operation = op, Table = table, Row = values, Options = options };
         }
 
@@ -426,7 +429,7 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
             // An empty counter value adds nothing (it must not turn the counter into NULL).
             foreach (var c in table.Columns.Where(c => c.Type == ColumnType.Counter && row.TryGetValue(c.Name, out var v) && v is null)) row.Remove(c.Name);
         }
-        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         foreach (var column in table.Columns)
         {
             if (column.Now) row[column.Name] = now;

@@ -9,16 +9,23 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Backend.Hosting;
 
 /// <summary>A built Backend.cs server. Map endpoints on it as on any ASP.NET Core app (it is an
 /// <see cref="IEndpointRouteBuilder"/>); they run behind the signature and access checks. Register hooks on
-/// <see cref="Api"/> and row processors on <see cref="Db"/>.</summary>
+/// <see cref="Api"/> and row processors on <see cref="Db"/>.
+/// <para>The request pipeline is the app's: middleware it adds on <see cref="Web"/> before <see cref="UseBackend"/> (CORS,
+/// forwarded headers, rate limiting, ...) runs before the access gate; <see cref="UseBackend"/> adds the error handler,
+/// the access gate (signatures, access rules, hooks), static files and routing. An app that never calls it gets it
+/// when it starts, after whatever it added.</para></summary>
 public sealed class BackendApplication : IEndpointRouteBuilder, IAsyncDisposable
 {
     private readonly IEndpointRouteBuilder _routes;
+    private bool _backendUsed;
 
     internal BackendApplication(WebApplication web, BackendConfig config)
     {
@@ -30,17 +37,28 @@ public sealed class BackendApplication : IEndpointRouteBuilder, IAsyncDisposable
         Logger = web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Backend");
         Db.Pools.Resolve(null, AccountTables.Auth); // an unknown -db-pool fails here, at start-up, not on the first request
 
-        web.UseMiddleware<ErrorHandlingMiddleware>();
-        web.UseMiddleware<AccessMiddleware>();
-        if (!config.GetBool("api-no-static"))
-        {
-            foreach (var dir in new[] { config.GetPath("web-dir") ?? config.HomePath("web"), Path.Combine(AppContext.BaseDirectory, "web") }.Where(Directory.Exists))
-                web.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(Path.GetFullPath(dir)) });
-        }
-        web.UseRouting();
-
         web.MapGet("/ping", () => Results.Ok());
-        BuiltInApis.Map(web, config);
+        BuiltInApis.Map(web, web.Services.GetRequiredService<IOptions<ServerOptions>>().Value.Disable);
+    }
+
+    /// <summary>Adds the backend's middleware at this point of the pipeline: the JSON error handler, the access gate,
+    /// static files (<c>-web-dir</c> and the built-in <c>web/</c>, unless <c>-api-no-static</c>) and routing. Call it
+    /// after the middleware that must run before the gate; endpoints mapped before or after it alike run behind it.
+    /// Calling it again does nothing.</summary>
+    public BackendApplication UseBackend()
+    {
+        if (_backendUsed) return this;
+        _backendUsed = true;
+        var server = Web.Services.GetRequiredService<IOptions<ServerOptions>>().Value;
+        Web.UseMiddleware<ErrorHandlingMiddleware>();
+        Web.UseMiddleware<AccessMiddleware>();
+        if (!server.NoStatic)
+        {
+            foreach (var dir in new[] { server.WebDir ?? Config.HomePath("web"), Path.Combine(AppContext.BaseDirectory, "web") }.Where(Directory.Exists))
+                Web.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(Path.GetFullPath(dir)) });
+        }
+        Web.UseRouting();
+        return this;
     }
 
     /// <summary>The underlying ASP.NET Core application.</summary>
@@ -70,18 +88,21 @@ public sealed class BackendApplication : IEndpointRouteBuilder, IAsyncDisposable
 
     IApplicationBuilder IEndpointRouteBuilder.CreateApplicationBuilder() => _routes.CreateApplicationBuilder();
 
-    /// <summary>Creates or upgrades the tables, then starts listening.</summary>
+    /// <summary>Starts: the tables are created or upgraded (<see cref="DbInitService"/>), then the server listens.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
-        await Db.InitAsync(cancellationToken);
+        UseBackend();
         await Web.StartAsync(cancellationToken);
     }
 
-    /// <summary>Creates or upgrades the tables and serves until shut down (Ctrl-C, SIGTERM).</summary>
+    /// <summary>Stops the server gracefully.</summary>
+    public Task StopAsync(CancellationToken cancellationToken = default) => Web.StopAsync(cancellationToken);
+
+    /// <summary>Starts (tables first) and serves until shut down: Ctrl-C, SIGTERM, or <paramref name="cancellationToken"/>.</summary>
     public async Task RunAsync(CancellationToken cancellationToken = default)
     {
-        await Db.InitAsync(cancellationToken);
-        await Web.RunAsync();
+        UseBackend();
+        await ((IHost)Web).RunAsync(cancellationToken);
     }
 
     /// <summary>Blocking form of <see cref="RunAsync"/> for <c>Program.cs</c>.</summary>

@@ -9,7 +9,9 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using System.Net;
 
 namespace Backend.Hosting;
@@ -65,43 +67,54 @@ public sealed class BackendApplicationBuilder
     /// <summary>Logging.</summary>
     public ILoggingBuilder Logging => Web.Logging;
 
-    /// <summary>Validates the configuration and builds the application. Throws <see cref="ConfigException"/> on bad parameters.</summary>
+    /// <summary>Validates the configuration, registers the core services and builds the application. Throws
+    /// <see cref="ConfigException"/> on bad parameters. Core services are registered with <c>TryAdd</c>: a service the
+    /// app registered before (its own <see cref="TimeProvider"/>, <see cref="Files.IFileStore"/>, ...) wins.</summary>
     public BackendApplication Build()
     {
         Config.Validate();
         BackendHome.Ensure(Config.Home);
-        var port = Config.GetInt("port");
-        var bind = Config.GetString("bind", "127.0.0.1");
-        var maxBody = Config.GetLong("api-upload-limit");
+        var server = Config.Configuration.Get<ServerOptions>() ?? new ServerOptions();
+        var bindName = Config.GivenName("bind");
         Web.WebHost.ConfigureKestrel(o =>
         {
             o.AddServerHeader = false;
-            o.Limits.MaxRequestBodySize = maxBody;
+            o.Limits.MaxRequestBodySize = server.UploadLimit;
             // The documented limits (Http/RequestLimits: 64 KiB URL, 96 KiB headers) are checked by the pipeline, which
             // can answer them in JSON; Kestrel's own, with an empty 414/431, sit above them as a backstop.
             o.Limits.MaxRequestLineSize = Http.RequestLimits.KestrelFactor * Http.RequestLimits.MaxUrlLength;
             o.Limits.MaxRequestHeadersTotalSize = Http.RequestLimits.KestrelFactor * Http.RequestLimits.MaxHeadersSize;
-            Listen(o, bind, port, Config.GivenName("bind"));
+            Listen(o, server.Bind, server.Port, bindName);
         });
 
-        Services.AddSingleton(Config);
-        Services.AddSingleton(Tables);
-        Services.AddSingleton(TimeProvider.System);
-        Services.AddSingleton(sp => CreatePools(sp.GetRequiredService<ILoggerFactory>()));
-        Services.AddSingleton(sp =>
+        Services.AddBackendOptions<ServerOptions>(Config);
+        Services.AddBackendOptions<AuthOptions>(Config);
+        Services.AddBackendOptions<AccessOptions>(Config);
+        Services.AddBackendOptions<DbCacheOptions>(Config);
+        Services.TryAddSingleton(Config);
+        Services.TryAddSingleton(Tables);
+        Services.TryAddSingleton(TimeProvider.System);
+        Services.TryAddSingleton(sp => CreatePools(sp.GetRequiredService<ILoggerFactory>()));
+        Services.TryAddSingleton(sp =>
         {
-            var db = new Db(sp.GetRequiredService<TableRegistry>(), sp.GetRequiredService<DbPools>(), Config.GetLong("db-cache-size"), TimeSpan.FromMilliseconds(Config.GetLong("db-cache-ttl")));
+            var cache = sp.GetRequiredService<IOptions<DbCacheOptions>>().Value;
+            var db = new Db(sp.GetRequiredService<TableRegistry>(), sp.GetRequiredService<DbPools>(), cache.Size, TimeSpan.FromMilliseconds(cache.TtlMs),
+                sp.GetRequiredService<TimeProvider>());
             // bk_auth is read on every signed request: cached, and every write to it through the facade drops the entry.
-            db.Cache.CacheTables([AccountTables.Auth, .. Config.GetList("db-caching")]);
+            db.Cache.CacheTables([AccountTables.Auth, .. cache.Tables]);
             foreach (var setup in sp.GetServices<IDbSetup>()) setup.Configure(db);
             return db;
         });
-        Services.AddSingleton<Http.FaultLog>();
-        Services.AddSingleton<ApiHooks>();
-        Services.AddSingleton(sp => new SessionStore(Config.GetInt("api-session-max"), Config.GetInt("api-session-max-per-account"), sp.GetRequiredService<TimeProvider>()));
-        Services.AddSingleton(RequestAuthenticator.Settings.FromConfig(Config));
-        Services.AddSingleton<RequestAuthenticator>();
-        Services.AddSingleton(AccessRules.FromConfig(Config));
+        Services.AddHostedService<DbInitService>();
+        Services.TryAddSingleton<Http.FaultLog>();
+        Services.TryAddSingleton<ApiHooks>();
+        Services.TryAddSingleton(sp =>
+        {
+            var auth = sp.GetRequiredService<IOptions<AuthOptions>>().Value;
+            return new SessionStore(auth.SessionMax, auth.SessionMaxPerAccount, sp.GetRequiredService<TimeProvider>());
+        });
+        Services.TryAddSingleton<RequestAuthenticator>();
+        Services.TryAddSingleton(sp => AccessRules.FromOptions(sp.GetRequiredService<IOptions<AccessOptions>>().Value));
         BuiltInApis.AddServices(Services, Config);
         return new BackendApplication(Web.Build(), Config);
     }

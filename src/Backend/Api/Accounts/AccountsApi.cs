@@ -61,8 +61,7 @@ public static class AccountsApi
             var auth = context.RequestServices.GetRequiredService<RequestAuthenticator>();
             if (api.Flag("_session"))
             {
-                var config = context.RequestServices.GetRequiredService<BackendConfig>();
-                await auth.StartSessionAsync(context, api.Account!.GetString("login")!, config.GetLong("api-session-age"));
+                await auth.StartSessionAsync(context, api.Account!.GetString("login")!);
             }
             else
             {

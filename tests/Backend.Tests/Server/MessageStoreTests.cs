@@ -12,8 +12,8 @@ public sealed class MessageStoreTests : IAsyncLifetime
 {
     private readonly DbTarget _target = BackendServer.Pool switch
     {
-        "pgsql" => new PgsqlTarget(),
-        "mysql" => new MysqlTarget(),
+        "pgsql" => new PostgresTarget(),
+        "mysql" => new MySqlTarget(),
         "dynamodb" => new DynamodbTarget(),
         "redis" => new RedisTarget(),
         _ => new SqliteTarget(),

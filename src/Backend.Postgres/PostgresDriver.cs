@@ -15,21 +15,21 @@ namespace Backend.Postgres;
 /// past the time limit (Npgsql's command timeout: it sends a cancel request, then throws a TimeoutException inside an
 /// NpgsqlException) or cancelled by the server (57014: its own <c>statement_timeout</c>, an operator's
 /// <c>pg_cancel_backend</c>) 504, anything else 500 with the server's message inside (never shown to HTTP clients).</summary>
-public sealed class PgsqlDriver : AdoSqlDriver<NpgsqlConnection>
+public sealed class PostgresDriver : AdoSqlDriver<NpgsqlConnection>
 {
     /// <summary>Key of the advisory lock that serialises table creation and upgrades across processes.</summary>
     private const long InitLockKey = 0x626B_6373_696E_6974; // "bkcsinit"
     private readonly NpgsqlDataSource _dataSource;
-    private readonly PgsqlSqlBuilder _sql;
+    private readonly PostgresSqlBuilder _sql;
 
     /// <summary>Creates the pool; no connection is opened until the first call. The connection string's command timeout
     /// is the time limit of a statement.</summary>
-    public PgsqlDriver(string name, string connectionString, int connectTimeoutMs, ILogger<PgsqlDriver> logger)
-        : this(name, connectionString, connectTimeoutMs, logger, new PgsqlSqlBuilder())
+    public PostgresDriver(string name, string connectionString, int connectTimeoutMs, ILogger<PostgresDriver> logger)
+        : this(name, connectionString, connectTimeoutMs, logger, new PostgresSqlBuilder())
     {
     }
 
-    private PgsqlDriver(string name, string connectionString, int connectTimeoutMs, ILogger logger, PgsqlSqlBuilder sql)
+    private PostgresDriver(string name, string connectionString, int connectTimeoutMs, ILogger logger, PostgresSqlBuilder sql)
         : base(name, sql, connectTimeoutMs, new NpgsqlConnectionStringBuilder(connectionString).CommandTimeout * 1000, logger)
     {
         ArgumentException.ThrowIfNullOrEmpty(connectionString);
@@ -38,7 +38,7 @@ public sealed class PgsqlDriver : AdoSqlDriver<NpgsqlConnection>
     }
 
     /// <summary>The builder that writes this driver's SQL.</summary>
-    public PgsqlSqlBuilder Sql => _sql;
+    public PostgresSqlBuilder Sql => _sql;
 
     /// <inheritdoc />
     public override async Task InitTablesAsync(IReadOnlyCollection<TableSchema> tables, CancellationToken cancellationToken)
@@ -115,7 +115,7 @@ public sealed class PgsqlDriver : AdoSqlDriver<NpgsqlConnection>
 
     private static NpgsqlParameter Parameter(object? value) => value switch
     {
-        PgsqlJson json => new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = json.Text },
+        PostgresJson json => new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = json.Text },
         _ => new NpgsqlParameter { Value = value ?? DBNull.Value },
     };
 

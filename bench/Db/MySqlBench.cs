@@ -4,10 +4,10 @@ using MySqlConnector;
 
 namespace Backend.Benchmarks;
 
-/// <summary>MySQL/MariaDB: the facade over <see cref="MysqlDriver"/> vs MySqlConnector with its own
-/// <see cref="MySqlDataSource"/> built from the same connection string (<see cref="MysqlDriverFactory.ConnectionString"/>:
+/// <summary>MySQL/MariaDB: the facade over <see cref="MySqlDriver"/> vs MySqlConnector with its own
+/// <see cref="MySqlDataSource"/> built from the same connection string (<see cref="MySqlDriverFactory.ConnectionString"/>:
 /// pooled, 20 connections, found rows), one pooled connection per call, typed parameters, the driver's SQL text.</summary>
-public class MysqlBench : DbBenchBase
+public class MySqlBench : DbBenchBase
 {
     internal const string GetSql = "SELECT `grp`, `id`, `name`, `score`, `qty`, `active`, `note`, `mtime` FROM `bench_db_rows` WHERE `grp` = @p0 AND `id` = @p1 LIMIT 1";
     internal const string PutSql = "INSERT INTO `bench_db_rows` (`grp`, `id`, `name`, `score`, `qty`, `active`, `note`, `mtime`) VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7) ON DUPLICATE KEY UPDATE `name` = VALUES(`name`), `score` = VALUES(`score`), `qty` = VALUES(`qty`), `active` = VALUES(`active`), `note` = VALUES(`note`), `mtime` = VALUES(`mtime`)";
@@ -16,12 +16,12 @@ public class MysqlBench : DbBenchBase
     private MySqlDataSource _ds = null!;
 
     /// <inheritdoc />
-    protected override Task<Db> OpenFacadeAsync() => BenchTable.OpenAsync(new MysqlDriverFactory(), BenchTable.ServerUrl("mysql"), Path.Combine(Path.GetTempPath(), "bkcs-bench-db"));
+    protected override Task<Db> OpenFacadeAsync() => BenchTable.OpenAsync(new MySqlDriverFactory(), BenchTable.ServerUrl("mysql"), Path.Combine(Path.GetTempPath(), "bkcs-bench-db"));
 
     /// <inheritdoc />
     protected override Task OpenRawAsync()
     {
-        _ds = new MySqlDataSource(MysqlDriverFactory.ConnectionString(BenchTable.ServerUrl("mysql"), 20, 3000));
+        _ds = new MySqlDataSource(MySqlDriverFactory.ConnectionString(BenchTable.ServerUrl("mysql"), 20, 3000));
         return Task.CompletedTask;
     }
 

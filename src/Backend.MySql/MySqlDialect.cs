@@ -5,17 +5,17 @@ namespace Backend.MySql;
 
 /// <summary>The MySQL/MariaDB dialect: backquoted names, <c>@pN</c> parameters, native types. NULLs already sort
 /// first ascending and last descending in MySQL, like SQLite. Text comparisons are case-sensitive because text
-/// columns use a binary collation (see <see cref="MysqlSqlBuilder"/>).</summary>
-public sealed class MysqlDialect : SqlDialect
+/// columns use a binary collation (see <see cref="MySqlSqlBuilder"/>).</summary>
+public sealed class MySqlDialect : SqlDialect
 {
     /// <summary>The one instance.</summary>
-    public static MysqlDialect Instance { get; } = new();
+    public static MySqlDialect Instance { get; } = new();
 
     /// <inheritdoc />
     public override string Quote(string name) => "`" + name + "`";
 
     /// <summary>Types of columns that are in no key or index; text and JSON in a key or index are VARCHAR (see
-    /// <see cref="MysqlSqlBuilder.ColumnDefinition(TableSchema, ColumnSchema)"/>).</summary>
+    /// <see cref="MySqlSqlBuilder.ColumnDefinition(TableSchema, ColumnSchema)"/>).</summary>
     public override string TypeName(ColumnType type) => type switch
     {
         ColumnType.Int or ColumnType.BigInt or ColumnType.Counter => "BIGINT",

@@ -4,11 +4,11 @@ using Backend.MySql;
 namespace Backend.Tests.Conformance;
 
 /// <summary>The MySQL/MariaDB test server (scripts/servers start mysql).</summary>
-public sealed class MysqlTarget : DbTarget
+public sealed class MySqlTarget : DbTarget
 {
     /// <inheritdoc />
     public override string Pool => "mysql";
 
     /// <inheritdoc />
-    protected override IDbDriverFactory Factory { get; } = new MysqlDriverFactory();
+    protected override IDbDriverFactory Factory { get; } = new MySqlDriverFactory();
 }

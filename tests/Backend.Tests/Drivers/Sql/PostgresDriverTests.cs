@@ -7,10 +7,10 @@ using Backend.Tests.Conformance;
 namespace Backend.Tests.Drivers.Sql;
 
 /// <summary>The SQL driver tests on PostgreSQL, plus what only PostgreSQL does.</summary>
-public sealed class PgsqlDriverTests(PgsqlTarget target) : SqlDriverTests<PgsqlTarget>(target)
+public sealed class PostgresDriverTests(PostgresTarget target) : SqlDriverTests<PostgresTarget>(target)
 {
     /// <inheritdoc />
-    protected override IDbDriverFactory Factory { get; } = new PgsqlDriverFactory();
+    protected override IDbDriverFactory Factory { get; } = new PostgresDriverFactory();
 
     /// <inheritdoc />
     protected override string UrlAt(int port) => $"postgresql://postgres@127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/backend";
@@ -81,7 +81,7 @@ public sealed class PgsqlDriverTests(PgsqlTarget target) : SqlDriverTests<PgsqlT
         var home = Path.Combine(Target.Home, "app");
         var builder = BackendApplicationBuilder.CreateBuilder(["-home", home, "-log", "none", "-db-pool", "pgsql", "-db-pgsql-pool", Target.Url!]).AddPostgres();
         await using var app = builder.Build();
-        var driver = Assert.IsType<PgsqlDriver>(app.Db.Pools.Resolve(null, "any"));
+        var driver = Assert.IsType<PostgresDriver>(app.Db.Pools.Resolve(null, "any"));
         Assert.Equal("pgsql", driver.Name);
     }
 }

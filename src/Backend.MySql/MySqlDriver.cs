@@ -18,22 +18,22 @@ namespace Backend.MySql;
 /// <c>KILL QUERY</c> and throws CommandTimeoutExpired) or interrupted by the server (its own <c>max_statement_time</c> or
 /// <c>max_execution_time</c>, an operator's <c>KILL QUERY</c>) 504, anything else 500 with the server's message inside
 /// (never shown to HTTP clients).</summary>
-public sealed class MysqlDriver : AdoSqlDriver<MySqlConnection>
+public sealed class MySqlDriver : AdoSqlDriver<MySqlConnection>
 {
     private readonly MySqlDataSource _dataSource;
-    private readonly MysqlSqlBuilder _sql;
+    private readonly MySqlSqlBuilder _sql;
 
     /// <summary>0: not known yet whether the server runs in strict mode; 1: it does; 2: each session is made strict.</summary>
     private int _strictMode;
 
     /// <summary>Creates the pool; no connection is opened until the first call. The connection string's default command
     /// timeout is the time limit of a statement.</summary>
-    public MysqlDriver(string name, string connectionString, int connectTimeoutMs, ILogger<MysqlDriver> logger)
-        : this(name, connectionString, connectTimeoutMs, logger, new MysqlSqlBuilder())
+    public MySqlDriver(string name, string connectionString, int connectTimeoutMs, ILogger<MySqlDriver> logger)
+        : this(name, connectionString, connectTimeoutMs, logger, new MySqlSqlBuilder())
     {
     }
 
-    private MysqlDriver(string name, string connectionString, int connectTimeoutMs, ILogger logger, MysqlSqlBuilder sql)
+    private MySqlDriver(string name, string connectionString, int connectTimeoutMs, ILogger logger, MySqlSqlBuilder sql)
         : base(name, sql, connectTimeoutMs, (int)Math.Min(int.MaxValue, new MySqlConnectionStringBuilder(connectionString).DefaultCommandTimeout * 1000L), logger)
     {
         ArgumentException.ThrowIfNullOrEmpty(connectionString);
@@ -42,7 +42,7 @@ public sealed class MysqlDriver : AdoSqlDriver<MySqlConnection>
     }
 
     /// <summary>The builder that writes this driver's statements (DDL uses one with the server's collation).</summary>
-    public MysqlSqlBuilder Sql => _sql;
+    public MySqlSqlBuilder Sql => _sql;
 
     /// <summary>The collation text columns are created with, known after <see cref="InitTablesAsync"/>.</summary>
     public string? Collation { get; private set; }
@@ -72,7 +72,7 @@ public sealed class MysqlDriver : AdoSqlDriver<MySqlConnection>
         try
         {
             await using var conn = await OpenAsync(cancellationToken);
-            var ddl = new MysqlSqlBuilder(await CollationAsync(conn, cancellationToken));
+            var ddl = new MySqlSqlBuilder(await CollationAsync(conn, cancellationToken));
             Collation = ddl.Collation;
             // DDL commits implicitly in MySQL, so a named lock (not a transaction) keeps two processes initialising
             // the same database from adding the same column or index twice.
@@ -93,7 +93,7 @@ public sealed class MysqlDriver : AdoSqlDriver<MySqlConnection>
         }
     }
 
-    private async Task InitTableAsync(MySqlConnection conn, MysqlSqlBuilder ddl, TableSchema table, CancellationToken ct)
+    private async Task InitTableAsync(MySqlConnection conn, MySqlSqlBuilder ddl, TableSchema table, CancellationToken ct)
     {
         await ExecAsync(conn, ddl.CreateTable(table), ct);
         var existing = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -130,7 +130,7 @@ public sealed class MysqlDriver : AdoSqlDriver<MySqlConnection>
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         var found = new List<string>();
         while (await reader.ReadAsync(ct)) found.Add(reader.GetString(0));
-        return found.Contains("utf8mb4_0900_bin") ? "utf8mb4_0900_bin" : found.Contains("utf8mb4_nopad_bin") ? "utf8mb4_nopad_bin" : MysqlSqlBuilder.DefaultCollation;
+        return found.Contains("utf8mb4_0900_bin") ? "utf8mb4_0900_bin" : found.Contains("utf8mb4_nopad_bin") ? "utf8mb4_nopad_bin" : MySqlSqlBuilder.DefaultCollation;
     }
 
     private static async Task ExecAsync(MySqlConnection conn, string sql, CancellationToken ct)
@@ -168,7 +168,7 @@ public sealed class MysqlDriver : AdoSqlDriver<MySqlConnection>
         {
             n = await cmd.ExecuteNonQueryAsync(ct);
         }
-        catch (MySqlException ex) when (ex.ErrorCode == MySqlErrorCode.DuplicateKeyEntry && MysqlSqlBuilder.IsInsertIfMissing(request))
+        catch (MySqlException ex) when (ex.ErrorCode == MySqlErrorCode.DuplicateKeyEntry && MySqlSqlBuilder.IsInsertIfMissing(request))
         {
             // Another writer inserted the same key-only row first: nothing to change, as with ON CONFLICT DO NOTHING.
             return 0;

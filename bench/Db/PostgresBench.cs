@@ -4,10 +4,10 @@ using Npgsql;
 
 namespace Backend.Benchmarks;
 
-/// <summary>PostgreSQL: the facade over <see cref="PgsqlDriver"/> vs Npgsql with its own <see cref="NpgsqlDataSource"/>
-/// built from the same connection string (<see cref="PgsqlDriverFactory.ConnectionString"/>: pooled, 20 connections,
+/// <summary>PostgreSQL: the facade over <see cref="PostgresDriver"/> vs Npgsql with its own <see cref="NpgsqlDataSource"/>
+/// built from the same connection string (<see cref="PostgresDriverFactory.ConnectionString"/>: pooled, 20 connections,
 /// no auto-prepare), one pooled connection per call, typed generic parameters, the driver's SQL text.</summary>
-public class PgsqlBench : DbBenchBase
+public class PostgresBench : DbBenchBase
 {
     internal const string GetSql = "SELECT \"grp\", \"id\", \"name\", \"score\", \"qty\", \"active\", \"note\", \"mtime\" FROM \"bench_db_rows\" WHERE \"grp\" = $1 AND \"id\" = $2 LIMIT 1";
     internal const string PutSql = "INSERT INTO \"bench_db_rows\" (\"grp\", \"id\", \"name\", \"score\", \"qty\", \"active\", \"note\", \"mtime\") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (\"grp\", \"id\") DO UPDATE SET \"name\" = excluded.\"name\", \"score\" = excluded.\"score\", \"qty\" = excluded.\"qty\", \"active\" = excluded.\"active\", \"note\" = excluded.\"note\", \"mtime\" = excluded.\"mtime\"";
@@ -16,12 +16,12 @@ public class PgsqlBench : DbBenchBase
     private NpgsqlDataSource _ds = null!;
 
     /// <inheritdoc />
-    protected override Task<Db> OpenFacadeAsync() => BenchTable.OpenAsync(new PgsqlDriverFactory(), BenchTable.ServerUrl("pgsql"), Path.Combine(Path.GetTempPath(), "bkcs-bench-db"));
+    protected override Task<Db> OpenFacadeAsync() => BenchTable.OpenAsync(new PostgresDriverFactory(), BenchTable.ServerUrl("pgsql"), Path.Combine(Path.GetTempPath(), "bkcs-bench-db"));
 
     /// <inheritdoc />
     protected override Task OpenRawAsync()
     {
-        _ds = NpgsqlDataSource.Create(PgsqlDriverFactory.ConnectionString(BenchTable.ServerUrl("pgsql"), 20, 3000));
+        _ds = NpgsqlDataSource.Create(PostgresDriverFactory.ConnectionString(BenchTable.ServerUrl("pgsql"), 20, 3000));
         return Task.CompletedTask;
     }
 

@@ -4,11 +4,11 @@ using Backend.Postgres;
 namespace Backend.Tests.Conformance;
 
 /// <summary>The PostgreSQL test server (scripts/servers start pgsql).</summary>
-public sealed class PgsqlTarget : DbTarget
+public sealed class PostgresTarget : DbTarget
 {
     /// <inheritdoc />
     public override string Pool => "pgsql";
 
     /// <inheritdoc />
-    protected override IDbDriverFactory Factory { get; } = new PgsqlDriverFactory();
+    protected override IDbDriverFactory Factory { get; } = new PostgresDriverFactory();
 }

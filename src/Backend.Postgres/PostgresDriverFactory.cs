@@ -10,7 +10,7 @@ namespace Backend.Postgres;
 /// Options are Npgsql connection string keywords (<c>sslmode=require</c>, ...). The pool holds at most
 /// <c>-db-pgsql-max</c> (else <c>-db-max-connections</c>) connections and a call that cannot get one within <c>-db-connect-timeout</c> ms fails
 /// with 503.</summary>
-public sealed class PgsqlDriverFactory : IDbDriverFactory
+public sealed class PostgresDriverFactory : IDbDriverFactory
 {
     /// <summary>The time limit of a statement, in seconds, of <see cref="ConnectionString(string, int, int)"/> (the
     /// default of <c>-db-timeout</c>); past it the call fails with 504.</summary>
@@ -24,7 +24,7 @@ public sealed class PgsqlDriverFactory : IDbDriverFactory
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(logs);
-        return new PgsqlDriver(Kind, ConnectionString(settings), settings.ConnectTimeoutMs, logs.CreateLogger<PgsqlDriver>());
+        return new PostgresDriver(Kind, ConnectionString(settings), settings.ConnectTimeoutMs, logs.CreateLogger<PostgresDriver>());
     }
 
     /// <summary>The Npgsql connection string of a pool: its URL with the pool's sizes (<c>-db-pgsql-max</c>,

@@ -10,7 +10,7 @@ namespace Backend.MySql;
 /// Options are MySqlConnector connection string keywords (<c>sslmode=required</c>, ...). The pool holds at most
 /// <c>-db-mysql-max</c> (else <c>-db-max-connections</c>) connections and a call that cannot get one within <c>-db-connect-timeout</c> ms fails
 /// with 503.</summary>
-public sealed class MysqlDriverFactory : IDbDriverFactory
+public sealed class MySqlDriverFactory : IDbDriverFactory
 {
     /// <summary>The time limit of a statement, in seconds, of <see cref="ConnectionString(string, int, int)"/> (the
     /// default of <c>-db-timeout</c>); past it the call fails with 504.</summary>
@@ -24,7 +24,7 @@ public sealed class MysqlDriverFactory : IDbDriverFactory
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(logs);
-        return new MysqlDriver(Kind, ConnectionString(settings), settings.ConnectTimeoutMs, logs.CreateLogger<MysqlDriver>());
+        return new MySqlDriver(Kind, ConnectionString(settings), settings.ConnectTimeoutMs, logs.CreateLogger<MySqlDriver>());
     }
 
     /// <summary>The MySqlConnector connection string of a pool: its URL with the pool's sizes (<c>-db-mysql-max</c>,

@@ -14,7 +14,7 @@ namespace Backend.MySql;
 /// composite key would pass InnoDB's 3072-byte key limit); the rest are LONGTEXT.</item>
 /// <item>Upserts are <c>INSERT ... ON DUPLICATE KEY UPDATE</c>.</item>
 /// </list></summary>
-public sealed class MysqlSqlBuilder(string collation = MysqlSqlBuilder.DefaultCollation) : SqlBuilder(MysqlDialect.Instance)
+public sealed class MySqlSqlBuilder(string collation = MySqlSqlBuilder.DefaultCollation) : SqlBuilder(MySqlDialect.Instance)
 {
     /// <summary>Binary collation of servers without a no-pad one (MySQL 5.7): trailing spaces are ignored when comparing.</summary>
     public const string DefaultCollation = "utf8mb4_bin";
@@ -133,7 +133,7 @@ public sealed class MysqlSqlBuilder(string collation = MysqlSqlBuilder.DefaultCo
             .Select(c => $"{d.Quote(c.Name)} = " + (r.Row.ContainsKey(c.Name) ? $"VALUES({d.Quote(c.Name)})" : "NULL"))
             .ToList();
         if (sets.Count == 0) sets.Add($"{d.Quote(r.Table.PrimaryKeys[0])} = {d.Quote(r.Table.PrimaryKeys[0])}");
-        return ((MysqlSqlBuilder)b).Insert(r).Sql + " ON DUPLICATE KEY UPDATE " + string.Join(", ", sets);
+        return ((MySqlSqlBuilder)b).Insert(r).Sql + " ON DUPLICATE KEY UPDATE " + string.Join(", ", sets);
     }), RowParameters(r.Row));
 
     /// <inheritdoc />

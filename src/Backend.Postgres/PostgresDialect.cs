@@ -7,10 +7,10 @@ namespace Backend.Postgres;
 
 /// <summary>The PostgreSQL dialect: positional <c>$n</c> parameters, native types, byte-order ("C") text so text
 /// compares and sorts exactly like SQLite's binary collation, and NULLs first ascending / last descending.</summary>
-public sealed class PgsqlDialect : SqlDialect
+public sealed class PostgresDialect : SqlDialect
 {
     /// <summary>The one instance.</summary>
-    public static PgsqlDialect Instance { get; } = new();
+    public static PostgresDialect Instance { get; } = new();
 
     /// <inheritdoc />
     public override string Parameter(int index) => "$" + (index + 1).ToString(CultureInfo.InvariantCulture);
@@ -29,7 +29,7 @@ public sealed class PgsqlDialect : SqlDialect
     /// <inheritdoc />
     public override string NullsOrder(bool desc) => desc ? " NULLS LAST" : " NULLS FIRST";
 
-    /// <summary>Not used: Put is an <c>INSERT ... ON CONFLICT DO UPDATE</c> (see <see cref="PgsqlSqlBuilder"/>).</summary>
+    /// <summary>Not used: Put is an <c>INSERT ... ON CONFLICT DO UPDATE</c> (see <see cref="PostgresSqlBuilder"/>).</summary>
     public override string ReplaceInto => "INSERT INTO";
 
     /// <summary>Case-sensitive prefix test. The column is cast to text so it also works on numbers (like SQLite); the
@@ -45,7 +45,7 @@ public sealed class PgsqlDialect : SqlDialect
     public override object? ToParameter(object? value) => value switch
     {
         null => DBNull.Value,
-        JsonNode n => new PgsqlJson(n.ToJsonString()),
+        JsonNode n => new PostgresJson(n.ToJsonString()),
         _ => value,
     };
 
@@ -57,4 +57,4 @@ public sealed class PgsqlDialect : SqlDialect
 }
 
 /// <summary>A JSON value to bind as jsonb.</summary>
-internal sealed record PgsqlJson(string Text);
+internal sealed record PostgresJson(string Text);

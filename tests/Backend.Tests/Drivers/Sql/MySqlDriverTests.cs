@@ -7,10 +7,10 @@ using Backend.Tests.Conformance;
 namespace Backend.Tests.Drivers.Sql;
 
 /// <summary>The SQL driver tests on MySQL/MariaDB, plus what only MySQL does.</summary>
-public sealed class MysqlDriverTests(MysqlTarget target) : SqlDriverTests<MysqlTarget>(target)
+public sealed class MySqlDriverTests(MySqlTarget target) : SqlDriverTests<MySqlTarget>(target)
 {
     /// <inheritdoc />
-    protected override IDbDriverFactory Factory { get; } = new MysqlDriverFactory();
+    protected override IDbDriverFactory Factory { get; } = new MySqlDriverFactory();
 
     /// <inheritdoc />
     protected override string UrlAt(int port) => $"mysql://backend:backend@127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/backend";
@@ -85,7 +85,7 @@ public sealed class MysqlDriverTests(MysqlTarget target) : SqlDriverTests<MysqlT
         var home = Path.Combine(Target.Home, "app");
         var builder = BackendApplicationBuilder.CreateBuilder(["-home", home, "-log", "none", "-db-pool", "mysql", "-db-mysql-pool", Target.Url!]).AddMySql();
         await using var app = builder.Build();
-        var driver = Assert.IsType<MysqlDriver>(app.Db.Pools.Resolve(null, "any"));
+        var driver = Assert.IsType<MySqlDriver>(app.Db.Pools.Resolve(null, "any"));
         Assert.Equal("mysql", driver.Name);
     }
 }

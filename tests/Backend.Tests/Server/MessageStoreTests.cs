@@ -14,7 +14,7 @@ public sealed class MessageStoreTests : IAsyncLifetime
     {
         "pgsql" => new PostgresTarget(),
         "mysql" => new MySqlTarget(),
-        "dynamodb" => new DynamodbTarget(),
+        "dynamodb" => new DynamoDbTarget(),
         "redis" => new RedisTarget(),
         _ => new SqliteTarget(),
     };

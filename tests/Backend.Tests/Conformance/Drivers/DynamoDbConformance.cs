@@ -1,7 +1,7 @@
 namespace Backend.Tests.Conformance;
 
 /// <summary>The suite on the DynamoDB driver.</summary>
-public sealed class DynamodbConformance(DynamodbTarget t) : DbConformanceTests<DynamodbTarget>(t)
+public sealed class DynamoDbConformance(DynamoDbTarget t) : DbConformanceTests<DynamoDbTarget>(t)
 {
     /// <inheritdoc />
     protected override bool HasFullDoubleRange => false;

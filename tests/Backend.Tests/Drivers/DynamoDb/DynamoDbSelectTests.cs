@@ -4,7 +4,7 @@ using Backend.Tests.Conformance;
 namespace Backend.Tests.Drivers.DynamoDb;
 
 /// <summary>Which DynamoDB request a select becomes (table Query, index Query or Scan), and paging over each of them.</summary>
-public sealed class DynamoSelectTests(DynamodbTarget target) : DynamoTestBase(target)
+public sealed class DynamoDbSelectTests(DynamoDbTarget target) : DynamoDbTestBase(target)
 {
     private static async Task FillAsync(TestDb t)
     {

@@ -12,9 +12,9 @@ internal sealed record GlobalIndex(string Name, string Hash, string? Range);
 
 /// <summary>How a described table maps to DynamoDB: primary key columns to the hash (and range) key, indexes to
 /// global secondary indexes, and which attributes are keys (their values must be S or N).</summary>
-internal sealed class DynamoTable
+internal sealed class DynamoDbTable
 {
-    private DynamoTable(TableSchema schema)
+    private DynamoDbTable(TableSchema schema)
     {
         Schema = schema;
         if (schema.PrimaryKeys.Count > 2)
@@ -43,10 +43,10 @@ internal sealed class DynamoTable
         }
     }
 
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<TableSchema, DynamoTable> Cache = [];
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<TableSchema, DynamoDbTable> Cache = [];
 
     /// <summary>The mapping of a schema (computed once per schema instance); throws <see cref="ConfigException"/> for 3+ key columns.</summary>
-    public static DynamoTable For(TableSchema schema) => Cache.GetValue(schema, s => new DynamoTable(s));
+    public static DynamoDbTable For(TableSchema schema) => Cache.GetValue(schema, s => new DynamoDbTable(s));
 
     public TableSchema Schema { get; }
 

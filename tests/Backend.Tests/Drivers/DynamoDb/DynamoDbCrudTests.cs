@@ -6,7 +6,7 @@ using Backend.Tests.Conformance;
 namespace Backend.Tests.Drivers.DynamoDb;
 
 /// <summary>Get, Add, Put, Update, Replace, Incr and Del on dynalite.</summary>
-public sealed class DynamoCrudTests(DynamodbTarget target) : DynamoTestBase(target)
+public sealed class DynamoDbCrudTests(DynamoDbTarget target) : DynamoDbTestBase(target)
 {
     [Fact]
     public async Task Put_then_get_returns_the_row_and_put_replaces_the_whole_row()

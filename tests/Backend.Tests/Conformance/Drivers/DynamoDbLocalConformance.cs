@@ -7,8 +7,8 @@ namespace Backend.Tests.Conformance;
 /// batches of up to 100 writes to distinct rows are transactions here: the suite's atomicity test writes one row
 /// twice in a batch, which TransactWriteItems refuses (on AWS too), so the driver runs such a batch write by write
 /// (src/Backend.DynamoDb/README.md, Batch). The transactional path is tested on DynamoDB Local in
-/// Drivers/DynamoDb/DynamodbLocalTransactionTests.</summary>
-public sealed class DynamodbLocalConformance(DynamodbLocalTarget t) : DbConformanceTests<DynamodbLocalTarget>(t)
+/// Drivers/DynamoDb/DynamoDbLocalTransactionTests.</summary>
+public sealed class DynamoDbLocalConformance(DynamoDbLocalTarget t) : DbConformanceTests<DynamoDbLocalTarget>(t)
 {
     /// <inheritdoc />
     protected override bool HasFullDoubleRange => false;

@@ -8,7 +8,7 @@ using Backend.Hosting;
 namespace Backend.Tests.Drivers.DynamoDb;
 
 /// <summary>A dead endpoint is a 503, quickly, for reads, writes and start-up.</summary>
-public sealed class DynamoFailureTests
+public sealed class DynamoDbFailureTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -17,7 +17,7 @@ public sealed class DynamoFailureTests
         var config = BackendConfig.Load(["-log", "none", "-db-connect-timeout", "300"], ConfigRegistry.CreateDefault(), new Dictionary<string, string>());
         driver = new DynamoDbDriverFactory().Create(BackendApplicationBuilder.PoolSettings(config, "dynamodb", url), NullLoggerFactory.Instance);
         var tables = new TableRegistry();
-        DynamoTestBase.Items(tables, "");
+        DynamoDbTestBase.Items(tables, "");
         var pools = new DbPools("dynamodb");
         pools.Add(driver);
         return new Db(tables, pools);
@@ -49,7 +49,7 @@ public sealed class DynamoFailureTests
 }
 
 /// <summary>A server that accepts connections and never answers: each attempt times out (5 x the connect timeout), then 503.</summary>
-public sealed class DynamoHungServerTests
+public sealed class DynamoDbHungServerTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -67,7 +67,7 @@ public sealed class DynamoHungServerTests
         var config = BackendConfig.Load(["-log", "none", "-db-connect-timeout", "200"], ConfigRegistry.CreateDefault(), new Dictionary<string, string>());
         await using var driver = new DynamoDbDriverFactory().Create(BackendApplicationBuilder.PoolSettings(config, "dynamodb", $"http://127.0.0.1:{port}?region=us-east-1&key=k&secret=s"), NullLoggerFactory.Instance);
         var tables = new TableRegistry();
-        DynamoTestBase.Items(tables, "");
+        DynamoDbTestBase.Items(tables, "");
         var pools = new DbPools("dynamodb");
         pools.Add(driver);
         var db = new Db(tables, pools);

@@ -4,7 +4,7 @@ using Backend.Tests.Conformance;
 namespace Backend.Tests.Drivers.DynamoDb;
 
 /// <summary>List, UpdateAll, DelAll, Batch, Search and Query.</summary>
-public sealed class DynamoBulkTests(DynamodbTarget target) : DynamoTestBase(target)
+public sealed class DynamoDbBulkTests(DynamoDbTarget target) : DynamoDbTestBase(target)
 {
     [Fact]
     public async Task List_returns_every_existing_row_of_more_than_100_keys_once_in_key_order()

@@ -4,7 +4,7 @@ using Backend.Tests.Conformance;
 namespace Backend.Tests.Drivers.DynamoDb;
 
 /// <summary>Incr is one atomic UpdateItem ADD: concurrent increments never lose an update.</summary>
-public sealed class DynamoConcurrencyTests(DynamodbTarget target) : DynamoTestBase(target)
+public sealed class DynamoDbConcurrencyTests(DynamoDbTarget target) : DynamoDbTestBase(target)
 {
     [Fact]
     public async Task Thirty_two_tasks_of_twenty_five_increments_count_exactly()

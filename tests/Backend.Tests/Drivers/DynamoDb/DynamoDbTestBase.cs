@@ -8,9 +8,9 @@ using Backend.Tests.Conformance;
 namespace Backend.Tests.Drivers.DynamoDb;
 
 /// <summary>Tables and helpers of the DynamoDB driver tests (run against dynalite: scripts/servers start dynamodb).</summary>
-public abstract class DynamoTestBase(DynamodbTarget target) : IClassFixture<DynamodbTarget>
+public abstract class DynamoDbTestBase(DynamoDbTarget target) : IClassFixture<DynamoDbTarget>
 {
-    protected DynamodbTarget Target { get; } = target;
+    protected DynamoDbTarget Target { get; } = target;
 
     protected static CancellationToken Ct => TestContext.Current.CancellationToken;
 

@@ -6,11 +6,11 @@ namespace Backend.Tests.Drivers.DynamoDb;
 
 /// <summary>The same rows in SQLite and DynamoDB: every query, with every ordering and page size, must return the
 /// same pages (rows, order and tokens) on both.</summary>
-public sealed class DynamoVsSqliteFixture : IAsyncLifetime
+public sealed class DynamoDbVersusSqliteFixture : IAsyncLifetime
 {
-    public DynamodbTarget Dynamo { get; } = new();
+    public DynamoDbTarget DynamoDbTarget { get; } = new();
 
-    public SqliteTarget Sqlite { get; } = new();
+    public SqliteTarget SqliteTarget { get; } = new();
 
     public TestDb? DynamoDb { get; private set; }
 
@@ -31,18 +31,18 @@ public sealed class DynamoVsSqliteFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        await Dynamo.InitializeAsync();
-        await Sqlite.InitializeAsync();
-        if (Dynamo.Url is null) return;
+        await DynamoDbTarget.InitializeAsync();
+        await SqliteTarget.InitializeAsync();
+        if (DynamoDbTarget.Url is null) return;
         var prefix = "d" + Guid.NewGuid().ToString("N")[..8] + "_";
-        DynamoDb = await Dynamo.OpenWithPrefixAsync(DynamoTestBase.All, prefix);
-        SqliteDb = await Sqlite.OpenWithPrefixAsync(DynamoTestBase.All, prefix);
+        DynamoDb = await DynamoDbTarget.OpenWithPrefixAsync(DynamoDbTestBase.All, prefix);
+        SqliteDb = await SqliteTarget.OpenWithPrefixAsync(DynamoDbTestBase.All, prefix);
         var ct = TestContext.Current.CancellationToken;
         foreach (var db in new[] { DynamoDb.Db, SqliteDb.Db })
         {
             for (var i = 0; i < Ids.Length; i++)
             {
-                await db.Put(prefix + "items", DynamoTestBase.Row(
+                await db.Put(prefix + "items", DynamoDbTestBase.Row(
                     ("id", Ids[i]),
                     ("name", Names[i % Names.Length]),
                     ("n", i % 9 == 4 ? null : (i * 7 % 11) - 3),
@@ -56,7 +56,7 @@ public sealed class DynamoVsSqliteFixture : IAsyncLifetime
             {
                 for (var b = 0; b < 10; b++)
                 {
-                    await db.Put(prefix + "pairs", DynamoTestBase.Row(
+                    await db.Put(prefix + "pairs", DynamoDbTestBase.Row(
                         ("a", a), ("b", b), ("v", new[] { "p", "q", null }[b % 3]), ("w", b % 4 == 0 ? null : b * (a == "y" ? -1 : 1)), ("s", b / 3.0)), null, ct);
                 }
             }
@@ -67,12 +67,12 @@ public sealed class DynamoVsSqliteFixture : IAsyncLifetime
     {
         if (DynamoDb is not null) await DynamoDb.DisposeAsync();
         if (SqliteDb is not null) await SqliteDb.DisposeAsync();
-        await Dynamo.DisposeAsync();
-        await Sqlite.DisposeAsync();
+        await DynamoDbTarget.DisposeAsync();
+        await SqliteTarget.DisposeAsync();
     }
 }
 
-public sealed class DynamoVsSqliteTests(DynamoVsSqliteFixture fixture) : IClassFixture<DynamoVsSqliteFixture>
+public sealed class DynamoDbVersusSqliteTests(DynamoDbVersusSqliteFixture fixture) : IClassFixture<DynamoDbVersusSqliteFixture>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -111,7 +111,7 @@ public sealed class DynamoVsSqliteTests(DynamoVsSqliteFixture fixture) : IClassF
         { "items", "n in 2,4,99" },
         { "items", "n between -2,3" },
         { "items", "n in " + string.Join(",", Enumerable.Range(-100, 150)) },
-        { "items", "id in " + string.Join(",", DynamoVsSqliteFixture.Ids.Take(20)) + "," + string.Join(",", Enumerable.Range(0, 100).Select(i => $"x{i}")) },
+        { "items", "id in " + string.Join(",", DynamoDbVersusSqliteFixture.Ids.Take(20)) + "," + string.Join(",", Enumerable.Range(0, 100).Select(i => $"x{i}")) },
         { "items", "n between 3,-2" },
         { "items", "n = " },
         { "items", "n begins_with 1" },
@@ -210,7 +210,7 @@ public sealed class DynamoVsSqliteTests(DynamoVsSqliteFixture fixture) : IClassF
     [MemberData(nameof(Queries))]
     public async Task Pages_are_the_same_as_on_sqlite(string table, string spec)
     {
-        fixture.Dynamo.RequireServer();
+        fixture.DynamoDbTarget.RequireServer();
         var name = fixture.DynamoDb!.T(table);
         foreach (var (sort, desc, count, select) in Orderings(table))
         {
@@ -224,13 +224,13 @@ public sealed class DynamoVsSqliteTests(DynamoVsSqliteFixture fixture) : IClassF
                 return o;
             }
             var query = Parse(spec).Query;
-            var expected = await DynamoTestBase.AllPages(fixture.SqliteDb!.Db, name, query, Options);
-            var actual = await DynamoTestBase.AllPages(fixture.DynamoDb.Db, name, query, Options);
+            var expected = await DynamoDbTestBase.AllPages(fixture.SqliteDb!.Db, name, query, Options);
+            var actual = await DynamoDbTestBase.AllPages(fixture.DynamoDb.Db, name, query, Options);
             var what = $"{table} [{spec}] sort={sort} desc={desc} count={count}";
             Assert.True(expected.Count == actual.Count, $"{what}: {expected.Count} pages on sqlite, {actual.Count} on dynamodb");
             for (var i = 0; i < expected.Count; i++)
             {
-                Assert.Equal(expected[i].Rows.Select(DynamoTestBase.Canon), actual[i].Rows.Select(DynamoTestBase.Canon));
+                Assert.Equal(expected[i].Rows.Select(DynamoDbTestBase.Canon), actual[i].Rows.Select(DynamoDbTestBase.Canon));
                 Assert.True(expected[i].NextToken == actual[i].NextToken, $"{what}: page {i} token differs");
             }
             if (count is null) Assert.True(expected.Count == 1);
@@ -240,9 +240,9 @@ public sealed class DynamoVsSqliteTests(DynamoVsSqliteFixture fixture) : IClassF
     [Fact]
     public async Task Like_is_a_400_on_dynamodb()
     {
-        fixture.Dynamo.RequireServer();
+        fixture.DynamoDbTarget.RequireServer();
         var ex = await Assert.ThrowsAsync<DbException>(() =>
-            fixture.DynamoDb!.Db.Select(fixture.DynamoDb.T("items"), DynamoTestBase.Row(("name", "b%")), new DbOptions().Op("name", DbCompare.Like), Ct));
+            fixture.DynamoDb!.Db.Select(fixture.DynamoDb.T("items"), DynamoDbTestBase.Row(("name", "b%")), new DbOptions().Op("name", DbCompare.Like), Ct));
         Assert.Equal(400, ex.Status);
         Assert.Contains("not supported on dynamodb", ex.Message, StringComparison.Ordinal);
     }

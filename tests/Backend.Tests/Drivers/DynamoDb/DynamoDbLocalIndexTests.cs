@@ -89,7 +89,7 @@ public class RecordingClient : DispatchProxy
 /// index creation, so only here are they really built): the driver creates them, waits until they are ACTIVE (a new
 /// index is CREATING at first, and querying it then fails), and selects then query them, rows written before the index
 /// existed included.</summary>
-public sealed class DynamodbLocalIndexTests(DynamodbLocalTarget target) : IClassFixture<DynamodbLocalTarget>
+public sealed class DynamoDbLocalIndexTests(DynamoDbLocalTarget target) : IClassFixture<DynamoDbLocalTarget>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -108,7 +108,7 @@ public sealed class DynamodbLocalIndexTests(DynamodbLocalTarget target) : IClass
         .Column("size", ColumnType.Int, index: 2));
 
     /// <summary>40 rows: owner ann for i % 3 == 0, bob for i % 3 == 1, none otherwise; size i.</summary>
-    private static async Task WriteV1Rows(string prefix, DynamodbLocalTarget target)
+    private static async Task WriteV1Rows(string prefix, DynamoDbLocalTarget target)
     {
         await using var v1 = await target.OpenWithPrefixAsync(V1, prefix);
         await Parallel.ForEachAsync(Enumerable.Range(0, 40), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = Ct }, async (i, ct) =>

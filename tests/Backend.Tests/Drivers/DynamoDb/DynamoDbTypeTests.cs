@@ -6,7 +6,7 @@ using Backend.Tests.Conformance;
 namespace Backend.Tests.Drivers.DynamoDb;
 
 /// <summary>Every type round-trips to an equal value, in plain columns, key columns and index key columns.</summary>
-public sealed class DynamoTypeTests(DynamodbTarget target) : DynamoTestBase(target)
+public sealed class DynamoDbTypeTests(DynamoDbTarget target) : DynamoDbTestBase(target)
 {
     private const string Nested = "{\"a\":{\"b\":[1,2.5,\"x\",null,true,{\"c\":\"ü😀\"}]},\"n\":9223372036854775807}";
 

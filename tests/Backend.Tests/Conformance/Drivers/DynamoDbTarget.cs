@@ -4,7 +4,7 @@ using Backend.DynamoDb;
 namespace Backend.Tests.Conformance;
 
 /// <summary>DynamoDB through the dynalite emulator started by <c>scripts/servers start dynamodb</c>.</summary>
-public sealed class DynamodbTarget : DbTarget
+public sealed class DynamoDbTarget : DbTarget
 {
     /// <inheritdoc />
     public override string Pool => "dynamodb";

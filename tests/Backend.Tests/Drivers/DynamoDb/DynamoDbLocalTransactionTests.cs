@@ -8,7 +8,7 @@ namespace Backend.Tests.Drivers.DynamoDb;
 /// <summary>Batch through real TransactWriteItems on AWS DynamoDB Local (dynalite has none; a stand-in client that
 /// added them over dynalite was dropped once this real server ran here): up to 100 writes to distinct rows are one transaction, a conflicting Add cancels
 /// all of it (409), writes to missing rows are dropped from a second try and count 0; larger batches run one by one.</summary>
-public sealed class DynamodbLocalTransactionTests(DynamodbLocalTarget target) : IClassFixture<DynamodbLocalTarget>
+public sealed class DynamoDbLocalTransactionTests(DynamoDbLocalTarget target) : IClassFixture<DynamoDbLocalTarget>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -17,10 +17,10 @@ public sealed class DynamodbLocalTransactionTests(DynamodbLocalTarget target) : 
         var plain = (DynamoDbDriver)target.CreateDriver();
         var client = RecordingClient.Wrap(plain.Client, out var recorder);
         var driver = new DynamoDbDriver("dynamodb", client, NullLogger<DynamoDbDriver>.Instance);
-        return (await target.OpenAsync(DynamoTestBase.Items, driver), recorder);
+        return (await target.OpenAsync(DynamoDbTestBase.Items, driver), recorder);
     }
 
-    private static DbRow Row(params (string Name, object? Value)[] values) => DynamoTestBase.Row(values);
+    private static DbRow Row(params (string Name, object? Value)[] values) => DynamoDbTestBase.Row(values);
 
     private static string[] Transactions(RecordingClient r) => [.. r.Calls.Where(c => c.StartsWith("TransactWriteItems ", StringComparison.Ordinal))];
 
@@ -50,7 +50,7 @@ public sealed class DynamodbLocalTransactionTests(DynamodbLocalTarget target) : 
         Assert.Equal(["TransactWriteItems 9", "TransactWriteItems 5"], Transactions(recorder));
         Assert.Equal(5, r.Affected);
         Assert.Equal(["{id=s:a;n=l:1;}", "{id=s:b;n=l:2;}", "{hits=l:3;id=s:c;}", "{id=s:d;name=s:dee;}", "{id=s:old;n=l:5;}", "{id=s:old2;n=l:2;}"],
-            (await t.Db.Select(items, null, null, Ct)).Rows.Select(DynamoTestBase.Canon));
+            (await t.Db.Select(items, null, null, Ct)).Rows.Select(DynamoDbTestBase.Canon));
     }
 
     [Fact]
@@ -65,7 +65,7 @@ public sealed class DynamodbLocalTransactionTests(DynamodbLocalTarget target) : 
         var ex = await Assert.ThrowsAsync<DbException>(() => t.Db.Batch(batch, null, Ct));
         Assert.Equal(409, ex.Status);
         Assert.Equal(["TransactWriteItems 100"], Transactions(recorder));
-        Assert.Equal(["{id=s:taken;name=s:original;}"], (await t.Db.Select(items, null, null, Ct)).Rows.Select(DynamoTestBase.Canon));
+        Assert.Equal(["{id=s:taken;name=s:original;}"], (await t.Db.Select(items, null, null, Ct)).Rows.Select(DynamoDbTestBase.Canon));
 
         // Without the conflict the same 100 writes are one transaction that commits.
         recorder.Clear();

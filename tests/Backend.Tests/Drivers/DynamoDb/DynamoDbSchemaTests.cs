@@ -6,7 +6,7 @@ using Backend.Tests.Conformance;
 namespace Backend.Tests.Drivers.DynamoDb;
 
 /// <summary>Tables and indexes at start-up: creation, upgrades, and descriptions DynamoDB cannot hold.</summary>
-public sealed class DynamoSchemaTests(DynamodbTarget target) : DynamoTestBase(target)
+public sealed class DynamoDbSchemaTests(DynamoDbTarget target) : DynamoDbTestBase(target)
 {
     [Fact]
     public async Task Tables_are_created_with_their_key_schema_and_indexes()

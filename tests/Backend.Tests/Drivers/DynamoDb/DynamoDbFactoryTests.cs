@@ -6,7 +6,7 @@ using Backend.Hosting;
 namespace Backend.Tests.Drivers.DynamoDb;
 
 /// <summary>Pool URLs and registration.</summary>
-public sealed class DynamoFactoryTests
+public sealed class DynamoDbFactoryTests
 {
     [Fact]
     public void An_endpoint_url_gives_endpoint_region_and_credentials()

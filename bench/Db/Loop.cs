@@ -14,8 +14,8 @@ internal static class Loop
         DbBenchBase? bench = rest.Length < 2 ? null : rest[0].ToLowerInvariant() switch
         {
             "sqlite" => new SqliteBench(),
-            "pgsql" => new PgsqlBench(),
-            "mysql" => new MysqlBench(),
+            "postgres" or "pgsql" => new PostgresBench(),
+            "mysql" => new MySqlBench(),
             "redis" => new RedisBench(),
             "dynamodb" => new DynamoDbBench(),
             _ => null,
@@ -24,7 +24,7 @@ internal static class Loop
         var seconds = 10.0;
         if (bench is null || !methods.Contains(rest[1]) || rest.Length > 2 && !(double.TryParse(rest[2], NumberStyles.Float, CultureInfo.InvariantCulture, out seconds) && seconds > 0))
         {
-            Console.Error.WriteLine($"usage: --loop Sqlite|Pgsql|Mysql|Redis|DynamoDb {string.Join('|', methods)} [SECONDS > 0]");
+            Console.Error.WriteLine($"usage: --loop Sqlite|Postgres|MySql|Redis|DynamoDb {string.Join('|', methods)} [SECONDS > 0]");
             Environment.ExitCode = 2;
             return;
         }

@@ -39,7 +39,7 @@ internal static class Paired
     {
         var filter = args.SkipWhile(a => a != "--paired").Skip(1).FirstOrDefault(a => !a.StartsWith('-')) ?? "*";
         var rows = new List<string>();
-        DbBenchBase[] all = [new SqliteBench(), new PgsqlBench(), new MysqlBench(), new RedisBench(), new DynamoDbBench()];
+        DbBenchBase[] all = [new SqliteBench(), new PostgresBench(), new MySqlBench(), new RedisBench(), new DynamoDbBench()];
         Console.WriteLine($"paired run: blocks of ~{BlockMs} ms, {Pairs} raw/facade pairs per operation (ABBA order), ratios per adjacent pair");
         foreach (var bench in all)
         {

@@ -18,8 +18,8 @@ internal static class PrintSql
         var put = db.Prepare(DbOperation.Put, BenchTable.Name, BenchTable.Row(1, 0), null);
         var select = db.Prepare(DbOperation.Select, BenchTable.Name, new DbRow { ["grp"] = "g000" }, new DbOptions { Count = BenchTable.GroupSize });
         Show("sqlite", new SqlBuilder(SqlDialect.Sqlite), get, put, select, SqliteBench.GetSql, SqliteBench.PutSql, SqliteBench.SelectSql);
-        Show("pgsql", new PgsqlSqlBuilder(), get, put, select, PgsqlBench.GetSql, PgsqlBench.PutSql, PgsqlBench.SelectSql);
-        Show("mysql", new MysqlSqlBuilder(), get, put, select, MysqlBench.GetSql, MysqlBench.PutSql, MysqlBench.SelectSql);
+        Show("pgsql", new PostgresSqlBuilder(), get, put, select, PostgresBench.GetSql, PostgresBench.PutSql, PostgresBench.SelectSql);
+        Show("mysql", new MySqlSqlBuilder(), get, put, select, MySqlBench.GetSql, MySqlBench.PutSql, MySqlBench.SelectSql);
     }
 
     private static void Show(string name, SqlBuilder b, DbRequest get, DbRequest put, DbRequest select, string rawGet, string rawPut, string rawSelect)

@@ -9,8 +9,8 @@ using Backend.Benchmarks;
 
 // Db facade vs raw client. Usage:
 //   dotnet run -c Release --project bench/Db -- --filter '*'             all drivers (about 6 minutes)
-//   dotnet run -c Release --project bench/Db -- --filter '*Pgsql*'       one driver
-//   dotnet run -c Release --project bench/Db -- --paired [Pgsql]         raw and facade alternated in short blocks (about 2 minutes)
+//   dotnet run -c Release --project bench/Db -- --filter '*Postgres*'    one driver
+//   dotnet run -c Release --project bench/Db -- --paired [Postgres]      raw and facade alternated in short blocks (about 2 minutes)
 //   dotnet run -c Release --project bench/Db -- --print-sql              the SQL the drivers generate for the three operations
 //   dotnet run -c Release --project bench/Db -- --loop Sqlite FacadeGet 10   one method in a loop for 10 s, for a profiler
 //       (e.g. DOTNET_PerfMapEnabled=1 perf record -g -p PID); prints calls/s
@@ -44,4 +44,4 @@ var config = DefaultConfig.Instance
     .WithOrderer(new DefaultOrderer(SummaryOrderPolicy.Declared, MethodOrderPolicy.Declared))
     .WithArtifactsPath(Environment.GetEnvironmentVariable("BENCH_DB_ARTIFACTS") is { Length: > 0 } a ? a : Path.Combine(AppContext.BaseDirectory, "BenchmarkDotNet.Artifacts"))
     .WithOption(ConfigOptions.StopOnFirstError, true);
-BenchmarkSwitcher.FromTypes([typeof(SqliteBench), typeof(PgsqlBench), typeof(MysqlBench), typeof(RedisBench), typeof(DynamoDbBench)]).Run(args, config);
+BenchmarkSwitcher.FromTypes([typeof(SqliteBench), typeof(PostgresBench), typeof(MySqlBench), typeof(RedisBench), typeof(DynamoDbBench)]).Run(args, config);

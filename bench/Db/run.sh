@@ -7,7 +7,7 @@
 # on this noisy machine its medians are steadier than BenchmarkDotNet's Ratio (which compares runs a minute apart).
 #
 # Settings (environment):
-#   FILTER='*'     BenchmarkDotNet filter (e.g. '*Pgsql*', '*Redis*')
+#   FILTER='*'     BenchmarkDotNet filter (e.g. '*Postgres*', '*Redis*')
 #   ROUNDS=1       run everything this many times; each round gets its own tables (ratios are within a round)
 #   OUT=path       default bench/Db/last-run.md
 #   PAIRED=0       skip the paired mode (about 2 minutes)
@@ -75,11 +75,11 @@ for round in $(seq "$ROUNDS"); do
     echo
     echo "| driver | operation | ratio facade/raw | allocated facade | allocated raw | <= 1.15 |"
     echo "|---|---|---|---|---|---|"
-    for kind in Sqlite Pgsql Mysql Redis DynamoDb; do
+    for kind in Sqlite Postgres MySql Redis DynamoDb; do
       f=$(ls "$art"/results/*."$kind"Bench-report-github.md 2>/dev/null | head -1 || true)
       [ -n "$f" ] && ratios "$kind" "$f"
     done
-    for kind in Sqlite Pgsql Mysql Redis DynamoDb; do
+    for kind in Sqlite Postgres MySql Redis DynamoDb; do
       f=$(ls "$art"/results/*."$kind"Bench-report-github.md 2>/dev/null | head -1 || true)
       [ -n "$f" ] || continue
       echo

@@ -20,7 +20,7 @@ public sealed partial class DynamoDbDriver
     {
         var items = r.Batch;
         if (items.Count == 0) return new DbResult();
-        var keys = items.Select(i => i.Table.Name + "\u0002" + string.Join("\u0001", DynamoTable.For(i.Table).Key(i.Row).Select(kv => kv.Key + "=" + (kv.Value.N ?? "s" + kv.Value.S)))).ToList();
+        var keys = items.Select(i => i.Table.Name + "\u0002" + string.Join("\u0001", DynamoDbTable.For(i.Table).Key(i.Row).Select(kv => kv.Key + "=" + (kv.Value.N ?? "s" + kv.Value.S)))).ToList();
         var transactional = items.Count <= 100 && keys.Distinct(StringComparer.Ordinal).Count() == keys.Count && Volatile.Read(ref _transactions) >= 0;
         if (transactional)
         {
@@ -80,9 +80,9 @@ public sealed partial class DynamoDbDriver
                 for (var i = 0; i < Math.Min(reasons.Count, writes.Count); i++)
                 {
                     if (reasons[i]?.Code != "ConditionalCheckFailed") continue;
-                    if (writes[i].Expect is Expect.Missing) throw Conflict(DynamoTable.For(requests[writes[i].Index].Table), ex);
+                    if (writes[i].Expect is Expect.Missing) throw Conflict(DynamoDbTable.For(requests[writes[i].Index].Table), ex);
                     if (writes[i].Expect is Expect.InRange || writes[i].Expect is Expect.ExistingInRange && reasons[i].Item is { Count: > 0 })
-                        throw new DbException(400, $"{DynamoTable.For(requests[writes[i].Index].Table).Name}: counter out of range", ex);
+                        throw new DbException(400, $"{DynamoDbTable.For(requests[writes[i].Index].Table).Name}: counter out of range", ex);
                     failed.Add(i);
                 }
                 if (failed.Count > 0)
@@ -109,7 +109,7 @@ public sealed partial class DynamoDbDriver
     /// <summary>The transactional form of one prepared write.</summary>
     private Write Transactional(DbRequest r, int index)
     {
-        var t = DynamoTable.For(r.Table);
+        var t = DynamoDbTable.For(r.Table);
         var e = new Expressions();
         var key = t.Key(r.Row);
         switch (r.Operation)

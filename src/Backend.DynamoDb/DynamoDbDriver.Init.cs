@@ -15,7 +15,7 @@ public sealed partial class DynamoDbDriver
     {
         ArgumentNullException.ThrowIfNull(tables);
         // Check every description first, so a bad one fails before anything is created.
-        var list = tables.Select(DynamoTable.For).ToList();
+        var list = tables.Select(DynamoDbTable.For).ToList();
         foreach (var t in list)
         {
             try
@@ -29,7 +29,7 @@ public sealed partial class DynamoDbDriver
         }
     }
 
-    private async Task InitTableAsync(DynamoTable t, CancellationToken ct)
+    private async Task InitTableAsync(DynamoDbTable t, CancellationToken ct)
     {
         var table = await DescribeAsync(t.Name, ct);
         if (table is null)
@@ -85,7 +85,7 @@ public sealed partial class DynamoDbDriver
     private static GlobalSecondaryIndex Gsi(GlobalIndex i) => new()
     {
         IndexName = i.Name,
-        KeySchema = DynamoTable.Keys(i.Hash, i.Range),
+        KeySchema = DynamoDbTable.Keys(i.Hash, i.Range),
         Projection = new Projection { ProjectionType = ProjectionType.ALL },
     };
 
@@ -93,7 +93,7 @@ public sealed partial class DynamoDbDriver
         [.. (table.GlobalSecondaryIndexes ?? []).Where(g => g.IndexStatus == IndexStatus.ACTIVE && g.Backfilling != true).Select(g => g.IndexName)];
 
     /// <summary>The active indexes of a table, read once when the table was not initialised by this driver.</summary>
-    private async Task<IReadOnlySet<string>> ActiveIndexesAsync(DynamoTable t, CancellationToken ct)
+    private async Task<IReadOnlySet<string>> ActiveIndexesAsync(DynamoDbTable t, CancellationToken ct)
     {
         if (t.Indexes.Count == 0) return new HashSet<string>();
         if (_activeIndexes.TryGetValue(t.Name, out var set)) return set;
@@ -104,7 +104,7 @@ public sealed partial class DynamoDbDriver
     /// <summary>Adds one index and waits until it is ACTIVE. Returns the table description, or null when the endpoint
     /// accepted the request but did not add the index (dynalite validates index creation and ignores it); Select then
     /// scans instead of querying the index.</summary>
-    private async Task<TableDescription?> CreateIndexAsync(DynamoTable t, GlobalIndex index, CancellationToken ct)
+    private async Task<TableDescription?> CreateIndexAsync(DynamoDbTable t, GlobalIndex index, CancellationToken ct)
     {
         var request = new UpdateTableRequest
         {
@@ -117,7 +117,7 @@ public sealed partial class DynamoDbDriver
                     Create = new CreateGlobalSecondaryIndexAction
                     {
                         IndexName = index.Name,
-                        KeySchema = DynamoTable.Keys(index.Hash, index.Range),
+                        KeySchema = DynamoDbTable.Keys(index.Hash, index.Range),
                         Projection = new Projection { ProjectionType = ProjectionType.ALL },
                     },
                 },

@@ -14,7 +14,7 @@ public sealed partial class DynamoDbDriver
     /// condition, which the filter expression, and which are checked in memory.</summary>
     private sealed class Plan
     {
-        public required DynamoTable Table { get; init; }
+        public required DynamoDbTable Table { get; init; }
 
         public required Expressions Expressions { get; init; }
 
@@ -45,7 +45,7 @@ public sealed partial class DynamoDbDriver
     /// </list>
     /// Other conditions become the filter expression; those DynamoDB cannot express there (the queried key's own
     /// columns, begins_with on numbers, ordering of bools) are checked in memory.</summary>
-    private async Task<Plan> PlanAsync(DynamoTable t, IReadOnlyList<DbCondition> conditions, DbNativeQuery? native, CancellationToken ct)
+    private async Task<Plan> PlanAsync(DynamoDbTable t, IReadOnlyList<DbCondition> conditions, DbNativeQuery? native, CancellationToken ct)
     {
         var e = new Expressions();
         var byColumn = conditions.GroupBy(c => c.Column).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
@@ -132,7 +132,7 @@ public sealed partial class DynamoDbDriver
     /// page: a Scan reads the whole table each time.</summary>
     private async Task<DbResult> SelectAsync(DbRequest r, CancellationToken ct)
     {
-        var t = DynamoTable.For(r.Table);
+        var t = DynamoDbTable.For(r.Table);
         var o = r.Options;
         if (r.Conditions.FirstOrDefault(c => c.Op == DbCompare.Like) is { } like)
             throw new DbException(400, $"{t.Name}: the like operator is not supported on dynamodb (on {like.Column}); use begins_with or contains");
@@ -295,7 +295,7 @@ public sealed partial class DynamoDbDriver
     internal static IReadOnlyList<object?> DecodeToken(string token, IReadOnlyList<ColumnSchema> columns) => PagingToken.Decode(token, columns);
 
     /// <summary>The keys (and any columns needed) of every row matching the conditions, for UpdateAll and DelAll.</summary>
-    private async Task<List<DbRow>> MatchingKeysAsync(DynamoTable t, IReadOnlyList<DbCondition> conditions, CancellationToken ct)
+    private async Task<List<DbRow>> MatchingKeysAsync(DynamoDbTable t, IReadOnlyList<DbCondition> conditions, CancellationToken ct)
     {
         if (conditions.FirstOrDefault(c => c.Op == DbCompare.Like) is { } like)
             throw new DbException(400, $"{t.Name}: the like operator is not supported on dynamodb (on {like.Column}); use begins_with or contains");
@@ -311,7 +311,7 @@ public sealed partial class DynamoDbDriver
     /// Not atomic: a failure part way leaves the rows before it updated. Rows deleted meanwhile are not re-created.</summary>
     private async Task<DbResult> UpdateAllAsync(DbRequest r, CancellationToken ct)
     {
-        var t = DynamoTable.For(r.Table);
+        var t = DynamoDbTable.For(r.Table);
         if (!r.Row.Keys.Any(k => t.Schema.Column(k) is { Primary: 0 })) throw new DbException(400, $"{t.Name}: nothing to update");
         var rows = await MatchingKeysAsync(t, r.Conditions, ct);
         var affected = 0;
@@ -325,7 +325,7 @@ public sealed partial class DynamoDbDriver
     /// <summary>DelAll: the matching keys (all pages), then BatchWriteItem deletes of 25. Not atomic.</summary>
     private async Task<DbResult> DelAllAsync(DbRequest r, CancellationToken ct)
     {
-        var t = DynamoTable.For(r.Table);
+        var t = DynamoDbTable.For(r.Table);
         var rows = await MatchingKeysAsync(t, r.Conditions, ct);
         foreach (var chunk in rows.Chunk(25))
         {
@@ -354,7 +354,7 @@ public sealed partial class DynamoDbDriver
     /// sent again with backoff. Rows come back ordered by primary key, like the SQL drivers' IN lookup.</summary>
     private async Task<DbResult> ListAsync(DbRequest r, CancellationToken ct)
     {
-        var t = DynamoTable.For(r.Table);
+        var t = DynamoDbTable.For(r.Table);
         var known = Known(r.Table, r.Options.Select);
         var keys = new Dictionary<string, Dictionary<string, AttributeValue>>(StringComparer.Ordinal);
         foreach (var k in r.Keys)

@@ -103,7 +103,7 @@ public sealed partial class DynamoDbDriver : IDbDriver
 
     private async Task<DbResult> GetAsync(DbRequest r, CancellationToken ct)
     {
-        var t = DynamoTable.For(r.Table);
+        var t = DynamoDbTable.For(r.Table);
         var e = new Expressions();
         var projection = e.Projection(Known(r.Table, r.Options.Select));
         var res = await _client.GetItemAsync(new GetItemRequest
@@ -122,7 +122,7 @@ public sealed partial class DynamoDbDriver : IDbDriver
         select?.Where(table.HasColumn).Distinct(StringComparer.Ordinal).ToList() is { Count: > 0 } known ? known : null;
 
     /// <summary>The item of a row: every non-NULL value of a known column.</summary>
-    private static Dictionary<string, AttributeValue> Item(DynamoTable t, DbRow row)
+    private static Dictionary<string, AttributeValue> Item(DynamoDbTable t, DbRow row)
     {
         var item = new Dictionary<string, AttributeValue>(StringComparer.Ordinal);
         foreach (var (name, value) in row)
@@ -135,7 +135,7 @@ public sealed partial class DynamoDbDriver : IDbDriver
 
     private async Task<DbResult> PutAsync(DbRequest r, bool add, CancellationToken ct)
     {
-        var t = DynamoTable.For(r.Table);
+        var t = DynamoDbTable.For(r.Table);
         var e = new Expressions();
         var request = new PutItemRequest { TableName = t.Name, Item = Item(t, r.Row) };
         if (add) request.ConditionExpression = $"attribute_not_exists({e.Name(t.Hash)})";
@@ -151,10 +151,10 @@ public sealed partial class DynamoDbDriver : IDbDriver
         return new DbResult { Affected = 1 };
     }
 
-    private static DbException Conflict(DynamoTable t, Exception? inner) => new(409, $"{t.Name}: a record with this key already exists", inner);
+    private static DbException Conflict(DynamoDbTable t, Exception? inner) => new(409, $"{t.Name}: a record with this key already exists", inner);
 
     /// <summary>SET for given values, REMOVE for NULLs, ADD for counters when incrementing; null when there is nothing to change.</summary>
-    private static string? UpdateExpression(DynamoTable t, DbRow row, bool incr, Expressions e)
+    private static string? UpdateExpression(DynamoDbTable t, DbRow row, bool incr, Expressions e)
     {
         var sets = new List<string>();
         var removes = new List<string>();
@@ -185,11 +185,11 @@ public sealed partial class DynamoDbDriver : IDbDriver
     /// <summary>Update: only an existing row changes (a condition on the key), so a missing one is 0 affected and not created.</summary>
     private async Task<DbResult> UpdateAsync(DbRequest r, CancellationToken ct)
     {
-        var t = DynamoTable.For(r.Table);
+        var t = DynamoDbTable.For(r.Table);
         return new DbResult { Affected = await UpdateExistingAsync(t, t.Key(r.Row), r.Row, ct) ? 1 : 0 };
     }
 
-    private async Task<bool> UpdateExistingAsync(DynamoTable t, Dictionary<string, AttributeValue> key, DbRow values, CancellationToken ct)
+    private async Task<bool> UpdateExistingAsync(DynamoDbTable t, Dictionary<string, AttributeValue> key, DbRow values, CancellationToken ct)
     {
         var e = new Expressions();
         var update = UpdateExpression(t, values, incr: false, e);
@@ -218,7 +218,7 @@ public sealed partial class DynamoDbDriver : IDbDriver
     /// when missing. With only the key given, the row is created when missing (1) and left alone otherwise (0).</summary>
     private async Task<DbResult> UpsertAsync(DbRequest r, CancellationToken ct)
     {
-        var t = DynamoTable.For(r.Table);
+        var t = DynamoDbTable.For(r.Table);
         var e = new Expressions();
         var update = UpdateExpression(t, r.Row, r.Operation == DbOperation.Incr, e);
         if (r.Operation == DbOperation.Incr && r.Options.NoUpsert) return await IncrExistingAsync(r, t, e, update, ct);
@@ -263,7 +263,7 @@ public sealed partial class DynamoDbDriver : IDbDriver
     /// <summary>An Incr of the existing row only (<see cref="DbOptions.NoUpsert"/>): one UpdateItem conditional on the
     /// row existing (and on the counter guard), so a Del racing it is never undone. A failed condition is told apart
     /// afterwards: a row that exists failed the guard (400), a missing one is 0 affected.</summary>
-    private async Task<DbResult> IncrExistingAsync(DbRequest r, DynamoTable t, Expressions e, string? update, CancellationToken ct)
+    private async Task<DbResult> IncrExistingAsync(DbRequest r, DynamoDbTable t, Expressions e, string? update, CancellationToken ct)
     {
         if (update is null) return new DbResult { Affected = await ExistsAsync(t, t.Key(r.Row), ct) ? 1 : 0 };
         var guard = CounterGuard(t, r.Row, e);
@@ -289,7 +289,7 @@ public sealed partial class DynamoDbDriver : IDbDriver
     }
 
     /// <summary>Whether the row of the key exists (a consistent read of its hash key only).</summary>
-    private async Task<bool> ExistsAsync(DynamoTable t, Dictionary<string, AttributeValue> key, CancellationToken ct)
+    private async Task<bool> ExistsAsync(DynamoDbTable t, Dictionary<string, AttributeValue> key, CancellationToken ct)
     {
         var e = new Expressions();
         var res = await _client.GetItemAsync(new GetItemRequest
@@ -305,7 +305,7 @@ public sealed partial class DynamoDbDriver : IDbDriver
 
     /// <summary>DynamoDB numbers hold 38 digits, so ADD would happily pass long.MaxValue; every driver instead refuses
     /// (400) and keeps the counter: the condition allows the ADD only while the sum stays a long.</summary>
-    private static string? CounterGuard(DynamoTable t, DbRow row, Expressions e)
+    private static string? CounterGuard(DynamoDbTable t, DbRow row, Expressions e)
     {
         var parts = new List<string>();
         foreach (var (name, value) in row)
@@ -321,7 +321,7 @@ public sealed partial class DynamoDbDriver : IDbDriver
 
     private async Task<DbResult> DeleteAsync(DbRequest r, CancellationToken ct)
     {
-        var t = DynamoTable.For(r.Table);
+        var t = DynamoDbTable.For(r.Table);
         var e = new Expressions();
         try
         {

@@ -74,7 +74,7 @@ internal static class Conditions
     public static IReadOnlyList<object?> Items(DbCondition c) => c.Value as IReadOnlyList<object?> ?? [c.Value];
 
     /// <summary>A key condition on a range key, or null when the operator cannot be one.</summary>
-    public static string? RangeKey(DynamoTable t, DbCondition c, Expressions e)
+    public static string? RangeKey(DynamoDbTable t, DbCondition c, Expressions e)
     {
         var type = t.AttributeType(c.Column);
         switch (c.Op)
@@ -92,7 +92,7 @@ internal static class Conditions
     }
 
     /// <summary>A filter expression for the condition, or null when it has to be evaluated in memory.</summary>
-    public static string? Filter(DynamoTable t, DbCondition c, Expressions e)
+    public static string? Filter(DynamoDbTable t, DbCondition c, Expressions e)
     {
         var column = t.Column(c.Column);
         var text = column.Type is ColumnType.Text or ColumnType.Json;

@@ -9,6 +9,6 @@ public static class MySqlBuilderExtensions
     public static BackendApplicationBuilder AddMySql(this BackendApplicationBuilder b)
     {
         ArgumentNullException.ThrowIfNull(b);
-        return b.AddDbDriver(new MysqlDriverFactory());
+        return b.AddDbDriver(new MySqlDriverFactory());
     }
 }

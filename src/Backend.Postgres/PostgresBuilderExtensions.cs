@@ -9,6 +9,6 @@ public static class PostgresBuilderExtensions
     public static BackendApplicationBuilder AddPostgres(this BackendApplicationBuilder b)
     {
         ArgumentNullException.ThrowIfNull(b);
-        return b.AddDbDriver(new PgsqlDriverFactory());
+        return b.AddDbDriver(new PostgresDriverFactory());
     }
 }

@@ -110,11 +110,11 @@ public sealed class ReferenceNamesTests : IDisposable
         Assert.Equal((9, 0, (int?)null, 2000), (my.MaxConnections, my.MinConnections, my.IdleTimeoutMs, my.TimeoutMs));
         Assert.Equal(Path.Combine(_home.Root, "var"), my.DataDirectory);
 
-        var npgsql = new NpgsqlConnectionStringBuilder(PgsqlDriverFactory.ConnectionString(pg));
+        var npgsql = new NpgsqlConnectionStringBuilder(PostgresDriverFactory.ConnectionString(pg));
         Assert.Equal((7, 2, 61, 4), (npgsql.MaxPoolSize, npgsql.MinPoolSize, npgsql.ConnectionIdleLifetime, npgsql.CommandTimeout));
-        var mysql = new MySqlConnectionStringBuilder(MysqlDriverFactory.ConnectionString(my));
+        var mysql = new MySqlConnectionStringBuilder(MySqlDriverFactory.ConnectionString(my));
         Assert.Equal((9u, 0u, 2u), (mysql.MaximumPoolSize, mysql.MinimumPoolSize, mysql.DefaultCommandTimeout));
-        var mysqlOwn = new MySqlConnectionStringBuilder(MysqlDriverFactory.ConnectionString(
+        var mysqlOwn = new MySqlConnectionStringBuilder(MySqlDriverFactory.ConnectionString(
             BackendApplicationBuilder.PoolSettings(_home.Load("-db-mysql-max", "5", "-db-mysql-min", "9", "-db-mysql-idle", "3000"), "mysql", "mysql://h/db")));
         // a minimum above the maximum is held to it
         Assert.Equal((5u, 5u, 3u), (mysqlOwn.MaximumPoolSize, mysqlOwn.MinimumPoolSize, mysqlOwn.ConnectionIdleTimeout));

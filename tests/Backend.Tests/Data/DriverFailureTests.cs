@@ -1,5 +1,6 @@
 using Backend.Data;
 using Backend.Data.Sqlite;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Backend.Tests.Data;
@@ -7,6 +8,8 @@ namespace Backend.Tests.Data;
 /// <summary>A failure to open a connection must not leave the driver's write lock held.</summary>
 public sealed class DriverFailureTests(TempDirectory dir) : IClassFixture<TempDirectory>
 {
+    private const int SqliteCantOpen = 14;
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -20,7 +23,9 @@ public sealed class DriverFailureTests(TempDirectory dir) : IClassFixture<TempDi
         pools.Add(new SqliteDriver("sqlite", path, 30000, NullLogger<SqliteDriver>.Instance));
         var db = new Db(tables, pools);
 
-        await Assert.ThrowsAnyAsync<Exception>(() => db.Put(Schemas.Items, Schemas.Row(("id", "a")), null, Ct));
+        // The driver's own error for the failed open (SQLITE_CANTOPEN), not some other exception on the way.
+        var failed = await Assert.ThrowsAsync<DbException>(() => db.Put(Schemas.Items, Schemas.Row(("id", "a")), null, Ct));
+        Assert.Equal(SqliteCantOpen, Assert.IsType<SqliteException>(failed.InnerException).SqliteErrorCode);
 
         Directory.Delete(path); // the problem goes away
         await db.InitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(5), Ct);
@@ -38,7 +43,13 @@ public sealed class DriverFailureTests(TempDirectory dir) : IClassFixture<TempDi
         await using var pools = new DbPools("sqlite");
         pools.Add(new SqliteDriver("sqlite", path, 30000, NullLogger<SqliteDriver>.Instance));
         var db = new Db(tables, pools);
-        await Assert.ThrowsAnyAsync<Exception>(() => db.Get(Schemas.Items, Schemas.Row(("id", "a")), null, Ct));
-        await Assert.ThrowsAnyAsync<Exception>(() => db.Get(Schemas.Items, Schemas.Row(("id", "a")), null, Ct)); // reads take no lock
+        for (var i = 0; i < 2; i++) // twice: reads take no lock, and the second read must be reported the same way
+        {
+            var ex = await Assert.ThrowsAsync<DbException>(() => db.Get(Schemas.Items, Schemas.Row(("id", "a")), null, Ct));
+            Assert.Equal(500, ex.Status);
+            Assert.StartsWith("sqlite: Get items failed: ", ex.Message, StringComparison.Ordinal);
+            Assert.Contains("unable to open database file", ex.Message, StringComparison.Ordinal);
+            Assert.Equal(SqliteCantOpen, Assert.IsType<SqliteException>(ex.InnerException).SqliteErrorCode);
+        }
     }
 }

@@ -6,7 +6,7 @@ namespace Backend.Tests.Docs;
 public class GeneratedDocsTests
 {
     [Fact]
-    public void ConfigurationDoc_MatchesRegistry()
+    public void The_configuration_doc_matches_the_registry()
     {
         var doc = File.ReadAllText(Path.Combine(RepoRoot(), "docs", "configuration.md"));
         // The registry bkcs prints: the core's and its drivers' parameters.

@@ -31,7 +31,7 @@ public sealed class LocalFileStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task PutOpenDelete_RoundTripsBytes()
+    public async Task Put_open_and_delete_round_trip_bytes()
     {
         var bytes = Enumerable.Range(0, 100_000).Select(i => (byte)(i * 7)).ToArray();
         await _store.PutAsync("message/ab/abc.png", bytes, Ct);
@@ -44,7 +44,7 @@ public sealed class LocalFileStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task PutStream_ReplacesExisting_AndLeavesNoTemporaryFiles()
+    public async Task Put_stream_replaces_an_existing_file_and_leaves_no_temporary_files()
     {
         await _store.PutAsync("a.bin", new byte[] { 1, 2, 3 }, Ct);
         using (var ms = new MemoryStream([9, 8]))
@@ -54,7 +54,7 @@ public sealed class LocalFileStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task FailedWrite_KeepsOldFile_AndLeavesNoTemporaryFile()
+    public async Task A_failed_write_keeps_the_old_file_and_leaves_no_temporary_file()
     {
         await _store.PutAsync("a.bin", new byte[] { 1, 2, 3 }, Ct);
         await Assert.ThrowsAsync<IOException>(() => _store.PutAsync("a.bin", new FailingStream(), Ct));
@@ -63,7 +63,7 @@ public sealed class LocalFileStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task ConcurrentWriters_ReadersSeeWholeFilesOnly()
+    public async Task With_concurrent_writers_readers_see_whole_files_only()
     {
         var a = Enumerable.Repeat((byte)'a', 200_000).ToArray();
         var b = Enumerable.Repeat((byte)'b', 300_000).ToArray();
@@ -80,7 +80,7 @@ public sealed class LocalFileStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task MissingFile_IsNull_DirectoryIsNotAFile()
+    public async Task A_missing_file_is_null_and_a_directory_is_not_a_file()
     {
         Assert.Null(await Read("nope.png"));
         await _store.PutAsync("dir/file.png", new byte[] { 1 }, Ct);
@@ -98,7 +98,7 @@ public sealed class LocalFileStoreTests : IDisposable
 
     [Theory]
     [MemberData(nameof(BadPaths))]
-    public async Task TraversalAndMalformedPaths_AreRefused_AndTouchNothing(string path)
+    public async Task Traversal_and_malformed_paths_are_refused_and_touch_nothing(string path)
     {
         Assert.False(FileStorePath.IsValid(path));
         await Assert.ThrowsAsync<ArgumentException>(() => _store.PutAsync(path, new byte[] { 1 }, Ct));
@@ -110,7 +110,7 @@ public sealed class LocalFileStoreTests : IDisposable
     }
 
     [Fact]
-    public void NullPath_IsRefused()
+    public void A_null_path_is_refused()
     {
         Assert.False(FileStorePath.IsValid(null));
         Assert.Throws<ArgumentException>(() => FileStorePath.Validate(null));
@@ -122,7 +122,7 @@ public sealed class LocalFileStoreTests : IDisposable
     [InlineData("..a/b..")]
     [InlineData(".hidden")]
     [InlineData("a b/ü.gif")]
-    public async Task OrdinaryPaths_Work(string path)
+    public async Task Ordinary_paths_work(string path)
     {
         Assert.True(FileStorePath.IsValid(path));
         await _store.PutAsync(path, new byte[] { 5 }, Ct);
@@ -131,7 +131,7 @@ public sealed class LocalFileStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task RootWithTrailingSeparator_SiblingWithSamePrefix_IsOutside()
+    public async Task With_a_root_ending_in_a_separator_a_sibling_with_the_same_prefix_is_outside()
     {
         // "images-evil" starts with "images": the check must compare whole directory names.
         var store = new LocalFileStore(Path.Combine(_root, "images") + Path.DirectorySeparatorChar);

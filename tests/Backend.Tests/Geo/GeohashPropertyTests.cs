@@ -21,7 +21,7 @@ public sealed class GeohashPropertyTests
     }
 
     [Fact]
-    public void EncodeDecode_RoundTrips_AndTheCellHoldsThePoint()
+    public void Encode_and_decode_round_trip_and_the_cell_holds_the_point()
     {
         foreach (var (lat, lon, p) in Points(1))
         {
@@ -37,7 +37,7 @@ public sealed class GeohashPropertyTests
     }
 
     [Fact]
-    public void Neighbors_AreDistinctAdjacentCellsOfTheSamePrecision()
+    public void Neighbors_are_distinct_adjacent_cells_of_the_same_precision()
     {
         foreach (var (lat, lon, p) in Points(2).Where(x => x.Precision <= 10))
         {
@@ -66,7 +66,7 @@ public sealed class GeohashPropertyTests
     }
 
     [Fact]
-    public void Distance_Symmetric_ZeroOnSamePoint_TriangleInequality()
+    public void Distance_is_symmetric_zero_on_the_same_point_and_meets_the_triangle_inequality()
     {
         var points = Points(3).ToList();
         for (var i = 0; i + 2 < points.Count; i += 3)
@@ -83,7 +83,7 @@ public sealed class GeohashPropertyTests
     }
 
     [Fact]
-    public void BoundingBox_HoldsEveryPointWithinTheDistance()
+    public void The_bounding_box_holds_every_point_within_the_distance()
     {
         var random = new Random(4);
         foreach (var (lat, lon, _) in Points(4).Take(1000))
@@ -100,7 +100,7 @@ public sealed class GeohashPropertyTests
     }
 
     [Fact]
-    public void Cover_CellsHoldEveryPointWithinTheDistance()
+    public void The_cover_cells_hold_every_point_within_the_distance()
     {
         var random = new Random(5);
         foreach (var (lat, lon, _) in Points(5).Take(600))
@@ -119,7 +119,7 @@ public sealed class GeohashPropertyTests
     }
 
     [Fact]
-    public void Cover_DefaultRadius_CentreAndNeighbours()
+    public void The_cover_of_the_default_radius_is_the_centre_and_its_neighbours()
     {
         // 10 km around the reference's point at 4 characters: within 9q8y and its neighbours.
         var cover = GeoCover.For(37.7, -122.4, 10, 4, 64);
@@ -129,7 +129,7 @@ public sealed class GeohashPropertyTests
     }
 
     [Fact]
-    public void Cover_AtThePole_FallsBackToShorterCells()
+    public void The_cover_at_the_pole_falls_back_to_shorter_cells()
     {
         var cover = GeoCover.For(89.9, 0, 50, 4, 64);
         Assert.True(cover.Precision < 4);

@@ -14,11 +14,11 @@ public sealed class GeohashTests
     [InlineData(0, 0, 5, "s0000")]                       // cells are half-open: the origin is in the north-east cell
     [InlineData(90, 180, 4, "zzzz")]                     // the far edges belong to the last cells
     [InlineData(-90, -180, 4, "0000")]
-    public void Encode_PublishedValues(double latitude, double longitude, int precision, string expected) =>
+    public void Encode_gives_the_published_values(double latitude, double longitude, int precision, string expected) =>
         Assert.Equal(expected, Geohash.Encode(latitude, longitude, precision));
 
     [Fact]
-    public void Encode_IntoSpan_SameAsString()
+    public void Encode_into_a_span_gives_the_same_as_the_string()
     {
         Span<char> buffer = stackalloc char[11];
         Geohash.Encode(57.64911, 10.40744, buffer);
@@ -26,7 +26,7 @@ public sealed class GeohashTests
     }
 
     [Fact]
-    public void Decode_Ezs42_CentreAndErrorAsPublished()
+    public void Decode_of_ezs42_gives_the_centre_and_error_as_published()
     {
         // Wikipedia: ezs42 = 42.605 +- 0.022, -5.603 +- 0.022.
         var cell = Geohash.Decode("ezs42");
@@ -43,7 +43,7 @@ public sealed class GeohashTests
     }
 
     [Fact]
-    public void Decode_UpperCase_Accepted() => Assert.Equal(Geohash.Decode("ezs42"), Geohash.Decode("EZS42"));
+    public void Decode_accepts_upper_case() => Assert.Equal(Geohash.Decode("ezs42"), Geohash.Decode("EZS42"));
 
     [Theory]
     [InlineData("")]
@@ -51,7 +51,7 @@ public sealed class GeohashTests
     [InlineData("ezs4i")]
     [InlineData("ezs4-")]
     [InlineData("0123456789bcd")] // 13 characters
-    public void Decode_Invalid_Throws(string geohash)
+    public void Decode_of_an_invalid_hash_throws(string geohash)
     {
         Assert.False(Geohash.TryDecode(geohash, out _));
         Assert.Throws<ArgumentException>(() => Geohash.Decode(geohash));
@@ -63,17 +63,17 @@ public sealed class GeohashTests
     [InlineData(0, 180.5)]
     [InlineData(double.NaN, 0)]
     [InlineData(0, double.PositiveInfinity)]
-    public void Encode_OutOfRange_Throws(double latitude, double longitude) =>
+    public void Encode_out_of_range_throws(double latitude, double longitude) =>
         Assert.Throws<ArgumentOutOfRangeException>(() => Geohash.Encode(latitude, longitude, 5));
 
     [Theory]
     [InlineData(0)]
     [InlineData(13)]
-    public void Encode_BadPrecision_Throws(int precision) =>
+    public void Encode_with_a_bad_precision_throws(int precision) =>
         Assert.Throws<ArgumentOutOfRangeException>(() => Geohash.Encode(1, 1, precision));
 
     [Fact]
-    public void Neighbors_ReferenceExample_9q8y()
+    public void Neighbors_of_9q8y_are_the_reference_example_in_the_documented_order()
     {
         // The reference README: the neighbours of 9q8y are 9q8z, 9q8v, 9q8w, 9q8x, 9q8t, 9q9n, 9q9p, 9q9j.
         var n = Geohash.Neighbors("9q8y");
@@ -83,7 +83,7 @@ public sealed class GeohashTests
     }
 
     [Fact]
-    public void Neighbors_KnownCell_Ezs42()
+    public void Neighbor_of_the_known_cell_ezs42_in_each_direction_is_as_published()
     {
         Assert.Equal("ezs48", Geohash.Neighbor("ezs42", 1, 0));
         Assert.Equal("ezs43", Geohash.Neighbor("ezs42", 0, 1));
@@ -92,7 +92,7 @@ public sealed class GeohashTests
     }
 
     [Fact]
-    public void Neighbors_AcrossAntimeridian_Wrap()
+    public void Neighbors_wrap_across_the_antimeridian()
     {
         var west = Geohash.Encode(10, -179.99, 4);
         var east = Geohash.Encode(10, 179.99, 4);
@@ -103,7 +103,7 @@ public sealed class GeohashTests
     }
 
     [Fact]
-    public void Neighbors_AtPoles_NothingBeyond()
+    public void Neighbors_at_the_poles_have_nothing_beyond()
     {
         var north = Geohash.Encode(89.99, 20, 3);
         Assert.Null(Geohash.Neighbor(north, 1, 0));
@@ -128,16 +128,16 @@ public sealed class GeohashTests
     [InlineData(0.1, 7)]
     [InlineData(0.00001, 12)]
     [InlineData(6000.0, 1)]
-    public void PrecisionFor_CellHeightTable(double km, int expected) => Assert.Equal(expected, Geohash.PrecisionFor(km));
+    public void PrecisionFor_follows_the_cell_height_table(double km, int expected) => Assert.Equal(expected, Geohash.PrecisionFor(km));
 
     [Theory]
     [InlineData(0.0)]
     [InlineData(-1.0)]
     [InlineData(double.NaN)]
-    public void PrecisionFor_NotPositive_Throws(double km) => Assert.Throws<ArgumentOutOfRangeException>(() => Geohash.PrecisionFor(km));
+    public void PrecisionFor_a_distance_that_is_not_positive_throws(double km) => Assert.Throws<ArgumentOutOfRangeException>(() => Geohash.PrecisionFor(km));
 
     [Fact]
-    public void CellSizes_AsDocumented()
+    public void Cell_sizes_are_as_documented()
     {
         Assert.Equal(19.55, Geohash.CellHeightKm(4), 2);
         Assert.Equal(39.09, Geohash.CellWidthKm(4), 2);
@@ -150,14 +150,14 @@ public sealed class GeohashTests
     [InlineData(40.7128, -74.0060, 34.0522, -118.2437, 3935.7)]   // New York - Los Angeles
     [InlineData(36.12, -86.67, 33.94, -118.40, 2886.4)]           // Nashville - LAX (Rosetta Code's haversine example)
     [InlineData(-33.8688, 151.2093, 51.5074, -0.1278, 16993.9)]   // Sydney - London
-    public void Distance_KnownCityPairs_Within05Percent(double lat1, double lon1, double lat2, double lon2, double km)
+    public void Distance_of_known_city_pairs_is_within_0_5_percent(double lat1, double lon1, double lat2, double lon2, double km)
     {
         var d = Geohash.Distance(lat1, lon1, lat2, lon2);
         Assert.True(Math.Abs(d - km) / km < 0.005, $"{d} km, expected about {km} km");
     }
 
     [Fact]
-    public void Distance_AcrossAntimeridianAndPoles()
+    public void Distance_holds_across_the_antimeridian_and_the_poles()
     {
         Assert.Equal(Geohash.Distance(0, 179.9, 0, 180), Geohash.Distance(0, -179.9, 0, 180), 9);
         Assert.Equal(2 * 0.1 * Geohash.KmPerDegree, Geohash.Distance(0, 179.9, 0, -179.9), 6);
@@ -166,7 +166,7 @@ public sealed class GeohashTests
     }
 
     [Fact]
-    public void BoundingBox_AcrossTheAntimeridian_AndAroundAPole()
+    public void The_bounding_box_wraps_across_the_antimeridian_and_spans_every_longitude_around_a_pole()
     {
         var box = Geohash.BoundingBox(10, 179.95, 20);
         Assert.True(box.CrossesAntimeridian);
@@ -188,7 +188,7 @@ public sealed class GeohashTests
     }
 
     [Fact]
-    public void Cover_BoxAcrossTheAntimeridian_TakesCellsOnBothSides()
+    public void A_cover_across_the_antimeridian_takes_cells_on_both_sides()
     {
         var cells = Geohash.Cover(Geohash.BoundingBox(0.1, 179.99, 5), 4, 64)!;
         Assert.Contains(Geohash.Encode(0.1, 179.99, 4), cells);

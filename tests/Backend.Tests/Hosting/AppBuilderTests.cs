@@ -64,7 +64,7 @@ public sealed class AppBuilderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task CustomTable_EndpointsRunBehindSignature()
+    public async Task A_custom_tables_endpoints_run_behind_the_signature()
     {
         await Add("alb1");
         Assert.Equal(HttpStatusCode.BadRequest, (await _http.GetAsync(new Uri(_base + "/test/add?id=1&name=x"), Ct)).StatusCode);
@@ -81,7 +81,7 @@ public sealed class AppBuilderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AccessCheck_DecidesBeforeSignature()
+    public async Task An_access_check_decides_before_the_signature()
     {
         var ok = await _http.GetAsync(new Uri(_base + "/open/hello?key=good"), Ct);
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
@@ -91,7 +91,7 @@ public sealed class AppBuilderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task PreProcess_CanRefuseASignedRequest()
+    public async Task A_pre_process_step_can_refuse_a_signed_request()
     {
         await Add("alb2");
         var (status, body) = await Signed("alb2", "/test/add?id=9&name=forbidden");
@@ -102,7 +102,7 @@ public sealed class AppBuilderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task PostProcessAndProcessRow_ShapeAccountReplies_ExtendedColumnsWork()
+    public async Task Post_process_and_process_row_shape_account_replies_and_extended_columns_work()
     {
         await Add("alb3", "&gender=f&birthday=2000-01-01");
         var (status, body) = await Signed("alb3", "/account/get");

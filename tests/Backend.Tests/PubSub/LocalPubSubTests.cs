@@ -12,8 +12,18 @@ public sealed class LocalPubSubTests
     public async Task Publishing_without_subscribers_is_dropped()
     {
         var bus = new LocalPubSub();
+        var elsewhere = new List<string>();
+        await using var other = await bus.SubscribeAsync("somebody", elsewhere.Add, TestContext.Current.CancellationToken);
         await bus.PublishAsync("nobody", "x", TestContext.Current.CancellationToken);
-        Assert.Equal(0, bus.ChannelCount);
+        Assert.Empty(elsewhere); // nothing leaks to another channel
+        Assert.Equal(1, bus.ChannelCount); // and publishing made no channel for "nobody"
+
+        // Dropped, not queued: a subscriber that comes later never sees the earlier message, only the ones after it.
+        var late = new List<string>();
+        await using var sub = await bus.SubscribeAsync("nobody", late.Add, TestContext.Current.CancellationToken);
+        await bus.PublishAsync("nobody", "y", TestContext.Current.CancellationToken);
+        Assert.Equal(["y"], late);
+        Assert.Empty(elsewhere);
     }
 
     [Fact]
@@ -21,13 +31,16 @@ public sealed class LocalPubSubTests
     {
         var bus = new LocalPubSub();
         var a = new List<string>();
+        var a2 = new List<string>();
         var b = new List<string>();
         await using var sa = await bus.SubscribeAsync("a", a.Add, TestContext.Current.CancellationToken);
+        await using var sa2 = await bus.SubscribeAsync("a", a2.Add, TestContext.Current.CancellationToken);
         await using var sb = await bus.SubscribeAsync("b", b.Add, TestContext.Current.CancellationToken);
         await bus.PublishAsync("a", "1", TestContext.Current.CancellationToken);
         await bus.PublishAsync("b", "2", TestContext.Current.CancellationToken);
         await bus.PublishAsync("a", "3", TestContext.Current.CancellationToken);
         Assert.Equal(["1", "3"], a);
+        Assert.Equal(["1", "3"], a2); // every subscriber of the channel, not just one
         Assert.Equal(["2"], b);
     }
 
@@ -35,43 +48,72 @@ public sealed class LocalPubSubTests
     public async Task Disposing_a_subscription_stops_delivery_and_forgets_an_empty_channel()
     {
         var bus = new LocalPubSub();
-        var got = new List<string>();
-        var first = await bus.SubscribeAsync("c", got.Add, TestContext.Current.CancellationToken);
-        var second = await bus.SubscribeAsync("c", got.Add, TestContext.Current.CancellationToken);
+        var toFirst = new List<string>();
+        var toSecond = new List<string>();
+        var first = await bus.SubscribeAsync("c", toFirst.Add, TestContext.Current.CancellationToken);
+        var second = await bus.SubscribeAsync("c", toSecond.Add, TestContext.Current.CancellationToken);
         await bus.PublishAsync("c", "both", TestContext.Current.CancellationToken);
         await first.DisposeAsync();
         await first.DisposeAsync(); // twice is harmless and must not remove the other subscriber
         await bus.PublishAsync("c", "one", TestContext.Current.CancellationToken);
         await second.DisposeAsync();
         await bus.PublishAsync("c", "none", TestContext.Current.CancellationToken);
-        Assert.Equal(["both", "both", "one"], got);
+        Assert.Equal(["both"], toFirst);
+        Assert.Equal(["both", "one"], toSecond);
         Assert.Equal(0, bus.ChannelCount);
+
+        // A forgotten channel works again for a new subscriber, and the old handlers stay off it.
+        var again = new List<string>();
+        await using var third = await bus.SubscribeAsync("c", again.Add, TestContext.Current.CancellationToken);
+        await bus.PublishAsync("c", "again", TestContext.Current.CancellationToken);
+        Assert.Equal(["again"], again);
+        Assert.Equal(["both"], toFirst);
+        Assert.Equal(["both", "one"], toSecond);
     }
 
     [Fact]
     public async Task A_failing_handler_does_not_stop_the_others()
     {
         var bus = new LocalPubSub();
-        var got = new List<string>();
-        await using var bad = await bus.SubscribeAsync("d", _ => throw new InvalidOperationException("boom"), TestContext.Current.CancellationToken);
-        await using var good = await bus.SubscribeAsync("d", got.Add, TestContext.Current.CancellationToken);
-        await bus.PublishAsync("d", "x", TestContext.Current.CancellationToken);
-        Assert.Equal(["x"], got);
+        var before = new List<string>();
+        var after = new List<string>();
+        var failures = 0;
+        await using var first = await bus.SubscribeAsync("d", before.Add, TestContext.Current.CancellationToken);
+        await using var bad = await bus.SubscribeAsync("d", _ =>
+        {
+            Interlocked.Increment(ref failures);
+            throw new InvalidOperationException("boom");
+        }, TestContext.Current.CancellationToken);
+        await using var good = await bus.SubscribeAsync("d", after.Add, TestContext.Current.CancellationToken);
+        await bus.PublishAsync("d", "x", TestContext.Current.CancellationToken); // does not throw to the publisher
+        await bus.PublishAsync("d", "y", TestContext.Current.CancellationToken);
+        Assert.Equal(2, failures); // the failing handler really ran, each time
+        Assert.Equal(["x", "y"], before);
+        Assert.Equal(["x", "y"], after); // the handler subscribed after the failing one still gets every message
     }
 
     [Fact]
     public async Task Concurrent_subscribe_publish_and_dispose_lose_no_subscriber()
     {
         var bus = new LocalPubSub();
-        var counts = new ConcurrentDictionary<int, int>();
+        var received = new ConcurrentDictionary<int, ConcurrentBag<string>>();
         await Parallel.ForAsync(0, 200, TestContext.Current.CancellationToken, async (i, ct) =>
         {
-            var sub = await bus.SubscribeAsync("e", _ => counts.AddOrUpdate(i, 1, (_, n) => n + 1), ct);
-            await bus.PublishAsync("e", "m", ct);
+            var bag = received.GetOrAdd(i, _ => []);
+            var sub = await bus.SubscribeAsync("e", bag.Add, ct);
+            await bus.PublishAsync("e", $"m{i}", ct);
             await sub.DisposeAsync();
         });
-        Assert.Equal(200, counts.Count); // each subscriber saw at least its own message
+        // Each subscriber got its own message (others' too, when they overlapped), and only messages that were sent.
+        for (var i = 0; i < 200; i++)
+        {
+            Assert.Contains($"m{i}", received[i]);
+            Assert.All(received[i], m => Assert.InRange(int.Parse(m.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture), 0, 199));
+        }
+        var total = received.Values.Sum(b => b.Count);
         Assert.Equal(0, bus.ChannelCount);
+        await bus.PublishAsync("e", "after", TestContext.Current.CancellationToken);
+        Assert.Equal(total, received.Values.Sum(b => b.Count)); // every subscriber is gone: nobody gets it
     }
 
     [Fact]

@@ -14,7 +14,7 @@ public sealed class AccessRulesFixture : AdminServerFixture
 public sealed class AccessRulesTests(AccessRulesFixture fixture) : IClassFixture<AccessRulesFixture>
 {
     [Fact]
-    public async Task DenyPath_ValidSignature_Returns403AndDeletesNothing()
+    public async Task A_denied_path_with_a_valid_signature_is_403_and_deletes_nothing()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -24,14 +24,14 @@ public sealed class AccessRulesTests(AccessRulesFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task DenyPath_Unsigned_Returns403BeforeSignatureCheck()
+    public async Task A_denied_path_unsigned_is_403_before_the_signature_check()
     {
         using var client = fixture.Client();
         ApiAssert.Error(await client.Get("/account/del"), 403, "Access denied");
     }
 
     [Fact]
-    public async Task DenyPath_AdminSignature_Returns403()
+    public async Task A_denied_path_with_an_admin_signature_is_403()
     {
         using var client = fixture.Client(fixture.Admin);
         ApiAssert.Error(await client.Get("/account/del"), 403);
@@ -43,7 +43,7 @@ public sealed class AccessRulesTests(AccessRulesFixture fixture) : IClassFixture
     [InlineData("/account/de%6C")]
     [InlineData("/account/del%2F")]
     [InlineData("/account/del.json")]
-    public async Task DenyPath_OtherPathSpellings_NeverDelete(string path)
+    public async Task Other_spellings_of_a_denied_path_never_delete(string path)
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -58,7 +58,7 @@ public sealed class AccessRulesTests(AccessRulesFixture fixture) : IClassFixture
     [InlineData("/account/del/")]
     [InlineData("/ACCOUNT/DEL")]
     [InlineData("/Account/Del")]
-    public async Task DenyPath_CaseOrTrailingSlashVariants_Returns403(string path)
+    public async Task Case_or_trailing_slash_variants_of_a_denied_path_are_403(string path)
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -67,14 +67,14 @@ public sealed class AccessRulesTests(AccessRulesFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task AllowPath_Ping_Unsigned_Returns200()
+    public async Task An_allowed_ping_unsigned_is_200()
     {
         using var client = fixture.Client();
         Assert.Equal(200, (await client.Get("/ping")).Status);
     }
 
     [Fact]
-    public async Task AllowPath_Ping_WithBadSignature_Returns200()
+    public async Task An_allowed_ping_with_a_bad_signature_is_200()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -83,7 +83,7 @@ public sealed class AccessRulesTests(AccessRulesFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task AllowPath_OnlyThatPath_OthersStillNeedSignature()
+    public async Task An_allowed_path_opens_only_that_path_and_others_still_need_a_signature()
     {
         using var client = fixture.Client();
         ApiAssert.Error(await client.Get("/account/get"), 400);
@@ -92,7 +92,7 @@ public sealed class AccessRulesTests(AccessRulesFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task AdminPath_NormalAccount_Returns403()
+    public async Task An_admin_path_is_403_for_a_normal_account()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -101,14 +101,14 @@ public sealed class AccessRulesTests(AccessRulesFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task AdminPath_Unsigned_Returns400()
+    public async Task An_admin_path_unsigned_is_400()
     {
         using var client = fixture.Client();
         ApiAssert.Error(await client.Get("/account/select"), 400);
     }
 
     [Fact]
-    public async Task AdminPath_Admin_Returns200()
+    public async Task An_admin_path_is_200_for_an_admin()
     {
         using var client = fixture.Client(fixture.Admin);
         var r = await client.Get("/account/select");
@@ -120,7 +120,7 @@ public sealed class AccessRulesTests(AccessRulesFixture fixture) : IClassFixture
     [InlineData("/account/select/")]
     [InlineData("/ACCOUNT/SELECT")]
     [InlineData("/Account/Select")]
-    public async Task AdminPath_CaseOrTrailingSlashVariants_NormalAccountGets403(string path)
+    public async Task Case_or_trailing_slash_variants_of_an_admin_path_are_403_for_a_normal_account(string path)
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -128,7 +128,7 @@ public sealed class AccessRulesTests(AccessRulesFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task DisallowPath_AccountAdd_RegistrationNeedsSignature()
+    public async Task Disallowing_account_add_makes_registration_need_a_signature()
     {
         await using var server = await BackendServer.StartAsync(["-api-disallow-path", "^/account/add$"]);
         using var client = server.Client();
@@ -136,7 +136,7 @@ public sealed class AccessRulesTests(AccessRulesFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task AllowReplaced_DefaultListGone_AccountAddNeedsSignature()
+    public async Task Replacing_the_allow_list_drops_the_default_list_so_account_add_needs_a_signature()
     {
         await using var server = await BackendServer.StartAsync(["-api-allow", "^/ping$"]);
         using var client = server.Client();

@@ -7,7 +7,7 @@ namespace Backend.Tests.Server;
 public sealed class AccountLifecycleTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     [Fact]
-    public async Task Add_ReturnsRecordWithId_WithoutSecret_AliasDefaultsToName()
+    public async Task Add_returns_the_record_with_an_id_without_the_secret_and_the_alias_defaults_to_the_name()
     {
         using var client = fixture.Client();
         var login = Accounts.UniqueLogin();
@@ -22,21 +22,21 @@ public sealed class AccountLifecycleTests(ServerFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task Add_WithAlias_KeepsAlias()
+    public async Task Add_with_an_alias_keeps_the_alias()
     {
         var a = await fixture.AddAccount(("name", "Real"), ("alias", "Nick"));
         Assert.Equal("Nick", a.Added!["alias"]?.ToString());
     }
 
     [Fact]
-    public async Task Add_WithEmptyAlias_AliasDefaultsToName()
+    public async Task Add_with_an_empty_alias_defaults_the_alias_to_the_name()
     {
         var a = await fixture.AddAccount(("name", "Real Name"), ("alias", ""));
         Assert.Equal("Real Name", a.Added!["alias"]?.ToString());
     }
 
     [Fact]
-    public async Task Add_Get_Json_AllForms_Work()
+    public async Task Add_by_GET_and_by_JSON_both_work()
     {
         using var client = fixture.Client();
         var login = Accounts.UniqueLogin();
@@ -51,7 +51,7 @@ public sealed class AccountLifecycleTests(ServerFixture fixture) : IClassFixture
     [InlineData("login")]
     [InlineData("secret")]
     [InlineData("name")]
-    public async Task Add_MissingRequiredField_Returns400AndWritesNothing(string missing)
+    public async Task Add_without_a_required_field_is_400_and_writes_nothing(string missing)
     {
         var fields = new Dictionary<string, string> { ["login"] = Accounts.UniqueLogin(), ["secret"] = "s", ["name"] = "N" };
         fields.Remove(missing);
@@ -68,7 +68,7 @@ public sealed class AccountLifecycleTests(ServerFixture fixture) : IClassFixture
     [InlineData("login")]
     [InlineData("secret")]
     [InlineData("name")]
-    public async Task Add_EmptyRequiredField_Returns400(string empty)
+    public async Task Add_with_an_empty_required_field_is_400(string empty)
     {
         var fields = new Dictionary<string, string> { ["login"] = Accounts.UniqueLogin(), ["secret"] = "s", ["name"] = "N" };
         fields[empty] = "";
@@ -77,7 +77,7 @@ public sealed class AccountLifecycleTests(ServerFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task Add_DuplicateLogin_Returns409AndKeepsOriginal()
+    public async Task Add_with_a_duplicate_login_is_409_and_keeps_the_original()
     {
         var a = await fixture.AddAccount(("name", "First"));
         using var anon = fixture.Client();
@@ -93,7 +93,7 @@ public sealed class AccountLifecycleTests(ServerFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task Add_IdAndCtimeFromClient_AreIgnored()
+    public async Task Add_ignores_id_and_ctime_from_the_client()
     {
         var other = await fixture.AddAccount();
         var a = await fixture.AddAccount(("id", other.Id), ("ctime", "1"), ("mtime", "2"));
@@ -104,7 +104,7 @@ public sealed class AccountLifecycleTests(ServerFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task Get_Own_ReturnsAllColumnsButSecret()
+    public async Task Get_of_the_own_account_returns_all_columns_but_the_secret()
     {
         var a = await fixture.AddAccount(
             ("name", "Full"), ("alias", "Al"), ("email", "full@example.com"), ("phone", "555-1234"), ("status", "busy"),
@@ -122,7 +122,7 @@ public sealed class AccountLifecycleTests(ServerFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task Get_IdList_ReturnsArray_OtherRowsPublicOnly_OwnRowComplete()
+    public async Task Get_of_an_id_list_returns_an_array_with_other_rows_public_only_and_the_own_row_complete()
     {
         var a = await fixture.AddAccount(("email", "a@example.com"));
         var b = await fixture.AddAccount(("email", "b@example.com"), ("alias", "Bee"));
@@ -139,7 +139,7 @@ public sealed class AccountLifecycleTests(ServerFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task Get_SingleOtherId_ReturnsArrayWithPublicRow()
+    public async Task Get_of_a_single_other_id_returns_an_array_with_the_public_row()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -151,7 +151,7 @@ public sealed class AccountLifecycleTests(ServerFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task Get_UnknownIds_AreSkipped()
+    public async Task Get_skips_unknown_ids()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -161,7 +161,7 @@ public sealed class AccountLifecycleTests(ServerFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task Update_Own_ChangesAllowedColumns()
+    public async Task Update_of_the_own_account_changes_the_allowed_columns()
     {
         var a = await fixture.AddAccount(("name", "Before"));
         using var client = fixture.Client(a);
@@ -184,7 +184,7 @@ public sealed class AccountLifecycleTests(ServerFixture fixture) : IClassFixture
     [InlineData("ltime", "12345")]
     [InlineData("ctime", "1")]
     [InlineData("login", "someone-else@test.com")]
-    public async Task Update_NonAdmin_ProtectedColumnIgnored(string column, string value)
+    public async Task Update_by_a_non_admin_ignores_a_protected_column(string column, string value)
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -197,7 +197,7 @@ public sealed class AccountLifecycleTests(ServerFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task Update_EmptyValues_AreIgnored()
+    public async Task Update_ignores_empty_values()
     {
         var a = await fixture.AddAccount(("name", "Keep"), ("email", "keep@example.com"));
         using var client = fixture.Client(a);
@@ -209,7 +209,7 @@ public sealed class AccountLifecycleTests(ServerFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task Update_IdOfOtherAccount_UpdatesOnlyOwn()
+    public async Task Update_with_the_id_of_another_account_updates_only_the_own()
     {
         var a = await fixture.AddAccount(("name", "Victim"));
         var b = await fixture.AddAccount(("name", "Attacker"));
@@ -221,14 +221,14 @@ public sealed class AccountLifecycleTests(ServerFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task Update_Unsigned_Returns400()
+    public async Task Update_unsigned_is_400()
     {
         using var client = fixture.Client();
         ApiAssert.Error(await client.PostForm("/account/update", ("name", "x")), 400);
     }
 
     [Fact]
-    public async Task PutSecret_OldSecretReturns401_NewSecretWorks()
+    public async Task After_put_secret_the_old_secret_is_401_and_the_new_one_works()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -245,7 +245,7 @@ public sealed class AccountLifecycleTests(ServerFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task PutSecret_ChangesNothingElse()
+    public async Task Put_secret_changes_nothing_else()
     {
         var a = await fixture.AddAccount(("name", "Same"));
         using var client = fixture.Client(a);
@@ -261,7 +261,7 @@ public sealed class AccountLifecycleTests(ServerFixture fixture) : IClassFixture
     [Theory]
     [InlineData(null)]
     [InlineData("")]
-    public async Task PutSecret_MissingSecret_Returns400AndKeepsOld(string? secret)
+    public async Task Put_secret_without_a_secret_is_400_and_keeps_the_old_one(string? secret)
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -271,7 +271,7 @@ public sealed class AccountLifecycleTests(ServerFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task Del_ReturnsRecord_ThenCredentials404_LoginReusableWithNewId()
+    public async Task Del_returns_the_record_then_the_credentials_are_404_and_the_login_is_reusable_with_a_new_id()
     {
         var a = await fixture.AddAccount(("name", "Gone"), ("email", "gone@example.com"));
         using var client = fixture.Client(a);
@@ -295,7 +295,7 @@ public sealed class AccountLifecycleTests(ServerFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task Del_RemovesProfileToo()
+    public async Task Del_removes_the_profile_too()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -310,7 +310,7 @@ public sealed class AccountLifecycleTests(ServerFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task Del_IdOfOtherAccount_DeletesOnlyOwn()
+    public async Task Del_with_the_id_of_another_account_deletes_only_the_own()
     {
         var victim = await fixture.AddAccount();
         var attacker = await fixture.AddAccount();
@@ -323,14 +323,14 @@ public sealed class AccountLifecycleTests(ServerFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task Del_Unsigned_Returns400()
+    public async Task Del_unsigned_is_400()
     {
         using var client = fixture.Client();
         ApiAssert.Error(await client.Get("/account/del"), 400);
     }
 
     [Fact]
-    public async Task Add_SameLoginConcurrently_ExactlyOneWins()
+    public async Task Of_concurrent_adds_of_the_same_login_exactly_one_wins()
     {
         var login = Accounts.UniqueLogin("race");
         using var client = fixture.Client();
@@ -345,7 +345,7 @@ public sealed class AccountLifecycleTests(ServerFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task ParallelMixedRequests_NeverFail()
+    public async Task Parallel_mixed_requests_never_fail()
     {
         var accounts = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => fixture.AddAccount()));
         var work = accounts.SelectMany(a => Enumerable.Range(0, 5).Select(async i =>

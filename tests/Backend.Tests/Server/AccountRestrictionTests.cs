@@ -12,7 +12,7 @@ public sealed class AccountRestrictionTests(AdminServerFixture fixture) : IClass
     private Task<TestAccount> AddByAdmin(params (string Name, string Value)[] extra) => Accounts.Add(fixture.Server, fixture.Admin, extra);
 
     [Fact]
-    public async Task AccountExpired_Returns412()
+    public async Task An_expired_account_is_412()
     {
         var a = await AddByAdmin(("expires", Ms(TimeSpan.FromHours(-1))));
         using var client = fixture.Client(a);
@@ -21,7 +21,7 @@ public sealed class AccountRestrictionTests(AdminServerFixture fixture) : IClass
     }
 
     [Fact]
-    public async Task AccountExpiresInFuture_Returns200()
+    public async Task An_account_expiring_in_the_future_is_200()
     {
         var a = await AddByAdmin(("expires", Ms(TimeSpan.FromDays(1))));
         using var client = fixture.Client(a);
@@ -29,7 +29,7 @@ public sealed class AccountRestrictionTests(AdminServerFixture fixture) : IClass
     }
 
     [Fact]
-    public async Task AccountExpired_WrongSecret_Returns412BeforeHmac()
+    public async Task An_expired_account_with_a_wrong_secret_is_412_before_the_HMAC()
     {
         var a = await AddByAdmin(("expires", Ms(TimeSpan.FromHours(-1))));
         using var client = fixture.Client(a);
@@ -37,7 +37,7 @@ public sealed class AccountRestrictionTests(AdminServerFixture fixture) : IClass
     }
 
     [Fact]
-    public async Task AccountExpired_ExpiredRequest_Returns406First()
+    public async Task An_expired_account_with_an_expired_request_is_406_first()
     {
         var a = await AddByAdmin(("expires", Ms(TimeSpan.FromHours(-1))));
         using var client = fixture.Client(a);
@@ -45,7 +45,7 @@ public sealed class AccountRestrictionTests(AdminServerFixture fixture) : IClass
     }
 
     [Fact]
-    public async Task AclDeny_MatchingPath_Returns403OtherPathsWork()
+    public async Task An_account_deny_list_makes_a_matching_path_403_and_other_paths_work()
     {
         var a = await AddByAdmin(("acl_deny", "^/account/select$"));
         using var client = fixture.Client(a);
@@ -54,7 +54,7 @@ public sealed class AccountRestrictionTests(AdminServerFixture fixture) : IClass
     }
 
     [Fact]
-    public async Task AclDeny_WrongSecret_Returns403BeforeHmac()
+    public async Task An_account_deny_list_with_a_wrong_secret_is_403_before_the_HMAC()
     {
         var a = await AddByAdmin(("acl_deny", "^/account/select$"));
         using var client = fixture.Client(a);
@@ -63,7 +63,7 @@ public sealed class AccountRestrictionTests(AdminServerFixture fixture) : IClass
     }
 
     [Fact]
-    public async Task AclAllow_MissingPath_Returns403AllowedPathWorks()
+    public async Task An_account_allow_list_makes_a_missing_path_403_and_the_allowed_path_work()
     {
         var a = await AddByAdmin(("acl_allow", "^/account/get$"));
         using var client = fixture.Client(a);
@@ -75,7 +75,7 @@ public sealed class AccountRestrictionTests(AdminServerFixture fixture) : IClass
     }
 
     [Fact]
-    public async Task AclAllow_WrongSecret_Returns403BeforeHmac()
+    public async Task An_account_allow_list_with_a_wrong_secret_is_403_before_the_HMAC()
     {
         var a = await AddByAdmin(("acl_allow", "^/account/get$"));
         using var client = fixture.Client(a);
@@ -83,7 +83,7 @@ public sealed class AccountRestrictionTests(AdminServerFixture fixture) : IClass
     }
 
     [Fact]
-    public async Task AclDeny_InvalidRegex_DeniesEverything()
+    public async Task An_account_deny_list_with_an_invalid_regex_denies_everything()
     {
         var a = await AddByAdmin(("acl_deny", "(["));
         using var client = fixture.Client(a);
@@ -91,7 +91,7 @@ public sealed class AccountRestrictionTests(AdminServerFixture fixture) : IClass
     }
 
     [Fact]
-    public async Task AclAllow_InvalidRegex_AllowsNothing()
+    public async Task An_account_allow_list_with_an_invalid_regex_allows_nothing()
     {
         var a = await AddByAdmin(("acl_allow", "(["));
         using var client = fixture.Client(a);
@@ -101,7 +101,7 @@ public sealed class AccountRestrictionTests(AdminServerFixture fixture) : IClass
     [Theory]
     [InlineData("/Account/Select")]
     [InlineData("/account/select/")]
-    public async Task AclDeny_CaseOrTrailingSlashVariant_Returns403(string path)
+    public async Task A_case_or_trailing_slash_variant_of_a_denied_path_is_403(string path)
     {
         var a = await AddByAdmin(("acl_deny", "^/account/select$"));
         using var client = fixture.Client(a);
@@ -109,7 +109,7 @@ public sealed class AccountRestrictionTests(AdminServerFixture fixture) : IClass
     }
 
     [Fact]
-    public async Task NonAdmin_CannotSetRestrictionsOrType_AtAdd()
+    public async Task A_non_admin_cannot_set_restrictions_or_type_at_add()
     {
         var a = await fixture.AddAccount(
             ("expires", Ms(TimeSpan.FromHours(-1))), ("acl_deny", "^/account/get$"), ("acl_allow", "^/nothing$"), ("type", "admin"));
@@ -122,7 +122,7 @@ public sealed class AccountRestrictionTests(AdminServerFixture fixture) : IClass
     }
 
     [Fact]
-    public async Task SignedNonAdmin_CannotSetRestrictionsOrType_AtAdd()
+    public async Task A_signed_non_admin_cannot_set_restrictions_or_type_at_add()
     {
         var caller = await fixture.AddAccount();
         var a = await Accounts.Add(fixture.Server, caller, ("expires", Ms(TimeSpan.FromHours(-1))), ("acl_deny", "^/account/get$"), ("type", "admin"));

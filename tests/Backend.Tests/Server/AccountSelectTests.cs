@@ -35,7 +35,7 @@ public sealed class AccountSelectTests(ServerFixture fixture) : IClassFixture<Se
     }
 
     [Fact]
-    public async Task Select_ReplyShape_DataAndNextToken()
+    public async Task Select_replies_with_data_and_a_next_token()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -48,7 +48,7 @@ public sealed class AccountSelectTests(ServerFixture fixture) : IClassFixture<Se
     }
 
     [Fact]
-    public async Task Select_OtherAccountsRows_OnlyPublicColumns()
+    public async Task Select_shows_only_public_columns_of_other_accounts_rows()
     {
         var (prefix, group) = await AddGroup(3);
         var caller = await fixture.AddAccount();
@@ -61,7 +61,7 @@ public sealed class AccountSelectTests(ServerFixture fixture) : IClassFixture<Se
     }
 
     [Fact]
-    public async Task Select_Count1Paging_VisitsEachGroupAccountExactlyOnce()
+    public async Task Select_paging_by_1_visits_each_account_of_a_group_exactly_once()
     {
         var (prefix, group) = await AddGroup(5);
         using var client = fixture.Client(group[0]);
@@ -71,7 +71,7 @@ public sealed class AccountSelectTests(ServerFixture fixture) : IClassFixture<Se
     }
 
     [Fact]
-    public async Task Select_Count1Paging_VisitsEveryAccountExactlyOnce()
+    public async Task Select_paging_by_1_visits_every_account_exactly_once()
     {
         // Restricted to this test's accounts: on an external pool the table is shared with other test servers.
         var (prefix, group) = await AddGroup(5);
@@ -92,7 +92,7 @@ public sealed class AccountSelectTests(ServerFixture fixture) : IClassFixture<Se
     [InlineData(2, true, null)]
     [InlineData(2, false, "alias")]
     [InlineData(3, true, "alias")]
-    public async Task Select_PagingWithSortAndDesc_VisitsEachOnceInOrder(int count, bool desc, string? sort)
+    public async Task Select_paging_with_sort_and_desc_visits_each_account_once_in_order(int count, bool desc, string? sort)
     {
         var (prefix, group) = await AddGroup(7);
         using var client = fixture.Client(group[0]);
@@ -107,7 +107,7 @@ public sealed class AccountSelectTests(ServerFixture fixture) : IClassFixture<Se
     }
 
     [Fact]
-    public async Task Select_Count0_ReturnsNoRows()
+    public async Task Select_with_count_0_returns_no_rows()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -117,7 +117,7 @@ public sealed class AccountSelectTests(ServerFixture fixture) : IClassFixture<Se
     }
 
     [Fact]
-    public async Task Select_SelectColumns_ReturnsOnlyThose()
+    public async Task Select_with_select_columns_returns_only_those()
     {
         var (prefix, group) = await AddGroup(2);
         using var client = fixture.Client(group[0]);
@@ -131,7 +131,7 @@ public sealed class AccountSelectTests(ServerFixture fixture) : IClassFixture<Se
     }
 
     [Fact]
-    public async Task Select_OwnRowWithSelectWithoutId_KeepsSelectedPrivateColumns()
+    public async Task Select_of_the_own_row_with_a_select_without_id_keeps_the_selected_private_columns()
     {
         var a = await fixture.AddAccount(("email", "own@example.com"));
         using var client = fixture.Client(a);
@@ -141,7 +141,7 @@ public sealed class AccountSelectTests(ServerFixture fixture) : IClassFixture<Se
     }
 
     [Fact]
-    public async Task Select_SelectUnknownColumns_AreIgnored()
+    public async Task Select_ignores_unknown_columns_in_select()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -158,7 +158,7 @@ public sealed class AccountSelectTests(ServerFixture fixture) : IClassFixture<Se
     [InlineData("ne", "PREFIX-e0", 2)]
     [InlineData("in", "PREFIX-e0,PREFIX-c2", 2)]
     [InlineData("between", "PREFIX-c,PREFIX-d9", 2)]
-    public async Task Select_Ops_Filter(string op, string value, int expected)
+    public async Task Select_filters_by_each_operator(string op, string value, int expected)
     {
         var (prefix, group) = await AddGroup(3); // aliases PREFIX-e0, PREFIX-d1, PREFIX-c2
         using var client = fixture.Client(group[0]);
@@ -176,7 +176,7 @@ public sealed class AccountSelectTests(ServerFixture fixture) : IClassFixture<Se
     }
 
     [Fact]
-    public async Task Select_OpsBeginsWith_TreatsLikeWildcardsLiterally()
+    public async Task Select_with_begins_with_treats_like_wildcards_literally()
     {
         var (prefix, group) = await AddGroup(1);
         using var client = fixture.Client(group[0]);
@@ -200,7 +200,7 @@ public sealed class AccountSelectTests(ServerFixture fixture) : IClassFixture<Se
     [InlineData("latitude")]
     [InlineData("geohash")]
     [InlineData("ctime")]
-    public async Task Select_ByPrivateColumn_NonAdmin_Returns403(string column)
+    public async Task Select_by_a_private_column_is_403_for_a_non_admin(string column)
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -214,7 +214,7 @@ public sealed class AccountSelectTests(ServerFixture fixture) : IClassFixture<Se
     [InlineData("email")]
     [InlineData("name")]
     [InlineData("login")]
-    public async Task Select_SortByPrivateColumn_NonAdmin_Returns403(string column)
+    public async Task Select_sorted_by_a_private_column_is_403_for_a_non_admin(string column)
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -222,7 +222,7 @@ public sealed class AccountSelectTests(ServerFixture fixture) : IClassFixture<Se
     }
 
     [Fact]
-    public async Task Select_ByPublicColumns_IsAllowed()
+    public async Task Select_by_public_columns_is_allowed()
     {
         var a = await fixture.AddAccount(("alias", "pub-" + Guid.NewGuid().ToString("N")));
         using var client = fixture.Client(a);
@@ -232,7 +232,7 @@ public sealed class AccountSelectTests(ServerFixture fixture) : IClassFixture<Se
     }
 
     [Fact]
-    public async Task Select_UnknownOperator_Returns400()
+    public async Task Select_with_an_unknown_operator_is_400()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -242,7 +242,7 @@ public sealed class AccountSelectTests(ServerFixture fixture) : IClassFixture<Se
     }
 
     [Fact]
-    public async Task Select_UnknownSortColumn_Returns400()
+    public async Task Select_with_an_unknown_sort_column_is_400()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);

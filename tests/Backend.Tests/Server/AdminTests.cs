@@ -4,7 +4,7 @@ namespace Backend.Tests.Server;
 public sealed class AdminTests(AdminServerFixture fixture) : IClassFixture<AdminServerFixture>
 {
     [Fact]
-    public async Task Admin_Get_ShowsTypeAdmin()
+    public async Task Get_shows_type_admin_to_an_admin()
     {
         using var client = fixture.Client(fixture.Admin);
         var r = await client.Get("/account/get");
@@ -14,7 +14,7 @@ public sealed class AdminTests(AdminServerFixture fixture) : IClassFixture<Admin
     }
 
     [Fact]
-    public async Task Admin_AddWithTypeAdmin_CreatesAnAdmin()
+    public async Task Add_with_type_admin_by_an_admin_creates_an_admin()
     {
         var b = await Accounts.Add(fixture.Server, fixture.Admin, ("type", "admin"));
         Assert.Equal("admin", b.Added!["type"]?.ToString());
@@ -31,7 +31,7 @@ public sealed class AdminTests(AdminServerFixture fixture) : IClassFixture<Admin
     [Theory]
     [InlineData(1, SignatureIn.Header)]
     [InlineData(3, SignatureIn.Query)]
-    public async Task Admin_JsonAddWithTypeAdmin_CreatesAnAdmin(int version, SignatureIn where)
+    public async Task A_JSON_add_with_type_admin_by_an_admin_creates_an_admin(int version, SignatureIn where)
     {
         using var client = fixture.Client(fixture.Admin);
         var login = Accounts.UniqueLogin("json-admin");
@@ -41,7 +41,7 @@ public sealed class AdminTests(AdminServerFixture fixture) : IClassFixture<Admin
     }
 
     [Fact]
-    public async Task NonAdmin_AddWithTypeAdmin_TypeIgnored()
+    public async Task Add_with_type_admin_by_a_non_admin_ignores_the_type()
     {
         var normal = await fixture.AddAccount();
         var b = await Accounts.Add(fixture.Server, normal, ("type", "admin"));
@@ -53,7 +53,7 @@ public sealed class AdminTests(AdminServerFixture fixture) : IClassFixture<Admin
     }
 
     [Fact]
-    public async Task Anonymous_AddWithTypeAdmin_TypeIgnored()
+    public async Task An_anonymous_add_with_type_admin_ignores_the_type()
     {
         var b = await fixture.AddAccount(("type", "admin"));
         Assert.Null(b.Added!["type"]);
@@ -62,14 +62,14 @@ public sealed class AdminTests(AdminServerFixture fixture) : IClassFixture<Admin
     }
 
     [Fact]
-    public async Task Admin_AddWithBadSignature_IsAnonymous_TypeIgnored()
+    public async Task An_admin_add_with_a_bad_signature_is_anonymous_and_ignores_the_type()
     {
         var b = await Accounts.Add(fixture.Server, fixture.Admin with { Secret = "wrong" }, ("type", "admin"));
         Assert.Null(b.Added!["type"]);
     }
 
     [Fact]
-    public async Task NonAdmin_UpdateType_Ignored()
+    public async Task Update_of_type_by_a_non_admin_is_ignored()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -82,7 +82,7 @@ public sealed class AdminTests(AdminServerFixture fixture) : IClassFixture<Admin
     }
 
     [Fact]
-    public async Task Admin_SelectByPrivateColumn_IsAllowed()
+    public async Task Select_by_a_private_column_is_allowed_for_an_admin()
     {
         var email = $"{Guid.NewGuid():N}@example.com";
         var a = await fixture.AddAccount(("email", email));

@@ -8,7 +8,7 @@ public sealed class AuthStatusTests(ServerFixture fixture) : IClassFixture<Serve
     private static long Past => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 60_000;
 
     [Fact]
-    public async Task Auth_ValidSignature_Returns200WithOwnAccount()
+    public async Task Auth_with_a_valid_signature_is_200_with_the_own_account()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -19,7 +19,7 @@ public sealed class AuthStatusTests(ServerFixture fixture) : IClassFixture<Serve
     }
 
     [Fact]
-    public async Task Auth_PercentEncodedPath_IsSignedAsSent()
+    public async Task A_percent_encoded_path_is_signed_as_sent()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -35,14 +35,14 @@ public sealed class AuthStatusTests(ServerFixture fixture) : IClassFixture<Serve
     }
 
     [Fact]
-    public async Task Auth_NoSignature_Returns400()
+    public async Task Auth_without_a_signature_is_400()
     {
         using var client = fixture.Client();
         ApiAssert.Error(await client.Get("/account/get"), 400, "Invalid request: no login provided");
     }
 
     [Fact]
-    public async Task Auth_EmptySignatureHeader_Returns400()
+    public async Task Auth_with_an_empty_signature_header_is_400()
     {
         using var client = fixture.Client(await fixture.AddAccount());
         ApiAssert.Error(await client.GetRaw("/account/get", "", new SignOptions { Raw = "" }), 400);
@@ -64,7 +64,7 @@ public sealed class AuthStatusTests(ServerFixture fixture) : IClassFixture<Serve
     [InlineData("||LOGIN|c2ln|4102444800000||")]
     [InlineData("1.5||LOGIN|c2ln|4102444800000||")]
     [InlineData("1||LOGIN|c2ln|41024448000001234567890123||")]
-    public async Task Auth_MalformedSignatureHeader_Returns400(string raw)
+    public async Task Auth_with_a_malformed_signature_header_is_400(string raw)
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -74,7 +74,7 @@ public sealed class AuthStatusTests(ServerFixture fixture) : IClassFixture<Serve
     }
 
     [Fact]
-    public async Task Auth_HugeSignatureHeader_Returns400()
+    public async Task Auth_with_a_huge_signature_header_is_400()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -87,7 +87,7 @@ public sealed class AuthStatusTests(ServerFixture fixture) : IClassFixture<Serve
     }
 
     [Fact]
-    public async Task Auth_RandomBytesSignature_Returns400()
+    public async Task Auth_with_a_signature_of_random_bytes_is_400()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -112,7 +112,7 @@ public sealed class AuthStatusTests(ServerFixture fixture) : IClassFixture<Serve
     [InlineData(3, SignatureIn.Header)]
     [InlineData(1, SignatureIn.Query)]
     [InlineData(3, SignatureIn.Query)]
-    public async Task Auth_ExpiredSignature_Returns406(int version, SignatureIn where)
+    public async Task Auth_with_an_expired_signature_is_406(int version, SignatureIn where)
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -120,7 +120,7 @@ public sealed class AuthStatusTests(ServerFixture fixture) : IClassFixture<Serve
     }
 
     [Fact]
-    public async Task Auth_ExpiresNow_Returns406()
+    public async Task Auth_with_a_signature_expiring_now_is_406()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -128,7 +128,7 @@ public sealed class AuthStatusTests(ServerFixture fixture) : IClassFixture<Serve
     }
 
     [Fact]
-    public async Task Auth_ExpiresWithinTheBound_Returns200_BeyondIt406()
+    public async Task Auth_expiring_within_the_bound_is_200_and_beyond_it_406()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -144,21 +144,21 @@ public sealed class AuthStatusTests(ServerFixture fixture) : IClassFixture<Serve
     [Theory]
     [InlineData(1)]
     [InlineData(3)]
-    public async Task Auth_UnknownLogin_Returns404(int version)
+    public async Task Auth_with_an_unknown_login_is_404(int version)
     {
         using var client = fixture.Client(new TestAccount(Accounts.UniqueLogin("nobody"), "secret", "none"));
         ApiAssert.Error(await client.Get("/account/get", new SignOptions { Version = version }), 404, "No account record found");
     }
 
     [Fact]
-    public async Task Auth_ExpiredAndUnknownLogin_Returns406BeforeLookup()
+    public async Task Auth_expired_with_an_unknown_login_is_406_before_the_lookup()
     {
         using var client = fixture.Client(new TestAccount(Accounts.UniqueLogin("nobody"), "secret", "none"));
         ApiAssert.Error(await client.Get("/account/get", new SignOptions { Expires = Past }), 406);
     }
 
     [Fact]
-    public async Task Auth_ExpiredAndWrongSecret_Returns406BeforeHmac()
+    public async Task Auth_expired_with_a_wrong_secret_is_406_before_the_HMAC()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -170,7 +170,7 @@ public sealed class AuthStatusTests(ServerFixture fixture) : IClassFixture<Serve
     [InlineData(3, SignatureIn.Header)]
     [InlineData(1, SignatureIn.Query)]
     [InlineData(3, SignatureIn.Query)]
-    public async Task Auth_WrongSecret_Returns401(int version, SignatureIn where)
+    public async Task Auth_with_a_wrong_secret_is_401(int version, SignatureIn where)
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -178,7 +178,7 @@ public sealed class AuthStatusTests(ServerFixture fixture) : IClassFixture<Serve
     }
 
     [Fact]
-    public async Task Auth_SignatureOfOtherAccount_Returns401()
+    public async Task Auth_with_the_signature_of_another_account_is_401()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -187,7 +187,7 @@ public sealed class AuthStatusTests(ServerFixture fixture) : IClassFixture<Serve
     }
 
     [Fact]
-    public async Task Auth_TamperedQuery_Returns401()
+    public async Task Auth_with_a_tampered_query_is_401()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -196,7 +196,7 @@ public sealed class AuthStatusTests(ServerFixture fixture) : IClassFixture<Serve
     }
 
     [Fact]
-    public async Task Auth_SignedForOtherPath_Returns401()
+    public async Task Auth_signed_for_another_path_is_401()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -205,7 +205,7 @@ public sealed class AuthStatusTests(ServerFixture fixture) : IClassFixture<Serve
     }
 
     [Fact]
-    public async Task Auth_SignedForOtherMethod_Returns401()
+    public async Task Auth_signed_for_another_method_is_401()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -213,7 +213,7 @@ public sealed class AuthStatusTests(ServerFixture fixture) : IClassFixture<Serve
     }
 
     [Fact]
-    public async Task Auth_UnknownVersion_IsRefused()
+    public async Task Auth_with_an_unknown_signature_version_is_refused()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -226,7 +226,7 @@ public sealed class AuthStatusTests(ServerFixture fixture) : IClassFixture<Serve
     [Theory]
     [InlineData(SignatureIn.Header)]
     [InlineData(SignatureIn.Query)]
-    public async Task Auth_Version2OutsideSession_Returns400(SignatureIn where)
+    public async Task Auth_with_a_version_2_signature_outside_a_session_is_400(SignatureIn where)
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -234,7 +234,7 @@ public sealed class AuthStatusTests(ServerFixture fixture) : IClassFixture<Serve
     }
 
     [Fact]
-    public async Task Auth_Version2WithWrongSecret_Returns400NotLeakingValidity()
+    public async Task Auth_with_a_version_2_signature_and_a_wrong_secret_is_400_not_leaking_validity()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -242,7 +242,7 @@ public sealed class AuthStatusTests(ServerFixture fixture) : IClassFixture<Serve
     }
 
     [Fact]
-    public async Task Auth_HostWithPortSignature_IsAcceptedAsSecondTry()
+    public async Task A_signature_for_the_host_with_its_port_is_accepted_as_a_second_try()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -251,7 +251,7 @@ public sealed class AuthStatusTests(ServerFixture fixture) : IClassFixture<Serve
     }
 
     [Fact]
-    public async Task Auth_Latin1KeyedSecret_IsAcceptedAsSecondTry()
+    public async Task A_signature_keyed_with_the_Latin_1_secret_is_accepted_as_a_second_try()
     {
         var a = await fixture.AddAccount(("secret", "p\u00e4ssw\u00f6rd-" + Guid.NewGuid().ToString("N")));
         using var client = fixture.Client(a);
@@ -261,21 +261,21 @@ public sealed class AuthStatusTests(ServerFixture fixture) : IClassFixture<Serve
     }
 
     [Fact]
-    public async Task Ping_Unsigned_Returns400ByDefault()
+    public async Task An_unsigned_ping_is_400_by_default()
     {
         using var client = fixture.Client();
         ApiAssert.Error(await client.Get("/ping"), 400);
     }
 
     [Fact]
-    public async Task Ping_Signed_Returns200()
+    public async Task A_signed_ping_is_200()
     {
         using var client = fixture.Client(await fixture.AddAccount());
         Assert.Equal(200, (await client.Get("/ping")).Status);
     }
 
     [Fact]
-    public async Task AccountAdd_Unsigned_IsOpenByDefault()
+    public async Task Account_add_unsigned_is_open_by_default()
     {
         using var client = fixture.Client();
         var r = await client.Get("/account/add", ("login", Accounts.UniqueLogin()), ("secret", "s"), ("name", "Open"));
@@ -283,7 +283,7 @@ public sealed class AuthStatusTests(ServerFixture fixture) : IClassFixture<Serve
     }
 
     [Fact]
-    public async Task AccountAdd_WithBadSignature_StillRegistersAnonymously()
+    public async Task Account_add_with_a_bad_signature_still_registers_anonymously()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);

@@ -57,7 +57,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
 
     [Theory]
     [MemberData(nameof(GarbageSignatures))]
-    public async Task GarbageSignature_SignedEndpoints_Return4xxAndChangeNothing(string endpoint, string garbage, int status)
+    public async Task Signed_endpoints_with_a_garbage_signature_are_4xx_and_change_nothing(string endpoint, string garbage, int status)
     {
         var a = await fixture.AddAccount(("name", "Intact"));
         using var client = fixture.Client(a);
@@ -77,7 +77,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
 
     [Theory]
     [MemberData(nameof(SignedEndpoints))]
-    public async Task Unsigned_SignedEndpoints_Return400AndChangeNothing(string endpoint)
+    public async Task Signed_endpoints_unsigned_are_400_and_change_nothing(string endpoint)
     {
         var a = await fixture.AddAccount(("name", "Intact"));
         using var client = fixture.Client();
@@ -96,7 +96,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     [InlineData("_ops", "alias,near")]
     [InlineData("_ops", "alias")]
     [InlineData("_ops", "alias,like,id")]
-    public async Task Select_WrongOptionTypes_Return400(string name, string value)
+    public async Task Select_with_wrong_option_types_is_400(string name, string value)
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -114,7 +114,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     [InlineData("_desc", "2")]
     [InlineData("_desc", "")]
     [InlineData("_start", "")]
-    public async Task Select_OddOptionValues_AreAnsweredNotErrors500(string name, string value)
+    public async Task Select_with_odd_option_values_is_answered_not_a_500(string name, string value)
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -133,7 +133,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     [InlineData("bnVsbA")] // null
     [InlineData("Ww")] // [
     [InlineData("////")]
-    public async Task Select_MalformedStartToken_Returns400(string token)
+    public async Task Select_with_a_malformed_start_token_is_400(string token)
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -142,7 +142,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
-    public async Task Select_BetweenWithOneValue_Returns400()
+    public async Task Select_with_between_and_one_value_is_400()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -150,7 +150,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
-    public async Task Get_WrongSessionFlag_Returns400()
+    public async Task Get_with_a_wrong_session_flag_is_400()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -158,7 +158,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
-    public async Task Get_TooManyIds_Returns400()
+    public async Task Get_with_too_many_ids_is_400()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -167,7 +167,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
-    public async Task Get_HugeId_IsNotAnError500()
+    public async Task Get_with_a_huge_id_is_not_a_500()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -179,7 +179,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
 
     [Theory]
     [MemberData(nameof(AllEndpoints))]
-    public async Task TwoMegabyteFormBody_Returns413Json(string endpoint)
+    public async Task A_two_megabyte_form_body_is_a_413_in_JSON(string endpoint)
     {
         var a = await fixture.AddAccount(("name", "Intact"));
         using var client = fixture.Client(endpoint == "/account/add" ? null : a);
@@ -192,7 +192,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     [Theory]
     [InlineData("/account/update")]
     [InlineData("/account/add")]
-    public async Task TwoMegabyteJsonBody_Returns413Json(string endpoint)
+    public async Task A_two_megabyte_JSON_body_is_a_413_in_JSON(string endpoint)
     {
         var a = await fixture.AddAccount(("name", "Intact"));
         using var client = fixture.Client(endpoint == "/account/add" ? null : a);
@@ -203,7 +203,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
-    public async Task HundredKilobyteName_Add_Returns400AndWritesNothing()
+    public async Task Add_with_a_hundred_kilobyte_name_is_400_and_writes_nothing()
     {
         var login = Accounts.UniqueLogin();
         using var client = fixture.Client();
@@ -218,7 +218,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     [InlineData("alias")]
     [InlineData("email")]
     [InlineData("status")]
-    public async Task HundredKilobyteValue_Update_Returns400AndChangesNothing(string column)
+    public async Task Update_with_a_hundred_kilobyte_value_is_400_and_changes_nothing(string column)
     {
         var a = await fixture.AddAccount(("name", "Intact"));
         using var client = fixture.Client(a);
@@ -228,7 +228,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
-    public async Task HundredKilobyteLoginOrSecret_Add_Returns400()
+    public async Task Add_with_a_hundred_kilobyte_login_or_secret_is_400()
     {
         using var client = fixture.Client();
         ApiAssert.Error(await client.PostForm("/account/add", ("login", new string('l', 100 * 1024)), ("secret", "s"), ("name", "n")), 400);
@@ -236,7 +236,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
-    public async Task HundredKilobyteSecret_PutSecret_Returns400AndKeepsOld()
+    public async Task Put_secret_with_a_hundred_kilobyte_secret_is_400_and_keeps_the_old_one()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -245,7 +245,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
-    public async Task SqlMetacharactersInValues_AreStoredVerbatim()
+    public async Task SQL_metacharacters_in_values_are_stored_verbatim()
     {
         var weird = new[] { Sql, "Robert\"); DROP TABLE bk_auth;--", "a' OR '1'='1", "\\\"; --", "%_*?[]", "nul\0byte", "emoji \U0001F600 ünïcödé" };
         foreach (var value in weird)
@@ -279,7 +279,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
-    public async Task SqlMetacharactersInSignatureLogin_Return404()
+    public async Task SQL_metacharacters_in_the_signature_login_are_404()
     {
         using var client = fixture.Client(new TestAccount(Sql, "s", ""));
         ApiAssert.Error(await client.Get("/account/get"), 404);
@@ -297,7 +297,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     [InlineData("bk_auth.secret")]
     [InlineData("secret")]
     [InlineData("id\" OR 1=1 --")]
-    public async Task SqlMetacharactersInColumnNames_AreIgnoredNeverExecuted(string column)
+    public async Task SQL_metacharacters_in_column_names_are_ignored_never_executed(string column)
     {
         var a = await fixture.AddAccount(("name", "Intact"), ("alias", "col" + Guid.NewGuid().ToString("N")));
         var b = await fixture.AddAccount(("name", "Other"));
@@ -335,7 +335,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
-    public async Task SelectUnknownColumn_ReturnsNoUnknownProperties()
+    public async Task Selecting_an_unknown_column_returns_no_unknown_properties()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -351,7 +351,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     [InlineData("/account/get/extra")]
     [InlineData("/account/put")]
     [InlineData("/account/put/icon/x/y")]
-    public async Task UnknownPath_ValidSignature_Returns404Json(string path)
+    public async Task An_unknown_path_with_a_valid_signature_is_a_404_in_JSON(string path)
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -360,7 +360,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
-    public async Task UnknownPath_Unsigned_Returns400()
+    public async Task An_unknown_path_unsigned_is_400()
     {
         using var client = fixture.Client();
         ApiAssert.Error(await client.GetRaw("/nope", ""), 400);
@@ -373,7 +373,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     [InlineData("OPTIONS")]
     [InlineData("TRACE")]
     [InlineData("PROPFIND")]
-    public async Task OtherMethods_ValidSignature_Return405Json(string method)
+    public async Task Other_methods_with_a_valid_signature_are_a_405_in_JSON(string method)
     {
         var a = await fixture.AddAccount(("name", "Intact"));
         using var client = fixture.Client(a);
@@ -386,7 +386,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
-    public async Task HeadMethod_ValidSignature_Returns405()
+    public async Task HEAD_with_a_valid_signature_is_405()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -395,7 +395,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
-    public async Task JsonBody_DeeplyNested_Returns400()
+    public async Task A_deeply_nested_JSON_body_is_400()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -404,7 +404,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
-    public async Task JsonBody_NonObjectValues_AreNotErrors500()
+    public async Task Non_object_values_in_a_JSON_body_are_not_a_500()
     {
         var a = await fixture.AddAccount(("name", "Intact"));
         using var client = fixture.Client(a);
@@ -418,7 +418,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
-    public async Task FormBody_InvalidUtf8AndBadEscapes_AreNotErrors500()
+    public async Task Invalid_UTF_8_and_bad_escapes_in_a_form_body_are_not_a_500()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -439,7 +439,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
-    public async Task Query_BadEscapes_AreNotErrors500()
+    public async Task Bad_escapes_in_the_query_are_not_a_500()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -451,7 +451,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
-    public async Task VeryLongUrl_IsRefusedWithoutError500()
+    public async Task A_very_long_URL_is_refused_without_a_500()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -460,7 +460,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
-    public async Task Multipart_ManyFields_IsAClientError()
+    public async Task A_multipart_body_with_many_fields_is_a_client_error()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -472,7 +472,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
-    public async Task Multipart_LongFieldName_IsAClientError()
+    public async Task A_multipart_body_with_a_long_field_name_is_a_client_error()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -483,7 +483,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
-    public async Task Multipart_Malformed_IsAClientError()
+    public async Task A_malformed_multipart_body_is_a_client_error()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -497,7 +497,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
-    public async Task Multipart_TwoMegabytes_Returns413()
+    public async Task A_two_megabyte_multipart_body_is_413()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -508,7 +508,7 @@ public sealed class BadInputTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
-    public async Task UnknownContentType_BodyIgnored_NotAnError500()
+    public async Task A_body_of_an_unknown_content_type_is_ignored_not_a_500()
     {
         var a = await fixture.AddAccount(("name", "Intact"));
         using var client = fixture.Client(a);

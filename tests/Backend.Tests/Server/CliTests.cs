@@ -33,7 +33,7 @@ public sealed class CliTests
     }
 
     [Fact]
-    public async Task RunBackend_NonNumericPort_Exits2WithOneLineMessage()
+    public async Task Run_backend_with_a_non_numeric_port_exits_2_with_a_one_line_message()
     {
         var (code, _, stderr) = await RunBackend("-api-port", "abc", "-api-bind", "127.0.0.1");
         Assert.Equal(2, code);
@@ -41,7 +41,7 @@ public sealed class CliTests
     }
 
     [Fact]
-    public async Task RunBackend_PortWithoutValue_Exits2()
+    public async Task Run_backend_with_a_port_without_value_exits_2()
     {
         var (code, _, stderr) = await RunBackend("-api-bind", "127.0.0.1", "-api-port");
         Assert.Equal(2, code);
@@ -49,7 +49,7 @@ public sealed class CliTests
     }
 
     [Fact]
-    public async Task RunBackend_PortFollowedByAnotherParameter_Exits2()
+    public async Task Run_backend_with_a_port_followed_by_another_parameter_exits_2()
     {
         var (code, _, stderr) = await RunBackend("-api-port", "-api-bind", "127.0.0.1");
         Assert.Equal(2, code);
@@ -61,7 +61,7 @@ public sealed class CliTests
     [InlineData("65536")]
     [InlineData("-1")]
     [InlineData("8000.5")]
-    public async Task RunBackend_PortOutOfRange_Exits2(string port)
+    public async Task Run_backend_with_a_port_out_of_range_exits_2(string port)
     {
         var (code, _, stderr) = await RunBackend("-api-port=" + port, "-api-bind", "127.0.0.1");
         Assert.Equal(2, code);
@@ -69,7 +69,7 @@ public sealed class CliTests
     }
 
     [Fact]
-    public async Task RunBackend_InvalidBindAddress_Exits2()
+    public async Task Run_backend_with_an_invalid_bind_address_exits_2()
     {
         var (code, _, stderr) = await RunBackend("-api-port", "1", "-api-bind", "not-an-address");
         Assert.Equal(2, code);
@@ -77,7 +77,7 @@ public sealed class CliTests
     }
 
     [Fact]
-    public async Task RunBackend_InvalidChoice_Exits2()
+    public async Task Run_backend_with_an_invalid_choice_exits_2()
     {
         var (code, _, stderr) = await RunBackend("-api-port", "1", "-log", "loud");
         Assert.Equal(2, code);
@@ -85,7 +85,7 @@ public sealed class CliTests
     }
 
     [Fact]
-    public async Task RunBackend_InvalidValueInConfigFile_Exits2NamingTheFile()
+    public async Task Run_backend_with_an_invalid_value_in_the_config_file_exits_2_naming_the_file()
     {
         var home = BackendServer.CreateHome();
         try
@@ -103,7 +103,7 @@ public sealed class CliTests
     }
 
     [Fact]
-    public async Task RunBackend_UnknownParameter_OnlyWarns_ServerStarts()
+    public async Task Run_backend_with_an_unknown_parameter_only_warns_and_the_server_starts()
     {
         await using var server = await BackendServer.StartAsync(["-no-such-parameter", "1"]);
         using var client = server.Client();
@@ -114,7 +114,7 @@ public sealed class CliTests
     }
 
     [Fact]
-    public async Task RunBackend_PortInUse_Exits1WithOneLineMessage()
+    public async Task Run_backend_on_a_port_in_use_exits_1_with_a_one_line_message()
     {
         using var taken = new TcpListener(IPAddress.Loopback, 0);
         taken.Start();
@@ -125,7 +125,7 @@ public sealed class CliTests
     }
 
     [Fact]
-    public async Task RunBackend_PortInUse_ExitsNonZero()
+    public async Task Run_backend_on_a_port_in_use_exits_non_zero_saying_in_use()
     {
         using var taken = new TcpListener(IPAddress.Loopback, 0);
         taken.Start();
@@ -136,7 +136,7 @@ public sealed class CliTests
     }
 
     [Fact]
-    public async Task HelpConfig_ListsApiPortWithDefault()
+    public async Task Help_config_lists_the_port_with_its_default()
     {
         var (code, stdout, _) = await Run("help", "config");
         Assert.Equal(0, code);
@@ -147,7 +147,7 @@ public sealed class CliTests
     }
 
     [Fact]
-    public async Task Help_Exits0WithUsage()
+    public async Task Help_exits_0_with_the_usage()
     {
         var (code, stdout, _) = await Run("help");
         Assert.Equal(0, code);
@@ -155,7 +155,7 @@ public sealed class CliTests
     }
 
     [Fact]
-    public async Task NoArguments_Exits2WithUsage()
+    public async Task No_arguments_exit_2_with_the_usage()
     {
         var (code, stdout, _) = await Run();
         Assert.Equal(2, code);
@@ -163,7 +163,7 @@ public sealed class CliTests
     }
 
     [Fact]
-    public async Task UnknownCommand_Exits2WithOneLineMessage()
+    public async Task An_unknown_command_exits_2_with_a_one_line_message()
     {
         var (code, _, stderr) = await Run("nonsense");
         Assert.Equal(2, code);
@@ -171,7 +171,7 @@ public sealed class CliTests
     }
 
     [Fact]
-    public async Task HelpOnUnknownTopic_Exits2()
+    public async Task Help_on_an_unknown_topic_exits_2()
     {
         var (code, _, stderr) = await Run("help", "nonsense");
         Assert.Equal(2, code);
@@ -179,7 +179,7 @@ public sealed class CliTests
     }
 
     [Fact]
-    public async Task Version_Exits0()
+    public async Task Version_exits_0()
     {
         var (code, stdout, _) = await Run("version");
         Assert.Equal(0, code);
@@ -187,7 +187,7 @@ public sealed class CliTests
     }
 
     [Fact]
-    public async Task ServerHarness_StartFailure_ReportsServerOutput()
+    public async Task The_server_harness_reports_the_server_output_when_start_fails()
     {
         var ex = await Assert.ThrowsAsync<ServerStartException>(() => BackendServer.StartAsync(["-api-bind", "not-an-address"]));
         Assert.Contains("api-bind", ex.Message, StringComparison.Ordinal);

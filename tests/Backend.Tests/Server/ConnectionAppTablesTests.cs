@@ -104,7 +104,7 @@ public sealed class ConnectionAppFixture : IAsyncLifetime
 public sealed class ConnectionAppTablesTests(ConnectionAppFixture fixture) : IClassFixture<ConnectionAppFixture>
 {
     [Fact]
-    public async Task AppCounters_BumpedByItsType_AndTheTargetIsTold()
+    public async Task An_app_counter_is_bumped_by_its_type_and_the_target_is_told()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -138,7 +138,7 @@ public sealed class ConnectionAppTablesTests(ConnectionAppFixture fixture) : ICl
     }
 
     [Fact]
-    public async Task ConnectionIncr_AddsToTheConnectionAndItsReference()
+    public async Task Connection_incr_adds_to_the_connection_and_its_reference()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -163,7 +163,7 @@ public sealed class ConnectionAppTablesTests(ConnectionAppFixture fixture) : ICl
     }
 
     [Fact]
-    public async Task ConnectionIncr_RacingADelete_NeverBringsTheConnectionBack()
+    public async Task Connection_incr_racing_a_delete_never_brings_the_connection_back()
     {
         // Whichever of the two calls runs first, the connection and its reference end deleted.
         var a = await fixture.AddAccount();
@@ -186,7 +186,7 @@ public sealed class ConnectionAppTablesTests(ConnectionAppFixture fixture) : ICl
     }
 
     [Fact]
-    public async Task AppColumns_AdminOnlyAndHidden()
+    public async Task App_columns_can_be_admin_only_and_hidden()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -208,7 +208,7 @@ public sealed class ConnectionAppTablesTests(ConnectionAppFixture fixture) : ICl
     }
 
     [Fact]
-    public async Task AppCounterColumns_PublicOnesOthersMayBump()
+    public async Task Others_may_bump_the_public_app_counter_columns()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();

@@ -22,7 +22,7 @@ public sealed class ConnectionBadInputTests(ServerFixture fixture) : IClassFixtu
 
     [Theory]
     [MemberData(nameof(Writes))]
-    public async Task BadParameters_400_NothingWritten(string path)
+    public async Task Bad_parameters_are_400_and_nothing_is_written(string path)
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -55,7 +55,7 @@ public sealed class ConnectionBadInputTests(ServerFixture fixture) : IClassFixtu
 
     [Theory]
     [MemberData(nameof(Writes))]
-    public async Task UnknownTarget_404_NothingWritten(string path)
+    public async Task An_unknown_target_is_404_and_nothing_is_written(string path)
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -65,7 +65,7 @@ public sealed class ConnectionBadInputTests(ServerFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task MaxLengthType_IsAccepted()
+    public async Task A_type_of_the_max_length_is_accepted()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -76,7 +76,7 @@ public sealed class ConnectionBadInputTests(ServerFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task ReadsAndChanges_BadOrMissing()
+    public async Task Reads_and_changes_with_bad_or_missing_parameters_are_4xx()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -106,7 +106,7 @@ public sealed class ConnectionBadInputTests(ServerFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task Unsigned_400()
+    public async Task An_unsigned_request_is_400()
     {
         var b = await fixture.AddAccount();
         using var anonymous = fixture.Client();

@@ -8,7 +8,7 @@ namespace Backend.Tests.Server;
 public sealed class ConnectionPrivacyTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     [Fact]
-    public async Task OtherAccount_NeverSeesPrivateColumnsOrCounters()
+    public async Task Another_account_never_sees_private_columns_or_counters()
     {
         var tag = Guid.NewGuid().ToString("N");
         var secrets = new[] { "name", "email", "phone", "status", "city", "state", "country" }.ToDictionary(c => c, c => $"PRIV{tag}{c}");

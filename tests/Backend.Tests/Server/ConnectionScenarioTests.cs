@@ -8,7 +8,7 @@ namespace Backend.Tests.Server;
 public sealed class ConnectionScenarioTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     [Fact]
-    public async Task TwoAccountsLikeEachOther_CountersReferencesAndDelete()
+    public async Task Two_accounts_liking_each_other_get_counters_and_references_that_del_removes()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -66,7 +66,7 @@ public sealed class ConnectionScenarioTests(ServerFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task Put_CreatesThenReplaces_CountingOnce()
+    public async Task Put_creates_then_replaces_counting_once()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -87,7 +87,7 @@ public sealed class ConnectionScenarioTests(ServerFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task ParallelPutsOfOneConnection_CountOnce()
+    public async Task Parallel_puts_of_one_connection_count_once()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -107,7 +107,7 @@ public sealed class ConnectionScenarioTests(ServerFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task TypesWithoutCounters_AndTheNoOptions()
+    public async Task Types_without_counters_and_the_no_options_count_nothing()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -131,7 +131,7 @@ public sealed class ConnectionScenarioTests(ServerFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task Del_ByType_ById_AndAll()
+    public async Task Del_by_type_by_id_and_all()
     {
         var a = await fixture.AddAccount();
         var others = new List<TestAccount>();
@@ -170,7 +170,7 @@ public sealed class ConnectionScenarioTests(ServerFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task Update_ChangesConnectionAndReference()
+    public async Task Update_changes_the_connection_and_its_reference()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -188,7 +188,7 @@ public sealed class ConnectionScenarioTests(ServerFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task Incr_OnlyCounterColumns_OnlyExistingConnections()
+    public async Task Incr_changes_only_counter_columns_of_existing_connections()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -200,7 +200,7 @@ public sealed class ConnectionScenarioTests(ServerFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task Details_AddPublicAccountColumnsOnly()
+    public async Task Details_add_only_public_account_columns()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount(("alias", "Bee"), ("email", "bee-private@example.com"), ("phone", "555-0100"));
@@ -234,7 +234,7 @@ public sealed class ConnectionScenarioTests(ServerFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task NoProcessRows_ReturnsTheStoredKeys()
+    public async Task NoProcessRows_returns_the_stored_keys()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();

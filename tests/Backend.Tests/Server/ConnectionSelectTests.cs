@@ -22,7 +22,7 @@ public sealed class ConnectionSelectTests(ServerFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task Paging_VisitsEveryConnectionOnce()
+    public async Task Paging_visits_every_connection_once()
     {
         var (me, others) = await Network(10, "like");
         using var client = fixture.Client(me);
@@ -51,7 +51,7 @@ public sealed class ConnectionSelectTests(ServerFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task Desc_ReversesTheOrder()
+    public async Task Desc_reverses_the_order()
     {
         var (me, _) = await Network(4, "like");
         using var client = fixture.Client(me);
@@ -63,7 +63,7 @@ public sealed class ConnectionSelectTests(ServerFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task TypeIdAndAll()
+    public async Task Select_by_type_by_id_and_all()
     {
         var (me, others) = await Network(3, "like", "follow");
         using var client = fixture.Client(me);
@@ -84,7 +84,7 @@ public sealed class ConnectionSelectTests(ServerFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task Ops_FilterByMtimeAndState()
+    public async Task Operators_filter_by_mtime_and_state()
     {
         var me = await fixture.AddAccount();
         var early = await fixture.AddAccount();
@@ -111,7 +111,7 @@ public sealed class ConnectionSelectTests(ServerFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task Select_ReturnsTheAskedColumnsAndTheKeys()
+    public async Task Select_returns_the_asked_columns_and_the_keys()
     {
         var (me, others) = await Network(1, "like");
         using var client = fixture.Client(me);
@@ -123,7 +123,7 @@ public sealed class ConnectionSelectTests(ServerFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task TypesThatLookLikePatterns_MatchOnlyThemselves()
+    public async Task Types_that_look_like_patterns_match_only_themselves()
     {
         var me = await fixture.AddAccount();
         var other = await fixture.AddAccount();
@@ -142,7 +142,7 @@ public sealed class ConnectionSelectTests(ServerFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task OverlongIds_AreRefused()
+    public async Task Overlong_ids_are_refused()
     {
         var me = await fixture.AddAccount();
         using var client = fixture.Client(me);

@@ -10,7 +10,7 @@ public sealed class CounterTests(ServerFixture fixture) : IClassFixture<ServerFi
     private static readonly string[] AllCounters = ["follow0", "follow1", "id", "like0", "like1", "ping"];
 
     [Fact]
-    public async Task Get_MissingRecord_IsAllZero()
+    public async Task Get_of_a_missing_record_is_all_zero()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -21,7 +21,7 @@ public sealed class CounterTests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     [Fact]
-    public async Task Put_ReplacesTheRecord()
+    public async Task Put_replaces_the_record()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -39,7 +39,7 @@ public sealed class CounterTests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     [Fact]
-    public async Task Incr_AddsAndSubtracts()
+    public async Task Incr_adds_and_subtracts()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -55,7 +55,7 @@ public sealed class CounterTests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     [Fact]
-    public async Task Incr_BadInput_400_NothingWritten()
+    public async Task Incr_with_bad_input_is_400_and_writes_nothing()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -76,7 +76,7 @@ public sealed class CounterTests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     [Fact]
-    public async Task Others_SeeOnlyPublicCounters_AndBumpOnlyPing()
+    public async Task Others_see_only_public_counters_and_bump_only_ping()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -120,7 +120,7 @@ public sealed class CounterTests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     [Fact]
-    public async Task TwoHundredParallelIncrements_AllCount()
+    public async Task Two_hundred_parallel_increments_all_count()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();

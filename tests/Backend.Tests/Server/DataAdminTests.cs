@@ -8,7 +8,7 @@ namespace Backend.Tests.Server;
 public sealed class DataAdminTests(AdminServerFixture fixture) : IClassFixture<AdminServerFixture>
 {
     [Fact]
-    public async Task NonAdmin_EveryDataPath_Is403()
+    public async Task Every_data_path_is_403_for_a_non_admin()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -25,7 +25,7 @@ public sealed class DataAdminTests(AdminServerFixture fixture) : IClassFixture<A
     }
 
     [Fact]
-    public async Task Anonymous_Is400NoSignature()
+    public async Task An_anonymous_request_is_400_no_signature()
     {
         using var client = fixture.Client();
         ApiAssert.Error(await client.Get("/data/columns"), 400);
@@ -33,7 +33,7 @@ public sealed class DataAdminTests(AdminServerFixture fixture) : IClassFixture<A
     }
 
     [Fact]
-    public async Task Admin_Columns_DescribeEveryTable_WithoutHiddenColumns()
+    public async Task Columns_for_an_admin_describe_every_table_without_hidden_columns()
     {
         using var client = fixture.Client(fixture.Admin);
         var r = await client.Get("/data/columns");
@@ -56,7 +56,7 @@ public sealed class DataAdminTests(AdminServerFixture fixture) : IClassFixture<A
     }
 
     [Fact]
-    public async Task Admin_Keys_InOrder()
+    public async Task Keys_for_an_admin_are_in_order()
     {
         using var client = fixture.Client(fixture.Admin);
         var r = await client.Get("/data/keys/bk_account");
@@ -67,7 +67,7 @@ public sealed class DataAdminTests(AdminServerFixture fixture) : IClassFixture<A
     }
 
     [Fact]
-    public async Task Admin_EveryOperation_OnBkStatus()
+    public async Task An_admin_can_run_every_operation_on_bk_status()
     {
         using var client = fixture.Client(fixture.Admin);
         var id = UniqueId();
@@ -120,7 +120,7 @@ public sealed class DataAdminTests(AdminServerFixture fixture) : IClassFixture<A
     }
 
     [Fact]
-    public async Task Admin_EveryOperation_OnBkAccount()
+    public async Task An_admin_can_run_every_operation_on_bk_account()
     {
         using var client = fixture.Client(fixture.Admin);
         var id = UniqueId("acct");
@@ -161,7 +161,7 @@ public sealed class DataAdminTests(AdminServerFixture fixture) : IClassFixture<A
     }
 
     [Fact]
-    public async Task NoProcessRows_OnEveryRead()
+    public async Task NoProcessRows_works_on_every_read()
     {
         using var client = fixture.Client(fixture.Admin);
         var id = UniqueId();
@@ -181,7 +181,7 @@ public sealed class DataAdminTests(AdminServerFixture fixture) : IClassFixture<A
     }
 
     [Fact]
-    public async Task Admin_WritesAdminColumns_OfAnyAccount()
+    public async Task An_admin_writes_admin_columns_of_any_account()
     {
         var a = await fixture.AddAccount();
         using var admin = fixture.Client(fixture.Admin);
@@ -194,7 +194,7 @@ public sealed class DataAdminTests(AdminServerFixture fixture) : IClassFixture<A
     }
 
     [Fact]
-    public async Task Admin_BkAuth_NeverShowsTheSecret()
+    public async Task Bk_auth_never_shows_the_secret_even_to_an_admin()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(fixture.Admin);
@@ -228,7 +228,7 @@ public sealed class DataAdminTests(AdminServerFixture fixture) : IClassFixture<A
     }
 
     [Fact]
-    public async Task Admin_ConditionsOnTheSecret_Are403()
+    public async Task Conditions_on_the_secret_are_403_even_for_an_admin()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(fixture.Admin);
@@ -239,7 +239,7 @@ public sealed class DataAdminTests(AdminServerFixture fixture) : IClassFixture<A
     }
 
     [Fact]
-    public async Task Select_WithoutConditions_IsRefused_EvenWithNoscan0_WhenNotUnsecure()
+    public async Task Select_without_conditions_is_refused_even_with_noscan_0_when_not_unsecure()
     {
         using var client = fixture.Client(fixture.Admin);
         ApiAssert.Error(await client.Get("/data/select/bk_status"), 400);
@@ -248,7 +248,7 @@ public sealed class DataAdminTests(AdminServerFixture fixture) : IClassFixture<A
     }
 
     [Fact]
-    public async Task Admin_Search_NativeCondition()
+    public async Task An_admin_search_runs_a_native_condition()
     {
         var alias = UniqueId("alias");
         var a = await fixture.AddAccount(("alias", alias));
@@ -269,7 +269,7 @@ public sealed class DataAdminTests(AdminServerFixture fixture) : IClassFixture<A
     }
 
     [Fact]
-    public async Task Admin_Search_BadQueries_Are4xx()
+    public async Task Bad_queries_in_an_admin_search_are_4xx()
     {
         using var client = fixture.Client(fixture.Admin);
         ApiAssert.Error(await client.Get("/data/search/bk_account", ("alias", "x")), 400);

@@ -8,7 +8,7 @@ namespace Backend.Tests.Server;
 public sealed class DataBadInputTests(AdminServerFixture fixture) : IClassFixture<AdminServerFixture>
 {
     [Fact]
-    public async Task UnknownTable_Is404_OnEveryPath()
+    public async Task An_unknown_table_is_404_on_every_path()
     {
         using var client = fixture.Client(fixture.Admin);
         foreach (var op in Operations)
@@ -18,7 +18,7 @@ public sealed class DataBadInputTests(AdminServerFixture fixture) : IClassFixtur
     }
 
     [Fact]
-    public async Task UnknownOperation_Is404()
+    public async Task An_unknown_operation_is_404()
     {
         using var client = fixture.Client(fixture.Admin);
         foreach (var op in new[] { "bogus", "query", "scan", "updateall", "delall", "batch", "GET" })
@@ -28,7 +28,7 @@ public sealed class DataBadInputTests(AdminServerFixture fixture) : IClassFixtur
     }
 
     [Fact]
-    public async Task MissingKey_Is400_NothingWritten()
+    public async Task A_missing_key_is_400_and_nothing_is_written()
     {
         using var client = fixture.Client(fixture.Admin);
         var status = UniqueId("nokey");
@@ -45,7 +45,7 @@ public sealed class DataBadInputTests(AdminServerFixture fixture) : IClassFixtur
     }
 
     [Fact]
-    public async Task WrongType_And_TooLong_Are400_NothingWritten()
+    public async Task A_wrong_type_and_a_too_long_value_are_400_and_nothing_is_written()
     {
         var a = await fixture.AddAccount(("alias", "before"));
         using var client = fixture.Client(fixture.Admin);
@@ -66,7 +66,7 @@ public sealed class DataBadInputTests(AdminServerFixture fixture) : IClassFixtur
     }
 
     [Fact]
-    public async Task BadOptions_Are400_OnEveryOperation_NothingWritten()
+    public async Task Bad_options_are_400_on_every_operation_and_nothing_is_written()
     {
         using var client = fixture.Client(fixture.Admin);
         var id = UniqueId();
@@ -92,7 +92,7 @@ public sealed class DataBadInputTests(AdminServerFixture fixture) : IClassFixtur
     }
 
     [Fact]
-    public async Task MalformedToken_Is400()
+    public async Task A_malformed_token_is_400()
     {
         using var client = fixture.Client(fixture.Admin);
         var id = UniqueId();
@@ -104,7 +104,7 @@ public sealed class DataBadInputTests(AdminServerFixture fixture) : IClassFixtur
     }
 
     [Fact]
-    public async Task BadJson_And_ServerErrors_NeverLeak()
+    public async Task Bad_JSON_and_server_errors_never_leak()
     {
         using var client = fixture.Client(fixture.Admin);
         ApiAssert.Error(await client.PostJson("/data/get/bk_status", "{not json"), 400);

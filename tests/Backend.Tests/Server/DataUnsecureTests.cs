@@ -21,7 +21,7 @@ public sealed class DataUnsecureTests(DataUnsecureFixture fixture) : IClassFixtu
         await fixture.AddAccount([.. PrivateValues.Select(c => (c, $"PRIV{tag}{c}")), ("alias", "pub" + tag)]);
 
     [Fact]
-    public async Task NonAdmin_BkAuth_Is403_OnEveryPath()
+    public async Task Bk_auth_is_403_on_every_path_for_a_non_admin()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -41,7 +41,7 @@ public sealed class DataUnsecureTests(DataUnsecureFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task NonAdmin_Reads_OthersRowsPublicOnly_OwnRowsWhole()
+    public async Task A_non_admin_reads_others_rows_public_only_and_own_rows_whole()
     {
         var tag = Guid.NewGuid().ToString("N");
         var victim = await AddVictim(tag);
@@ -77,7 +77,7 @@ public sealed class DataUnsecureTests(DataUnsecureFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task NonAdmin_SearchByPrivateColumn_Is403_ExceptOwnRows()
+    public async Task A_non_admin_search_by_a_private_column_is_403_except_on_own_rows()
     {
         var tag = Guid.NewGuid().ToString("N");
         var victim = await AddVictim(tag);
@@ -94,7 +94,7 @@ public sealed class DataUnsecureTests(DataUnsecureFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task NonAdmin_Writes_OwnRowsOnly_NoAdminOrReadonlyColumns()
+    public async Task A_non_admin_writes_own_rows_only_and_no_admin_or_readonly_columns()
     {
         var victim = await fixture.AddAccount(("alias", "victim alias"));
         var b = await fixture.AddAccount();
@@ -121,7 +121,7 @@ public sealed class DataUnsecureTests(DataUnsecureFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task NonAdmin_WriteWithoutId_IsTheirOwnRow()
+    public async Task A_non_admin_write_without_id_is_their_own_row()
     {
         var b = await fixture.AddAccount();
         using var client = fixture.Client(b);
@@ -136,7 +136,7 @@ public sealed class DataUnsecureTests(DataUnsecureFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task Scan_NeedsNoscan0()
+    public async Task A_scan_needs_noscan_0()
     {
         var b = await fixture.AddAccount();
         using var client = fixture.Client(b);

@@ -71,7 +71,7 @@ public sealed class LocationApiTests(ExactLocationFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task Get_Grid_ReturnsExactlyTheAccountsInside_ClosestFirst()
+    public async Task Get_on_a_grid_returns_exactly_the_accounts_inside_closest_first()
     {
         var (lat, lon) = GeoTestPoints.RandomCentre();
         var grid = await Grid(lat, lon, 0.4, 1.1, 1.7, 2.3, 2.9, 3.6, 4.2, 4.8, 5.4, 6.5, 8.0, 12.0);
@@ -93,7 +93,7 @@ public sealed class LocationApiTests(ExactLocationFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task Get_LargeRadius_CrossesCells_ReturnsExactlyTheAccountsInside()
+    public async Task Get_with_a_large_radius_crosses_cells_and_returns_exactly_the_accounts_inside()
     {
         var (lat, lon) = GeoTestPoints.RandomCentre();
         var grid = await Grid(lat, lon, 3, 7, 11, 15, 19, 23, 27, 31, 35, 39, 43, 47, 55);
@@ -107,7 +107,7 @@ public sealed class LocationApiTests(ExactLocationFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task Get_AcrossTheAntimeridian_FindsBothSides()
+    public async Task Get_across_the_antimeridian_finds_both_sides()
     {
         var lat = Random.Shared.NextDouble() * 120 - 60;
         var lon = 179.98;
@@ -141,7 +141,7 @@ public sealed class LocationApiTests(ExactLocationFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task Get_NearThePole_FindsTheAccountsInside()
+    public async Task Get_near_the_pole_finds_the_accounts_inside()
     {
         // Within 50 km of the pole cells get narrow and the search reads shorter cells as key ranges. The polar cap
         // is small, so other runs' accounts may be there too: only this test's accounts are checked.
@@ -160,7 +160,7 @@ public sealed class LocationApiTests(ExactLocationFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task Get_Count3Paging_VisitsEachAccountOnceInDistanceOrder()
+    public async Task Get_paging_by_3_visits_each_account_once_in_distance_order()
     {
         var (lat, lon) = GeoTestPoints.RandomCentre();
         var grid = await Grid(lat, lon, 0.3, 0.8, 1.3, 1.8, 2.3, 2.8, 3.3, 3.8, 4.3, 4.8);
@@ -180,7 +180,7 @@ public sealed class LocationApiTests(ExactLocationFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task Get_CallerIsNeverListed()
+    public async Task Get_never_lists_the_caller()
     {
         var (lat, lon) = GeoTestPoints.RandomCentre();
         var grid = await Grid(lat, lon, 0.5, 1.5);
@@ -192,7 +192,7 @@ public sealed class LocationApiTests(ExactLocationFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task Put_ReplyIsTheStoredRow_AndTheAccountIsUpdated()
+    public async Task Put_replies_with_the_stored_row_and_updates_the_account()
     {
         var (lat, lon) = GeoTestPoints.RandomCentre();
         var a = await fixture.AddAccount();
@@ -215,7 +215,7 @@ public sealed class LocationApiTests(ExactLocationFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task Put_MoveShorterThanMinDistance_305AndNothingChanges()
+    public async Task Put_moving_less_than_the_min_distance_is_305_and_changes_nothing()
     {
         var (lat, lon) = GeoTestPoints.RandomCentre();
         var a = await Located(lat, lon);
@@ -236,7 +236,7 @@ public sealed class LocationApiTests(ExactLocationFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task Put_MoveAway_RemovesTheOldEntry()
+    public async Task Put_moving_away_removes_the_old_entry()
     {
         var (lat, lon) = GeoTestPoints.RandomCentre();
         var a = await Located(lat, lon);
@@ -265,7 +265,7 @@ public sealed class LocationApiTests(ExactLocationFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task Get_Details_AddsOnlyPublicAccountColumns()
+    public async Task Get_with_details_adds_only_public_account_columns()
     {
         var (lat, lon) = GeoTestPoints.RandomCentre();
         var other = await Located(lat, lon, ("alias", "Detailed"), ("email", "secret@example.com"), ("phone", "555"), ("city", "Hidden"));
@@ -281,7 +281,7 @@ public sealed class LocationApiTests(ExactLocationFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task Replies_NeverCarryOtherAccountsCoordinatesOrPrivateColumns()
+    public async Task Replies_never_carry_other_accounts_coordinates_or_private_columns()
     {
         var (lat, lon) = GeoTestPoints.RandomCentre();
         var (plat, plon) = GeoTestPoints.Destination(lat, lon, 45, 1.234);

@@ -20,7 +20,7 @@ public sealed class LocationBadInputTests(ServerFixture fixture) : IClassFixture
     [InlineData("10", "")]
     [InlineData("", "10")]
     [InlineData("", "")]
-    public async Task Put_BadOrMissingCoordinate_400_NothingWritten(string latitude, string longitude)
+    public async Task Put_with_a_bad_or_missing_coordinate_is_400_and_writes_nothing(string latitude, string longitude)
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -33,7 +33,7 @@ public sealed class LocationBadInputTests(ServerFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task Put_BadCoordinate_AfterAGoodOne_KeepsTheStoredLocation()
+    public async Task Put_with_a_bad_coordinate_after_a_good_one_keeps_the_stored_location()
     {
         var (lat, lon) = GeoTestPoints.RandomCentre();
         var a = await fixture.AddAccount();
@@ -63,7 +63,7 @@ public sealed class LocationBadInputTests(ServerFixture fixture) : IClassFixture
     [InlineData("_token", "eyJhIjoxfQ")]          // base64url of {"a":1}: not ours
     [InlineData("_start", "WyJ4IiwiaWQiXQ")]     // ["x","id"]: distance not a number
     [InlineData("_start", "WzEuNV0")]            // [1.5]: too short
-    public async Task Get_BadParameter_400(string name, string value)
+    public async Task Get_with_a_bad_parameter_is_400(string name, string value)
     {
         var (lat, lon) = GeoTestPoints.RandomCentre();
         var a = await fixture.AddAccount();
@@ -73,7 +73,7 @@ public sealed class LocationBadInputTests(ServerFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public void Get_TokenFixtures_AreWhatTheyClaim()
+    public void The_get_token_fixtures_are_what_they_claim()
     {
         Assert.Equal("{\"a\":1}", Encoding.UTF8.GetString(System.Buffers.Text.Base64Url.DecodeFromChars("eyJhIjoxfQ")));
         Assert.Equal("[\"x\",\"id\"]", Encoding.UTF8.GetString(System.Buffers.Text.Base64Url.DecodeFromChars("WyJ4IiwiaWQiXQ")));
@@ -81,7 +81,7 @@ public sealed class LocationBadInputTests(ServerFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task Get_OnlyOneCoordinate_400()
+    public async Task Get_with_only_one_coordinate_is_400()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -90,7 +90,7 @@ public sealed class LocationBadInputTests(ServerFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task Get_NoCoordinates_400_EvenWithAStoredLocation()
+    public async Task Get_without_coordinates_is_400_even_with_a_stored_location()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -101,7 +101,7 @@ public sealed class LocationBadInputTests(ServerFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task Unsigned_400()
+    public async Task An_unsigned_request_is_400()
     {
         using var client = fixture.Client();
         ApiAssert.Error(await client.Get("/location/put", ("latitude", "1"), ("longitude", "1")), 400);
@@ -111,7 +111,7 @@ public sealed class LocationBadInputTests(ServerFixture fixture) : IClassFixture
     [Theory]
     [InlineData("-min-distance", "0")]
     [InlineData("-max-distance", "0")]
-    public async Task StartUp_ZeroDistance_StopsWithAClearError(string name, string value)
+    public async Task Start_up_with_a_zero_distance_stops_with_a_clear_error(string name, string value)
     {
         var home = BackendServer.CreateHome();
         try

@@ -16,7 +16,7 @@ public sealed class LocationConfigTests(SmallCellServerFixture fixture) : IClass
     private static string Num(double v) => LocationApiTests.Num(v);
 
     [Fact]
-    public async Task MinDistance1_FiveCharacterCells_305MessageNamesIt_MaxDistanceEnforced()
+    public async Task A_min_distance_of_1_gives_five_character_cells_a_305_that_names_it_and_an_enforced_max_distance()
     {
         var (lat, lon) = GeoTestPoints.RandomCentre();
         var a = await fixture.AddAccount();

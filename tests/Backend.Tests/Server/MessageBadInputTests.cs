@@ -35,7 +35,7 @@ public sealed class MessageBadInputTests(MessageServerFixture fixture) : IClassF
 
     [Theory]
     [MemberData(nameof(BadAdds))]
-    public async Task Add_BadInput_Returns400_WritesNothing(string what)
+    public async Task Add_with_bad_input_is_400_and_writes_nothing(string what)
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -61,7 +61,7 @@ public sealed class MessageBadInputTests(MessageServerFixture fixture) : IClassF
     }
 
     [Fact]
-    public async Task Add_UnknownRecipient_Returns404()
+    public async Task Add_to_an_unknown_recipient_is_404()
     {
         var a = await fixture.AddAccount();
         using var ca = fixture.Client(a);
@@ -72,7 +72,7 @@ public sealed class MessageBadInputTests(MessageServerFixture fixture) : IClassF
     }
 
     [Fact]
-    public async Task Add_MessageTooLong_Returns413_ExactLimitWorks()
+    public async Task Add_of_a_message_too_long_is_413_and_the_exact_limit_works()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -83,7 +83,7 @@ public sealed class MessageBadInputTests(MessageServerFixture fixture) : IClassF
     }
 
     [Fact]
-    public async Task Add_ImageTooLarge_Returns413_InEveryForm()
+    public async Task Add_of_an_image_too_large_is_413_in_every_form()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -105,7 +105,7 @@ public sealed class MessageBadInputTests(MessageServerFixture fixture) : IClassF
     }
 
     [Fact]
-    public async Task Add_MultipartNotAnImage_Returns400()
+    public async Task Add_of_a_multipart_file_that_is_not_an_image_is_400()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -149,7 +149,7 @@ public sealed class MessageBadInputTests(MessageServerFixture fixture) : IClassF
 
     [Theory]
     [MemberData(nameof(BadCalls))]
-    public async Task Endpoints_BadParameters_Return4xx(string path, string query, int status)
+    public async Task Endpoints_with_bad_parameters_are_4xx(string path, string query, int status)
     {
         var a = await fixture.AddAccount();
         using var ca = fixture.Client(a);
@@ -162,14 +162,14 @@ public sealed class MessageBadInputTests(MessageServerFixture fixture) : IClassF
     [InlineData("/message/get/sent")]
     [InlineData("/message/image")]
     [InlineData("/message/del")]
-    public async Task Unsigned_Returns400(string path)
+    public async Task An_unsigned_request_is_400(string path)
     {
         using var anon = fixture.Client();
         ApiAssert.Error(await anon.Get(path, ("id", "x"), ("msg", "x"), ("sender", "x"), ("mtime", "1")), 400);
     }
 
     [Fact]
-    public async Task SqlMetacharacters_AreJustText()
+    public async Task SQL_metacharacters_are_just_text()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();

@@ -10,7 +10,7 @@ public sealed class MessageConcurrencyTests(ServerFixture fixture) : IClassFixtu
     private const int Count = 40;
 
     [Fact]
-    public async Task ManyMessages_OneSender_InParallel_AllSurvive()
+    public async Task Many_messages_from_one_sender_in_parallel_all_survive()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -35,7 +35,7 @@ public sealed class MessageConcurrencyTests(ServerFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task ManySenders_AndRecipients_InParallel_AllSurvive()
+    public async Task Many_senders_and_recipients_in_parallel_all_survive()
     {
         var senders = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => fixture.AddAccount()));
         var recipients = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => fixture.AddAccount()));

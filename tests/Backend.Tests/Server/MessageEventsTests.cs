@@ -46,7 +46,7 @@ public sealed class MessageEventsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Add_PublishesToRecipient_UnlessPublishIsOff()
+    public async Task Add_publishes_to_the_recipient_unless_publish_is_off()
     {
         var a = await AddAccount();
         var b = await AddAccount();
@@ -70,7 +70,7 @@ public sealed class MessageEventsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AppFileStore_ReplacesTheLocalOne()
+    public async Task An_app_file_store_replaces_the_local_one()
     {
         var a = await AddAccount();
         var b = await AddAccount();

@@ -14,7 +14,7 @@ public sealed class MessageFlowTests(ServerFixture fixture) : IClassFixture<Serv
     private static Task Pause() => Task.Delay(5, TestContext.Current.CancellationToken);
 
     [Fact]
-    public async Task Add_ArrivesInInbox_WithSenderNumericMtimeAndText()
+    public async Task Add_arrives_in_the_inbox_with_sender_numeric_mtime_and_text()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -42,7 +42,7 @@ public sealed class MessageFlowTests(ServerFixture fixture) : IClassFixture<Serv
     }
 
     [Fact]
-    public async Task Messages_FlowFromInboxToArchive()
+    public async Task Messages_flow_from_inbox_to_archive()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -82,7 +82,7 @@ public sealed class MessageFlowTests(ServerFixture fixture) : IClassFixture<Serv
     }
 
     [Fact]
-    public async Task SentBox_MirrorsWhatWasSent_WithRecipient()
+    public async Task The_sent_box_mirrors_what_was_sent_with_the_recipient()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -114,7 +114,7 @@ public sealed class MessageFlowTests(ServerFixture fixture) : IClassFixture<Serv
     }
 
     [Fact]
-    public async Task Get_FiltersBySender_Mtime_AndText()
+    public async Task Get_filters_by_sender_mtime_and_text()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -148,7 +148,7 @@ public sealed class MessageFlowTests(ServerFixture fixture) : IClassFixture<Serv
     }
 
     [Fact]
-    public async Task Get_Paging_VisitsEveryMessageOnce()
+    public async Task Get_paging_visits_every_message_once()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -173,7 +173,7 @@ public sealed class MessageFlowTests(ServerFixture fixture) : IClassFixture<Serv
     }
 
     [Fact]
-    public async Task Get_Archive_WithPaging_ArchivesEachPage()
+    public async Task Get_with_archive_and_paging_archives_each_page()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -189,7 +189,7 @@ public sealed class MessageFlowTests(ServerFixture fixture) : IClassFixture<Serv
     }
 
     [Fact]
-    public async Task Get_Trash_DeletesReturnedMessages()
+    public async Task Get_with_trash_deletes_the_returned_messages()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -206,7 +206,7 @@ public sealed class MessageFlowTests(ServerFixture fixture) : IClassFixture<Serv
     }
 
     [Fact]
-    public async Task Del_BySenderOrMtime_DeletesOnlyThose()
+    public async Task Del_by_sender_or_mtime_deletes_only_those()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -230,7 +230,7 @@ public sealed class MessageFlowTests(ServerFixture fixture) : IClassFixture<Serv
     }
 
     [Fact]
-    public async Task Details_AddSendersPublicColumns()
+    public async Task Details_add_the_senders_public_columns()
     {
         var a = await fixture.AddAccount(("alias", "Alice Pub"), ("email", "alice-private@example.com"));
         var b = await fixture.AddAccount(("alias", "Bob Pub"), ("email", "bob-private@example.com"));
@@ -249,7 +249,7 @@ public sealed class MessageFlowTests(ServerFixture fixture) : IClassFixture<Serv
     }
 
     [Fact]
-    public async Task Add_JsonAndForm_Work()
+    public async Task Add_by_JSON_and_by_form_works()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();

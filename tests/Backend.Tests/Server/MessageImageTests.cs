@@ -19,7 +19,7 @@ public sealed class MessageImageTests(ServerFixture fixture) : IClassFixture<Ser
     }
 
     [Fact]
-    public async Task Base64InQuery_RoundTripsByteExact_ForRecipientAndSender()
+    public async Task A_base64_image_in_the_query_round_trips_byte_exact_for_recipient_and_sender()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -49,7 +49,7 @@ public sealed class MessageImageTests(ServerFixture fixture) : IClassFixture<Ser
     }
 
     [Fact]
-    public async Task Json_Form_AndMultipart_RoundTripByteExact()
+    public async Task Images_by_JSON_form_and_multipart_round_trip_byte_exact()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -82,7 +82,7 @@ public sealed class MessageImageTests(ServerFixture fixture) : IClassFixture<Ser
     }
 
     [Fact]
-    public async Task Image_DeletedWhenNoBoxRefersToIt()
+    public async Task An_image_is_deleted_when_no_box_refers_to_it()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -106,7 +106,7 @@ public sealed class MessageImageTests(ServerFixture fixture) : IClassFixture<Ser
     }
 
     [Fact]
-    public async Task Image_DeletedWithArchiveAndTrash_WhenNotSentCopy()
+    public async Task An_image_is_deleted_with_archive_and_trash_when_there_is_no_sent_copy()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -129,7 +129,7 @@ public sealed class MessageImageTests(ServerFixture fixture) : IClassFixture<Ser
     }
 
     [Fact]
-    public async Task Image_OfTextMessage_Is404()
+    public async Task The_image_of_a_text_message_is_404()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();

@@ -24,7 +24,7 @@ public sealed class MessagePrivacyTests(ServerFixture fixture) : IClassFixture<S
     }
 
     [Fact]
-    public async Task ThirdAccount_CannotReadArchiveDeleteOrFetchImage()
+    public async Task A_third_account_cannot_read_archive_delete_or_fetch_an_image()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -87,7 +87,7 @@ public sealed class MessagePrivacyTests(ServerFixture fixture) : IClassFixture<S
     }
 
     [Fact]
-    public async Task Replies_NeverCarryOtherAccountsPrivateColumns()
+    public async Task Replies_never_carry_other_accounts_private_columns()
     {
         var (a, aSecrets) = await AddSecretive();
         var (b, bSecrets) = await AddSecretive();

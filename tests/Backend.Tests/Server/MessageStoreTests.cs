@@ -12,9 +12,9 @@ public sealed class MessageStoreTests : IAsyncLifetime
 {
     private readonly DbTarget _target = BackendServer.Pool switch
     {
-        "pgsql" => new PgsqlTarget(),
-        "mysql" => new MysqlTarget(),
-        "dynamodb" => new DynamodbTarget(),
+        "pgsql" => new PostgresTarget(),
+        "mysql" => new MySqlTarget(),
+        "dynamodb" => new DynamoDbTarget(),
         "redis" => new RedisTarget(),
         _ => new SqliteTarget(),
     };
@@ -54,7 +54,7 @@ public sealed class MessageStoreTests : IAsyncLifetime
     private Task<List<DbRow>> All(string table, string owner) => Store.FindAsync(table, owner, null, null, Ct);
 
     [Fact]
-    public async Task SameMillisecond_SequentialMessages_TakeTheNextMilliseconds()
+    public async Task Sequential_messages_in_the_same_millisecond_take_the_next_milliseconds()
     {
         var (a, b) = (NewId(), NewId());
         var t = Now;
@@ -71,7 +71,7 @@ public sealed class MessageStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task SameMillisecond_ParallelMessages_EachGetOwnMillisecond()
+    public async Task Parallel_messages_in_the_same_millisecond_each_get_their_own_millisecond()
     {
         var (a, b) = (NewId(), NewId());
         var t = Now;
@@ -82,7 +82,7 @@ public sealed class MessageStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ArchivedMessage_KeepsItsTime_NewMessageMovesOn()
+    public async Task An_archived_message_keeps_its_time_and_a_new_message_moves_on()
     {
         var (a, b) = (NewId(), NewId());
         var t = Now;
@@ -99,7 +99,7 @@ public sealed class MessageStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task OldSentCopy_KeepsItsTime_NewMessageMovesOn()
+    public async Task An_old_sent_copy_keeps_its_time_and_a_new_message_moves_on()
     {
         var (a, b) = (NewId(), NewId());
         var t = Now;
@@ -113,7 +113,7 @@ public sealed class MessageStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Image_LivesUntilTheLastRowReferringToItIsDeleted()
+    public async Task An_image_lives_until_the_last_row_referring_to_it_is_deleted()
     {
         var (a, b) = (NewId(), NewId());
         var t = Now;
@@ -139,7 +139,7 @@ public sealed class MessageStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task FailedWrite_LeavesNoRowAndNoImage()
+    public async Task A_failed_write_leaves_no_row_and_no_image()
     {
         var (a, b) = (NewId(), NewId());
         // A value the column cannot hold fails the first write: nothing may stay behind.
@@ -152,7 +152,7 @@ public sealed class MessageStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public void Keys_SortByTimeAsText()
+    public void Keys_sort_by_time_as_text()
     {
         Assert.Equal("001795970730155:abc", MessageTables.Key(1_795_970_730_155, "abc"));
         Assert.True(string.CompareOrdinal(MessageTables.Key(999, "zzz"), MessageTables.Key(1000, "aaa")) < 0);

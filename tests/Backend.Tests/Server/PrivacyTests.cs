@@ -40,7 +40,7 @@ public sealed class PrivacyTests(ServerFixture fixture) : IClassFixture<ServerFi
 
     [Theory]
     [MemberData(nameof(Forms))]
-    public async Task OtherAccount_EveryReadEndpoint_NeverShowsPrivateColumns(int version, SignatureIn where)
+    public async Task No_read_endpoint_shows_another_accounts_private_columns(int version, SignatureIn where)
     {
         var a = await AddVictim();
         var b = await fixture.AddAccount(("email", "b@example.com"));
@@ -78,7 +78,7 @@ public sealed class PrivacyTests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     [Fact]
-    public async Task OtherAccount_RowsAreExactlyIdAndAlias()
+    public async Task Another_accounts_rows_are_exactly_id_and_alias()
     {
         var a = await AddVictim();
         var b = await fixture.AddAccount();
@@ -92,7 +92,7 @@ public sealed class PrivacyTests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     [Fact]
-    public async Task OwnAccount_SeesOwnPrivateColumns_ButNeverSecret()
+    public async Task An_account_sees_its_own_private_columns_but_never_the_secret()
     {
         var a = await AddVictim();
         using var client = fixture.Client(a.Account);
@@ -116,7 +116,7 @@ public sealed class PrivacyTests(ServerFixture fixture) : IClassFixture<ServerFi
     [InlineData("name")]
     [InlineData("phone")]
     [InlineData("status")]
-    public async Task SelectByPrivateColumn_NonAdmin_Returns403(string column)
+    public async Task Select_by_a_private_column_is_403_for_a_non_admin(string column)
     {
         var a = await AddVictim();
         var b = await fixture.AddAccount();
@@ -141,7 +141,7 @@ public sealed class PrivacyTests(ServerFixture fixture) : IClassFixture<ServerFi
     [InlineData("login")]
     [InlineData("LOGIN")]
     [InlineData("Name")]
-    public async Task SelectByAnySpellingOfPrivateColumn_GivesNoOracle(string column)
+    public async Task Select_by_any_spelling_of_a_private_column_gives_no_oracle(string column)
     {
         var a = await AddVictim();
         var b = await fixture.AddAccount();
@@ -166,7 +166,7 @@ public sealed class PrivacyTests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     [Fact]
-    public async Task SortByPrivateColumn_GivesNoOrderOracle()
+    public async Task Sorting_by_a_private_column_gives_no_order_oracle()
     {
         var b = await fixture.AddAccount();
         using var client = fixture.Client(b);
@@ -179,7 +179,7 @@ public sealed class PrivacyTests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     [Fact]
-    public async Task Update_CannotTouchOtherAccount()
+    public async Task Update_cannot_touch_another_account()
     {
         var a = await AddVictim();
         var b = await fixture.AddAccount();
@@ -191,7 +191,7 @@ public sealed class PrivacyTests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     [Fact]
-    public async Task PutSecret_CannotChangeOtherAccountsSecret()
+    public async Task Put_secret_cannot_change_another_accounts_secret()
     {
         var a = await AddVictim();
         var b = await fixture.AddAccount();

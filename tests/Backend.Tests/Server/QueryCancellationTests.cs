@@ -261,8 +261,8 @@ internal static class QueryProbe
         if (BackendServer.Pool is not ("pgsql" or "mysql")) return null;
         var url = ServerUrls.Find(BackendServer.Pool) ?? throw new InvalidOperationException($"no {BackendServer.Pool} server");
         var running = new RunningStatements(BackendServer.Pool == "pgsql"
-            ? NpgsqlDataSource.Create(PgsqlDriverFactory.ConnectionString(url, 2, 3000))
-            : new MySqlDataSource(MysqlDriverFactory.ConnectionString(url, 2, 3000)));
+            ? NpgsqlDataSource.Create(PostgresDriverFactory.ConnectionString(url, 2, 3000))
+            : new MySqlDataSource(MySqlDriverFactory.ConnectionString(url, 2, 3000)));
         await running.CountAsync("none");
         return running;
     }

@@ -22,7 +22,7 @@ public sealed class SessionTests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     [Fact]
-    public async Task Session_Start_SetsCookie_UnsignedRequestsAreTheAccount()
+    public async Task Session_start_sets_a_cookie_and_unsigned_requests_are_the_account()
     {
         var (a, client) = await StartSession();
         using var _ = client;
@@ -36,7 +36,7 @@ public sealed class SessionTests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     [Fact]
-    public async Task Session_End_ThenUnsignedReturns400()
+    public async Task After_session_end_an_unsigned_request_is_400()
     {
         var (_, client) = await StartSession();
         using var _ = client;
@@ -45,7 +45,7 @@ public sealed class SessionTests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     [Fact]
-    public async Task Session_EndedServerSide_OldCookieValueReturns400()
+    public async Task After_the_session_ends_server_side_the_old_cookie_value_is_400()
     {
         var (_, client) = await StartSession();
         using var _ = client;
@@ -58,7 +58,7 @@ public sealed class SessionTests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     [Fact]
-    public async Task Session_CookieIsNotSharedWithOtherClients()
+    public async Task The_session_cookie_is_not_shared_with_other_clients()
     {
         var (_, client) = await StartSession();
         using var _ = client;
@@ -70,7 +70,7 @@ public sealed class SessionTests(ServerFixture fixture) : IClassFixture<ServerFi
     [InlineData("forged")]
     [InlineData("")]
     [InlineData("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
-    public async Task Session_ForgedCookie_Returns400(string value)
+    public async Task A_forged_session_cookie_is_400(string value)
     {
         using var client = fixture.Client(null, cookies: true);
         client.Cookies.Add(client.BaseAddress, new Cookie("bk_session", value));
@@ -78,7 +78,7 @@ public sealed class SessionTests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     [Fact]
-    public async Task Session_SignedRequestOfOtherAccount_WinsOverCookie()
+    public async Task A_signed_request_of_another_account_wins_over_the_session_cookie()
     {
         var (a, client) = await StartSession();
         using var _ = client;
@@ -91,7 +91,7 @@ public sealed class SessionTests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     [Fact]
-    public async Task Session_AfterSecretChange_IsNoLongerValid()
+    public async Task A_session_is_no_longer_valid_after_a_secret_change()
     {
         var (_, client) = await StartSession();
         using var _ = client;
@@ -102,7 +102,7 @@ public sealed class SessionTests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     [Fact]
-    public async Task Session_AfterAccountDeleted_Returns4xx()
+    public async Task A_session_is_4xx_after_the_account_is_deleted()
     {
         var (_, client) = await StartSession();
         using var _ = client;
@@ -113,7 +113,7 @@ public sealed class SessionTests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     [Fact]
-    public async Task Session_InvalidFlag_Returns400()
+    public async Task An_invalid_session_flag_is_400()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a, cookies: true);
@@ -122,7 +122,7 @@ public sealed class SessionTests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     [Fact]
-    public async Task Session_Version2SignatureFromCookieIsNotUsableInHeader()
+    public async Task A_version_2_signature_from_the_cookie_is_not_usable_in_the_header()
     {
         var (a, client) = await StartSession();
         using var _ = client;
@@ -131,7 +131,7 @@ public sealed class SessionTests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     [Fact]
-    public async Task Session_StartWithBadSignature_Returns401AndSetsNoCookie()
+    public async Task Session_start_with_a_bad_signature_is_401_and_sets_no_cookie()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a, cookies: true);
@@ -142,7 +142,7 @@ public sealed class SessionTests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     [Fact]
-    public async Task Session_BadSignatureHeaderNextToValidCookie_IsNotTheAccount()
+    public async Task A_bad_signature_header_next_to_a_valid_session_cookie_is_not_the_account()
     {
         var (_, client) = await StartSession();
         using var _ = client;

@@ -17,7 +17,7 @@ public sealed class SignatureFormTests(ServerFixture fixture) : IClassFixture<Se
 
     [Theory]
     [MemberData(nameof(Forms))]
-    public async Task Get_NoQuery_Returns200(int version, SignatureIn where)
+    public async Task A_signed_GET_without_a_query_is_200(int version, SignatureIn where)
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -28,7 +28,7 @@ public sealed class SignatureFormTests(ServerFixture fixture) : IClassFixture<Se
 
     [Theory]
     [MemberData(nameof(Forms))]
-    public async Task Get_WithQuery_Returns200(int version, SignatureIn where)
+    public async Task A_signed_GET_with_a_query_is_200(int version, SignatureIn where)
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -40,7 +40,7 @@ public sealed class SignatureFormTests(ServerFixture fixture) : IClassFixture<Se
 
     [Theory]
     [MemberData(nameof(Forms))]
-    public async Task Get_UnsortedQueryWithEmptyItemsAndEncodedCharacters_Returns200(int version, SignatureIn where)
+    public async Task A_signed_GET_with_an_unsorted_query_with_empty_items_and_encoded_characters_is_200(int version, SignatureIn where)
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -50,7 +50,7 @@ public sealed class SignatureFormTests(ServerFixture fixture) : IClassFixture<Se
 
     [Theory]
     [MemberData(nameof(Forms))]
-    public async Task FormPost_Returns200AndUpdates(int version, SignatureIn where)
+    public async Task A_signed_form_POST_is_200_and_updates(int version, SignatureIn where)
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -62,7 +62,7 @@ public sealed class SignatureFormTests(ServerFixture fixture) : IClassFixture<Se
     }
 
     [Fact]
-    public async Task FormPost_WithCharsetInContentType_Returns200()
+    public async Task A_signed_form_POST_with_a_charset_in_the_content_type_is_200()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -72,7 +72,7 @@ public sealed class SignatureFormTests(ServerFixture fixture) : IClassFixture<Se
     }
 
     [Fact]
-    public async Task FormPost_TamperedBody_Returns401AndUpdatesNothing()
+    public async Task A_form_POST_with_a_tampered_body_is_401_and_updates_nothing()
     {
         var a = await fixture.AddAccount(("alias", "original"));
         using var client = fixture.Client(a);
@@ -81,7 +81,7 @@ public sealed class SignatureFormTests(ServerFixture fixture) : IClassFixture<Se
     }
 
     [Fact]
-    public async Task FormPost_WithUrlQuery_SignatureCoversBody()
+    public async Task The_signature_of_a_form_POST_with_a_URL_query_covers_the_body()
     {
         // The original signs the body of a form POST instead of the URL query.
         var a = await fixture.AddAccount();
@@ -93,7 +93,7 @@ public sealed class SignatureFormTests(ServerFixture fixture) : IClassFixture<Se
     }
 
     [Fact]
-    public async Task FormPost_UnsignedUrlQueryParameters_AreNotApplied()
+    public async Task Unsigned_URL_query_parameters_of_a_form_POST_are_not_applied()
     {
         var a = await fixture.AddAccount(("email", "mine@example.com"));
         using var client = fixture.Client(a);
@@ -105,7 +105,7 @@ public sealed class SignatureFormTests(ServerFixture fixture) : IClassFixture<Se
     }
 
     [Fact]
-    public async Task FormPost_EmptyBody_Returns200()
+    public async Task A_signed_form_POST_with_an_empty_body_is_200()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -114,7 +114,7 @@ public sealed class SignatureFormTests(ServerFixture fixture) : IClassFixture<Se
 
     [Theory]
     [MemberData(nameof(Forms))]
-    public async Task JsonPost_WithChecksum_Returns200AndUpdates(int version, SignatureIn where)
+    public async Task A_JSON_POST_with_a_checksum_is_200_and_updates(int version, SignatureIn where)
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -127,7 +127,7 @@ public sealed class SignatureFormTests(ServerFixture fixture) : IClassFixture<Se
 
     [Theory]
     [MemberData(nameof(Forms))]
-    public async Task JsonPost_ChecksumMismatch_Returns400AndUpdatesNothing(int version, SignatureIn where)
+    public async Task A_JSON_POST_with_a_checksum_mismatch_is_400_and_updates_nothing(int version, SignatureIn where)
     {
         var a = await fixture.AddAccount(("alias", "original"));
         using var client = fixture.Client(a);
@@ -138,7 +138,7 @@ public sealed class SignatureFormTests(ServerFixture fixture) : IClassFixture<Se
     }
 
     [Fact]
-    public async Task JsonPost_GarbageChecksum_Returns400()
+    public async Task A_JSON_POST_with_a_garbage_checksum_is_400()
     {
         var a = await fixture.AddAccount(("alias", "original"));
         using var client = fixture.Client(a);
@@ -147,7 +147,7 @@ public sealed class SignatureFormTests(ServerFixture fixture) : IClassFixture<Se
     }
 
     [Fact]
-    public async Task JsonPost_ChecksumInHeaderDiffersFromSigned_Returns401()
+    public async Task A_JSON_POST_whose_checksum_header_differs_from_the_signed_one_is_401()
     {
         // The header's checksum field is part of the signed string; changing it after signing breaks the HMAC.
         var a = await fixture.AddAccount(("alias", "original"));
@@ -163,7 +163,7 @@ public sealed class SignatureFormTests(ServerFixture fixture) : IClassFixture<Se
     }
 
     [Fact]
-    public async Task JsonPost_InvalidJson_Returns400()
+    public async Task A_JSON_POST_with_invalid_JSON_is_400()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -172,7 +172,7 @@ public sealed class SignatureFormTests(ServerFixture fixture) : IClassFixture<Se
     }
 
     [Fact]
-    public async Task JsonPost_NumbersBooleansAndNulls_AreAccepted()
+    public async Task A_JSON_POST_accepts_numbers_booleans_and_nulls()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -183,7 +183,7 @@ public sealed class SignatureFormTests(ServerFixture fixture) : IClassFixture<Se
     }
 
     [Fact]
-    public async Task QuerySignature_NotUrlEncoded_IsRejectedNotCrashing()
+    public async Task A_query_signature_not_URL_encoded_is_rejected_without_crashing()
     {
         // '+' in base64 decodes to a space when the client forgets to encode the parameter.
         var a = await fixture.AddAccount();
@@ -196,7 +196,7 @@ public sealed class SignatureFormTests(ServerFixture fixture) : IClassFixture<Se
     }
 
     [Fact]
-    public async Task HeaderWinsOverQueryParameter()
+    public async Task The_signature_header_wins_over_the_query_parameter()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);

@@ -4,7 +4,7 @@ namespace Backend.Tests.Server;
 public sealed class StatusTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     [Fact]
-    public async Task Put_ThenGet_IsOnline()
+    public async Task Put_then_get_is_online()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -28,7 +28,7 @@ public sealed class StatusTests(ServerFixture fixture) : IClassFixture<ServerFix
     }
 
     [Fact]
-    public async Task Get_OtherAccount_AndMany_InOrder()
+    public async Task Get_of_another_account_and_of_many_returns_them_in_order()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -54,7 +54,7 @@ public sealed class StatusTests(ServerFixture fixture) : IClassFixture<ServerFix
     }
 
     [Fact]
-    public async Task NeverSet_IsNotOnline_Not404()
+    public async Task A_status_never_set_is_not_online_not_404()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -71,7 +71,7 @@ public sealed class StatusTests(ServerFixture fixture) : IClassFixture<ServerFix
     }
 
     [Fact]
-    public async Task Del_IsNotOnline_ForEveryone()
+    public async Task After_del_the_status_is_not_online_for_anyone()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -91,7 +91,7 @@ public sealed class StatusTests(ServerFixture fixture) : IClassFixture<ServerFix
     }
 
     [Fact]
-    public async Task BadInput_Is400_NothingWritten()
+    public async Task Bad_input_is_400_and_writes_nothing()
     {
         var a = await fixture.AddAccount();
         using var client = fixture.Client(a);
@@ -110,7 +110,7 @@ public sealed class StatusTests(ServerFixture fixture) : IClassFixture<ServerFix
     }
 
     [Fact]
-    public async Task Anonymous_Is400()
+    public async Task An_anonymous_request_is_400()
     {
         using var client = fixture.Client();
         ApiAssert.Error(await client.Get("/status/get"), 400);
@@ -129,7 +129,7 @@ public sealed class StatusExpiryFixture : ServerFixture
 public sealed class StatusExpiryTests(StatusExpiryFixture fixture) : IClassFixture<StatusExpiryFixture>
 {
     [Fact]
-    public async Task Online_ExpiresAfterTheInterval_AndPutRenewsIt()
+    public async Task Online_expires_after_the_interval_and_put_renews_it()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();

@@ -4,7 +4,7 @@ using Backend.Data;
 namespace Backend.Tests.Conformance;
 
 /// <summary>The database conformance suite, written once and run per driver: a sealed subclass per target
-/// (<c>SqliteConformance</c>, <c>PgsqlConformance</c>, ...) so the driver's name is in every test name.
+/// (<c>SqliteConformance</c>, <c>PostgresConformance</c>, ...) so the driver's name is in every test name.
 /// The suite is split into partial files by area under Conformance/Suite/:
 /// Crud, Types, Select (conditions and operators), Paging, Bulk (UpdateAll, DelAll, List, Batch), Scan, Cache,
 /// Schema (upgrades), Errors (bad input), Concurrency and Native (Search and Query).

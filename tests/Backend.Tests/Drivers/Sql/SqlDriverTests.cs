@@ -7,7 +7,7 @@ using Backend.Hosting;
 namespace Backend.Tests.Drivers.Sql;
 
 /// <summary>Tests of the PostgreSQL and MySQL drivers against the real test servers (scripts/servers start pgsql
-/// mysql), written once and run per driver by <see cref="PgsqlDriverTests"/> and <see cref="MysqlDriverTests"/>.
+/// mysql), written once and run per driver by <see cref="PostgresDriverTests"/> and <see cref="MySqlDriverTests"/>.
 /// They cover every operation, type, operator and paging case, schema upgrades, concurrency and failures, with the
 /// behaviour of the SQLite driver as the reference. Split by area into partial files.</summary>
 public abstract partial class SqlDriverTests<TTarget>(TTarget target) : IClassFixture<TTarget>

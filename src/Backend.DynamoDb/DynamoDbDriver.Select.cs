@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Amazon.DynamoDBv2.Model;
 using Backend.Data;
-using Backend.Data.Sql;
 
 namespace Backend.DynamoDb;
 
@@ -136,7 +135,7 @@ public sealed partial class DynamoDbDriver
         var o = r.Options;
         if (r.Conditions.FirstOrDefault(c => c.Op == DbCompare.Like) is { } like)
             throw new DbException(400, $"{t.Name}: the like operator is not supported on dynamodb (on {like.Column}); use begins_with or contains");
-        var order = SqlBuilder.OrderColumns(r.Table, o);
+        var order = r.Table.OrderColumns(o);
         var token = string.IsNullOrEmpty(o.Start) ? null : DecodeToken(o.Start, order);
         int? limit = o.Count is int n ? n + 1 : null;
         if (r.Conditions.Any(Conditions.MatchesNothing)) return SelectPaging.Page([], order, o.Count, o.Select);

@@ -2,7 +2,6 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Backend.Configuration;
 using Backend.Data;
-using Backend.Data.Sql;
 
 namespace Backend.DynamoDb;
 
@@ -30,7 +29,7 @@ internal sealed class DynamoDbTable
             // An index led by the hash key adds nothing: a hash key equality already queries the table itself.
             if (columns[0] == Hash) continue;
             var range = columns.Count > 1 ? columns[1] : null;
-            var name = SqlBuilder.IndexName(schema, range is null ? [columns[0]] : [columns[0], range]);
+            var name = schema.IndexName(range is null ? [columns[0]] : [columns[0], range]);
             if (indexes.All(i => i.Name != name)) indexes.Add(new GlobalIndex(name, columns[0], range));
         }
         Indexes = indexes;

@@ -115,7 +115,7 @@ public sealed class MySqlDriver : AdoSqlDriver<MySqlConnection>
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct)) indexes.Add(reader.GetString(0));
         }
-        foreach (var index in table.Indexes.Where(i => !indexes.Contains(SqlBuilder.IndexName(table, i))))
+        foreach (var index in table.Indexes.Where(i => !indexes.Contains(table.IndexName(i))))
         {
             // A column that was created LONGTEXT before it was indexed is indexed by a prefix.
             var longText = index.Where(c => existing.GetValueOrDefault(c) is "tinytext" or "text" or "mediumtext" or "longtext").ToHashSet(StringComparer.Ordinal);

@@ -101,7 +101,7 @@ public sealed class MySqlSqlBuilder(string collation = MySqlSqlBuilder.DefaultCo
         var parts = columns.Select(c => longText.Contains(c)
             ? $"{Dialect.Quote(c)}({lengths.GetValueOrDefault(c, MaxKeyChars).ToString(CultureInfo.InvariantCulture)})"
             : Dialect.Quote(c));
-        return $"CREATE INDEX {Dialect.Quote(IndexName(table, columns))} ON {Dialect.Quote(table.Name)} ({string.Join(", ", parts)})";
+        return $"CREATE INDEX {Dialect.Quote(table.IndexName(columns))} ON {Dialect.Quote(table.Name)} ({string.Join(", ", parts)})";
     }
 
     /// <inheritdoc />

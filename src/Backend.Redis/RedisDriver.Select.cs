@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Backend.Data;
-using Backend.Data.Sql;
 using StackExchange.Redis;
 
 namespace Backend.Redis;
@@ -16,7 +15,7 @@ public sealed partial class RedisDriver
         try
         {
             var db = await Database(cancellationToken);
-            var order = SqlBuilder.OrderColumns(r.Table, r.Options);
+            var order = r.Table.OrderColumns(r.Options);
             var result = await SelectRows(db, r, cancellationToken);
             // Without a select list every row is whole already: no projection and no copy of the list.
             var rows = r.Options.Select is null or { Count: 0 } ? result.Rows : result.Rows.Select(row => Project(r.Table, row, r.Options.Select, order)).ToList();
@@ -37,7 +36,7 @@ public sealed partial class RedisDriver
         var table = r.Table;
         var o = r.Options;
         var keys = Keys(table);
-        var order = SqlBuilder.OrderColumns(table, o);
+        var order = table.OrderColumns(o);
         var token = string.IsNullOrEmpty(o.Start) ? null : DecodeToken(o.Start, order);
         var conditions = r.Conditions.Select(RedisFilter.Normalize).ToList();
         var plan = Plan(keys, conditions, order);

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Collections.Frozen;
 
 namespace Backend.Data;
@@ -57,5 +58,29 @@ public sealed class TableSchema
             if (i >= 0) list[i] = c; else list.Add(c);
         }
         return new TableSchema(Name, list);
+    }
+
+    /// <summary>The deterministic name of an index of this table over the given columns (every driver names its indexes
+    /// so: SQL indexes, DynamoDB global secondary indexes): readable table and column names, cut so
+    /// the whole fits PostgreSQL's 63 characters, plus a hash of the exact names, since joining names with '_' alone
+    /// is ambiguous (table a_b on c and table a on b_c) and index names share one namespace per database.</summary>
+    public string IndexName(IReadOnlyList<string> columns)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        var readable = Name + "_" + string.Join("_", columns);
+        if (readable.Length > 48) readable = readable[..48];
+        var hash = System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(Name + "\0" + string.Join("\0", columns)));
+        return readable + "_" + Convert.ToHexStringLower(hash)[..8] + "_idx";
+    }
+
+    /// <summary>The columns a select on this table orders by (on every driver): the sort column when it names a known column, then the rest of the
+    /// primary key (which makes the order total, so keyset tokens are exact).</summary>
+    public IReadOnlyList<ColumnSchema> OrderColumns(DbOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var list = new List<ColumnSchema>();
+        if (options.Sort is { } sort && Column(sort) is { } sc) list.Add(sc);
+        list.AddRange(PrimaryKeys.Where(k => k != options.Sort).Select(k => Column(k)!));
+        return list;
     }
 }

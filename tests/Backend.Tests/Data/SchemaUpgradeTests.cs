@@ -9,7 +9,7 @@ public sealed class SchemaUpgradeTests(TempDirectory dir) : IClassFixture<TempDi
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private static string Idx(params string[] columns) =>
-        Backend.Data.Sql.SqlBuilder.IndexName(new TableSchema("album", [new ColumnSchema { Name = "id", Primary = 1 }]), columns);
+        new TableSchema("album", [new ColumnSchema { Name = "id", Primary = 1 }]).IndexName(columns);
 
     private static void Version1(TableRegistry tables) => tables.Add("album", t => t
         .Column("id", primary: true)

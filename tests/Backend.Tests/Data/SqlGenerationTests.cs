@@ -101,13 +101,13 @@ public sealed class SqlGenerationTests
             new ColumnSchema { Name = "mtime", Type = ColumnType.BigInt, Index = 2 },
         ]);
         Assert.Equal(2, table.Indexes.Count);
-        var name = SqlBuilder.IndexName(table, table.Indexes[0]);
+        var name = table.IndexName(table.Indexes[0]);
         Assert.Matches("^photo_name_[0-9a-f]{8}_idx$", name);
-        Assert.Equal(name, SqlBuilder.IndexName(table, table.Indexes[0]));
+        Assert.Equal(name, table.IndexName(table.Indexes[0]));
         Assert.Equal($"CREATE INDEX IF NOT EXISTS \"{name}\" ON \"photo\" (\"name\")", Sql.CreateIndex(table, table.Indexes[0]));
         Assert.Matches("^CREATE INDEX IF NOT EXISTS \"photo_album_mtime_[0-9a-f]{8}_idx\" ON \"photo\" \\(\"album\", \"mtime\"\\)$", Sql.CreateIndex(table, table.Indexes[1]));
         var longTable = new TableSchema(new string('t', 60), [new ColumnSchema { Name = "id", Primary = 1 }, new ColumnSchema { Name = new string('c', 60), Index = 1 }]);
-        Assert.True(SqlBuilder.IndexName(longTable, longTable.Indexes[0]).Length <= 63);
+        Assert.True(longTable.IndexName(longTable.Indexes[0]).Length <= 63);
     }
 
     // ---- writes and get ----

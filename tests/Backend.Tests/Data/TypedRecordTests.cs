@@ -114,7 +114,7 @@ public sealed class TypedRecordTests(TempDirectory dir) : IClassFixture<TempDire
         await using var t = await TestDatabase.OpenAsync(dir.NewFile("typed"), Describe);
         Assert.Equal(["id", "user_name", "age", "mtime", "score", "active", "tags", "secret", "ctime", "visits"], TestDatabase.ColumnNames(t.Path, "user_profile"));
         Assert.Equal(
-            [.. t.Db.Table("user_profile").Indexes.Select(i => Backend.Data.Sql.SqlBuilder.IndexName(t.Db.Table("user_profile"), i)).Order(StringComparer.Ordinal)],
+            [.. t.Db.Table("user_profile").Indexes.Select(i => t.Db.Table("user_profile").IndexName(i)).Order(StringComparer.Ordinal)],
             TestDatabase.IndexNames(t.Path, "user_profile").Order(StringComparer.Ordinal));
         Assert.All(TestDatabase.IndexNames(t.Path, "user_profile"), n => Assert.StartsWith("user_profile_", n, StringComparison.Ordinal));
     }

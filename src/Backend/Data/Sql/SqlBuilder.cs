@@ -35,24 +35,11 @@ public class SqlBuilder(SqlDialect dialect)
         return $"ALTER TABLE {Dialect.Quote(table.Name)} ADD COLUMN {ColumnDefinition(column)}";
     }
 
-    /// <summary>The deterministic name of an index over the given columns: readable table and column names, cut so
-    /// the whole fits PostgreSQL's 63 characters, plus a hash of the exact names, since joining names with '_' alone
-    /// is ambiguous (table a_b on c and table a on b_c) and index names share one namespace per database.</summary>
-    public static string IndexName(TableSchema table, IReadOnlyList<string> columns)
-    {
-        ArgumentNullException.ThrowIfNull(table);
-        ArgumentNullException.ThrowIfNull(columns);
-        var readable = table.Name + "_" + string.Join("_", columns);
-        if (readable.Length > 48) readable = readable[..48];
-        var hash = System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(table.Name + "\0" + string.Join("\0", columns)));
-        return readable + "_" + Convert.ToHexStringLower(hash)[..8] + "_idx";
-    }
-
     /// <summary>CREATE INDEX IF NOT EXISTS.</summary>
     public virtual string CreateIndex(TableSchema table, IReadOnlyList<string> columns)
     {
         ArgumentNullException.ThrowIfNull(table);
-        return $"CREATE INDEX IF NOT EXISTS {Dialect.Quote(IndexName(table, columns))} ON {Dialect.Quote(table.Name)} ({string.Join(", ", columns.Select(Dialect.Quote))})";
+        return $"CREATE INDEX IF NOT EXISTS {Dialect.Quote(table.IndexName(columns))} ON {Dialect.Quote(table.Name)} ({string.Join(", ", columns.Select(Dialect.Quote))})";
     }
 
     /// <summary>SQL for a write or a Get; Select has its own method because it also returns the ordering.</summary>
@@ -382,7 +369,7 @@ public class SqlBuilder(SqlDialect dialect)
     {
         var table = request.Table;
         var o = request.Options;
-        var order = OrderColumns(table, o);
+        var order = table.OrderColumns(o);
         var p = new List<object?>();
         var where = request.Conditions.Select(c => Condition(c, p)).ToList();
         if (request.Native is { } native) where.Add("(" + Native(native, p).Text + ")");
@@ -395,18 +382,6 @@ public class SqlBuilder(SqlDialect dialect)
         int? limit = o.Count is int n ? n + 1 : null;
         if (limit is int l) sb.Append(" LIMIT ").Append(Add(p, (long)l));
         return new SqlSelect(new SqlStatement(sb.ToString(), p), order, o.Count);
-    }
-
-    /// <summary>The columns a select orders by: the sort column when it names a known column, then the rest of the
-    /// primary key (which makes the order total, so keyset tokens are exact).</summary>
-    public static IReadOnlyList<ColumnSchema> OrderColumns(TableSchema table, DbOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(table);
-        ArgumentNullException.ThrowIfNull(options);
-        var list = new List<ColumnSchema>();
-        if (options.Sort is { } sort && table.Column(sort) is { } sc) list.Add(sc);
-        list.AddRange(table.PrimaryKeys.Where(k => k != options.Sort).Select(k => table.Column(k)!));
-        return list;
     }
 
     /// <summary>The keyset condition "after the row with these ordering values". Key columns are never NULL, so

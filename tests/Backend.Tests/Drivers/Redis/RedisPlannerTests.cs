@@ -19,7 +19,7 @@ public sealed class RedisPlannerTests
     ]);
 
     private static RedisDriver.RangePlan Plan(string? sort, params DbCondition[] conditions) =>
-        RedisDriver.Plan(new TableKeys(Table), [.. conditions.Select(c => c)], SqlBuilder.OrderColumns(Table, new DbOptions { Sort = sort }));
+        RedisDriver.Plan(new TableKeys(Table), [.. conditions.Select(c => c)], Table.OrderColumns(new DbOptions { Sort = sort }));
 
     private static string Source(RedisDriver.RangePlan p) => p.Key.ToString()!;
 

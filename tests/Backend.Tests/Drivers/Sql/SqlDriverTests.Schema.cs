@@ -41,8 +41,8 @@ public abstract partial class SqlDriverTests<TTarget>
         var table = v2.T("album");
         var schema = v2.Db.Table(table);
         var indexes = await IndexNames(v2.Db, table);
-        Assert.Contains(SqlBuilder.IndexName(schema, ["owner"]), indexes);
-        Assert.Contains(SqlBuilder.IndexName(schema, ["name"]), indexes);
+        Assert.Contains(schema.IndexName(["owner"]), indexes);
+        Assert.Contains(schema.IndexName(["name"]), indexes);
 
         var old = (await v2.Db.Get(table, Row(("id", "a1")), null, Ct))!;
         Assert.Equal("First", old["name"]);

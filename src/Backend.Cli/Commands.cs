@@ -109,7 +109,7 @@ internal static class Commands
             await stderr.WriteLineAsync("bkcs add-user: " + ex.Message);
             return ex.Status == 409 ? 1 : 2;
         }
-        catch (Backend.Data.DbException ex) when (ex.Status < 500)
+        catch (Backend.Data.DbException ex) when (Backend.Http.DbErrorStatus.Of(ex.Kind) < 500)
         {
             await stderr.WriteLineAsync("bkcs add-user: " + ex.Message);
             return 2;

@@ -36,7 +36,7 @@ internal static class AttributeCodec
     private static AttributeValue Number(object value)
     {
         if (value is long or int) return new AttributeValue { N = DbValues.ToText(value) };
-        var d = DbValues.ToDouble(value) ?? throw new DbException(400, "invalid number");
+        var d = DbValues.ToDouble(value) ?? throw new DbException(DbErrorKind.BadInput, "invalid number");
         return new AttributeValue { N = FormatDouble(d) };
     }
 

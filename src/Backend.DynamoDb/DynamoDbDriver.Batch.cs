@@ -82,7 +82,7 @@ public sealed partial class DynamoDbDriver
                     if (reasons[i]?.Code != "ConditionalCheckFailed") continue;
                     if (writes[i].Expect is Expect.Missing) throw Conflict(DynamoDbTable.For(requests[writes[i].Index].Table), ex);
                     if (writes[i].Expect is Expect.InRange || writes[i].Expect is Expect.ExistingInRange && reasons[i].Item is { Count: > 0 })
-                        throw new DbException(400, $"{DynamoDbTable.For(requests[writes[i].Index].Table).Name}: counter out of range", ex);
+                        throw new DbException(DbErrorKind.BadInput, $"{DynamoDbTable.For(requests[writes[i].Index].Table).Name}: counter out of range", ex);
                     failed.Add(i);
                 }
                 if (failed.Count > 0)
@@ -97,9 +97,9 @@ public sealed partial class DynamoDbDriver
                     continue;
                 }
                 if (reasons.Any(x => x?.Code is "TransactionConflict" or "ThrottlingError" or "ProvisionedThroughputExceeded"))
-                    throw new DbException(503, $"{Name}: batch: dynamodb is busy, try again", ex);
+                    throw new DbException(DbErrorKind.Unavailable, $"{Name}: batch: dynamodb is busy, try again", ex);
                 var why = string.Join("; ", reasons.Where(x => x?.Code is not null and not "None").Select(x => $"{x.Code}: {x.Message}"));
-                throw new DbException(reasons.Any(x => x?.Code == "ValidationError") ? 400 : 500, $"{Name}: batch cancelled: {why}", ex);
+                throw new DbException(reasons.Any(x => x?.Code == "ValidationError") ? DbErrorKind.BadInput : DbErrorKind.Failed, $"{Name}: batch cancelled: {why}", ex);
             }
         }
     }
@@ -180,7 +180,7 @@ public sealed partial class DynamoDbDriver
                 }, guard is null ? Expect.None : Expect.InRange, true);
             }
             default:
-                throw new DbException(400, $"batch cannot {r.Operation}");
+                throw new DbException(DbErrorKind.BadInput, $"batch cannot {r.Operation}");
         }
     }
 

@@ -61,7 +61,7 @@ public sealed partial class DynamoDbDriver
         var range = table.KeySchema?.FirstOrDefault(k => k.KeyType == KeyType.RANGE)?.AttributeName;
         if (hash != t.Hash || range != t.Range)
         {
-            throw new DbException(500, $"{Name}: table {t.Name} exists with key ({string.Join(", ", new[] { hash, range }.OfType<string>())}) " +
+            throw new DbException(DbErrorKind.Failed, $"{Name}: table {t.Name} exists with key ({string.Join(", ", new[] { hash, range }.OfType<string>())}) " +
                 $"but is described with key ({string.Join(", ", t.Schema.PrimaryKeys)}); DynamoDB cannot change a table's key");
         }
 

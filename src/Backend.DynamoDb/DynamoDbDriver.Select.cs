@@ -134,7 +134,7 @@ public sealed partial class DynamoDbDriver
         var t = DynamoDbTable.For(r.Table);
         var o = r.Options;
         if (r.Conditions.FirstOrDefault(c => c.Op == DbCompare.Like) is { } like)
-            throw new DbException(400, $"{t.Name}: the like operator is not supported on dynamodb (on {like.Column}); use begins_with or contains");
+            throw new DbException(DbErrorKind.BadInput, $"{t.Name}: the like operator is not supported on dynamodb (on {like.Column}); use begins_with or contains");
         var order = r.Table.OrderColumns(o);
         var token = string.IsNullOrEmpty(o.Start) ? null : DecodeToken(o.Start, order);
         int? limit = o.Count is int n ? n + 1 : null;
@@ -172,9 +172,9 @@ public sealed partial class DynamoDbDriver
         {
             start = new Dictionary<string, AttributeValue>(StringComparer.Ordinal);
             for (var i = 0; i < order.Count; i++)
-                start[order[i].Name] = t.Encode(order[i].Name, token[i]) ?? throw new DbException(400, "invalid paging token");
+                start[order[i].Name] = t.Encode(order[i].Name, token[i]) ?? throw new DbException(DbErrorKind.BadInput, "invalid paging token");
             // A token of another query would be refused by DynamoDB; say so in the facade's words.
-            if (ValueOrder.Compare(token[order.ToList().FindIndex(c => c.Name == t.Hash)], plan.HashValue) != 0) throw new DbException(400, "invalid paging token");
+            if (ValueOrder.Compare(token[order.ToList().FindIndex(c => c.Name == t.Hash)], plan.HashValue) != 0) throw new DbException(DbErrorKind.BadInput, "invalid paging token");
         }
         var rows = new List<DbRow>();
         var exact = plan.Filter is null && plan.Memory.Count == 0;
@@ -297,7 +297,7 @@ public sealed partial class DynamoDbDriver
     private async Task<List<DbRow>> MatchingKeysAsync(DynamoDbTable t, IReadOnlyList<DbCondition> conditions, CancellationToken ct)
     {
         if (conditions.FirstOrDefault(c => c.Op == DbCompare.Like) is { } like)
-            throw new DbException(400, $"{t.Name}: the like operator is not supported on dynamodb (on {like.Column}); use begins_with or contains");
+            throw new DbException(DbErrorKind.BadInput, $"{t.Name}: the like operator is not supported on dynamodb (on {like.Column}); use begins_with or contains");
         if (conditions.Any(Conditions.MatchesNothing)) return [];
         var plan = await PlanAsync(t, conditions, null, ct);
         var columns = t.Schema.PrimaryKeys.Concat(plan.Memory.Select(c => c.Column)).Distinct(StringComparer.Ordinal).ToList();
@@ -311,7 +311,7 @@ public sealed partial class DynamoDbDriver
     private async Task<DbResult> UpdateAllAsync(DbRequest r, CancellationToken ct)
     {
         var t = DynamoDbTable.For(r.Table);
-        if (!r.Row.Keys.Any(k => t.Schema.Column(k) is { Primary: 0 })) throw new DbException(400, $"{t.Name}: nothing to update");
+        if (!r.Row.Keys.Any(k => t.Schema.Column(k) is { Primary: 0 })) throw new DbException(DbErrorKind.BadInput, $"{t.Name}: nothing to update");
         var rows = await MatchingKeysAsync(t, r.Conditions, ct);
         var affected = 0;
         await Parallel.ForEachAsync(rows, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (row, c) =>
@@ -341,7 +341,7 @@ public sealed partial class DynamoDbDriver
         {
             var res = await _client.BatchWriteItemAsync(new BatchWriteItemRequest { RequestItems = items }, ct);
             if (res.UnprocessedItems is not { Count: > 0 } left || left.All(kv => kv.Value is not { Count: > 0 })) return;
-            if (attempt >= 8) throw new DbException(503, $"{Name}: dynamodb is throttling requests, try again");
+            if (attempt >= 8) throw new DbException(DbErrorKind.Unavailable, $"{Name}: dynamodb is throttling requests, try again");
             items = left;
             await Task.Delay(Backoff(attempt), ct);
         }
@@ -375,7 +375,7 @@ public sealed partial class DynamoDbDriver
                 var res = await _client.BatchGetItemAsync(new BatchGetItemRequest { RequestItems = request }, ct);
                 if (res.Responses?.GetValueOrDefault(t.Name) is { } items) rows.AddRange(items.Select(t.Decode));
                 if (res.UnprocessedKeys?.GetValueOrDefault(t.Name) is not { Keys.Count: > 0 } left) break;
-                if (attempt >= 8) throw new DbException(503, $"{Name}: dynamodb is throttling requests, try again");
+                if (attempt >= 8) throw new DbException(DbErrorKind.Unavailable, $"{Name}: dynamodb is throttling requests, try again");
                 request = new Dictionary<string, KeysAndAttributes>(StringComparer.Ordinal) { [t.Name] = left };
                 await Task.Delay(Backoff(attempt), ct);
             }

@@ -85,8 +85,8 @@ public sealed partial class DynamoDbDriver : IDbDriver
                 DbOperation.UpdateAll => await UpdateAllAsync(request, ct),
                 DbOperation.DelAll => await DelAllAsync(request, ct),
                 DbOperation.Batch => await BatchAsync(request, ct),
-                DbOperation.Query => throw new DbException(501, "query is not supported by the dynamodb driver: use search with a filter expression"),
-                _ => throw new DbException(501, $"{request.Operation} is not supported by the dynamodb driver"),
+                DbOperation.Query => throw new DbException(DbErrorKind.NotSupported, "query is not supported by the dynamodb driver: use search with a filter expression"),
+                _ => throw new DbException(DbErrorKind.NotSupported, $"{request.Operation} is not supported by the dynamodb driver"),
             };
         }
         catch (Exception ex) when (limit.IsCancellationRequested && !cancellationToken.IsCancellationRequested && ex is not DbException)
@@ -151,7 +151,7 @@ public sealed partial class DynamoDbDriver : IDbDriver
         return new DbResult { Affected = 1 };
     }
 
-    private static DbException Conflict(DynamoDbTable t, Exception? inner) => new(409, $"{t.Name}: a record with this key already exists", inner);
+    private static DbException Conflict(DynamoDbTable t, Exception? inner) => new(DbErrorKind.Conflict, $"{t.Name}: a record with this key already exists", inner);
 
     /// <summary>SET for given values, REMOVE for NULLs, ADD for counters when incrementing; null when there is nothing to change.</summary>
     private static string? UpdateExpression(DynamoDbTable t, DbRow row, bool incr, Expressions e)
@@ -255,7 +255,7 @@ public sealed partial class DynamoDbDriver : IDbDriver
         }
         catch (ConditionalCheckFailedException ex) when (guard is not null)
         {
-            throw new DbException(400, $"{t.Name}: counter out of range", ex);
+            throw new DbException(DbErrorKind.BadInput, $"{t.Name}: counter out of range", ex);
         }
         return new DbResult { Affected = 1 };
     }
@@ -283,7 +283,7 @@ public sealed partial class DynamoDbDriver : IDbDriver
         }
         catch (ConditionalCheckFailedException ex)
         {
-            if (guard is not null && await ExistsAsync(t, t.Key(r.Row), ct)) throw new DbException(400, $"{t.Name}: counter out of range", ex);
+            if (guard is not null && await ExistsAsync(t, t.Key(r.Row), ct)) throw new DbException(DbErrorKind.BadInput, $"{t.Name}: counter out of range", ex);
             return new DbResult { Affected = 0 };
         }
     }
@@ -350,19 +350,19 @@ public sealed partial class DynamoDbDriver : IDbDriver
             case OperationCanceledException when ct.IsCancellationRequested:
                 return null;
             case ConditionalCheckFailedException:
-                return new DbException(409, $"{what}: a record with this key already exists", ex);
+                return new DbException(DbErrorKind.Conflict, $"{what}: a record with this key already exists", ex);
             case ProvisionedThroughputExceededException or ThrottlingException or RequestLimitExceededException or TransactionConflictException or LimitExceededException:
-                return new DbException(503, $"{what}: dynamodb is throttling requests, try again", ex);
+                return new DbException(DbErrorKind.Unavailable, $"{what}: dynamodb is throttling requests, try again", ex);
             case ResourceNotFoundException:
-                return new DbException(500, $"{what}: the table or index does not exist ({ex.Message})", ex);
+                return new DbException(DbErrorKind.Failed, $"{what}: the table or index does not exist ({ex.Message})", ex);
             case AmazonServiceException s when s.ErrorCode is "ValidationException" or "SerializationException" || s.ErrorCode is null && (int)s.StatusCode == 400 && s.InnerException is null:
-                return new DbException(400, $"{what}: {s.Message}", ex);
+                return new DbException(DbErrorKind.BadInput, $"{what}: {s.Message}", ex);
             case AmazonServiceException s when (int)s.StatusCode >= 500 || (int)s.StatusCode == 0 || string.IsNullOrEmpty(s.ErrorCode):
-                return new DbException(503, $"{what}: dynamodb is unavailable (HTTP {(int)s.StatusCode} {s.ErrorCode}: {s.Message})", ex);
+                return new DbException(DbErrorKind.Unavailable, $"{what}: dynamodb is unavailable (HTTP {(int)s.StatusCode} {s.ErrorCode}: {s.Message})", ex);
             case AmazonServiceException s:
-                return new DbException(500, $"{what}: {s.ErrorCode}: {s.Message}", ex);
+                return new DbException(DbErrorKind.Failed, $"{what}: {s.ErrorCode}: {s.Message}", ex);
             case AmazonClientException or HttpRequestException or IOException or SocketException or TimeoutException or OperationCanceledException:
-                return new DbException(503, $"{what}: dynamodb is unavailable ({ex.Message})", ex);
+                return new DbException(DbErrorKind.Unavailable, $"{what}: dynamodb is unavailable ({ex.Message})", ex);
             default:
                 return null;
         }

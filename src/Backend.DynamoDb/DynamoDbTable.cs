@@ -61,7 +61,7 @@ internal sealed class DynamoDbTable
     /// <summary>Key attributes of the table and of every index.</summary>
     public HashSet<string> KeyAttributes { get; }
 
-    public ColumnSchema Column(string name) => Schema.Column(name) ?? throw new DbException(400, $"{Name}: unknown column {name}");
+    public ColumnSchema Column(string name) => Schema.Column(name) ?? throw new DbException(DbErrorKind.BadInput, $"{Name}: unknown column {name}");
 
     /// <summary>The attribute value of a column value (null: no attribute).</summary>
     public AttributeValue? Encode(string column, object? value) => AttributeCodec.Encode(Column(column), value, KeyAttributes.Contains(column));
@@ -71,7 +71,7 @@ internal sealed class DynamoDbTable
     {
         var key = new Dictionary<string, AttributeValue>(StringComparer.Ordinal);
         foreach (var k in Schema.PrimaryKeys)
-            key[k] = Encode(k, row.GetValueOrDefault(k)) ?? throw new DbException(400, $"{Name}: missing primary key {k}");
+            key[k] = Encode(k, row.GetValueOrDefault(k)) ?? throw new DbException(DbErrorKind.BadInput, $"{Name}: missing primary key {k}");
         return key;
     }
 

@@ -203,7 +203,7 @@ internal static class Conditions
                 else
                 {
                     if (query.Parameters is null || !query.Parameters.TryGetValue(word, out var value))
-                        throw new DbException(400, $"query parameter {ch}{word} has no value");
+                        throw new DbException(DbErrorKind.BadInput, $"query parameter {ch}{word} has no value");
                     e.Value(":" + word, AttributeCodec.FromParameter(value));
                     sb.Append(':').Append(word);
                 }

@@ -77,7 +77,7 @@ public sealed class MySqlDriver : AdoSqlDriver<MySqlConnection>
             // DDL commits implicitly in MySQL, so a named lock (not a transaction) keeps two processes initialising
             // the same database from adding the same column or index twice.
             if (await ScalarAsync(conn, $"SELECT GET_LOCK({LockName}, 60)", null, cancellationToken) is not (1 or 1L))
-                throw new DbException(503, "database unavailable", new TimeoutException("timed out waiting for the table initialisation lock"));
+                throw new DbException(DbErrorKind.Unavailable, "database unavailable", new TimeoutException("timed out waiting for the table initialisation lock"));
             try
             {
                 foreach (var table in tables) await InitTableAsync(conn, ddl, table, cancellationToken);
@@ -89,7 +89,7 @@ public sealed class MySqlDriver : AdoSqlDriver<MySqlConnection>
         }
         catch (Exception ex) when (Translated(ex, null, cancellationToken) is { } error)
         {
-            throw error.Status is 503 or DbTimeout.Status ? error : new DbException(500, $"{Name}: cannot initialise tables: {ex.Message}", ex);
+            throw error.Kind is DbErrorKind.Unavailable or DbErrorKind.Timeout ? error : new DbException(DbErrorKind.Failed, $"{Name}: cannot initialise tables: {ex.Message}", ex);
         }
     }
 
@@ -216,7 +216,7 @@ public sealed class MySqlDriver : AdoSqlDriver<MySqlConnection>
         switch (ex)
         {
             case MySqlException my when my.ErrorCode == MySqlErrorCode.DuplicateKeyEntry:
-                return new DbException(409, $"{table}: a record with this key already exists", ex);
+                return new DbException(DbErrorKind.Conflict, $"{table}: a record with this key already exists", ex);
             case MySqlException my when my.ErrorCode == MySqlErrorCode.CommandTimeoutExpired:
                 // MySqlConnector killed the statement on the server (KILL QUERY); the connection stays usable.
                 return TimedOut(request, ex);
@@ -224,11 +224,11 @@ public sealed class MySqlDriver : AdoSqlDriver<MySqlConnection>
                 // Not the caller's cancellation (the base lets that through): the server or an operator stopped it.
                 return CancelledByServer(request, my.Message, ex);
             case MySqlException my when my.ErrorCode == MySqlErrorCode.DataOutOfRange:
-                return new DbException(400, $"{table}: counter out of range", ex);
+                return new DbException(DbErrorKind.BadInput, $"{table}: counter out of range", ex);
             case MySqlException my when my.ErrorCode is MySqlErrorCode.DataTooLong or MySqlErrorCode.TruncatedWrongValueForField
                 or MySqlErrorCode.WarningDataOutOfRange:
                 // VARCHAR key and indexed columns hold at most 255 characters.
-                return new DbException(400, $"{table}: invalid value: {my.Message}", ex);
+                return new DbException(DbErrorKind.BadInput, $"{table}: invalid value: {my.Message}", ex);
             case MySqlException my when IsVictim(my) || my.IsTransient || IsBrokenConnection(my)
                 || my.ErrorCode is MySqlErrorCode.UnableToConnectToHost or MySqlErrorCode.ConnectionCountError or MySqlErrorCode.TooManyUserConnections
                     or MySqlErrorCode.ServerShutdown:
@@ -236,13 +236,13 @@ public sealed class MySqlDriver : AdoSqlDriver<MySqlConnection>
                 ReportUnavailable(ex.Message);
                 return Unavailable(ex);
             case MySqlException:
-                return new DbException(500, $"{Name}: {request?.Operation} {table} failed: {ex.Message}", ex);
+                return new DbException(DbErrorKind.Failed, $"{Name}: {request?.Operation} {table} failed: {ex.Message}", ex);
             case IOException or SocketException or TimeoutException or OperationCanceledException:
                 ClearPool();
                 ReportUnavailable(ex.Message);
                 return Unavailable(ex);
             default:
-                return new DbException(500, $"{Name}: {request?.Operation} {table} failed: {ex.Message}", ex);
+                return new DbException(DbErrorKind.Failed, $"{Name}: {request?.Operation} {table} failed: {ex.Message}", ex);
         }
     }
 

@@ -66,7 +66,7 @@ public sealed class PostgresDriver : AdoSqlDriver<NpgsqlConnection>
         }
         catch (Exception ex) when (Translated(ex, null, cancellationToken) is { } error)
         {
-            throw error.Status is 503 or DbTimeout.Status ? error : new DbException(500, $"{Name}: cannot initialise tables: {ex.Message}", ex);
+            throw error.Kind is DbErrorKind.Unavailable or DbErrorKind.Timeout ? error : new DbException(DbErrorKind.Failed, $"{Name}: cannot initialise tables: {ex.Message}", ex);
         }
     }
 
@@ -135,7 +135,7 @@ public sealed class PostgresDriver : AdoSqlDriver<NpgsqlConnection>
         switch (ex)
         {
             case PostgresException pg when pg.SqlState == PostgresErrorCodes.UniqueViolation:
-                return new DbException(409, $"{table}: a record with this key already exists", ex);
+                return new DbException(DbErrorKind.Conflict, $"{table}: a record with this key already exists", ex);
             case PostgresException pg when pg.SqlState == PostgresErrorCodes.QueryCanceled:
                 // Not the caller's cancellation (the base lets that through): the server's statement_timeout or an
                 // operator. Not retried, as a timeout.
@@ -152,15 +152,15 @@ public sealed class PostgresDriver : AdoSqlDriver<NpgsqlConnection>
             // NUL characters (text or \u0000 in JSON) and index entries over PostgreSQL's btree limit (~2700 bytes):
             // the value is what is wrong, not the server.
             case PostgresException pg when pg.SqlState == PostgresErrorCodes.NumericValueOutOfRange:
-                return new DbException(400, $"{table}: counter out of range", ex);
+                return new DbException(DbErrorKind.BadInput, $"{table}: counter out of range", ex);
             case PostgresException pg when pg.SqlState is PostgresErrorCodes.CharacterNotInRepertoire or PostgresErrorCodes.UntranslatableCharacter
                 or PostgresErrorCodes.ProgramLimitExceeded or PostgresErrorCodes.StringDataRightTruncation:
-                return new DbException(400, $"{table}: invalid value: {pg.MessageText}", ex);
+                return new DbException(DbErrorKind.BadInput, $"{table}: invalid value: {pg.MessageText}", ex);
             case PostgresException:
-                return new DbException(500, $"{Name}: {request?.Operation} {table} failed: {ex.Message}", ex);
+                return new DbException(DbErrorKind.Failed, $"{Name}: {request?.Operation} {table} failed: {ex.Message}", ex);
             case System.Text.EncoderFallbackException:
                 // text with a lone UTF-16 surrogate cannot be sent as UTF-8
-                return new DbException(400, $"{table}: invalid value: text is not valid Unicode", ex);
+                return new DbException(DbErrorKind.BadInput, $"{table}: invalid value: text is not valid Unicode", ex);
             case NpgsqlException or IOException or SocketException or TimeoutException or OperationCanceledException:
                 // The connection broke (server restart, network, command timeout): pooled idle connections are likely
                 // broken too, so drop them and let the next call open fresh ones.
@@ -168,7 +168,7 @@ public sealed class PostgresDriver : AdoSqlDriver<NpgsqlConnection>
                 ReportUnavailable(ex.Message);
                 return Unavailable(ex);
             default:
-                return new DbException(500, $"{Name}: {request?.Operation} {table} failed: {ex.Message}", ex);
+                return new DbException(DbErrorKind.Failed, $"{Name}: {request?.Operation} {table} failed: {ex.Message}", ex);
         }
     }
 

@@ -336,7 +336,7 @@ public sealed partial class RedisDriver
             after = pending[^1].Pk;
             for (var attempt = 0; pending.Count > 0; attempt++)
             {
-                if (attempt == 20) throw new DbException(503, $"{keys.Table.Name}: rows keep changing while index {ix.Name} is built, try again");
+                if (attempt == 20) throw new DbException(DbErrorKind.Unavailable, $"{keys.Table.Name}: rows keep changing while index {ix.Name} is built, try again");
                 var args = new List<RedisValue> { keys.RowPrefix, ix.Columns.Count };
                 args.AddRange(ix.Columns.Select(c => (RedisValue)c.Name));
                 foreach (var (pk, fields) in pending)

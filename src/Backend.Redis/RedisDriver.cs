@@ -78,7 +78,7 @@ public sealed partial class RedisDriver : IDbDriver
     private async ValueTask<IDatabase> Connecting(CancellationToken cancellationToken) => Connected(await _connection.WaitAsync(cancellationToken));
 
     private IDatabase Connected(ConnectionMultiplexer mux) =>
-        mux.IsConnected ? mux.GetDatabase() : throw new DbException(503, $"{Name}: redis is not reachable at {Describe(Options)}");
+        mux.IsConnected ? mux.GetDatabase() : throw new DbException(DbErrorKind.Unavailable, $"{Name}: redis is not reachable at {Describe(Options)}");
 
     private static string Describe(ConfigurationOptions o) => string.Join(",", o.EndPoints.Select(e => e.ToString()));
 
@@ -147,16 +147,16 @@ public sealed partial class RedisDriver : IDbDriver
             case DbOperation.Batch:
                 return new DbResult { Affected = await Write(db, request.Batch) };
             case DbOperation.UpdateAll:
-                if (request.Row.Count == 0) throw new DbException(400, $"{request.Table.Name}: nothing to update");
+                if (request.Row.Count == 0) throw new DbException(DbErrorKind.BadInput, $"{request.Table.Name}: nothing to update");
                 return new DbResult { Affected = await ChangeAll(db, request, DbOperation.Update, cancellationToken) };
             case DbOperation.DelAll:
                 return new DbResult { Affected = await ChangeAll(db, request, DbOperation.Del, cancellationToken) };
             case DbOperation.Search:
-                throw new DbException(501, "search is not supported by the redis driver: use select with conditions (ops)");
+                throw new DbException(DbErrorKind.NotSupported, "search is not supported by the redis driver: use select with conditions (ops)");
             case DbOperation.Query:
                 return await Query(db, request);
             default:
-                throw new DbException(501, $"{request.Operation} is not supported by the redis driver");
+                throw new DbException(DbErrorKind.NotSupported, $"{request.Operation} is not supported by the redis driver");
         }
     }
 
@@ -176,10 +176,10 @@ public sealed partial class RedisDriver : IDbDriver
     /// <summary>Connection trouble is a 503, other Redis errors a 500.</summary>
     private DbException Translate(Exception ex, string what) => ex switch
     {
-        RedisConnectionException => new DbException(503, $"{Name}: redis is not reachable: {ex.Message}", ex),
-        RedisTimeoutException => new DbException(503, $"{Name}: redis timed out: {ex.Message}", ex),
-        RedisServerException when IsUnavailable(ex.Message) => new DbException(503, $"{Name}: redis is unavailable: {ex.Message}", ex),
-        _ => new DbException(500, $"{Name}: {what} failed: {ex.Message}", ex),
+        RedisConnectionException => new DbException(DbErrorKind.Unavailable, $"{Name}: redis is not reachable: {ex.Message}", ex),
+        RedisTimeoutException => new DbException(DbErrorKind.Unavailable, $"{Name}: redis timed out: {ex.Message}", ex),
+        RedisServerException when IsUnavailable(ex.Message) => new DbException(DbErrorKind.Unavailable, $"{Name}: redis is unavailable: {ex.Message}", ex),
+        _ => new DbException(DbErrorKind.Failed, $"{Name}: {what} failed: {ex.Message}", ex),
     };
 
     private static readonly string[] UnavailableErrors = ["LOADING", "BUSY", "MASTERDOWN", "READONLY", "TRYAGAIN", "CLUSTERDOWN", "OOM", "NOAUTH", "WRONGPASS"];
@@ -328,9 +328,9 @@ public sealed partial class RedisDriver : IDbDriver
         var code = (long)result[0];
         if (code >= 0) return (int)code;
         var item = requests[(int)(long)result[1] - 1];
-        if (code == -1) throw new DbException(409, $"{item.Table.Name}: a record with this key already exists");
-        if (code == -2) throw new DbException(400, $"{item.Table.Name}: counter {(string?)result[2]} would overflow");
-        throw new DbException(400, $"{item.Table.Name}: cannot add to counter {(string?)result[2]}: {(string?)result[3]}");
+        if (code == -1) throw new DbException(DbErrorKind.Conflict, $"{item.Table.Name}: a record with this key already exists");
+        if (code == -2) throw new DbException(DbErrorKind.BadInput, $"{item.Table.Name}: counter {(string?)result[2]} would overflow");
+        throw new DbException(DbErrorKind.BadInput, $"{item.Table.Name}: cannot add to counter {(string?)result[2]}: {(string?)result[3]}");
     }
 
     /// <summary>The row key and the arguments of <see cref="RedisScripts.Put"/> (PK, then the set section <see cref="AddItem"/> would
@@ -365,7 +365,7 @@ public sealed partial class RedisDriver : IDbDriver
             DbOperation.Incr => "incr",
             DbOperation.Replace => "replace",
             DbOperation.Del => "del",
-            _ => throw new DbException(400, $"cannot write with {r.Operation}"),
+            _ => throw new DbException(DbErrorKind.BadInput, $"cannot write with {r.Operation}"),
         };
         var pk = k.PkOf(r.Row);
         var kbase = keys.Count + 1;
@@ -488,16 +488,16 @@ public sealed partial class RedisDriver : IDbDriver
     private static async Task<DbResult> Query(IDatabase db, DbRequest r)
     {
         var words = r.Native!.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (words.Length == 0) throw new DbException(400, "empty redis command");
+        if (words.Length == 0) throw new DbException(DbErrorKind.BadInput, "empty redis command");
         if (ConnectionCommands.Contains(words[0]))
-            throw new DbException(400, $"{words[0].ToUpperInvariant()} would change the shared connection and cannot be run by query");
+            throw new DbException(DbErrorKind.BadInput, $"{words[0].ToUpperInvariant()} would change the shared connection and cannot be run by query");
         var args = new List<object>();
         foreach (var w in words.Skip(1))
         {
             if (w.Length > 1 && w[0] == '@')
             {
                 if (r.Native.Parameters is null || !r.Native.Parameters.TryGetValue(w[1..], out var value))
-                    throw new DbException(400, $"query parameter {w} has no value");
+                    throw new DbException(DbErrorKind.BadInput, $"query parameter {w} has no value");
                 args.Add(value is null ? "" : RedisLayout.Stored(value));
             }
             else
@@ -513,7 +513,7 @@ public sealed partial class RedisDriver : IDbDriver
         catch (RedisServerException ex)
         {
             // The server refused the command itself (unknown command, wrong arguments): the text is what is wrong.
-            throw new DbException(400, $"redis: {ex.Message}", ex);
+            throw new DbException(DbErrorKind.BadInput, $"redis: {ex.Message}", ex);
         }
         var rows = new List<DbRow>();
         if (result.Resp2Type == ResultType.Integer) return new DbResult { Affected = (int)(long)result };

@@ -52,7 +52,7 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
                 {
                     row = inProcess.Get(request);
                 }
-                catch (DbException ex) when (ex.Status == 503)
+                catch (DbException ex) when (ex.Kind == DbErrorKind.Unavailable)
                 {
                     return GetAsync(driver, request, Task.FromException<DbResult>(ex), cancellationToken);
                 }
@@ -84,7 +84,7 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
         {
             result = await first;
         }
-        catch (DbException ex) when (ex.Status == 503)
+        catch (DbException ex) when (ex.Kind == DbErrorKind.Unavailable)
         {
             result = await RetryAfter503(driver, request, cancellationToken);
         }
@@ -344,7 +344,7 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
         {
             return await first;
         }
-        catch (DbException ex) when (ex.Status == 503)
+        catch (DbException ex) when (ex.Kind == DbErrorKind.Unavailable)
         {
             return await RetryAfter503(driver, request, cancellationToken);
         }
@@ -360,7 +360,7 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
             {
                 return await Start(driver, request, cancellationToken);
             }
-            catch (DbException ex) when (ex.Status == 503 && attempt < 2)
+            catch (DbException ex) when (ex.Kind == DbErrorKind.Unavailable && attempt < 2)
             {
                 // the next attempt, after a longer pause
             }

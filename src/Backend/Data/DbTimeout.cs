@@ -3,14 +3,11 @@ using Microsoft.Extensions.Logging;
 namespace Backend.Data;
 
 /// <summary>The time limit of a pool's calls (<c>-db-timeout</c>, overridden per pool by <c>-db-POOL-timeout</c>) and
-/// what a call that runs past it answers: a 504 with a fixed message, and one warning line in the log (no stack trace).
+/// what a call that runs past it answers: a <see cref="DbErrorKind.Timeout"/> (HTTP 504) with a fixed message, and one warning line in the log (no stack trace).
 /// A 504 is not a 503, so the facade does not retry it: running an expensive statement again would only multiply its
 /// cost. See docs/db.md, "Timeouts and cancellation".</summary>
 public static partial class DbTimeout
 {
-    /// <summary>The status of a call stopped by its time limit (or cancelled by the database server).</summary>
-    public const int Status = 504;
-
     /// <summary>The message of that error (fixed: it is shown to API clients).</summary>
     public const string Message = "database timeout: the statement ran longer than the time limit";
 
@@ -24,7 +21,7 @@ public static partial class DbTimeout
     public static DbException Exceeded(ILogger logger, string pool, DbRequest? request, int timeoutMs, Exception? inner = null)
     {
         LogExceeded(logger, pool, request?.Operation.ToString() ?? "init", request?.Table.Name ?? "", timeoutMs);
-        return new DbException(Status, Message, inner);
+        return new DbException(DbErrorKind.Timeout, Message, inner);
     }
 
     /// <summary>The error of a statement the database server cancelled on its own (its own statement time limit, or an
@@ -32,7 +29,7 @@ public static partial class DbTimeout
     public static DbException CancelledByServer(ILogger logger, string pool, DbRequest? request, string error, Exception? inner = null)
     {
         LogCancelledByServer(logger, pool, request?.Operation.ToString() ?? "init", request?.Table.Name ?? "", error);
-        return new DbException(Status, Message, inner);
+        return new DbException(DbErrorKind.Timeout, Message, inner);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Pool}: {Operation} {Table} stopped at the time limit of {TimeoutMs} ms")]

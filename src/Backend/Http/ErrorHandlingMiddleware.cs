@@ -30,25 +30,26 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
         {
             await ClientError(context, ex.Status, ex.Message);
         }
-        catch (DbException ex) when (ex.Status < 500)
+        catch (DbException ex) when (DbErrorStatus.Of(ex.Kind) < 500)
         {
-            await ClientError(context, ex.Status, ex.Message);
+            await ClientError(context, DbErrorStatus.Of(ex.Kind), ex.Message);
         }
-        catch (DbException ex) when (ex.Status == DbTimeout.Status)
+        catch (DbException ex) when (ex.Kind == DbErrorKind.Timeout)
         {
             // A call stopped at its time limit: the driver logged it in one line, and the message is written for clients.
-            await Fail(context, ex.Status, ex.Message);
+            await Fail(context, DbErrorStatus.Of(ex.Kind), ex.Message);
         }
-        catch (DbException ex) when (ex.Status is 503 or 501)
+        catch (DbException ex) when (ex.Kind is DbErrorKind.Unavailable or DbErrorKind.NotSupported)
         {
             // Unavailable, not supported by this driver: messages written for clients, no stack trace needed.
-            if (ex.Status != 501 && logger.IsEnabled(LogLevel.Warning) && faults.TryLog($"{ex.Status} {ex.Message}", out var summary))
+            var status = DbErrorStatus.Of(ex.Kind);
+            if (ex.Kind == DbErrorKind.Unavailable && logger.IsEnabled(LogLevel.Warning) && faults.TryLog($"{status} {ex.Message}", out var summary))
             {
                 if (summary is not null) LogSuppressed(logger, summary);
                 var path = FaultLog.SafePath(context.Request.Path.Value);
-                LogDbUnavailable(logger, ex.Status, context.Request.Method, path, ex.Message);
+                LogDbUnavailable(logger, status, context.Request.Method, path, ex.Message);
             }
-            await Fail(context, ex.Status, ex.Message);
+            await Fail(context, status, ex.Message);
         }
         catch (BadHttpRequestException ex)
         {

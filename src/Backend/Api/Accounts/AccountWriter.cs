@@ -43,7 +43,7 @@ public static class AccountWriter
         {
             await db.Add(AccountTables.Auth, auth, null, cancellationToken);
         }
-        catch (DbException ex) when (ex.Status == 409)
+        catch (DbException ex) when (ex.Kind == DbErrorKind.Conflict)
         {
             throw new ApiException(409, "An account with this login already exists");
         }

@@ -42,7 +42,7 @@ internal static class ConnectionWriter
             await db.Add(ConnectionTables.Connection, row, null, cancellationToken);
             created = true;
         }
-        catch (DbException ex) when (ex.Status == 409)
+        catch (DbException ex) when (ex.Kind == DbErrorKind.Conflict)
         {
             if (!how.Replace) throw new ApiException(409, "the connection already exists");
             await db.Put(ConnectionTables.Connection, row, null, cancellationToken);

@@ -58,13 +58,13 @@ internal static class DataOperations
         {
             result = await r.Db.Search(r.Table.Name, query, r.Options, ct);
         }
-        catch (DbException ex) when (ex.Status == 501)
+        catch (DbException ex) when (ex.Kind == DbErrorKind.NotSupported)
         {
             // The driver cannot search natively (Redis): the client asked for what this pool does not offer, a 400 with
             // the driver's reason (no client input is a 5xx).
             throw ApiException.BadRequest(ex.Message);
         }
-        catch (DbException ex) when (ex.Status >= 500 && ex.Status is not (503 or DbTimeout.Status))
+        catch (DbException ex) when (ex.Kind == DbErrorKind.Failed)
         {
             // The text is the client's: a statement the database rejects is bad input, not a server failure. (A 504
             // is a statement that ran past the time limit: it stays a 504.)

@@ -92,7 +92,7 @@ public sealed class MessageStore(Db db, IFileStore files, TimeProvider time)
             await db.Add(table, row, null, CancellationToken.None);
             return true;
         }
-        catch (DbException ex) when (ex.Status == 409)
+        catch (DbException ex) when (ex.Kind == DbErrorKind.Conflict)
         {
             return false;
         }

@@ -168,7 +168,7 @@ public abstract partial class AdoSqlDriver<TConnection> : IDbDriver where TConne
     }
 
     /// <summary>The 503 for an unreachable or overloaded server.</summary>
-    protected static DbException Unavailable(Exception ex) => new(503, "database unavailable", ex);
+    protected static DbException Unavailable(Exception ex) => new(DbErrorKind.Unavailable, "database unavailable", ex);
 
     /// <summary>Logs that the database is unavailable.</summary>
     protected void ReportUnavailable(string error) => LogUnavailable(Logger, Name, error);

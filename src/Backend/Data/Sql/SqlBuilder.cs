@@ -214,7 +214,7 @@ public class SqlBuilder(SqlDialect dialect)
     {
         var p = new List<object?>();
         var sets = r.Row.Select(kv => $"{Dialect.Quote(kv.Key)} = {Add(p, kv.Value)}").ToList();
-        if (sets.Count == 0) throw new DbException(400, $"{r.Table.Name}: nothing to update");
+        if (sets.Count == 0) throw new DbException(DbErrorKind.BadInput, $"{r.Table.Name}: nothing to update");
         var where = r.Conditions.Select(c => Condition(c, p));
         return new SqlStatement($"UPDATE {Dialect.Quote(r.Table.Name)} SET {string.Join(", ", sets)} WHERE {string.Join(" AND ", where)}", p);
     }

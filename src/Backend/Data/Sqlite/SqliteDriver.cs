@@ -110,7 +110,7 @@ public sealed partial class SqliteDriver : IDbDriver, IInProcessGet
         }
         catch (SqliteException ex)
         {
-            throw new DbException(503, $"{Name}: cannot initialise tables in {Path}: {ex.Message}", ex);
+            throw new DbException(DbErrorKind.Unavailable, $"{Name}: cannot initialise tables in {Path}: {ex.Message}", ex);
         }
         finally
         {
@@ -192,11 +192,11 @@ public sealed partial class SqliteDriver : IDbDriver, IInProcessGet
 
     private DbException Translate(SqliteException ex, DbRequest request) => ex.SqliteErrorCode switch
     {
-        19 when request.Operation is DbOperation.Add or DbOperation.Batch => new DbException(409, $"{request.Table.Name}: a record with this key already exists", ex),
-        5 or 6 => new DbException(503, "database is busy, try again", ex),
+        19 when request.Operation is DbOperation.Add or DbOperation.Batch => new DbException(DbErrorKind.Conflict, $"{request.Table.Name}: a record with this key already exists", ex),
+        5 or 6 => new DbException(DbErrorKind.Unavailable, "database is busy, try again", ex),
         // Stopped by the progress handler and not cancelled by the caller (ExecuteAsync tells that apart): the deadline.
         SqliteInterrupt => DbTimeout.Exceeded(_logger, Name, request, _pool.TimeoutMs, ex),
-        _ => new DbException(500, $"{Name}: {request.Operation} {request.Table.Name} failed: {ex.Message}", ex),
+        _ => new DbException(DbErrorKind.Failed, $"{Name}: {request.Operation} {request.Table.Name} failed: {ex.Message}", ex),
     };
 
     private DbResult Write(SqliteConnectionPool.PooledConnection c, DbRequest request)

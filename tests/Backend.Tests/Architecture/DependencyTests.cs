@@ -1,0 +1,64 @@
+using System.Reflection;
+using Backend.Data;
+using NetArchTest.Rules;
+
+namespace Backend.Tests.Architecture;
+
+/// <summary>The dependency rules of docs/architecture.md ("Dependency rules"): each test fails when an arrow comes
+/// back the wrong way, naming the offending types.</summary>
+public sealed class DependencyTests
+{
+    private static readonly Assembly Core = typeof(Db).Assembly;
+
+    private static void AssertKept(NetArchTest.Rules.TestResult result, string rule) =>
+        Assert.True(result.IsSuccessful, $"{rule}: {string.Join(", ", result.FailingTypeNames ?? [])}");
+
+    [Theory]
+    [InlineData("Backend.Configuration")]
+    [InlineData("Backend.Data")]
+    [InlineData("Backend.Geo")]
+    [InlineData("Backend.Security")]
+    [InlineData("Backend.Files")]
+    [InlineData("Backend.PubSub")]
+    public void The_lower_layers_never_reference_http_auth_api_or_hosting(string layer) =>
+        AssertKept(Types.InAssembly(Core).That().ResideInNamespace(layer).ShouldNot()
+            .HaveDependencyOnAny("Backend.Http", "Backend.Auth", "Backend.Api", "Backend.Hosting").GetResult(), $"{layer} -> upper layer");
+
+    [Fact]
+    public void Configuration_depends_on_nothing_else_of_the_core() =>
+        AssertKept(Types.InAssembly(Core).That().ResideInNamespace("Backend.Configuration").ShouldNot()
+            .HaveDependencyOnAny("Backend.Data", "Backend.Geo", "Backend.Security", "Backend.Files", "Backend.PubSub").GetResult(), "Configuration -> core");
+
+    [Fact]
+    public void The_core_never_references_a_provider_assembly()
+    {
+        var references = Core.GetReferencedAssemblies().Select(a => a.Name).ToList();
+        Assert.DoesNotContain(references, n => n is "Backend.Postgres" or "Backend.MySql" or "Backend.DynamoDb" or "Backend.Redis");
+        AssertKept(Types.InAssembly(Core).ShouldNot().HaveDependencyOnAny("Npgsql", "MySqlConnector", "Amazon", "StackExchange.Redis").GetResult(), "core -> client library");
+    }
+
+    [Theory]
+    [InlineData(typeof(Backend.Redis.RedisDriver))]
+    [InlineData(typeof(Backend.DynamoDb.DynamoDbDriver))]
+    public void Non_sql_drivers_do_not_use_the_sql_builder(Type driver) =>
+        AssertKept(Types.InAssembly(driver.Assembly).ShouldNot().HaveDependencyOn("Backend.Data.Sql").GetResult(), $"{driver.Assembly.GetName().Name} -> Backend.Data.Sql");
+
+    [Theory]
+    [InlineData(typeof(Backend.Postgres.PostgresDriver))]
+    [InlineData(typeof(Backend.MySql.MySqlDriver))]
+    [InlineData(typeof(Backend.Redis.RedisDriver))]
+    [InlineData(typeof(Backend.DynamoDb.DynamoDbDriver))]
+    public void Providers_stay_below_http_auth_and_the_api(Type driver) =>
+        AssertKept(Types.InAssembly(driver.Assembly).That().DoNotResideInNamespace("Backend.Hosting").ShouldNot()
+            .HaveDependencyOnAny("Backend.Http", "Backend.Auth", "Backend.Api").GetResult(), $"{driver.Assembly.GetName().Name} -> upper layer");
+
+    [Fact]
+    public void A_database_error_carries_a_kind_not_an_http_status()
+    {
+        Assert.Null(typeof(DbException).GetProperty("Status"));
+        Assert.NotNull(typeof(DbException).GetProperty(nameof(DbException.Kind)));
+        // Every kind maps to a status in the one place that does it.
+        foreach (var kind in Enum.GetValues<DbErrorKind>())
+            Assert.InRange(Backend.Http.DbErrorStatus.Of(kind), 400, 599);
+    }
+}

@@ -35,6 +35,8 @@ internal static class BuiltInApis
     {
         services.TryAddSingleton<IPubSub, LocalPubSub>();
         services.TryAddSingleton<AccountEvents>();
+        services.TryAddSingleton<ApiReply>();
+        AccountsApi.AddServices(services, config);
         ConnectionsApi.AddServices(services, config);
         CountersApi.AddServices(services, config);
         LocationsApi.AddServices(services, config);

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace Backend.Files;
 
 /// <summary>An <see cref="IFileStore"/> on the local disk under one root directory (<c>-images-dir</c>, the
@@ -11,11 +13,23 @@ public sealed class LocalFileStore : IFileStore
 
     /// <summary>Creates a store rooted at <paramref name="root"/> (created when missing).</summary>
     public LocalFileStore(string root)
+        : this(root, create: true)
+    {
+    }
+
+    /// <summary>Creates the store of <c>-images-dir</c>. The directory is not touched until the first write, so
+    /// building the store (as mapping the message endpoints does) changes nothing on disk.</summary>
+    public LocalFileStore(IOptions<FileStoreOptions> options)
+        : this((options ?? throw new ArgumentNullException(nameof(options))).Value.ImagesDir, create: false)
+    {
+    }
+
+    private LocalFileStore(string root, bool create)
     {
         ArgumentException.ThrowIfNullOrEmpty(root);
         Root = Path.GetFullPath(root);
         _rootWithSeparator = Path.EndsInDirectorySeparator(Root) ? Root : Root + Path.DirectorySeparatorChar;
-        Directory.CreateDirectory(Root);
+        if (create) Directory.CreateDirectory(Root);
     }
 
     /// <summary>The absolute root directory.</summary>

@@ -139,6 +139,27 @@ public sealed class PipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task The_api_modules_read_the_apps_clock()
+    {
+        var port = FreePort();
+        var builder = Builder(port);
+        var time = new FakeTimeProvider(new DateTimeOffset(2032, 1, 2, 3, 4, 5, TimeSpan.Zero));
+        builder.Services.AddSingleton<TimeProvider>(time);
+        await using var app = builder.Build();
+        await app.StartAsync(Ct);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        // /account/add is open; the account's ctime is set by the accounts module, not by the facade.
+        using var form = new FormUrlEncodedContent([new("login", $"clock-{Guid.NewGuid():N}"), new("secret", "s1"), new("name", "Clock")]);
+        using var added = await http.PostAsync(new Uri("/account/add", UriKind.Relative), form, Ct);
+        Assert.Equal(HttpStatusCode.OK, added.StatusCode);
+        using var reply = System.Text.Json.JsonDocument.Parse(await added.Content.ReadAsStringAsync(Ct));
+        Assert.Equal(time.GetUtcNow().ToUnixTimeMilliseconds(), reply.RootElement.GetProperty("ctime").GetInt64());
+        var id = reply.RootElement.GetProperty("id").GetString();
+        Assert.Equal(time.GetUtcNow().ToUnixTimeMilliseconds(), (await app.Db.Get("bk_account", new { id }, null, Ct))?.GetLong("ctime"));
+        await app.StopAsync(Ct);
+    }
+
+    [Fact]
     public async Task The_api_is_served_through_WebApplicationFactory()
     {
         await using var factory = new WebApplicationFactory<AlbumApp>().WithWebHostBuilder(b => b.UseSetting("home", _home));

@@ -59,7 +59,7 @@ public sealed class ConnectionAppFixture : IAsyncLifetime
         await app.StartAsync(TestContext.Current.CancellationToken);
         _app = app;
         var login = Accounts.UniqueLogin("admin");
-        var row = await AccountWriter.AddAsync(app.Db, new Dictionary<string, string> { ["login"] = login, ["secret"] = "admin-secret", ["name"] = "Admin", ["type"] = "admin" }, asAdmin: true, CancellationToken.None);
+        var row = await AccountWriter.AddAsync(app.Db, new Dictionary<string, string> { ["login"] = login, ["secret"] = "admin-secret", ["name"] = "Admin", ["type"] = "admin" }, asAdmin: true, TimeProvider.System, CancellationToken.None);
         Admin = new TestAccount(login, "admin-secret", row.GetString("id")!);
     }
 

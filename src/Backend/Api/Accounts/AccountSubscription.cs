@@ -1,11 +1,9 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using System.Threading.Channels;
-using Backend.Configuration;
 using Backend.Http;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Backend.Api.Accounts;
 
@@ -14,7 +12,7 @@ namespace Backend.Api.Accounts;
 /// every <c>-api-subscribe-interval</c> ms, so one is delivered at most one interval after it happened; a poll with no
 /// event answers <c>[]</c> after <c>-api-subscribe-timeout</c>. Like the reference this is not a queue: events that
 /// happen while no poll is open are lost.</summary>
-internal static class AccountSubscription
+internal sealed class AccountSubscription(AccountEvents events, ApiReply reply, IOptions<AccountsOptions> options, TimeProvider time)
 {
     /// <summary>Most events one reply carries; later ones in the same window are dropped (a client that is that far
     /// behind should re-read its state rather than replay events).</summary>
@@ -25,26 +23,26 @@ internal static class AccountSubscription
 
     private static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(50);
 
-    public static async Task Handle(HttpContext context)
+    private readonly TimeSpan _interval = TimeSpan.FromMilliseconds(options.Value.SubscribeIntervalMs);
+    private readonly TimeSpan _timeout = TimeSpan.FromMilliseconds(options.Value.SubscribeTimeoutMs);
+
+    public async Task Handle(HttpContext context)
     {
         var api = context.Api();
         var me = api.RequireAccountId();
-        var config = context.RequestServices.GetRequiredService<BackendConfig>();
-        var interval = TimeSpan.FromMilliseconds(config.GetInt("api-subscribe-interval"));
-        var timeout = TimeSpan.FromMilliseconds(config.GetInt("api-subscribe-timeout"));
         var match = Pattern(api.Get("match"));
         var queue = Channel.CreateBounded<string>(new BoundedChannelOptions(MaxEvents) { FullMode = BoundedChannelFullMode.DropWrite });
-        var events = context.RequestServices.GetRequiredService<AccountEvents>();
         var aborted = context.RequestAborted;
-        var started = Stopwatch.GetTimestamp();
+        var started = time.GetTimestamp();
 
         await using (await events.Subscribe(me, text => { if (Matches(match, text)) queue.Writer.TryWrite(text); }, aborted))
         {
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-            wait.CancelAfter(timeout);
+            // Both clocks are the app's TimeProvider, so a test can move them.
+            using var timeout = new CancellationTokenSource(_timeout, time);
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(aborted, timeout.Token);
             try
             {
-                if (await queue.Reader.WaitToReadAsync(wait.Token)) await Task.Delay(UntilNextTick(Stopwatch.GetElapsedTime(started), interval), aborted);
+                if (await queue.Reader.WaitToReadAsync(wait.Token)) await Task.Delay(UntilNextTick(time.GetElapsedTime(started), _interval), time, aborted);
             }
             catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
             {
@@ -53,7 +51,7 @@ internal static class AccountSubscription
         }
         var list = new JsonArray();
         while (queue.Reader.TryRead(out var text)) list.Add(JsonNode.Parse(text));
-        await ApiReply.Send(context, list);
+        await reply.Send(context, list);
     }
 
     /// <summary>Time left until the next multiple of <paramref name="interval"/> since the poll started.</summary>

@@ -9,13 +9,14 @@ public static class AccountWriter
 {
     /// <summary>Adds an account from column values (login, secret and name required). Admin-only columns (type,
     /// ACLs, expiry) are kept only when <paramref name="asAdmin"/>; location, readonly and key columns never come
-    /// from the values. The <paramref name="handlers"/> (every registered <see cref="IAccountCreationHandler"/>) then
+    /// from the values; <c>ctime</c> is <paramref name="time"/>'s now. The <paramref name="handlers"/> (every registered <see cref="IAccountCreationHandler"/>) then
     /// write the modules' rows of the account. Returns the stored <c>bk_account</c> row as its owner sees it.</summary>
-    public static async Task<DbRow> AddAsync(Db db, IReadOnlyDictionary<string, string> values, bool asAdmin, CancellationToken cancellationToken,
-        IEnumerable<IAccountCreationHandler>? handlers = null)
+    public static async Task<DbRow> AddAsync(Db db, IReadOnlyDictionary<string, string> values, bool asAdmin, TimeProvider time,
+        CancellationToken cancellationToken, IEnumerable<IAccountCreationHandler>? handlers = null)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(values);
+        ArgumentNullException.ThrowIfNull(time);
         string Require(string name) => values.TryGetValue(name, out var v) && v.Length > 0 ? v : throw ApiException.BadRequest($"{name} is required");
         var login = Require("login");
         var secret = Require("secret");
@@ -28,7 +29,7 @@ public static class AccountWriter
         account["login"] = login;
         account["name"] = name;
         if (string.IsNullOrEmpty(account.GetString("alias"))) account["alias"] = name;
-        account["ctime"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        account["ctime"] = time.GetUtcNow().ToUnixTimeMilliseconds();
 
         var auth = Writable(db.Table(AccountTables.Auth), values, asAdmin, forAdd: true);
         auth["login"] = login;

@@ -6,40 +6,57 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Backend.Api.Accounts;
 
 /// <summary>The <c>/account/*</c> endpoints of the reference: add, get, select, update, del, put/secret, subscribe.</summary>
 public static class AccountsApi
 {
-    private static readonly string[] Methods = ["GET", "POST"];
+    /// <summary>Registers the module's services: its options (<c>/account/subscribe</c>) and the endpoints.</summary>
+    public static void AddServices(IServiceCollection services, BackendConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(config);
+        services.AddBackendOptions<AccountsOptions>(config);
+        services.TryAddSingleton<AccountEndpoints>();
+        services.TryAddSingleton<AccountSubscription>();
+    }
 
     /// <summary>Maps the endpoints.</summary>
     public static IEndpointRouteBuilder MapAccountsApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapMethods("/account/add", Methods, Add);
-        routes.MapMethods("/account/get", Methods, Get);
-        routes.MapMethods("/account/select", Methods, Select);
-        routes.MapMethods("/account/update", Methods, Update);
-        routes.MapMethods("/account/del", Methods, Del);
-        routes.MapMethods("/account/put/secret", Methods, PutSecret);
-        routes.MapMethods("/account/subscribe", Methods, AccountSubscription.Handle);
+        var endpoints = routes.Handlers<AccountEndpoints>();
+        var subscription = routes.Handlers<AccountSubscription>();
+        var methods = ApiRoutes.Methods;
+        routes.MapMethods("/account/add", methods, endpoints.Add);
+        routes.MapMethods("/account/get", methods, endpoints.Get);
+        routes.MapMethods("/account/select", methods, endpoints.Select);
+        routes.MapMethods("/account/update", methods, endpoints.Update);
+        routes.MapMethods("/account/del", methods, endpoints.Del);
+        routes.MapMethods("/account/put/secret", methods, endpoints.PutSecret);
+        routes.MapMethods("/account/subscribe", methods, subscription.Handle);
         return routes;
     }
+}
 
-    private static Db Db(HttpContext c) => c.RequestServices.GetRequiredService<Db>();
+/// <summary>The handlers of the <c>/account/*</c> endpoints but subscribe (<see cref="AccountSubscription"/>). The
+/// creation and deletion handlers are the modules' (and the app's) registered at build time.</summary>
+internal sealed class AccountEndpoints(Db db, ApiReply reply, RequestAuthenticator auth, TimeProvider time,
+    IEnumerable<IAccountCreationHandler> creationHandlers, IEnumerable<IAccountDeletionHandler> deletionHandlers)
+{
+    private readonly IAccountCreationHandler[] _creationHandlers = [.. creationHandlers];
+    private readonly IAccountDeletionHandler[] _deletionHandlers = [.. deletionHandlers];
 
-    private static async Task Add(HttpContext context)
+    public async Task Add(HttpContext context)
     {
         var api = context.Api();
-        await ApiReply.Send(context, await AccountWriter.AddAsync(Db(context), api.Params, api.IsAdmin, context.RequestAborted,
-            context.RequestServices.GetServices<IAccountCreationHandler>()));
+        await reply.Send(context, await AccountWriter.AddAsync(db, api.Params, api.IsAdmin, time, context.RequestAborted, _creationHandlers));
     }
 
-    private static async Task Get(HttpContext context)
+    public async Task Get(HttpContext context)
     {
         var api = context.Api();
-        var db = Db(context);
         var me = api.RequireAccountId();
         var table = db.Table(AccountTables.Account);
         if (api.Get("id") is { } ids)
@@ -50,15 +67,14 @@ public static class AccountsApi
             var found = (await db.List(AccountTables.Account, list.Select(id => (object)new DbRow { ["id"] = id }), null, context.RequestAborted)).Rows
                 .ToDictionary(r => r.GetString("id")!, StringComparer.Ordinal);
             var rows = list.Where(found.ContainsKey).Select(id => RowFilters.For(table, found[id], me)).ToList();
-            foreach (var own in rows.Where(r => r.GetString("id") == me)) AccountAge.Add(own, DateTimeOffset.UtcNow);
-            await ApiReply.Send(context, rows);
+            foreach (var own in rows.Where(r => r.GetString("id") == me)) AccountAge.Add(own, time.GetUtcNow());
+            await reply.Send(context, rows);
             return;
         }
         var row = await db.Get(AccountTables.Account, new DbRow { ["id"] = me }, null, context.RequestAborted)
             ?? throw ApiException.NotFound("No account record found");
         if (api.Get("_session") is not null)
         {
-            var auth = context.RequestServices.GetRequiredService<RequestAuthenticator>();
             if (api.Flag("_session"))
             {
                 await auth.StartSessionAsync(context, api.Account!.GetString("login")!);
@@ -68,15 +84,14 @@ public static class AccountsApi
                 auth.EndSession(context);
             }
         }
-        var reply = RowFilters.Own(table, row);
-        AccountAge.Add(reply, DateTimeOffset.UtcNow);
-        await ApiReply.Send(context, reply);
+        var mine = RowFilters.Own(table, row);
+        AccountAge.Add(mine, time.GetUtcNow());
+        await reply.Send(context, mine);
     }
 
-    private static async Task Select(HttpContext context)
+    public async Task Select(HttpContext context)
     {
         var api = context.Api();
-        var db = Db(context);
         var me = api.RequireAccountId();
         var table = db.Table(AccountTables.Account);
         var options = ApiOptions.Parse(api, table);
@@ -95,13 +110,12 @@ public static class AccountsApi
         var result = await db.Select(AccountTables.Account, query, options, context.RequestAborted);
         var rows = result.Rows.Select(r => RowFilters.For(table, r, me)).ToList();
         if (dropId) rows.ForEach(r => r.Remove("id"));
-        await ApiReply.Send(context, new DbResult { Rows = rows, NextToken = result.NextToken });
+        await reply.Send(context, new DbResult { Rows = rows, NextToken = result.NextToken });
     }
 
-    private static async Task Update(HttpContext context)
+    public async Task Update(HttpContext context)
     {
         var api = context.Api();
-        var db = Db(context);
         var me = api.RequireAccountId();
         var table = db.Table(AccountTables.Account);
         var row = AccountWriter.Writable(table, api.Params, api.IsAdmin, forAdd: false);
@@ -112,32 +126,30 @@ public static class AccountsApi
         // The account may be deleted between the update and this read (a concurrent /account/del): then it is gone.
         var updated = await db.Get(AccountTables.Account, new DbRow { ["id"] = me }, null, context.RequestAborted)
             ?? throw ApiException.NotFound("No account record found");
-        await ApiReply.Send(context, RowFilters.Own(table, updated));
+        await reply.Send(context, RowFilters.Own(table, updated));
     }
 
-    private static async Task Del(HttpContext context)
+    public async Task Del(HttpContext context)
     {
         var api = context.Api();
-        var db = Db(context);
         var me = api.RequireAccountId();
         var table = db.Table(AccountTables.Account);
         var row = await db.Get(AccountTables.Account, new DbRow { ["id"] = me }, null, context.RequestAborted);
         await db.Del(AccountTables.Auth, new DbRow { ["login"] = api.Account!.GetString("login") }, null, CancellationToken.None);
         await db.Del(AccountTables.Account, new DbRow { ["id"] = me }, null, CancellationToken.None);
         // The account is gone and nobody can sign as it: the modules' rows go after it, whatever the client does.
-        foreach (var handler in context.RequestServices.GetServices<IAccountDeletionHandler>())
+        foreach (var handler in _deletionHandlers)
             await handler.DeleteAccountDataAsync(me, row, CancellationToken.None);
-        context.RequestServices.GetRequiredService<RequestAuthenticator>().EndSession(context);
-        await ApiReply.Send(context, row is null ? new DbRow { ["id"] = me } : RowFilters.Own(table, row));
+        auth.EndSession(context);
+        await reply.Send(context, row is null ? new DbRow { ["id"] = me } : RowFilters.Own(table, row));
     }
 
-    private static async Task PutSecret(HttpContext context)
+    public async Task PutSecret(HttpContext context)
     {
         var api = context.Api();
-        var db = Db(context);
         api.RequireAccountId();
         var secret = api.Require("secret");
         await db.Update(AccountTables.Auth, new DbRow { ["login"] = api.Account!.GetString("login"), ["secret"] = secret }, null, context.RequestAborted);
-        await ApiReply.Send(context, new DbRow());
+        await reply.Send(context, new DbRow());
     }
 }

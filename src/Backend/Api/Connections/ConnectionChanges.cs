@@ -8,13 +8,12 @@ namespace Backend.Api.Connections;
 
 /// <summary><c>/connection/update</c>, <c>/connection/incr</c> and <c>/connection/del</c>: changes to existing
 /// connections. The reverse reference row follows the connection where it exists.</summary>
-internal static class ConnectionChanges
+internal sealed class ConnectionChanges(Db db, ApiReply reply)
 {
     /// <summary>Sets other columns of an existing connection (404 when it does not exist).</summary>
-    public static async Task Update(HttpContext context)
+    public async Task Update(HttpContext context)
     {
         var api = context.Api();
-        var db = ConnectionsApi.Db(context);
         var (me, other, type) = Keys(api);
         var row = AccountWriter.Writable(db.Table(ConnectionTables.Connection), api.Params, api.IsAdmin, forAdd: false);
         var reverse = AccountWriter.Writable(db.Table(ConnectionTables.Reference), api.Params, api.IsAdmin, forAdd: false);
@@ -28,15 +27,14 @@ internal static class ConnectionChanges
         if (result.Affected == 0) throw ApiException.NotFound("No connection found");
         // Update never creates: a connection made with _noreference stays without one.
         await db.Update(ConnectionTables.Reference, reverse, null, CancellationToken.None);
-        await Reply(context, db, me, other, type);
+        await Reply(context, me, other, type);
     }
 
     /// <summary>Adds numbers to counter columns of an existing connection (404 when it does not exist; 400 when no
     /// counter column is given or a value is not an integer).</summary>
-    public static async Task Incr(HttpContext context)
+    public async Task Incr(HttpContext context)
     {
         var api = context.Api();
-        var db = ConnectionsApi.Db(context);
         var (me, other, type) = Keys(api);
         var counters = Counters(db.Table(ConnectionTables.Connection), api);
         if (counters.Count == 0) throw ApiException.BadRequest("no counter column given");
@@ -48,15 +46,14 @@ internal static class ConnectionChanges
         var refTable = db.Table(ConnectionTables.Reference);
         var reverse = new DbRow(counters.Where(kv => refTable.Column(kv.Key) is { Type: ColumnType.Counter })) { ["id"] = other, ["type"] = ConnectionKey.Combine(type, me) };
         if (reverse.Count > 2) await db.Incr(ConnectionTables.Reference, reverse, existing, CancellationToken.None);
-        await Reply(context, db, me, other, type);
+        await Reply(context, me, other, type);
     }
 
     /// <summary>Deletes my connections: one (id and type, 404 when missing), all with one account (id), all of one
     /// type (type), or all (neither). Reply <c>{"count":N}</c>.</summary>
-    public static async Task Del(HttpContext context)
+    public async Task Del(HttpContext context)
     {
         var api = context.Api();
-        var db = ConnectionsApi.Db(context);
         var me = api.RequireAccountId();
         var type = ConnectionInput.Type(api, required: false);
         var other = ConnectionInput.Other(api, required: false);
@@ -80,7 +77,7 @@ internal static class ConnectionChanges
         var count = 0;
         foreach (var row in rows)
             if (await ConnectionWriter.Delete(db, row, counters, CancellationToken.None)) count++;
-        await ApiReply.Send(context, new DbRow { ["count"] = (long)count });
+        await reply.Send(context, new DbRow { ["count"] = (long)count });
     }
 
     private static (string Me, string Other, string Type) Keys(ApiRequest api)
@@ -106,10 +103,10 @@ internal static class ConnectionChanges
         return row;
     }
 
-    private static async Task Reply(HttpContext context, Db db, string me, string other, string type)
+    private async Task Reply(HttpContext context, string me, string other, string type)
     {
         var row = await ConnectionReader.Get(db, ConnectionTables.Connection, me, other, type, null, CancellationToken.None)
             ?? throw ApiException.NotFound("No connection found");
-        await ApiReply.Send(context, RowFilters.Own(db.Table(ConnectionTables.Connection), row));
+        await reply.Send(context, RowFilters.Own(db.Table(ConnectionTables.Connection), row));
     }
 }

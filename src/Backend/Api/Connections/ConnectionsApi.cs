@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Backend.Api.Connections;
 
@@ -13,8 +14,6 @@ namespace Backend.Api.Connections;
 /// caller's own rows; the reverse rows and the counters are kept by <see cref="ConnectionWriter"/>.</summary>
 public static class ConnectionsApi
 {
-    private static readonly string[] Methods = ["GET", "POST"];
-
     /// <summary>Registers the module's services: its account-deletion handler and the row processor that splits the
     /// stored <c>TYPE:ID</c> key.</summary>
     public static void AddServices(IServiceCollection services, BackendConfig config)
@@ -23,6 +22,8 @@ public static class ConnectionsApi
         ArgumentNullException.ThrowIfNull(config);
         services.AddSingleton<IAccountDeletionHandler, ConnectionsDeletion>();
         services.AddSingleton<IDbSetup, ConnectionsDbSetup>();
+        services.TryAddSingleton<ConnectionEndpoints>();
+        services.TryAddSingleton<ConnectionChanges>();
     }
 
     private sealed class ConnectionsDbSetup : IDbSetup
@@ -37,25 +38,28 @@ public static class ConnectionsApi
     /// <summary>Maps the endpoints.</summary>
     public static IEndpointRouteBuilder MapConnectionsApi(this IEndpointRouteBuilder routes)
     {
-        ArgumentNullException.ThrowIfNull(routes);
-        routes.MapMethods("/connection/add", Methods, context => Save(context, replace: false));
-        routes.MapMethods("/connection/put", Methods, context => Save(context, replace: true));
-        routes.MapMethods("/connection/update", Methods, ConnectionChanges.Update);
-        routes.MapMethods("/connection/incr", Methods, ConnectionChanges.Incr);
-        routes.MapMethods("/connection/del", Methods, ConnectionChanges.Del);
-        routes.MapMethods("/connection/get", Methods, context => Get(context, ConnectionTables.Connection));
-        routes.MapMethods("/connection/select", Methods, context => Select(context, ConnectionTables.Connection));
-        routes.MapMethods("/reference/get", Methods, context => Get(context, ConnectionTables.Reference));
-        routes.MapMethods("/reference/select", Methods, context => Select(context, ConnectionTables.Reference));
+        var endpoints = routes.Handlers<ConnectionEndpoints>();
+        var changes = routes.Handlers<ConnectionChanges>();
+        var methods = ApiRoutes.Methods;
+        routes.MapMethods("/connection/add", methods, context => endpoints.Save(context, replace: false));
+        routes.MapMethods("/connection/put", methods, context => endpoints.Save(context, replace: true));
+        routes.MapMethods("/connection/update", methods, changes.Update);
+        routes.MapMethods("/connection/incr", methods, changes.Incr);
+        routes.MapMethods("/connection/del", methods, changes.Del);
+        routes.MapMethods("/connection/get", methods, context => endpoints.Get(context, ConnectionTables.Connection));
+        routes.MapMethods("/connection/select", methods, context => endpoints.Select(context, ConnectionTables.Connection));
+        routes.MapMethods("/reference/get", methods, context => endpoints.Get(context, ConnectionTables.Reference));
+        routes.MapMethods("/reference/select", methods, context => endpoints.Select(context, ConnectionTables.Reference));
         return routes;
     }
+}
 
-    internal static Db Db(HttpContext context) => context.RequestServices.GetRequiredService<Db>();
-
-    private static async Task Save(HttpContext context, bool replace)
+/// <summary>The handlers of <c>/connection/add|put|get|select</c> and <c>/reference/get|select</c>.</summary>
+internal sealed class ConnectionEndpoints(Db db, ApiReply reply, AccountEvents events)
+{
+    public async Task Save(HttpContext context, bool replace)
     {
         var api = context.Api();
-        var db = Db(context);
         var me = api.RequireAccountId();
         var type = ConnectionInput.Type(api, required: true)!;
         var other = ConnectionInput.Other(api, required: true)!;
@@ -67,21 +71,20 @@ public static class ConnectionsApi
             Publish: api.Get("_publish") is null || api.Flag("_publish"));
         var connected = api.Flag("_connected");
         var details = api.Flag("_details");
-        var events = context.RequestServices.GetRequiredService<AccountEvents>();
         await ConnectionWriter.Save(db, events, api, me, other, type, how, context.RequestAborted);
 
         var table = db.Table(ConnectionTables.Connection);
         var options = new DbOptions();
         var row = RowFilters.Own(table, await ConnectionReader.Get(db, ConnectionTables.Connection, me, other, type, options, CancellationToken.None)
             ?? new DbRow { ["id"] = other, ["type"] = type });
-        if (connected && await Reverse(db, me, other, type) is { } reverse) row["connected"] = reverse;
+        if (connected && await Reverse(me, other, type) is { } reverse) row["connected"] = reverse;
         if (details) await ConnectionReader.Details(db, [row], options, CancellationToken.None);
-        await ApiReply.Send(context, row);
+        await reply.Send(context, row);
     }
 
     /// <summary>The other account's connection to me of the same type, as <c>{id: OTHER, type, state, mtime}</c>
     /// plus its public columns, or null.</summary>
-    private static async Task<DbRow?> Reverse(Db db, string me, string other, string type)
+    private async Task<DbRow?> Reverse(string me, string other, string type)
     {
         var raw = await ConnectionReader.Get(db, ConnectionTables.Connection, other, me, type, new DbOptions { NoProcessRows = true }, CancellationToken.None);
         if (raw is null) return null;
@@ -93,10 +96,9 @@ public static class ConnectionsApi
         return row;
     }
 
-    private static async Task Get(HttpContext context, string tableName)
+    public async Task Get(HttpContext context, string tableName)
     {
         var api = context.Api();
-        var db = Db(context);
         var me = api.RequireAccountId();
         var type = ConnectionInput.Type(api, required: true)!;
         var other = ConnectionInput.Other(api, required: true)!;
@@ -107,19 +109,18 @@ public static class ConnectionsApi
             ?? throw ApiException.NotFound(tableName == ConnectionTables.Connection ? "No connection found" : "No reference found");
         row = RowFilters.Own(table, row);
         if (details) await ConnectionReader.Details(db, [row], options, context.RequestAborted);
-        await ApiReply.Send(context, row);
+        await reply.Send(context, row);
     }
 
-    private static async Task Select(HttpContext context, string tableName)
+    public async Task Select(HttpContext context, string tableName)
     {
         var api = context.Api();
-        var db = Db(context);
         var me = api.RequireAccountId();
         var table = db.Table(tableName);
         var details = api.Flag("_details");
         var result = await ConnectionReader.Select(db, tableName, api, me, context.RequestAborted);
         var rows = result.Rows.Select(r => RowFilters.Own(table, r)).ToList();
         if (details) await ConnectionReader.Details(db, rows, new DbOptions { NoProcessRows = api.Flag("_noprocessrows") }, context.RequestAborted);
-        await ApiReply.Send(context, new DbResult { Rows = rows, NextToken = result.NextToken });
+        await reply.Send(context, new DbResult { Rows = rows, NextToken = result.NextToken });
     }
 }

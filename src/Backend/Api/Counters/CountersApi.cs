@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Backend.Api.Counters;
 
@@ -15,8 +16,6 @@ namespace Backend.Api.Counters;
 /// client must not be able to fake "how many liked me".</summary>
 public static class CountersApi
 {
-    private static readonly string[] Methods = ["GET", "POST"];
-
     /// <summary>Registers the module's services: its account creation and deletion handlers.</summary>
     public static void AddServices(IServiceCollection services, BackendConfig config)
     {
@@ -24,32 +23,34 @@ public static class CountersApi
         ArgumentNullException.ThrowIfNull(config);
         services.AddSingleton<IAccountCreationHandler, CountersCreation>();
         services.AddSingleton<IAccountDeletionHandler, CountersDeletion>();
+        services.TryAddSingleton<CounterEndpoints>();
     }
 
     /// <summary>Maps the endpoints.</summary>
     public static IEndpointRouteBuilder MapCountersApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapMethods("/counter/get", Methods, Get);
-        routes.MapMethods("/counter/put", Methods, Put);
-        routes.MapMethods("/counter/incr", Methods, Incr);
+        var endpoints = routes.Handlers<CounterEndpoints>();
+        routes.MapMethods("/counter/get", ApiRoutes.Methods, endpoints.Get);
+        routes.MapMethods("/counter/put", ApiRoutes.Methods, endpoints.Put);
+        routes.MapMethods("/counter/incr", ApiRoutes.Methods, endpoints.Incr);
         return routes;
     }
+}
 
-    private static Db Db(HttpContext c) => c.RequestServices.GetRequiredService<Db>();
-
-    private static async Task Get(HttpContext context)
+/// <summary>The handlers of the counter endpoints.</summary>
+internal sealed class CounterEndpoints(Db db, ApiReply reply, AccountEvents events)
+{
+    public async Task Get(HttpContext context)
     {
         var api = context.Api();
-        var db = Db(context);
         var me = api.RequireAccountId();
         var id = api.Get("id") ?? me;
-        await Reply(context, db, id, me, context.RequestAborted);
+        await Reply(context, id, me, context.RequestAborted);
     }
 
-    private static async Task Put(HttpContext context)
+    public async Task Put(HttpContext context)
     {
         var api = context.Api();
-        var db = Db(context);
         var me = api.RequireAccountId();
         var table = db.Table(CounterTables.Counter);
         var row = AccountWriter.Writable(table, api.Params, api.IsAdmin, forAdd: true);
@@ -58,13 +59,12 @@ public static class CountersApi
         foreach (var c in table.Columns.Where(c => c.Type == ColumnType.Counter && c.Primary == 0))
             if (!row.ContainsKey(c.Name)) row[c.Name] = 0L;
         await db.Put(CounterTables.Counter, row, null, context.RequestAborted);
-        await Reply(context, db, me, me, CancellationToken.None);
+        await Reply(context, me, me, CancellationToken.None);
     }
 
-    private static async Task Incr(HttpContext context)
+    public async Task Incr(HttpContext context)
     {
         var api = context.Api();
-        var db = Db(context);
         var me = api.RequireAccountId();
         var id = api.Get("id") ?? me;
         var table = db.Table(CounterTables.Counter);
@@ -85,15 +85,14 @@ public static class CountersApi
         await db.Incr(CounterTables.Counter, new DbRow(counters) { ["id"] = id }, null, context.RequestAborted);
         if (id != me)
         {
-            var events = context.RequestServices.GetRequiredService<AccountEvents>();
             await events.Publish(id, "/counter/incr", string.Join(',', counters.Keys), actor: me, cancellationToken: CancellationToken.None);
         }
-        await Reply(context, db, id, me, CancellationToken.None);
+        await Reply(context, id, me, CancellationToken.None);
     }
 
-    private static async Task Reply(HttpContext context, Db db, string id, string me, CancellationToken cancellationToken)
+    private async Task Reply(HttpContext context, string id, string me, CancellationToken cancellationToken)
     {
         var row = await db.Get(CounterTables.Counter, new DbRow { ["id"] = id }, null, cancellationToken);
-        await ApiReply.Send(context, CounterRows.Shape(db.Table(CounterTables.Counter), id, row, me));
+        await reply.Send(context, CounterRows.Shape(db.Table(CounterTables.Counter), id, row, me));
     }
 }

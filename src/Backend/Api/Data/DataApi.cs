@@ -1,3 +1,4 @@
+using Backend.Auth;
 using Backend.Configuration;
 using Backend.Data;
 using Backend.Http;
@@ -5,6 +6,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Backend.Api.Data;
 
@@ -13,62 +16,64 @@ namespace Backend.Api.Data;
 /// Secure by default: admins only unless <c>-api-unsecure data</c> (rules in <see cref="DataCaller"/>).</summary>
 public static class DataApi
 {
-    private static readonly string[] Methods = ["GET", "POST"];
-
-    /// <summary>Registers the module's services (none: it reads the configuration per request).</summary>
+    /// <summary>Registers the module's services: the endpoints (<c>-api-unsecure</c> comes from the core's
+    /// <see cref="AccessOptions"/>).</summary>
     public static void AddServices(IServiceCollection services, BackendConfig config)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(config);
+        services.TryAddSingleton<DataEndpoints>();
     }
 
     /// <summary>Maps the endpoints.</summary>
     public static IEndpointRouteBuilder MapDataApi(this IEndpointRouteBuilder routes)
     {
-        ArgumentNullException.ThrowIfNull(routes);
-        routes.MapMethods("/data/columns", Methods, AllColumns);
-        routes.MapMethods("/data/columns/{table}", Methods, Columns);
-        routes.MapMethods("/data/keys/{table}", Methods, Keys);
-        routes.MapMethods("/data/{op}/{table}", Methods, Operation);
+        var endpoints = routes.Handlers<DataEndpoints>();
+        routes.MapMethods("/data/columns", ApiRoutes.Methods, endpoints.AllColumns);
+        routes.MapMethods("/data/columns/{table}", ApiRoutes.Methods, endpoints.Columns);
+        routes.MapMethods("/data/keys/{table}", ApiRoutes.Methods, endpoints.Keys);
+        routes.MapMethods("/data/{op}/{table}", ApiRoutes.Methods, endpoints.Operation);
         return routes;
     }
+}
 
-    private static DataCaller Caller(HttpContext context) =>
-        DataCaller.From(context.Api(), context.RequestServices.GetRequiredService<BackendConfig>());
+/// <summary>The handlers of the data endpoints.</summary>
+internal sealed class DataEndpoints(Db db, ApiReply reply, IOptions<AccessOptions> access)
+{
+    private readonly bool _unsecure = access.Value.Unsecure.Contains("data", StringComparer.Ordinal);
 
-    private static Db Db(HttpContext context) => context.RequestServices.GetRequiredService<Db>();
+    private DataCaller Caller(HttpContext context) => DataCaller.From(context.Api(), _unsecure);
 
-    private static async Task AllColumns(HttpContext context)
+    public async Task AllColumns(HttpContext context)
     {
         var caller = Caller(context);
         var result = new DbRow();
-        foreach (var table in Db(context).Tables.All.Where(caller.CanSee)) result[table.Name] = DataColumns.Describe(table);
-        await ApiReply.Send(context, result);
+        foreach (var table in db.Tables.All.Where(caller.CanSee)) result[table.Name] = DataColumns.Describe(table);
+        await reply.Send(context, result);
     }
 
-    private static async Task Columns(HttpContext context, string table)
+    public async Task Columns(HttpContext context, string table)
     {
-        var t = Caller(context).Table(Db(context), table);
-        await ApiReply.Send(context, DataColumns.Describe(t));
+        var t = Caller(context).Table(db, table);
+        await reply.Send(context, DataColumns.Describe(t));
     }
 
-    private static async Task Keys(HttpContext context, string table)
+    public async Task Keys(HttpContext context, string table)
     {
-        var t = Caller(context).Table(Db(context), table);
-        await ApiReply.Send(context, t.PrimaryKeys);
+        var t = Caller(context).Table(db, table);
+        await reply.Send(context, t.PrimaryKeys);
     }
 
-    private static async Task Operation(HttpContext context, string op, string table)
+    public async Task Operation(HttpContext context, string op, string table)
     {
         var caller = Caller(context);
         var handler = DataOperations.Find(op) ?? throw ApiException.NotFound($"Unknown operation: {op}");
-        var db = Db(context);
         var api = context.Api();
         var t = caller.Table(db, table);
         // Every option is checked on every operation, so a malformed one is a 400 before anything is written.
         var options = ApiOptions.Parse(api, t);
         options.NoProcessRows = api.Flag("_noprocessrows");
         var request = new DataRequest(api, caller, db, t, options);
-        await ApiReply.Send(context, await handler(request, context.RequestAborted));
+        await reply.Send(context, await handler(request, context.RequestAborted));
     }
 }

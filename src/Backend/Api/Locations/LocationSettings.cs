@@ -1,6 +1,7 @@
 using System.Globalization;
 using Backend.Configuration;
 using Backend.Geo;
+using Microsoft.Extensions.Options;
 
 namespace Backend.Api.Locations;
 
@@ -9,12 +10,24 @@ namespace Backend.Api.Locations;
 /// <c>-api-location-cloak</c> (km: the cell other accounts' positions are snapped to).</summary>
 public sealed class LocationSettings
 {
-    private LocationSettings(double minDistance, double maxDistance, double cloak)
+    /// <summary>The settings of the bound <see cref="LocationOptions"/>.</summary>
+    /// <exception cref="ConfigException">A distance that is not greater than 0.</exception>
+    public LocationSettings(IOptions<LocationOptions> options)
+        : this((options ?? throw new ArgumentNullException(nameof(options))).Value)
     {
-        Cloak = cloak;
-        MinDistance = minDistance;
-        MaxDistance = maxDistance;
-        Precision = Geohash.PrecisionFor(minDistance);
+    }
+
+    private LocationSettings(LocationOptions options)
+    {
+        var min = options.MinDistance;
+        var max = options.MaxDistance;
+        // The registry accepts 0, but a 0 km cell has no geohash length and a 0 km radius finds nothing.
+        if (!(min > 0)) throw new ConfigException($"invalid value for -min-distance: {min.ToString(CultureInfo.InvariantCulture)} (it must be greater than 0 km)");
+        if (!(max > 0)) throw new ConfigException($"invalid value for -max-distance: {max.ToString(CultureInfo.InvariantCulture)} (it must be greater than 0 km)");
+        Cloak = options.Cloak;
+        MinDistance = min;
+        MaxDistance = max;
+        Precision = Geohash.PrecisionFor(min);
     }
 
     /// <summary><c>-min-distance</c> in km.</summary>
@@ -32,16 +45,11 @@ public sealed class LocationSettings
     /// <summary><see cref="MinDistance"/> as the reference prints it (<c>5</c>, <c>2.5</c>).</summary>
     public string MinDistanceText => MinDistance.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>Reads and checks the parameters.</summary>
+    /// <summary>Checks the options and derives the settings.</summary>
     /// <exception cref="ConfigException">A distance that is not greater than 0.</exception>
-    public static LocationSettings FromConfig(BackendConfig config)
+    public static LocationSettings From(LocationOptions options)
     {
-        ArgumentNullException.ThrowIfNull(config);
-        var min = config.GetNumber("min-distance");
-        var max = config.GetNumber("max-distance");
-        // The registry accepts 0, but a 0 km cell has no geohash length and a 0 km radius finds nothing.
-        if (!(min > 0)) throw new ConfigException($"invalid value for -min-distance: {min.ToString(CultureInfo.InvariantCulture)} (it must be greater than 0 km)");
-        if (!(max > 0)) throw new ConfigException($"invalid value for -max-distance: {max.ToString(CultureInfo.InvariantCulture)} (it must be greater than 0 km)");
-        return new LocationSettings(min, max, config.GetNumber("api-location-cloak"));
+        ArgumentNullException.ThrowIfNull(options);
+        return new LocationSettings(options);
     }
 }

@@ -6,6 +6,7 @@ using Backend.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -15,9 +16,6 @@ namespace Backend.Api.Locations;
 /// <c>bk_account</c> row; <c>/location/get</c> lists the accounts within a radius, closest first, paged.</summary>
 public static class LocationsApi
 {
-    private static readonly string[] Methods = ["GET", "POST"];
-    private static readonly string[] AliasColumns = ["id", "alias"];
-
     /// <summary>Registers the module's services; checks <c>-min-distance</c> and <c>-max-distance</c> now, so a bad
     /// value stops start-up.</summary>
     /// <exception cref="ConfigException">A distance that is not greater than 0.</exception>
@@ -25,23 +23,32 @@ public static class LocationsApi
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(config);
-        services.TryAddSingleton(LocationSettings.FromConfig(config));
+        services.AddBackendOptions<LocationOptions>(config);
+        // Checked here as well as when the settings are built: a bad value stops start-up before anything runs.
+        LocationSettings.From(config.Configuration.Get<LocationOptions>() ?? new LocationOptions());
+        services.TryAddSingleton<LocationSettings>();
         services.AddSingleton<IAccountDeletionHandler, LocationsDeletion>();
+        services.TryAddSingleton<LocationEndpoints>();
     }
 
     /// <summary>Maps the endpoints.</summary>
     public static IEndpointRouteBuilder MapLocationsApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapMethods("/location/put", Methods, Put);
-        routes.MapMethods("/location/get", Methods, Get);
+        var endpoints = routes.Handlers<LocationEndpoints>();
+        routes.MapMethods("/location/put", ApiRoutes.Methods, endpoints.Put);
+        routes.MapMethods("/location/get", ApiRoutes.Methods, endpoints.Get);
         return routes;
     }
+}
 
-    private static async Task Put(HttpContext context)
+/// <summary>The handlers of the location endpoints.</summary>
+internal sealed class LocationEndpoints(Db db, ApiReply reply, LocationSettings settings, TimeProvider time)
+{
+    private static readonly string[] AliasColumns = ["id", "alias"];
+
+    public async Task Put(HttpContext context)
     {
         var api = context.Api();
-        var db = context.RequestServices.GetRequiredService<Db>();
-        var settings = context.RequestServices.GetRequiredService<LocationSettings>();
         var me = api.RequireAccountId();
         var (lat, lon) = LocationParams.Coordinates(api) ?? throw ApiException.BadRequest("latitude and longitude are required");
         var account = await db.Get(AccountTables.Account, new DbRow { ["id"] = me }, null, context.RequestAborted)
@@ -69,7 +76,7 @@ public static class LocationsApi
             ["latitude"] = lat,
             ["longitude"] = lon,
             ["geohash"] = geohash,
-            ["ltime"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            ["ltime"] = time.GetUtcNow().ToUnixTimeMilliseconds(),
         };
         if (api.Get("location") is { } text) update["location"] = text;
 
@@ -99,14 +106,12 @@ public static class LocationsApi
             }
         }
         var stored = await db.Get(LocationTables.Location, new DbRow { ["geohash"] = geohash, ["id"] = me }, null, CancellationToken.None);
-        await ApiReply.Send(context, stored ?? location);
+        await reply.Send(context, stored ?? location);
     }
 
-    private static async Task Get(HttpContext context)
+    public async Task Get(HttpContext context)
     {
         var api = context.Api();
-        var db = context.RequestServices.GetRequiredService<Db>();
-        var settings = context.RequestServices.GetRequiredService<LocationSettings>();
         var me = api.RequireAccountId();
 
         // Every parameter is checked before the first database call. No coordinates is a 400 (the original did not fall
@@ -138,6 +143,6 @@ public static class LocationsApi
                 rows.Add(row);
             }
         }
-        await ApiReply.Send(context, new DbResult { Rows = rows, NextToken = more ? LocationParams.Token(page[^1]) : "" });
+        await reply.Send(context, new DbResult { Rows = rows, NextToken = more ? LocationParams.Token(page[^1]) : "" });
     }
 }

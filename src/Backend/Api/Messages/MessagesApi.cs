@@ -17,42 +17,43 @@ namespace Backend.Api.Messages;
 /// authenticated account, whatever <c>id</c> or <c>_ops</c> the client sends.</summary>
 public static class MessagesApi
 {
-    private static readonly string[] Methods = ["GET", "POST"];
-
     /// <summary>Registers the file store (the local <c>-images-dir</c> unless the app registered another
-    /// <see cref="IFileStore"/> first) and the <see cref="MessageStore"/>.</summary>
+    /// <see cref="IFileStore"/> first), the <see cref="MessageStore"/> and the endpoints.</summary>
     public static void AddServices(IServiceCollection services, BackendConfig config)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(config);
-        services.TryAddSingleton<IFileStore>(_ => new LocalFileStore(config.GetPath("images-dir") ?? config.HomePath("images")));
+        services.AddBackendOptions<FileStoreOptions>(config);
+        services.TryAddSingleton<IFileStore, LocalFileStore>();
         services.TryAddSingleton<MessageStore>();
+        services.TryAddSingleton<MessageEndpoints>();
         services.AddSingleton<IAccountDeletionHandler, MessagesDeletion>();
     }
 
     /// <summary>Maps the endpoints.</summary>
     public static IEndpointRouteBuilder MapMessagesApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapMethods("/message/add", Methods, Add);
-        routes.MapMethods("/message/get", Methods, c => List(c, MessageTables.Inbox));
-        routes.MapMethods("/message/get/archive", Methods, c => List(c, MessageTables.Archive));
-        routes.MapMethods("/message/get/sent", Methods, c => List(c, MessageTables.Sent));
-        routes.MapMethods("/message/archive", Methods, Archive);
-        routes.MapMethods("/message/del", Methods, c => Del(c, MessageTables.Inbox));
-        routes.MapMethods("/message/del/archive", Methods, c => Del(c, MessageTables.Archive));
-        routes.MapMethods("/message/del/sent", Methods, c => Del(c, MessageTables.Sent));
-        routes.MapMethods("/message/image", Methods, Image);
+        var endpoints = routes.Handlers<MessageEndpoints>();
+        var methods = ApiRoutes.Methods;
+        routes.MapMethods("/message/add", methods, endpoints.Add);
+        routes.MapMethods("/message/get", methods, c => endpoints.List(c, MessageTables.Inbox));
+        routes.MapMethods("/message/get/archive", methods, c => endpoints.List(c, MessageTables.Archive));
+        routes.MapMethods("/message/get/sent", methods, c => endpoints.List(c, MessageTables.Sent));
+        routes.MapMethods("/message/archive", methods, endpoints.Archive);
+        routes.MapMethods("/message/del", methods, c => endpoints.Del(c, MessageTables.Inbox));
+        routes.MapMethods("/message/del/archive", methods, c => endpoints.Del(c, MessageTables.Archive));
+        routes.MapMethods("/message/del/sent", methods, c => endpoints.Del(c, MessageTables.Sent));
+        routes.MapMethods("/message/image", methods, endpoints.Image);
         return routes;
     }
+}
 
-    private static Db Db(HttpContext c) => c.RequestServices.GetRequiredService<Db>();
-
-    private static MessageStore Store(HttpContext c) => c.RequestServices.GetRequiredService<MessageStore>();
-
-    private static async Task Add(HttpContext context)
+/// <summary>The handlers of the message endpoints.</summary>
+internal sealed class MessageEndpoints(Db db, ApiReply reply, MessageStore store, AccountEvents events)
+{
+    public async Task Add(HttpContext context)
     {
         var api = context.Api();
-        var db = Db(context);
         var ct = context.RequestAborted;
         var me = api.RequireAccountId();
         var recipient = api.Require("id");
@@ -79,19 +80,17 @@ public static class MessagesApi
             if (inboxTable.Column(k) is { Primary: 0, Hidden: false } c && (!c.Admin || api.IsAdmin)) columns[k] = v;
         }
         columns["msg"] = msg;
-        var sent = await Store(context).AddAsync(me, recipient, columns, image, noSent);
+        var sent = await store.AddAsync(me, recipient, columns, image, noSent);
         if (publish && recipient != me)
         {
-            var events = context.RequestServices.GetRequiredService<AccountEvents>();
             await events.Publish(recipient, "/message/add", type: "1", actor: me, cancellationToken: CancellationToken.None);
         }
-        await ApiReply.Send(context, MessageRows.Reply(MessageTables.Sent, sent));
+        await reply.Send(context, MessageRows.Reply(MessageTables.Sent, sent));
     }
 
-    private static async Task List(HttpContext context, string table)
+    public async Task List(HttpContext context, string table)
     {
         var api = context.Api();
-        var db = Db(context);
         var ct = context.RequestAborted;
         var me = api.RequireAccountId();
         var schema = db.Table(table);
@@ -105,7 +104,6 @@ public static class MessagesApi
         var query = new DbRow();
         foreach (var (k, v) in api.Columns())
             if (schema.HasColumn(k)) query[k] = v;
-        var store = Store(context);
         var result = await store.SelectAsync(table, me, query, options, ct);
         var rows = result.Rows.Select(r => MessageRows.Reply(table, r)).ToList();
         foreach (var row in result.Rows)
@@ -119,7 +117,7 @@ public static class MessagesApi
             foreach (var row in rows)
                 foreach (var key in row.Keys.Where(k => !select.Contains(k)).ToList()) row.Remove(key);
         }
-        await ApiReply.Send(context, new DbResult { Rows = rows, NextToken = result.NextToken });
+        await reply.Send(context, new DbResult { Rows = rows, NextToken = result.NextToken });
     }
 
     /// <summary>Adds the other account's public columns (one <see cref="Db.List"/> for the page) to each row; the
@@ -139,20 +137,19 @@ public static class MessagesApi
         }
     }
 
-    private static async Task Archive(HttpContext context)
+    public async Task Archive(HttpContext context)
     {
         var api = context.Api();
         var me = api.RequireAccountId();
         var sender = api.Require("sender");
         var mtime = RequireTime(api);
-        var store = Store(context);
         var row = await store.GetAsync(MessageTables.Inbox, me, sender, mtime, context.RequestAborted)
             ?? throw ApiException.NotFound("Message not found");
         await store.ArchiveAsync(row);
-        await ApiReply.Send(context, MessageRows.Reply(MessageTables.Archive, row));
+        await reply.Send(context, MessageRows.Reply(MessageTables.Archive, row));
     }
 
-    private static async Task Del(HttpContext context, string table)
+    public async Task Del(HttpContext context, string table)
     {
         var api = context.Api();
         var me = api.RequireAccountId();
@@ -161,19 +158,18 @@ public static class MessagesApi
         var mtime = api.Get("mtime") is null ? (long?)null : RequireTime(api);
         // Without either the call would empty the whole box: most likely a client bug, so it is refused.
         if (other is null && mtime is null) throw ApiException.BadRequest($"{column} or mtime is required");
-        var store = Store(context);
         var rows = await store.FindAsync(table, me, other, mtime, context.RequestAborted);
         foreach (var row in rows) await store.DeleteAsync(table, row);
-        await ApiReply.Send(context, new Dictionary<string, object> { ["count"] = rows.Count });
+        await reply.Send(context, new Dictionary<string, object> { ["count"] = rows.Count });
     }
 
-    private static async Task Image(HttpContext context)
+    public async Task Image(HttpContext context)
     {
         var api = context.Api();
         var me = api.RequireAccountId();
         var sender = api.Require("sender");
         var mtime = RequireTime(api);
-        var found = await Store(context).OpenImageAsync(me, sender, mtime, api.Get("recipient"), context.RequestAborted)
+        var found = await store.OpenImageAsync(me, sender, mtime, api.Get("recipient"), context.RequestAborted)
             ?? throw ApiException.NotFound("Image not found");
         await using var content = found.Content;
         var response = context.Response;

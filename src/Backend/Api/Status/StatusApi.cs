@@ -15,15 +15,14 @@ namespace Backend.Api.Status;
 /// write through the facade, including the data API's, drops the entry).</summary>
 public static class StatusApi
 {
-    private static readonly string[] Methods = ["GET", "POST"];
-
-    /// <summary>Registers the module's services.</summary>
+    /// <summary>Registers the module's services: its options, the presence rule, the endpoints.</summary>
     public static void AddServices(IServiceCollection services, BackendConfig config)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(config);
-        var interval = config.GetLong("api-status-interval");
-        services.TryAddSingleton(sp => new StatusPresence(interval, sp.GetRequiredService<TimeProvider>()));
+        services.AddBackendOptions<StatusOptions>(config);
+        services.TryAddSingleton<StatusPresence>();
+        services.TryAddSingleton<StatusEndpoints>();
         services.AddSingleton<IAccountDeletionHandler, StatusDeletion>();
         services.AddSingleton<IDbSetup, StatusDbSetup>();
     }
@@ -42,39 +41,40 @@ public static class StatusApi
     /// <summary>Maps the endpoints.</summary>
     public static IEndpointRouteBuilder MapStatusApi(this IEndpointRouteBuilder routes)
     {
-        ArgumentNullException.ThrowIfNull(routes);
-        routes.MapMethods("/status/put", Methods, Put);
-        routes.MapMethods("/status/get", Methods, Get);
-        routes.MapMethods("/status/del", Methods, Del);
+        var endpoints = routes.Handlers<StatusEndpoints>();
+        routes.MapMethods("/status/put", ApiRoutes.Methods, endpoints.Put);
+        routes.MapMethods("/status/get", ApiRoutes.Methods, endpoints.Get);
+        routes.MapMethods("/status/del", ApiRoutes.Methods, endpoints.Del);
         return routes;
     }
+}
 
-    private static async Task Put(HttpContext context)
+/// <summary>The handlers of the status endpoints.</summary>
+internal sealed class StatusEndpoints(Db db, ApiReply reply, StatusPresence presence)
+{
+
+    public async Task Put(HttpContext context)
     {
         var api = context.Api();
         var me = api.RequireAccountId();
         var status = api.Require("status");
-        var db = context.RequestServices.GetRequiredService<Db>();
-        var presence = context.RequestServices.GetRequiredService<StatusPresence>();
         var options = new DbOptions { Cached = true };
         await db.Put(StatusTables.Status, new DbRow { ["id"] = me, ["status"] = status }, options, context.RequestAborted);
         // Read back for the stored mtime (the facade sets it); this also warms the cache for the next /status/get.
         var row = await db.GetCached(StatusTables.Status, new DbRow { ["id"] = me }, null, CancellationToken.None);
-        await ApiReply.Send(context, presence.Reply(me, row));
+        await reply.Send(context, presence.Reply(me, row));
     }
 
-    private static async Task Get(HttpContext context)
+    public async Task Get(HttpContext context)
     {
         var api = context.Api();
         var me = api.RequireAccountId();
-        var db = context.RequestServices.GetRequiredService<Db>();
-        var presence = context.RequestServices.GetRequiredService<StatusPresence>();
         var ids = api.Get("id");
         if (ids is null || !ids.Contains(',', StringComparison.Ordinal))
         {
             var id = ids?.Trim() is { Length: > 0 } one ? one : me;
             var row = await db.GetCached(StatusTables.Status, new DbRow { ["id"] = id }, null, context.RequestAborted);
-            await ApiReply.Send(context, presence.Reply(id, row));
+            await reply.Send(context, presence.Reply(id, row));
             return;
         }
         var list = ids.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal).ToList();
@@ -83,16 +83,14 @@ public static class StatusApi
         var found = (await db.List(StatusTables.Status, list.Select(id => (object)new DbRow { ["id"] = id }), null, context.RequestAborted)).Rows
             .Where(r => r.GetString("id") is not null)
             .ToDictionary(r => r.GetString("id")!, StringComparer.Ordinal);
-        await ApiReply.Send(context, list.Select(id => presence.Reply(id, found.GetValueOrDefault(id))).ToList());
+        await reply.Send(context, list.Select(id => presence.Reply(id, found.GetValueOrDefault(id))).ToList());
     }
 
-    private static async Task Del(HttpContext context)
+    public async Task Del(HttpContext context)
     {
         var api = context.Api();
         var me = api.RequireAccountId();
-        var db = context.RequestServices.GetRequiredService<Db>();
-        var presence = context.RequestServices.GetRequiredService<StatusPresence>();
         await db.Del(StatusTables.Status, new DbRow { ["id"] = me }, new DbOptions { Cached = true }, context.RequestAborted);
-        await ApiReply.Send(context, presence.Reply(me, null));
+        await reply.Send(context, presence.Reply(me, null));
     }
 }

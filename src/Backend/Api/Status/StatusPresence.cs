@@ -1,4 +1,5 @@
 using Backend.Data;
+using Microsoft.Extensions.Options;
 
 namespace Backend.Api.Status;
 
@@ -6,6 +7,12 @@ namespace Backend.Api.Status;
 /// when read (never stored), so a row goes offline by itself without any write.</summary>
 public sealed class StatusPresence(long intervalMs, TimeProvider time)
 {
+    /// <summary>The rule of <c>-api-status-interval</c> on the app's clock.</summary>
+    public StatusPresence(IOptions<StatusOptions> options, TimeProvider time)
+        : this((options ?? throw new ArgumentNullException(nameof(options))).Value.IntervalMs, time)
+    {
+    }
+
     /// <summary>How long after a put the account stays online, in ms.</summary>
     public long IntervalMs { get; } = intervalMs;
 

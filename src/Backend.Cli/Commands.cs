@@ -101,7 +101,7 @@ internal static class Commands
         {
             var row = await Backend.Api.Accounts.AccountWriter.AddAsync(app.Db, values, asAdmin: true,
                 Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<TimeProvider>(app.Services), CancellationToken.None,
-                Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetServices<Backend.Api.Accounts.IAccountCreationHandler>(app.Services));
+                Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetServices<Backend.Api.IAccountCreationHandler>(app.Services));
             await stdout.WriteLineAsync(System.Text.Json.JsonSerializer.Serialize(row, Backend.Http.JsonReply.Options));
             return 0;
         }

@@ -56,6 +56,9 @@ public sealed partial class DynamoDbDriver : IDbDriver
     /// <inheritdoc />
     public string Name { get; }
 
+    /// <inheritdoc />
+    public DbQuerySyntax QuerySyntax => DbQuerySyntax.FilterExpression;
+
     /// <summary>The SDK client.</summary>
     public IAmazonDynamoDB Client => _client;
 

@@ -65,6 +65,9 @@ public sealed partial class RedisDriver : IDbDriver
     /// <inheritdoc />
     public string Name { get; }
 
+    /// <inheritdoc />
+    public DbQuerySyntax QuerySyntax => DbQuerySyntax.None;
+
     /// <summary>The connection options in use.</summary>
     public ConfigurationOptions Options { get; }
 

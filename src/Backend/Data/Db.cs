@@ -22,6 +22,14 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
     /// <summary>The pools.</summary>
     public DbPools Pools { get; } = pools;
 
+    /// <summary>True when both tables live in one pool, so a <see cref="Batch"/> over them is one atomic unit (a
+    /// transaction, or DynamoDB's TransactWriteItems); modules ask this instead of comparing pools.</summary>
+    public bool SharePool(string table, string other, string? pool = null) =>
+        ReferenceEquals(Pools.Resolve(pool, table), Pools.Resolve(pool, other));
+
+    /// <summary>The language of native search text on the pool of <paramref name="table"/>.</summary>
+    public DbQuerySyntax QuerySyntax(string table, string? pool = null) => Pools.Resolve(pool, table).QuerySyntax;
+
     /// <summary>Creates or upgrades every described table in every pool.</summary>
     public async Task InitAsync(CancellationToken cancellationToken = default)
     {

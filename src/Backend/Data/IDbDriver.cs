@@ -12,6 +12,22 @@ public interface IDbDriver : IAsyncDisposable
 
     /// <summary>Executes one request.</summary>
     Task<DbResult> ExecuteAsync(DbRequest request, CancellationToken cancellationToken);
+
+    /// <summary>The language of <see cref="DbOperation.Search"/>'s native text on this pool (SQL by default).</summary>
+    DbQuerySyntax QuerySyntax => DbQuerySyntax.Sql;
+}
+
+/// <summary>The language of a pool's native search text (<see cref="DbNativeQuery"/>).</summary>
+public enum DbQuerySyntax
+{
+    /// <summary>An SQL condition with <c>@name</c> parameters.</summary>
+    Sql,
+
+    /// <summary>A DynamoDB filter expression: <c>#name</c> attribute names, <c>:name</c> and <c>@name</c> values.</summary>
+    FilterExpression,
+
+    /// <summary>The pool has no native search.</summary>
+    None,
 }
 
 /// <summary>Implemented by a driver whose database runs in this process (SQLite): a Get by primary key answered on the

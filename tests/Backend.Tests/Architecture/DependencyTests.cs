@@ -61,4 +61,30 @@ public sealed class DependencyTests
         foreach (var kind in Enum.GetValues<DbErrorKind>())
             Assert.InRange(Backend.Http.DbErrorStatus.Of(kind), 400, 599);
     }
+
+    private static readonly string[] Modules = ["Accounts", "Connections", "Counters", "Locations", "Messages", "Status", "Data"];
+
+    public static TheoryData<string> ModuleNames => [.. Modules];
+
+    [Theory]
+    [MemberData(nameof(ModuleNames))]
+    public void An_api_module_never_references_another_module(string module) =>
+        AssertKept(Types.InAssembly(Core).That().ResideInNamespace($"Backend.Api.{module}").ShouldNot()
+            .HaveDependencyOnAny([.. Modules.Where(m => m != module).Select(m => $"Backend.Api.{m}")]).GetResult(), $"Api.{module} -> another module");
+
+    [Theory]
+    [MemberData(nameof(ModuleNames))]
+    public void An_api_module_never_references_a_driver_or_a_pool(string module) =>
+        AssertKept(Types.InAssembly(Core).That().ResideInNamespace($"Backend.Api.{module}").ShouldNot()
+            .HaveDependencyOnAny("Backend.Data.IDbDriver", "Backend.Data.DbPools", "Backend.Data.Sql", "Backend.Data.Sqlite").GetResult(), $"Api.{module} -> driver");
+
+    [Fact]
+    public void Auth_does_not_depend_on_the_api() =>
+        AssertKept(Types.InAssembly(Core).That().ResideInNamespace("Backend.Auth").ShouldNot()
+            .HaveDependencyOnAny("Backend.Api", "Backend.Hosting").GetResult(), "Auth -> Api");
+
+    [Fact]
+    public void Http_does_not_depend_on_auth_api_or_hosting() =>
+        AssertKept(Types.InAssembly(Core).That().ResideInNamespace("Backend.Http").ShouldNot()
+            .HaveDependencyOnAny("Backend.Auth", "Backend.Api", "Backend.Hosting").GetResult(), "Http -> upper layer");
 }

@@ -24,14 +24,14 @@ public static class AccountWriter
         var table = db.Table(AccountTables.Account);
         var id = Guid.NewGuid().ToString("N");
 
-        var account = Writable(table, values, asAdmin, forAdd: true);
+        var account = WritableColumns.From(table, values, asAdmin, forAdd: true);
         account["id"] = id;
         account["login"] = login;
         account["name"] = name;
         if (string.IsNullOrEmpty(account.GetString("alias"))) account["alias"] = name;
         account["ctime"] = time.GetUtcNow().ToUnixTimeMilliseconds();
 
-        var auth = Writable(db.Table(AccountTables.Auth), values, asAdmin, forAdd: true);
+        var auth = WritableColumns.From(db.Table(AccountTables.Auth), values, asAdmin, forAdd: true);
         auth["login"] = login;
         auth["secret"] = secret;
         auth["id"] = id;
@@ -61,21 +61,5 @@ public static class AccountWriter
         // The account exists from here on: the modules' rows are written even if the client has gone.
         foreach (var handler in handlers ?? []) await handler.AccountAddedAsync(id, row!, CancellationToken.None);
         return RowFilters.Own(table, row!);
-    }
-
-    /// <summary>The columns a caller may write: never keys, hidden, <c>now</c> or location columns through the API;
-    /// readonly columns only on add; admin columns only for admins.</summary>
-    internal static DbRow Writable(TableSchema table, IReadOnlyDictionary<string, string> values, bool isAdmin, bool forAdd)
-    {
-        var row = new DbRow();
-        foreach (var (name, value) in values)
-        {
-            if (name.StartsWith('_') || table.Column(name) is not { } c) continue;
-            if (c.Primary > 0 || c.Hidden || c.Now || c.Location) continue;
-            if (c.Readonly && !forAdd) continue;
-            if (c.Admin && !isAdmin) continue;
-            row[name] = value;
-        }
-        return row;
     }
 }

@@ -118,7 +118,7 @@ internal sealed class AccountEndpoints(Db db, ApiReply reply, RequestAuthenticat
         var api = context.Api();
         var me = api.RequireAccountId();
         var table = db.Table(AccountTables.Account);
-        var row = AccountWriter.Writable(table, api.Params, api.IsAdmin, forAdd: false);
+        var row = WritableColumns.From(table, api.Params, api.IsAdmin, forAdd: false);
         foreach (var key in row.Where(kv => kv.Value is string { Length: 0 }).Select(kv => kv.Key).ToList()) row.Remove(key);
         row["id"] = me;
         var result = await db.Update(AccountTables.Account, row, null, context.RequestAborted);

@@ -15,8 +15,8 @@ internal sealed class ConnectionChanges(Db db, ApiReply reply)
     {
         var api = context.Api();
         var (me, other, type) = Keys(api);
-        var row = AccountWriter.Writable(db.Table(ConnectionTables.Connection), api.Params, api.IsAdmin, forAdd: false);
-        var reverse = AccountWriter.Writable(db.Table(ConnectionTables.Reference), api.Params, api.IsAdmin, forAdd: false);
+        var row = WritableColumns.From(db.Table(ConnectionTables.Connection), api.Params, api.IsAdmin, forAdd: false);
+        var reverse = WritableColumns.From(db.Table(ConnectionTables.Reference), api.Params, api.IsAdmin, forAdd: false);
         row["id"] = me;
         row["type"] = ConnectionKey.Combine(type, other);
         reverse["id"] = other;

@@ -24,10 +24,10 @@ internal static class ConnectionWriter
     {
         if (other == me) throw ApiException.BadRequest("cannot connect to oneself");
         var key = ConnectionKey.Combine(type, other);
-        var row = AccountWriter.Writable(db.Table(ConnectionTables.Connection), api.Params, api.IsAdmin, forAdd: true);
+        var row = WritableColumns.From(db.Table(ConnectionTables.Connection), api.Params, api.IsAdmin, forAdd: true);
         row["id"] = me;
         row["type"] = key;
-        var reverse = AccountWriter.Writable(db.Table(ConnectionTables.Reference), api.Params, api.IsAdmin, forAdd: true);
+        var reverse = WritableColumns.From(db.Table(ConnectionTables.Reference), api.Params, api.IsAdmin, forAdd: true);
         reverse["id"] = other;
         reverse["type"] = ConnectionKey.Combine(type, me);
         // Bad values (a wrong type, an oversize text) are 400 here, before anything is written.

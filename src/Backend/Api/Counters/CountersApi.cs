@@ -53,7 +53,7 @@ internal sealed class CounterEndpoints(Db db, ApiReply reply, AccountEvents even
         var api = context.Api();
         var me = api.RequireAccountId();
         var table = db.Table(CounterTables.Counter);
-        var row = AccountWriter.Writable(table, api.Params, api.IsAdmin, forAdd: true);
+        var row = WritableColumns.From(table, api.Params, api.IsAdmin, forAdd: true);
         row["id"] = me;
         // Put replaces the record: counters not given start again from 0.
         foreach (var c in table.Columns.Where(c => c.Type == ColumnType.Counter && c.Primary == 0))

@@ -50,7 +50,7 @@ internal static class DataOperations
     {
         // Native text cannot be checked column by column, so it stays with admins even under -api-unsecure data.
         if (!r.Caller.IsAdmin) throw new ApiException(403, "search is for admins: use select");
-        var hashNames = r.Db.Pools.Resolve(r.Options.Pool, r.Table.Name).Name == "dynamodb";
+        var hashNames = r.Db.QuerySyntax(r.Table.Name, r.Options.Pool) == DbQuerySyntax.FilterExpression;
         var query = DataSearchQuery.Build(r.Api, r.Table, r.Db.Tables, hashNames);
         if (r.Options.Sort is { } sort && r.Table.Column(sort) is { Hidden: true }) throw new ApiException(403, $"cannot sort by hidden column {sort}");
         DbResult result;

@@ -87,7 +87,7 @@ internal sealed class LocationEndpoints(Db db, ApiReply reply, LocationSettings 
             new(DbOperation.Update, AccountTables.Account, update),
             .. stale.Select(h => new DbBatchItem(DbOperation.Del, LocationTables.Location, new DbRow { ["geohash"] = h, ["id"] = me })),
         ];
-        if (db.Pools.Resolve(null, LocationTables.Location) == db.Pools.Resolve(null, AccountTables.Account))
+        if (db.SharePool(LocationTables.Location, AccountTables.Account))
         {
             // One pool: one atomic batch (a transaction on SQL and Redis, TransactWriteItems on DynamoDB).
             await db.Batch(writes, null, CancellationToken.None);

@@ -1,4 +1,4 @@
-namespace Backend.Api.Accounts;
+namespace Backend.Api;
 
 /// <summary>Removes what a module keeps about an account when the account is deleted (<c>/account/del</c>). Each
 /// module registers one with DI (<c>services.AddSingleton&lt;IAccountDeletionHandler, X&gt;()</c>), so the

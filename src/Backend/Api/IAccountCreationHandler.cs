@@ -1,4 +1,4 @@
-namespace Backend.Api.Accounts;
+namespace Backend.Api;
 
 /// <summary>Creates what a module keeps for every account when an account is added (<c>/account/add</c>,
 /// <c>bkcs add-user</c>). Each module registers one with DI

@@ -1,33 +1,26 @@
+using Backend.Auth;
 using Backend.Data;
 
-namespace Backend.Api.Accounts;
+namespace Backend.Api;
 
-/// <summary>The account tables as the reference defines them. <c>bk_auth</c> is keyed by login (looked up on every
+/// <summary>The account tables as the reference defines them, shared by every API module. <c>bk_auth</c> is keyed by login (looked up on every
 /// signed request); <c>bk_account</c> by id holds the profile. Apps extend either by describing it again.</summary>
 public static class AccountTables
 {
-    /// <summary>Credentials and roles.</summary>
-    public const string Auth = "bk_auth";
+    /// <summary>Credentials and roles (<see cref="AuthTables.Auth"/>, described by the Auth layer).</summary>
+    public const string Auth = AuthTables.Auth;
 
     /// <summary>Profiles.</summary>
     public const string Account = "bk_account";
 
     /// <summary>Longest login, secret or short text column accepted.</summary>
-    public const int ShortText = 1024;
+    public const int ShortText = AuthTables.ShortText;
 
     /// <summary>Describes both tables.</summary>
     public static void Describe(TableRegistry tables)
     {
         ArgumentNullException.ThrowIfNull(tables);
-        tables.Add(Auth, t => t
-            .Column("login", primary: true, maxLength: ShortText)
-            .Column("id", maxLength: 128)
-            .Column("secret", hidden: true, maxLength: ShortText)
-            .Column("type", admin: true, maxLength: ShortText)
-            .Column("acl_deny", admin: true, maxLength: ShortText)
-            .Column("acl_allow", admin: true, maxLength: ShortText)
-            .Column("expires", ColumnType.BigInt, admin: true)
-            .Column("mtime", ColumnType.BigInt, now: true));
+        AuthTables.Describe(tables);
         tables.Add(Account, t => t
             .Column("id", primary: true, pub: true, maxLength: 128)
             .Column("login", @readonly: true, maxLength: ShortText)

@@ -25,7 +25,7 @@ public abstract class DbBenchBase
         await OpenRawAsync();
         if (!SeededKinds.Contains(GetType()))
         {
-            for (var id = 0L; id < BenchTable.Rows; id++) await Db.Put(BenchTable.Name, BenchTable.Row(id, 0));
+            for (var id = 0L; id < BenchTable.Rows; id++) await Db.PutAsync(BenchTable.Name, BenchTable.Row(id, 0));
             SeededKinds.Add(GetType());
         }
         await VerifyAsync();
@@ -58,12 +58,12 @@ public abstract class DbBenchBase
         return RawGetAsync(BenchTable.GroupNames[id / BenchTable.GroupSize], id);
     }
 
-    /// <summary><see cref="Db.Get"/> of one row by key, with the key passed as a DbRow (as the accounts API does).</summary>
+    /// <summary><c>Db.GetAsync</c> of one row by key, with the key passed as a DbRow (as the accounts API does).</summary>
     [Benchmark, BenchmarkCategory("Get")]
-    public Task<DbRow?> FacadeGet()
+    public ValueTask<DbRow?> FacadeGet()
     {
         var id = NextId();
-        return Db.Get(BenchTable.Name, new DbRow { ["grp"] = BenchTable.GroupNames[id / BenchTable.GroupSize], ["id"] = id });
+        return Db.GetAsync(BenchTable.Name, new DbRow { ["grp"] = BenchTable.GroupNames[id / BenchTable.GroupSize], ["id"] = id });
     }
 
     // ---- Put of one whole row (insert or replace; the row exists, so it is replaced) ----
@@ -81,7 +81,7 @@ public abstract class DbBenchBase
     public Task<DbResult> FacadePut()
     {
         var id = NextId();
-        return Db.Put(BenchTable.Name, BenchTable.Row(id, _n));
+        return Db.PutAsync(BenchTable.Name, BenchTable.Row(id, _n));
     }
 
     // ---- Select: the 20 rows of one group, in key order ----
@@ -93,7 +93,7 @@ public abstract class DbBenchBase
     /// <summary><see cref="Db.Select"/> with <c>grp = g</c> and <c>Count = 20</c>.</summary>
     [Benchmark, BenchmarkCategory("Select20")]
     public Task<DbResult> FacadeSelect() =>
-        Db.Select(BenchTable.Name, new DbRow { ["grp"] = NextGroup() }, new DbOptions { Count = BenchTable.GroupSize });
+        Db.SelectAsync(BenchTable.Name, new DbRow { ["grp"] = NextGroup() }, new DbOptions { Count = BenchTable.GroupSize });
 
     // ---- the raw side, per driver ----
 
@@ -122,7 +122,7 @@ public abstract class DbBenchBase
         for (var id = 0L; id < BenchTable.Rows; id += 137)
         {
             var grp = BenchTable.GroupNames[id / BenchTable.GroupSize];
-            var facade = await Db.Get(BenchTable.Name, new DbRow { ["grp"] = grp, ["id"] = id }) ?? throw new InvalidOperationException($"{name}: facade Get found no row {id}");
+            var facade = await Db.GetAsync(BenchTable.Name, new DbRow { ["grp"] = grp, ["id"] = id }) ?? throw new InvalidOperationException($"{name}: facade Get found no row {id}");
             var raw = await RawGetAsync(grp, id) ?? throw new InvalidOperationException($"{name}: raw Get found no row {id}");
             Same(name + " Get", facade, raw);
         }
@@ -131,13 +131,13 @@ public abstract class DbBenchBase
         // A raw Put must be read back identically by the facade, and the other way round.
         var v = BenchTable.Values(3, 42);
         if (await RawPutAsync(3, v) < 1) throw new InvalidOperationException($"{name}: raw Put affected nothing");
-        Same(name + " raw Put", (await Db.Get(BenchTable.Name, new DbRow { ["grp"] = "g000", ["id"] = 3L }))!, BenchTable.Row(3, 42));
-        await Db.Put(BenchTable.Name, BenchTable.Row(3, 43));
+        Same(name + " raw Put", (await Db.GetAsync(BenchTable.Name, new DbRow { ["grp"] = "g000", ["id"] = 3L }))!, BenchTable.Row(3, 42));
+        await Db.PutAsync(BenchTable.Name, BenchTable.Row(3, 43));
         Same(name + " facade Put", BenchTable.Row(3, 43), (await RawGetAsync("g000", 3))!);
 
         foreach (var grp in new[] { BenchTable.GroupNames[0], BenchTable.GroupNames[17], BenchTable.GroupNames[^1] })
         {
-            var facade = await Db.Select(BenchTable.Name, new DbRow { ["grp"] = grp }, new DbOptions { Count = BenchTable.GroupSize });
+            var facade = await Db.SelectAsync(BenchTable.Name, new DbRow { ["grp"] = grp }, new DbOptions { Count = BenchTable.GroupSize });
             var raw = await RawSelectAsync(grp, BenchTable.GroupSize);
             if (facade.Rows.Count != BenchTable.GroupSize || raw.Count != BenchTable.GroupSize)
                 throw new InvalidOperationException($"{name}: Select of {grp}: facade {facade.Rows.Count} rows, raw {raw.Count}, expected {BenchTable.GroupSize}");

@@ -56,10 +56,10 @@ public static class Probe
         var page = (await LocationSearch.PageAsync(db, 4, 1, centres[5].Item1, centres[5].Item2, 20, 5, null, null, 50, default)).Page;
         var keys = page.Select(m => (object)new DbRow { ["id"] = m.Id }).ToList();
         var select = new DbOptions { Select = ["id", "alias"] };
-        for (var warm = 0; warm < 400; warm++) await db.List("bk_account", keys, select);
+        for (var warm = 0; warm < 400; warm++) await db.ListAsync("bk_account", keys, select);
         var w = Stopwatch.StartNew();
         var c = Process.GetCurrentProcess().TotalProcessorTime;
-        for (var n = 0; n < 160; n++) await db.List("bk_account", keys, select);
+        for (var n = 0; n < 160; n++) await db.ListAsync("bk_account", keys, select);
         await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"probe List of {keys.Count} accounts (id, alias): {w.Elapsed.TotalMilliseconds * 1000 / 160:F0} us wall, {(Process.GetCurrentProcess().TotalProcessorTime - c).TotalMilliseconds * 1000 / 160:F0} us CPU"));
     }

@@ -40,12 +40,12 @@ public sealed class Seeder(Db db, TextWriter log)
         var spread = Setting("BENCH_SPREAD", 4.0);
         var precision = Geohash.PrecisionFor(Setting("BENCH_MIN_DISTANCE", 5.0));
 
-        await db.Put("bk_auth", new DbRow { ["login"] = "bench", ["secret"] = "bench", ["id"] = CallerId });
-        await db.Put("bk_account", Account(CallerId, "Bench", lat, lon, precision));
-        await db.Put("bk_location", Location(CallerId, lat, lon, precision));
+        await db.PutAsync("bk_auth", new DbRow { ["login"] = "bench", ["secret"] = "bench", ["id"] = CallerId });
+        await db.PutAsync("bk_account", Account(CallerId, "Bench", lat, lon, precision));
+        await db.PutAsync("bk_location", Location(CallerId, lat, lon, precision));
 
         var marker = $"bench-social-locations-{accounts}-{lat.ToString(CultureInfo.InvariantCulture)}-{lon.ToString(CultureInfo.InvariantCulture)}-{spread.ToString(CultureInfo.InvariantCulture)}-{precision}";
-        if (await db.Get("bk_account", new DbRow { ["id"] = marker }) is null)
+        if (await db.GetAsync("bk_account", new DbRow { ["id"] = marker }) is null)
         {
             var watch = Stopwatch.StartNew();
             var random = new Random(42);
@@ -61,7 +61,7 @@ public sealed class Seeder(Db db, TextWriter log)
                 if (i % 20_000 == 0) await log.WriteLineAsync($"  {i} accounts ({watch.Elapsed.TotalSeconds:F0} s)");
             }
             await Flush(batch);
-            await db.Put("bk_account", new DbRow { ["id"] = marker });
+            await db.PutAsync("bk_account", new DbRow { ["id"] = marker });
             await log.WriteLineAsync($"seeded {accounts} located accounts in {watch.Elapsed.TotalSeconds:F1} s");
         }
         else
@@ -75,7 +75,7 @@ public sealed class Seeder(Db db, TextWriter log)
             return;
         }
         var connMarker = $"bench-social-connections-{connections}";
-        if (await db.Get("bk_account", new DbRow { ["id"] = connMarker }) is null)
+        if (await db.GetAsync("bk_account", new DbRow { ["id"] = connMarker }) is null)
         {
             var watch = Stopwatch.StartNew();
             var batch = new List<DbBatchItem>(BatchRows);
@@ -87,7 +87,7 @@ public sealed class Seeder(Db db, TextWriter log)
                 if (batch.Count >= BatchRows) await Flush(batch);
             }
             await Flush(batch);
-            await db.Put("bk_account", new DbRow { ["id"] = connMarker });
+            await db.PutAsync("bk_account", new DbRow { ["id"] = connMarker });
             await log.WriteLineAsync($"seeded {connections} connections in {watch.Elapsed.TotalSeconds:F1} s");
         }
         else
@@ -120,7 +120,7 @@ public sealed class Seeder(Db db, TextWriter log)
     private async Task Flush(List<DbBatchItem> batch)
     {
         if (batch.Count == 0) return;
-        await db.Batch(batch);
+        await db.BatchAsync(batch);
         batch.Clear();
     }
 }

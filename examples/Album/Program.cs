@@ -24,25 +24,25 @@ var app = builder.Build();
 app.MapMethods("/test/add", ["GET", "POST"], async (HttpContext ctx, Db db, CancellationToken ct) =>
 {
     var api = ctx.Api();
-    await db.Put("album", new { id = api.Require("id"), name = api.Require("name"), owner = api.RequireAccountId() }, null, ct);
-    return await db.Get("album", new { id = api.Require("id") }, null, ct);
+    await db.PutAsync("album", new { id = api.Require("id"), name = api.Require("name"), owner = api.RequireAccountId() }, ct);
+    return await db.GetAsync("album", new { id = api.Require("id") }, ct);
 });
 
 app.MapGet("/test/{id:int}", async (int id, Db db, CancellationToken ct) =>
-    await db.Get("album", new { id = id.ToString(System.Globalization.CultureInfo.InvariantCulture) }, null, ct)
+    await db.GetAsync("album", new { id = id.ToString(System.Globalization.CultureInfo.InvariantCulture) }, ct)
         ?? throw ApiException.NotFound("no such album"));
 
 app.MapMethods("/photo/add", ["GET", "POST"], async (HttpContext ctx, Db db, CancellationToken ct) =>
 {
     var api = ctx.Api();
-    await db.Add("photo", api.Columns(), null, ct);
-    return Results.Ok(await db.Select("photo", new { album_id = api.Require("album_id") }, null, ct));
+    await db.AddAsync("photo", api.Columns(), ct);
+    return Results.Ok(await db.SelectAsync("photo", new { album_id = api.Require("album_id") }, ct));
 });
 
 // registerAccessCheck: /test/list answers without a signature, but only on Sundays... here: only with ?open=1.
 app.Api.AccessCheck("GET", "^/test/list$", (ctx, status) =>
     ValueTask.FromResult<ApiStatus?>(ctx.Request.Query["open"] == "1" ? ApiStatus.Ok : new ApiStatus(403, "closed")));
-app.MapGet("/test/list", async (Db db, CancellationToken ct) => await db.Select("album", null, null, ct));
+app.MapGet("/test/list", async (Db db, CancellationToken ct) => await db.SelectAsync("album", null, ct));
 
 // registerPreProcess: accounts with status "blocked" may not add albums.
 app.Api.PreProcess("", "^/test/add$", (ctx, status) =>

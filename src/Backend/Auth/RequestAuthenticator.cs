@@ -40,7 +40,7 @@ public sealed class RequestAuthenticator(Db db, SessionStore sessions, TimeProvi
         if (!fromSession && sig.Expires - now > _options.SignatureMaxAgeMs)
             return new ApiStatus(406, $"Invalid request: expires is more than {_options.SignatureMaxAgeMs} ms ahead");
 
-        var auth = await db.GetCached(AuthTables.Auth, new DbRow { ["login"] = sig.Login }, null, context.RequestAborted);
+        var auth = await db.GetCachedAsync(AuthTables.Auth, new DbRow { ["login"] = sig.Login }, context.RequestAborted);
         if (auth is null) return new ApiStatus(404, "No account record found");
         if (auth.GetLong("expires") is long exp && exp > 0 && exp < now)
             return new ApiStatus(412, "This account has expired");
@@ -95,7 +95,7 @@ public sealed class RequestAuthenticator(Db db, SessionStore sessions, TimeProvi
         var ageMs = _options.SessionAgeMs;
         // -api-no-session: _session=1 starts nothing (the reply is the account as without it).
         if (_options.NoSession) return;
-        var auth = await db.Get(AuthTables.Auth, new DbRow { ["login"] = login }, null, context.RequestAborted)
+        var auth = await db.GetAsync(AuthTables.Auth, new DbRow { ["login"] = login }, context.RequestAborted)
             ?? throw ApiException.NotFound("No account record found");
         var expires = time.GetUtcNow().ToUnixTimeMilliseconds() + ageMs;
         var header = RequestSignature.CreateSessionHeader(login, auth.GetString("secret") ?? "", RequestSignature.DomainName(context.Request.Host.Value ?? ""), expires);

@@ -22,7 +22,7 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
     /// <summary>The pools.</summary>
     public DbPools Pools { get; } = pools;
 
-    /// <summary>True when both tables live in one pool, so a <see cref="Batch"/> over them is one atomic unit (a
+    /// <summary>True when both tables live in one pool, so a <c>BatchAsync</c> over them is one atomic unit (a
     /// transaction, or DynamoDB's TransactWriteItems); modules ask this instead of comparing pools.</summary>
     public bool SharePool(string table, string other, string? pool = null) =>
         ReferenceEquals(Pools.Resolve(pool, table), Pools.Resolve(pool, other));
@@ -44,7 +44,11 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
         _processors.AddOrUpdate(table, [processor], (_, list) => [.. list, processor]);
 
     /// <summary>One row by primary key, or null.</summary>
-    public Task<DbRow?> Get(string table, object keys, DbOptions? options = null, CancellationToken cancellationToken = default)
+    public ValueTask<DbRow?> GetAsync(string table, object keys, CancellationToken cancellationToken = default) =>
+        GetAsync(table, keys, null, cancellationToken);
+
+    /// <summary>One row by primary key, or null.</summary>
+    public ValueTask<DbRow?> GetAsync(string table, object keys, DbOptions? options, CancellationToken cancellationToken = default)
     {
         // Not an async method: an in-process driver (SQLite) has usually answered by the time it returns, and then the
         // row is handed back without an async state machine. Errors still come back in the task, as from an async method.
@@ -54,7 +58,7 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
             var driver = Pools.Resolve(request.Options.Pool, request.Table.Name);
             if (driver is IInProcessGet inProcess)
             {
-                if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<DbRow?>(cancellationToken);
+                if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<DbRow?>(cancellationToken);
                 DbRow? row;
                 try
                 {
@@ -62,30 +66,28 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
                 }
                 catch (DbException ex) when (ex.Kind == DbErrorKind.Unavailable)
                 {
-                    return GetAsync(driver, request, Task.FromException<DbResult>(ex), cancellationToken);
+                    return new ValueTask<DbRow?>(AwaitGetAsync(driver, request, Task.FromException<DbResult>(ex), cancellationToken));
                 }
-                if (row is null) return NoRow;
+                if (row is null) return default;
                 Process(request, row);
-                return Task.FromResult<DbRow?>(row);
+                return new ValueTask<DbRow?>(row);
             }
             var first = Start(driver, request, cancellationToken);
-            return first.IsCompletedSuccessfully ? Task.FromResult(FirstRow(request, first.Result)) : GetAsync(driver, request, first, cancellationToken);
+            return first.IsCompletedSuccessfully ? new ValueTask<DbRow?>(FirstRow(request, first.Result)) : new ValueTask<DbRow?>(AwaitGetAsync(driver, request, first, cancellationToken));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return Task.FromCanceled<DbRow?>(cancellationToken);
+            return ValueTask.FromCanceled<DbRow?>(cancellationToken);
         }
         catch (Exception ex)
         {
-            return Task.FromException<DbRow?>(ex);
+            return ValueTask.FromException<DbRow?>(ex);
         }
     }
 
-    private static readonly Task<DbRow?> NoRow = Task.FromResult<DbRow?>(null);
-
     // Run's retry inlined: the driver's task is awaited here directly, so a Get over the network has one async layer
     // less (Run would wrap it in Retry); a 503 goes on with the same attempts as every other read.
-    private async Task<DbRow?> GetAsync(IDbDriver driver, DbRequest request, Task<DbResult> first, CancellationToken cancellationToken)
+    private async Task<DbRow?> AwaitGetAsync(IDbDriver driver, DbRequest request, Task<DbResult> first, CancellationToken cancellationToken)
     {
         DbResult result;
         try
@@ -106,16 +108,24 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
     }
 
     /// <summary>One row by primary key as a record (snake_case columns map to PascalCase properties), or default.</summary>
-    public async Task<T?> Get<T>(string table, object keys, DbOptions? options = null, CancellationToken cancellationToken = default)
+    public ValueTask<T?> GetAsync<T>(string table, object keys, CancellationToken cancellationToken = default) =>
+        GetAsync<T>(table, keys, null, cancellationToken);
+
+    /// <summary>One row by primary key as a record (snake_case columns map to PascalCase properties), or default.</summary>
+    public async ValueTask<T?> GetAsync<T>(string table, object keys, DbOptions? options, CancellationToken cancellationToken = default)
     {
-        var row = await Get(table, keys, options, cancellationToken);
+        var row = await GetAsync(table, keys, options, cancellationToken);
         return row is null ? default : ToRecord<T>(row);
     }
 
     /// <summary>A page of rows as records (snake_case columns map to PascalCase properties), with its next token.</summary>
-    public async Task<DbResult<T>> Select<T>(string table, object? query, DbOptions? options = null, CancellationToken cancellationToken = default)
+    public Task<DbResult<T>> SelectAsync<T>(string table, object? query, CancellationToken cancellationToken = default) =>
+        SelectAsync<T>(table, query, null, cancellationToken);
+
+    /// <summary>A page of rows as records (snake_case columns map to PascalCase properties), with its next token.</summary>
+    public async Task<DbResult<T>> SelectAsync<T>(string table, object? query, DbOptions? options, CancellationToken cancellationToken = default)
     {
-        var result = await Select(table, query, options, cancellationToken);
+        var result = await SelectAsync(table, query, options, cancellationToken);
         return new DbResult<T>([.. result.Rows.Select(ToRecord<T>)], result.NextToken);
     }
 
@@ -132,28 +142,53 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
     }
 
     /// <summary>Inserts a row; 409 when the key exists.</summary>
-    public Task<DbResult> Add(string table, object row, DbOptions? options = null, CancellationToken cancellationToken = default) =>
+    public Task<DbResult> AddAsync(string table, object row, CancellationToken cancellationToken = default) =>
+        AddAsync(table, row, null, cancellationToken);
+
+    /// <summary>Inserts a row; 409 when the key exists.</summary>
+    public Task<DbResult> AddAsync(string table, object row, DbOptions? options, CancellationToken cancellationToken = default) =>
         Execute(DbOperation.Add, table, row, options, cancellationToken);
 
     /// <summary>Inserts or replaces the whole row.</summary>
-    public Task<DbResult> Put(string table, object row, DbOptions? options = null, CancellationToken cancellationToken = default) =>
+    public Task<DbResult> PutAsync(string table, object row, CancellationToken cancellationToken = default) =>
+        PutAsync(table, row, null, cancellationToken);
+
+    /// <summary>Inserts or replaces the whole row.</summary>
+    public Task<DbResult> PutAsync(string table, object row, DbOptions? options, CancellationToken cancellationToken = default) =>
         Execute(DbOperation.Put, table, row, options, cancellationToken);
 
     /// <summary>Updates the given columns of an existing row; <see cref="DbResult.Affected"/> is 0 when it does not exist.</summary>
-    public Task<DbResult> Update(string table, object row, DbOptions? options = null, CancellationToken cancellationToken = default) =>
+    public Task<DbResult> UpdateAsync(string table, object row, CancellationToken cancellationToken = default) =>
+        UpdateAsync(table, row, null, cancellationToken);
+
+    /// <summary>Updates the given columns of an existing row; <see cref="DbResult.Affected"/> is 0 when it does not exist.</summary>
+    public Task<DbResult> UpdateAsync(string table, object row, DbOptions? options, CancellationToken cancellationToken = default) =>
         Execute(DbOperation.Update, table, row, options, cancellationToken);
 
     /// <summary>Adds the given numbers to counter columns (sets other columns), creating the row when missing.</summary>
-    public Task<DbResult> Incr(string table, object row, DbOptions? options = null, CancellationToken cancellationToken = default) =>
+    public Task<DbResult> IncrAsync(string table, object row, CancellationToken cancellationToken = default) =>
+        IncrAsync(table, row, null, cancellationToken);
+
+    /// <summary>Adds the given numbers to counter columns (sets other columns), creating the row when missing.</summary>
+    public Task<DbResult> IncrAsync(string table, object row, DbOptions? options, CancellationToken cancellationToken = default) =>
         Execute(DbOperation.Incr, table, row, options, cancellationToken);
 
     /// <summary>Deletes by primary key.</summary>
-    public Task<DbResult> Del(string table, object keys, DbOptions? options = null, CancellationToken cancellationToken = default) =>
+    public Task<DbResult> DelAsync(string table, object keys, CancellationToken cancellationToken = default) =>
+        DelAsync(table, keys, null, cancellationToken);
+
+    /// <summary>Deletes by primary key.</summary>
+    public Task<DbResult> DelAsync(string table, object keys, DbOptions? options, CancellationToken cancellationToken = default) =>
         Execute(DbOperation.Del, table, keys, options, cancellationToken);
 
     /// <summary>Rows matching the query's columns (compared with <see cref="DbOptions.Ops"/>), ordered by the sort
     /// column and primary key, at most <see cref="DbOptions.Count"/> per page.</summary>
-    public async Task<DbResult> Select(string table, object? query, DbOptions? options = null, CancellationToken cancellationToken = default)
+    public Task<DbResult> SelectAsync(string table, object? query, CancellationToken cancellationToken = default) =>
+        SelectAsync(table, query, null, cancellationToken);
+
+    /// <summary>Rows matching the query's columns (compared with <see cref="DbOptions.Ops"/>), ordered by the sort
+    /// column and primary key, at most <see cref="DbOptions.Count"/> per page.</summary>
+    public async Task<DbResult> SelectAsync(string table, object? query, DbOptions? options, CancellationToken cancellationToken = default)
     {
         var request = Prepare(DbOperation.Select, table, query, options);
         var result = await Run(request, cancellationToken);
@@ -162,11 +197,19 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
     }
 
     /// <summary>Adds the row when missing, else updates only the given columns.</summary>
-    public Task<DbResult> Replace(string table, object row, DbOptions? options = null, CancellationToken cancellationToken = default) =>
+    public Task<DbResult> ReplaceAsync(string table, object row, CancellationToken cancellationToken = default) =>
+        ReplaceAsync(table, row, null, cancellationToken);
+
+    /// <summary>Adds the row when missing, else updates only the given columns.</summary>
+    public Task<DbResult> ReplaceAsync(string table, object row, DbOptions? options, CancellationToken cancellationToken = default) =>
         Execute(DbOperation.Replace, table, row, options, cancellationToken);
 
     /// <summary>Updates every row matching the query (at least one condition) with the given values.</summary>
-    public async Task<DbResult> UpdateAll(string table, object query, object values, DbOptions? options = null, CancellationToken cancellationToken = default)
+    public Task<DbResult> UpdateAllAsync(string table, object query, object values, CancellationToken cancellationToken = default) =>
+        UpdateAllAsync(table, query, values, null, cancellationToken);
+
+    /// <summary>Updates every row matching the query (at least one condition) with the given values.</summary>
+    public async Task<DbResult> UpdateAllAsync(string table, object query, object values, DbOptions? options, CancellationToken cancellationToken = default)
     {
         var prepared = Prepare(DbOperation.UpdateAll, table, values, options);
         var request = new DbRequest
@@ -183,7 +226,11 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
     }
 
     /// <summary>Deletes every row matching the query (at least one condition).</summary>
-    public async Task<DbResult> DelAll(string table, object query, DbOptions? options = null, CancellationToken cancellationToken = default)
+    public Task<DbResult> DelAllAsync(string table, object query, CancellationToken cancellationToken = default) =>
+        DelAllAsync(table, query, null, cancellationToken);
+
+    /// <summary>Deletes every row matching the query (at least one condition).</summary>
+    public async Task<DbResult> DelAllAsync(string table, object query, DbOptions? options, CancellationToken cancellationToken = default)
     {
         var t = Table(table);
         options ??= DbOptions.None;
@@ -194,7 +241,11 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
     }
 
     /// <summary>The rows of many primary keys at once (missing ones are left out).</summary>
-    public async Task<DbResult> List(string table, IEnumerable<object> keys, DbOptions? options = null, CancellationToken cancellationToken = default)
+    public Task<DbResult> ListAsync(string table, IEnumerable<object> keys, CancellationToken cancellationToken = default) =>
+        ListAsync(table, keys, null, cancellationToken);
+
+    /// <summary>The rows of many primary keys at once (missing ones are left out).</summary>
+    public async Task<DbResult> ListAsync(string table, IEnumerable<object> keys, DbOptions? options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(keys);
         var t = Table(table);
@@ -231,7 +282,11 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
     public const int MaxInValues = 1000;
 
     /// <summary>Rows matching a driver-native condition (for SQL drivers a WHERE clause with <c>@name</c> parameters), paged like Select.</summary>
-    public async Task<DbResult> Search(string table, DbNativeQuery query, DbOptions? options = null, CancellationToken cancellationToken = default)
+    public Task<DbResult> SearchAsync(string table, DbNativeQuery query, CancellationToken cancellationToken = default) =>
+        SearchAsync(table, query, null, cancellationToken);
+
+    /// <summary>Rows matching a driver-native condition (for SQL drivers a WHERE clause with <c>@name</c> parameters), paged like Select.</summary>
+    public async Task<DbResult> SearchAsync(string table, DbNativeQuery query, DbOptions? options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
         var request = new DbRequest { Operation = DbOperation.Search, Table = Table(table), Options = options ?? DbOptions.None, Native = query };
@@ -242,7 +297,12 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
 
     /// <summary>A raw driver-native request in the table's pool (for SQL drivers any statement); returned rows are
     /// converted with the table's column types. Not validated: never pass client input as the text.</summary>
-    public async Task<DbResult> Query(string table, DbNativeQuery query, DbOptions? options = null, CancellationToken cancellationToken = default)
+    public Task<DbResult> QueryAsync(string table, DbNativeQuery query, CancellationToken cancellationToken = default) =>
+        QueryAsync(table, query, null, cancellationToken);
+
+    /// <summary>A raw driver-native request in the table's pool (for SQL drivers any statement); returned rows are
+    /// converted with the table's column types. Not validated: never pass client input as the text.</summary>
+    public async Task<DbResult> QueryAsync(string table, DbNativeQuery query, DbOptions? options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
         var request = new DbRequest { Operation = DbOperation.Query, Table = Table(table), Options = options ?? DbOptions.None, Native = query };
@@ -253,14 +313,19 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
 
     /// <summary>Every row of the table (or matching the query), streamed page by page (<see cref="DbOptions.Count"/>
     /// rows per page, 100 by default) following the paging tokens.</summary>
-    public async IAsyncEnumerable<DbRow> Scan(string table, object? query = null, DbOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<DbRow> ScanAsync(string table, object? query = null, CancellationToken cancellationToken = default) =>
+        ScanAsync(table, query, null, cancellationToken);
+
+    /// <summary>Every row of the table (or matching the query), streamed page by page (<see cref="DbOptions.Count"/>
+    /// rows per page, 100 by default) following the paging tokens.</summary>
+    public async IAsyncEnumerable<DbRow> ScanAsync(string table, object? query, DbOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         options ??= new DbOptions();
         var page = new DbOptions { Count = options.Count ?? 100, Desc = options.Desc, Sort = options.Sort, Pool = options.Pool, Select = options.Select, NoProcessRows = options.NoProcessRows, Start = options.Start };
         foreach (var (k, v) in options.Ops) page.Ops[k] = v;  // Scan is not a hot path
         while (true)
         {
-            var result = await Select(table, query, page, cancellationToken);
+            var result = await SelectAsync(table, query, page, cancellationToken);
             foreach (var row in result.Rows) yield return row;
             if (result.NextToken.Length == 0) yield break;
             page.Start = result.NextToken;
@@ -268,7 +333,11 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
     }
 
     /// <summary>Many writes in one call: one transaction on SQL drivers. All items must use the same pool.</summary>
-    public async Task<DbResult> Batch(IEnumerable<DbBatchItem> items, DbOptions? options = null, CancellationToken cancellationToken = default)
+    public Task<DbResult> BatchAsync(IEnumerable<DbBatchItem> items, CancellationToken cancellationToken = default) =>
+        BatchAsync(items, null, cancellationToken);
+
+    /// <summary>Many writes in one call: one transaction on SQL drivers. All items must use the same pool.</summary>
+    public async Task<DbResult> BatchAsync(IEnumerable<DbBatchItem> items, DbOptions? options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(items);
         options ??= DbOptions.None;
@@ -285,11 +354,16 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
 
     /// <summary>One row by primary key through the in-process read-through cache: a hit costs no database call.
     /// Writes made with <see cref="DbOptions.Cached"/> (or to a table in <c>-db-caching</c>) drop the entry.</summary>
-    public async ValueTask<DbRow?> GetCached(string table, object keys, DbOptions? options = null, CancellationToken cancellationToken = default)
+    public ValueTask<DbRow?> GetCachedAsync(string table, object keys, CancellationToken cancellationToken = default) =>
+        GetCachedAsync(table, keys, null, cancellationToken);
+
+    /// <summary>One row by primary key through the in-process read-through cache: a hit costs no database call.
+    /// Writes made with <see cref="DbOptions.Cached"/> (or to a table in <c>-db-caching</c>) drop the entry.</summary>
+    public async ValueTask<DbRow?> GetCachedAsync(string table, object keys, DbOptions? options, CancellationToken cancellationToken = default)
     {
         var request = Prepare(DbOperation.Get, table, keys, options);
         // Partial rows are not cached: the key is the row's identity, not the shape asked for.
-        if (request.Options.Select is { Count: > 0 }) return await Get(table, keys, options, cancellationToken);
+        if (request.Options.Select is { Count: > 0 }) return await GetAsync(table, keys, options, cancellationToken);
         var key = Cache.Key(request);
         List<DbRow> rows;
         if (Cache.TryGet(key, out var cached))
@@ -309,7 +383,7 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
         return rows.Count > 0 ? rows[0] : null;
     }
 
-    /// <summary>The read-through cache behind <see cref="GetCached"/>.</summary>
+    /// <summary>The read-through cache behind <c>GetCachedAsync</c>.</summary>
     public DbCache Cache { get; } = new(cacheSize, cacheTtl);
 
     private async Task<DbResult> Execute(DbOperation op, string table, object? row, DbOptions? options, CancellationToken cancellationToken)

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Caching.Memory;
 
 namespace Backend.Data;
 
-/// <summary>The in-process LRU-like read-through cache of <see cref="Db.GetCached"/> (Microsoft.Extensions.Caching.Memory
+/// <summary>The in-process LRU-like read-through cache of <c>Db.GetCachedAsync</c> (Microsoft.Extensions.Caching.Memory
 /// with a size limit, one unit per row). Tables have a generation number in their keys, so dropping a whole table
 /// (after UpdateAll/DelAll) is one increment rather than a scan.</summary>
 public sealed class DbCache : IDisposable

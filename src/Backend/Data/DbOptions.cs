@@ -48,7 +48,7 @@ public sealed class DbOptions
 
     private string? _pool;
 
-    /// <summary>On writes: drop the row from the read-through cache (<see cref="Db.GetCached"/>).</summary>
+    /// <summary>On writes: drop the row from the read-through cache (<c>Db.GetCachedAsync</c>).</summary>
     public bool Cached { get => _cached; set => _cached = Check(value); }
 
     private bool _cached;

@@ -32,7 +32,7 @@ public enum DbQuerySyntax
 
 /// <summary>Implemented by a driver whose database runs in this process (SQLite): a Get by primary key answered on the
 /// caller's thread, without a Task, a result object or a list, which on a ~4 μs in-process read are a measurable part
-/// of the cost (bench/Db). <see cref="Db.Get"/> uses it when the pool's driver has it; every other operation goes
+/// of the cost (bench/Db). <c>Db.GetAsync</c> uses it when the pool's driver has it; every other operation goes
 /// through <see cref="IDbDriver.ExecuteAsync"/>.</summary>
 internal interface IInProcessGet
 {

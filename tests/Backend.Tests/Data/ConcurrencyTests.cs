@@ -20,17 +20,17 @@ public sealed class ConcurrencyTests(TempDirectory dir) : IClassFixture<TempDire
             switch (j % 3)
             {
                 case 0:
-                    await db.Put(Items, Row(("id", $"{prefix}w{w}-{j}"), ("name", $"writer {w}"), ("n", j)), null, Ct);
+                    await db.PutAsync(Items, Row(("id", $"{prefix}w{w}-{j}"), ("name", $"writer {w}"), ("n", j)), Ct);
                     break;
                 case 1:
-                    await db.Update(Items, Row(("id", $"{prefix}w{w}-{j - 1}"), ("n", j), ("flag", true)), null, Ct);
+                    await db.UpdateAsync(Items, Row(("id", $"{prefix}w{w}-{j - 1}"), ("n", j), ("flag", true)), Ct);
                     break;
                 default:
-                    Assert.NotNull(await db.Get(Items, Row(("id", $"{prefix}w{w}-{j - 2}")), null, Ct));
+                    Assert.NotNull(await db.GetAsync(Items, Row(("id", $"{prefix}w{w}-{j - 2}")), Ct));
                     break;
             }
-            await db.Incr(Items, Row(("id", "total"), ("hits", 1)), null, Ct);
-            await db.Incr(Items, Row(("id", $"{prefix}mine{w}"), ("hits", 1), ("name", $"last {j}")), null, Ct);
+            await db.IncrAsync(Items, Row(("id", "total"), ("hits", 1)), Ct);
+            await db.IncrAsync(Items, Row(("id", $"{prefix}mine{w}"), ("hits", 1), ("name", $"last {j}")), Ct);
         }
     }
 
@@ -42,17 +42,17 @@ public sealed class ConcurrencyTests(TempDirectory dir) : IClassFixture<TempDire
         await Task.WhenAll(Enumerable.Range(0, Writers).Select(w => Task.Run(() => Writer(t.Db, w, ""), Ct)));
         watch.Stop();
 
-        Assert.Equal((long)Writers * Operations, (await t.Db.Get(Items, Row(("id", "total")), null, Ct))?["hits"]);
+        Assert.Equal((long)Writers * Operations, (await t.Db.GetAsync(Items, Row(("id", "total")), Ct))?["hits"]);
         for (var w = 0; w < Writers; w++)
         {
-            var mine = (await t.Db.Get(Items, Row(("id", $"mine{w}")), null, Ct))!;
+            var mine = (await t.Db.GetAsync(Items, Row(("id", $"mine{w}")), Ct))!;
             Assert.Equal((long)Operations, mine["hits"]);
             Assert.Equal($"last {Operations - 1}", mine["name"]);
         }
-        var written = (await t.Db.Select(Items, Row(("flag", true)), null, Ct)).Rows;
+        var written = (await t.Db.SelectAsync(Items, Row(("flag", true)), Ct)).Rows;
         Assert.Equal(Writers * ((Operations + 1) / 3), written.Count);
         Assert.All(written, r => Assert.Equal(r.GetLong("n"), long.Parse(r.GetString("id")!.Split('-')[1], System.Globalization.CultureInfo.InvariantCulture) + 1));
-        Assert.Equal(Writers * ((Operations + 2) / 3) + Writers + 1, (await t.Db.Select(Items, null, null, Ct)).Rows.Count);
+        Assert.Equal(Writers * ((Operations + 2) / 3) + Writers + 1, (await t.Db.SelectAsync(Items, null, Ct)).Rows.Count);
         TestContext.Current.SendDiagnosticMessage($"{Writers * Operations * 3} operations in {watch.ElapsedMilliseconds} ms");
     }
 
@@ -60,22 +60,22 @@ public sealed class ConcurrencyTests(TempDirectory dir) : IClassFixture<TempDire
     public async Task Concurrent_readers_and_writers_see_consistent_rows()
     {
         await using var t = await TestDatabase.OpenAsync(dir.NewFile("rw"), All);
-        await t.Db.Put(Items, Row(("id", "x"), ("n", 0), ("name", "v0")), null, Ct);
+        await t.Db.PutAsync(Items, Row(("id", "x"), ("n", 0), ("name", "v0")), Ct);
         var writer = Task.Run(async () =>
         {
-            for (var i = 1; i <= 200; i++) await t.Db.Put(Items, Row(("id", "x"), ("n", i), ("name", $"v{i}")), null, Ct);
+            for (var i = 1; i <= 200; i++) await t.Db.PutAsync(Items, Row(("id", "x"), ("n", i), ("name", $"v{i}")), Ct);
         }, Ct);
         var readers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
         {
             for (var i = 0; i < 100; i++)
             {
-                var row = (await t.Db.Get(Items, Row(("id", "x")), null, Ct))!;
+                var row = (await t.Db.GetAsync(Items, Row(("id", "x")), Ct))!;
                 Assert.Equal($"v{row["n"]}", row["name"]); // never a half-written row
-                Assert.Single((await t.Db.Select(Items, null, new DbOptions { Count = 5 }, Ct)).Rows);
+                Assert.Single((await t.Db.SelectAsync(Items, null, new DbOptions { Count = 5 }, Ct)).Rows);
             }
         }, Ct));
         await Task.WhenAll([writer, .. readers]);
-        Assert.Equal(200L, (await t.Db.Get(Items, Row(("id", "x")), null, Ct))?["n"]);
+        Assert.Equal(200L, (await t.Db.GetAsync(Items, Row(("id", "x")), Ct))?["n"]);
     }
 
     [Fact]
@@ -87,10 +87,10 @@ public sealed class ConcurrencyTests(TempDirectory dir) : IClassFixture<TempDire
         var tasks = Enumerable.Range(0, Writers).Select(w => Task.Run(() => Writer((w % 2 == 0 ? a : b).Db, w, ""), Ct));
         await Task.WhenAll(tasks);
 
-        Assert.Equal((long)Writers * Operations, (await a.Db.Get(Items, Row(("id", "total")), null, Ct))?["hits"]);
-        Assert.Equal((long)Writers * Operations, (await b.Db.Get(Items, Row(("id", "total")), null, Ct))?["hits"]);
+        Assert.Equal((long)Writers * Operations, (await a.Db.GetAsync(Items, Row(("id", "total")), Ct))?["hits"]);
+        Assert.Equal((long)Writers * Operations, (await b.Db.GetAsync(Items, Row(("id", "total")), Ct))?["hits"]);
         for (var w = 0; w < Writers; w++)
-            Assert.Equal((long)Operations, (await a.Db.Get(Items, Row(("id", $"mine{w}")), null, Ct))?["hits"]);
+            Assert.Equal((long)Operations, (await a.Db.GetAsync(Items, Row(("id", $"mine{w}")), Ct))?["hits"]);
     }
 
     [Fact]
@@ -100,8 +100,8 @@ public sealed class ConcurrencyTests(TempDirectory dir) : IClassFixture<TempDire
         {
             var path = dir.NewFile("fresh");
             var opens = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => TestDatabase.OpenAsync(path, All), Ct)));
-            await Task.WhenAll(opens.Select((o, i) => Task.Run(() => o.Db.Incr(Items, Row(("id", "c"), ("hits", 1)), null, Ct), Ct)));
-            Assert.Equal(4L, (await opens[0].Db.Get(Items, Row(("id", "c")), null, Ct))?["hits"]);
+            await Task.WhenAll(opens.Select((o, i) => Task.Run(() => o.Db.IncrAsync(Items, Row(("id", "c"), ("hits", 1)), Ct), Ct)));
+            Assert.Equal(4L, (await opens[0].Db.GetAsync(Items, Row(("id", "c")), Ct))?["hits"]);
             foreach (var o in opens) await o.DisposeAsync();
         }
     }
@@ -114,7 +114,7 @@ public sealed class ConcurrencyTests(TempDirectory dir) : IClassFixture<TempDire
         {
             try
             {
-                await t.Db.Add(Items, Row(("id", "once"), ("n", i)), null, Ct);
+                await t.Db.AddAsync(Items, Row(("id", "once"), ("n", i)), Ct);
                 return 200;
             }
             catch (DbException ex)

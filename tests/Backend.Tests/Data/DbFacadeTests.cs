@@ -14,24 +14,24 @@ public sealed class DbFacadeTests(TempDirectory dir) : IClassFixture<TempDirecto
     public async Task Put_then_get_returns_exactly_the_written_columns()
     {
         await using var t = await Open();
-        var put = await t.Db.Put(Items, Row(("id", "a"), ("name", "A"), ("n", 5)), null, Ct);
+        var put = await t.Db.PutAsync(Items, Row(("id", "a"), ("name", "A"), ("n", 5)), Ct);
         Assert.Equal(1, put.Affected);
-        Assert.Equal(Row(("id", "a"), ("name", "A"), ("n", 5L)), await t.Db.Get(Items, Row(("id", "a")), null, Ct));
+        Assert.Equal(Row(("id", "a"), ("name", "A"), ("n", 5L)), await t.Db.GetAsync(Items, Row(("id", "a")), Ct));
     }
 
     [Fact]
     public async Task Get_of_a_missing_row_is_null()
     {
         await using var t = await Open();
-        Assert.Null(await t.Db.Get(Items, Row(("id", "nope")), null, Ct));
+        Assert.Null(await t.Db.GetAsync(Items, Row(("id", "nope")), Ct));
     }
 
     [Fact]
     public async Task Get_accepts_an_anonymous_object_as_the_key()
     {
         await using var t = await Open();
-        await t.Db.Put(Pairs, new { a = "x", b = 2, v = "two" }, null, Ct);
-        var row = await t.Db.Get(Pairs, new { a = "x", b = "2" }, null, Ct);
+        await t.Db.PutAsync(Pairs, new { a = "x", b = 2, v = "two" }, Ct);
+        var row = await t.Db.GetAsync(Pairs, new { a = "x", b = "2" }, Ct);
         Assert.Equal("two", row?["v"]);
     }
 
@@ -39,8 +39,8 @@ public sealed class DbFacadeTests(TempDirectory dir) : IClassFixture<TempDirecto
     public async Task Get_with_select_returns_only_the_chosen_columns()
     {
         await using var t = await Open();
-        await t.Db.Put(Items, Row(("id", "a"), ("name", "A"), ("n", 5)), null, Ct);
-        var row = await t.Db.Get(Items, Row(("id", "a")), new DbOptions { Select = ["n"] }, Ct);
+        await t.Db.PutAsync(Items, Row(("id", "a"), ("name", "A"), ("n", 5)), Ct);
+        var row = await t.Db.GetAsync(Items, Row(("id", "a")), new DbOptions { Select = ["n"] }, Ct);
         Assert.Equal(Row(("n", 5L)), row);
     }
 
@@ -48,8 +48,8 @@ public sealed class DbFacadeTests(TempDirectory dir) : IClassFixture<TempDirecto
     public async Task Get_with_only_unknown_select_columns_does_not_fail()
     {
         await using var t = await Open();
-        await t.Db.Put(Items, Row(("id", "a"), ("name", "A")), null, Ct);
-        var row = await t.Db.Get(Items, Row(("id", "a")), new DbOptions { Select = ["bogus"] }, Ct);
+        await t.Db.PutAsync(Items, Row(("id", "a"), ("name", "A")), Ct);
+        var row = await t.Db.GetAsync(Items, Row(("id", "a")), new DbOptions { Select = ["bogus"] }, Ct);
         Assert.NotNull(row);
     }
 
@@ -57,138 +57,138 @@ public sealed class DbFacadeTests(TempDirectory dir) : IClassFixture<TempDirecto
     public async Task Add_inserts_and_a_second_add_with_the_same_key_is_a_409()
     {
         await using var t = await Open();
-        Assert.Equal(1, (await t.Db.Add(Items, Row(("id", "a"), ("name", "first")), null, Ct)).Affected);
-        var ex = await Assert.ThrowsAsync<DbException>(() => t.Db.Add(Items, Row(("id", "a"), ("name", "second")), null, Ct));
+        Assert.Equal(1, (await t.Db.AddAsync(Items, Row(("id", "a"), ("name", "first")), Ct)).Affected);
+        var ex = await Assert.ThrowsAsync<DbException>(() => t.Db.AddAsync(Items, Row(("id", "a"), ("name", "second")), Ct));
         Assert.Equal(409, ex.Status);
-        Assert.Equal("first", (await t.Db.Get(Items, Row(("id", "a")), null, Ct))?["name"]);
+        Assert.Equal("first", (await t.Db.GetAsync(Items, Row(("id", "a")), Ct))?["name"]);
     }
 
     [Fact]
     public async Task Add_with_a_composite_key_conflicts_only_on_the_whole_key()
     {
         await using var t = await Open();
-        await t.Db.Add(Pairs, Row(("a", "x"), ("b", 1)), null, Ct);
-        await t.Db.Add(Pairs, Row(("a", "x"), ("b", 2)), null, Ct);
-        await t.Db.Add(Pairs, Row(("a", "y"), ("b", 1)), null, Ct);
-        Assert.Equal(409, (await Assert.ThrowsAsync<DbException>(() => t.Db.Add(Pairs, Row(("a", "x"), ("b", 2)), null, Ct))).Status);
-        Assert.Equal(3, (await t.Db.Select(Pairs, null, null, Ct)).Rows.Count);
+        await t.Db.AddAsync(Pairs, Row(("a", "x"), ("b", 1)), Ct);
+        await t.Db.AddAsync(Pairs, Row(("a", "x"), ("b", 2)), Ct);
+        await t.Db.AddAsync(Pairs, Row(("a", "y"), ("b", 1)), Ct);
+        Assert.Equal(409, (await Assert.ThrowsAsync<DbException>(() => t.Db.AddAsync(Pairs, Row(("a", "x"), ("b", 2)), Ct))).Status);
+        Assert.Equal(3, (await t.Db.SelectAsync(Pairs, null, Ct)).Rows.Count);
     }
 
     [Fact]
     public async Task Update_changes_only_the_given_columns()
     {
         await using var t = await Open();
-        await t.Db.Put(Items, Row(("id", "a"), ("name", "A"), ("n", 5)), null, Ct);
-        var result = await t.Db.Update(Items, Row(("id", "a"), ("n", 6), ("flag", true)), null, Ct);
+        await t.Db.PutAsync(Items, Row(("id", "a"), ("name", "A"), ("n", 5)), Ct);
+        var result = await t.Db.UpdateAsync(Items, Row(("id", "a"), ("n", 6), ("flag", true)), Ct);
         Assert.Equal(1, result.Affected);
-        Assert.Equal(Row(("id", "a"), ("name", "A"), ("n", 6L), ("flag", true)), await t.Db.Get(Items, Row(("id", "a")), null, Ct));
+        Assert.Equal(Row(("id", "a"), ("name", "A"), ("n", 6L), ("flag", true)), await t.Db.GetAsync(Items, Row(("id", "a")), Ct));
     }
 
     [Fact]
     public async Task Update_can_clear_a_column_with_null()
     {
         await using var t = await Open();
-        await t.Db.Put(Items, Row(("id", "a"), ("name", "A"), ("n", 5)), null, Ct);
-        await t.Db.Update(Items, Row(("id", "a"), ("name", null)), null, Ct);
-        Assert.Equal(Row(("id", "a"), ("n", 5L)), await t.Db.Get(Items, Row(("id", "a")), null, Ct));
+        await t.Db.PutAsync(Items, Row(("id", "a"), ("name", "A"), ("n", 5)), Ct);
+        await t.Db.UpdateAsync(Items, Row(("id", "a"), ("name", null)), Ct);
+        Assert.Equal(Row(("id", "a"), ("n", 5L)), await t.Db.GetAsync(Items, Row(("id", "a")), Ct));
     }
 
     [Fact]
     public async Task Update_of_a_missing_row_affects_nothing_and_creates_nothing()
     {
         await using var t = await Open();
-        Assert.Equal(0, (await t.Db.Update(Items, Row(("id", "ghost"), ("name", "x")), null, Ct)).Affected);
-        Assert.Equal(0, (await t.Db.Update(Items, Row(("id", "ghost")), null, Ct)).Affected);
-        Assert.Null(await t.Db.Get(Items, Row(("id", "ghost")), null, Ct));
+        Assert.Equal(0, (await t.Db.UpdateAsync(Items, Row(("id", "ghost"), ("name", "x")), Ct)).Affected);
+        Assert.Equal(0, (await t.Db.UpdateAsync(Items, Row(("id", "ghost")), Ct)).Affected);
+        Assert.Null(await t.Db.GetAsync(Items, Row(("id", "ghost")), Ct));
     }
 
     [Fact]
     public async Task Update_with_only_the_key_reports_whether_the_row_exists()
     {
         await using var t = await Open();
-        await t.Db.Put(Items, Row(("id", "a"), ("name", "A")), null, Ct);
-        Assert.Equal(1, (await t.Db.Update(Items, Row(("id", "a")), null, Ct)).Affected);
-        Assert.Equal("A", (await t.Db.Get(Items, Row(("id", "a")), null, Ct))?["name"]);
+        await t.Db.PutAsync(Items, Row(("id", "a"), ("name", "A")), Ct);
+        Assert.Equal(1, (await t.Db.UpdateAsync(Items, Row(("id", "a")), Ct)).Affected);
+        Assert.Equal("A", (await t.Db.GetAsync(Items, Row(("id", "a")), Ct))?["name"]);
     }
 
     [Fact]
     public async Task Put_replaces_the_whole_row()
     {
         await using var t = await Open();
-        await t.Db.Put(Items, Row(("id", "a"), ("name", "A"), ("n", 5), ("flag", true), ("hits", 3)), null, Ct);
-        await t.Db.Put(Items, Row(("id", "a"), ("score", 2.5)), null, Ct);
-        Assert.Equal(Row(("id", "a"), ("score", 2.5)), await t.Db.Get(Items, Row(("id", "a")), null, Ct));
-        Assert.Single((await t.Db.Select(Items, null, null, Ct)).Rows);
+        await t.Db.PutAsync(Items, Row(("id", "a"), ("name", "A"), ("n", 5), ("flag", true), ("hits", 3)), Ct);
+        await t.Db.PutAsync(Items, Row(("id", "a"), ("score", 2.5)), Ct);
+        Assert.Equal(Row(("id", "a"), ("score", 2.5)), await t.Db.GetAsync(Items, Row(("id", "a")), Ct));
+        Assert.Single((await t.Db.SelectAsync(Items, null, Ct)).Rows);
     }
 
     [Fact]
     public async Task Incr_creates_the_row_then_adds_to_counters_and_sets_other_columns()
     {
         await using var t = await Open();
-        await t.Db.Incr(Items, Row(("id", "c"), ("hits", 1), ("n", 5), ("name", "x")), null, Ct);
-        Assert.Equal(Row(("id", "c"), ("name", "x"), ("n", 5L), ("hits", 1L)), await t.Db.Get(Items, Row(("id", "c")), null, Ct));
+        await t.Db.IncrAsync(Items, Row(("id", "c"), ("hits", 1), ("n", 5), ("name", "x")), Ct);
+        Assert.Equal(Row(("id", "c"), ("name", "x"), ("n", 5L), ("hits", 1L)), await t.Db.GetAsync(Items, Row(("id", "c")), Ct));
 
-        await t.Db.Incr(Items, Row(("id", "c"), ("hits", "5"), ("n", 7), ("name", "y")), null, Ct);
-        Assert.Equal(Row(("id", "c"), ("name", "y"), ("n", 7L), ("hits", 6L)), await t.Db.Get(Items, Row(("id", "c")), null, Ct));
+        await t.Db.IncrAsync(Items, Row(("id", "c"), ("hits", "5"), ("n", 7), ("name", "y")), Ct);
+        Assert.Equal(Row(("id", "c"), ("name", "y"), ("n", 7L), ("hits", 6L)), await t.Db.GetAsync(Items, Row(("id", "c")), Ct));
 
-        await t.Db.Incr(Items, Row(("id", "c"), ("hits", -10)), null, Ct);
-        Assert.Equal(Row(("id", "c"), ("name", "y"), ("n", 7L), ("hits", -4L)), await t.Db.Get(Items, Row(("id", "c")), null, Ct));
+        await t.Db.IncrAsync(Items, Row(("id", "c"), ("hits", -10)), Ct);
+        Assert.Equal(Row(("id", "c"), ("name", "y"), ("n", 7L), ("hits", -4L)), await t.Db.GetAsync(Items, Row(("id", "c")), Ct));
     }
 
     [Fact]
     public async Task Incr_of_a_counter_that_is_null_starts_from_zero()
     {
         await using var t = await Open();
-        await t.Db.Put(Items, Row(("id", "c"), ("name", "x")), null, Ct);
-        await t.Db.Incr(Items, Row(("id", "c"), ("hits", 2)), null, Ct);
-        Assert.Equal(2L, (await t.Db.Get(Items, Row(("id", "c")), null, Ct))?["hits"]);
+        await t.Db.PutAsync(Items, Row(("id", "c"), ("name", "x")), Ct);
+        await t.Db.IncrAsync(Items, Row(("id", "c"), ("hits", 2)), Ct);
+        Assert.Equal(2L, (await t.Db.GetAsync(Items, Row(("id", "c")), Ct))?["hits"]);
     }
 
     [Fact]
     public async Task Incr_with_an_empty_counter_value_does_not_wipe_the_counter()
     {
         await using var t = await Open();
-        await t.Db.Incr(Items, Row(("id", "c"), ("hits", 5)), null, Ct);
+        await t.Db.IncrAsync(Items, Row(("id", "c"), ("hits", 5)), Ct);
         try
         {
-            await t.Db.Incr(Items, Row(("id", "c"), ("hits", ""), ("name", "x")), null, Ct);
+            await t.Db.IncrAsync(Items, Row(("id", "c"), ("hits", ""), ("name", "x")), Ct);
         }
         catch (DbException ex) when (ex.Status == 400)
         {
             // rejecting it is fine too
         }
-        Assert.Equal(5L, (await t.Db.Get(Items, Row(("id", "c")), null, Ct))?["hits"]);
+        Assert.Equal(5L, (await t.Db.GetAsync(Items, Row(("id", "c")), Ct))?["hits"]);
     }
 
     [Fact]
     public async Task Incr_with_only_the_key_creates_the_row_once()
     {
         await using var t = await Open();
-        await t.Db.Incr(Pairs, Row(("a", "x"), ("b", 1)), null, Ct);
-        await t.Db.Incr(Pairs, Row(("a", "x"), ("b", 1)), null, Ct);
-        Assert.Equal([Row(("a", "x"), ("b", 1L))], (await t.Db.Select(Pairs, null, null, Ct)).Rows);
+        await t.Db.IncrAsync(Pairs, Row(("a", "x"), ("b", 1)), Ct);
+        await t.Db.IncrAsync(Pairs, Row(("a", "x"), ("b", 1)), Ct);
+        Assert.Equal([Row(("a", "x"), ("b", 1L))], (await t.Db.SelectAsync(Pairs, null, Ct)).Rows);
     }
 
     [Fact]
     public async Task Del_removes_the_row()
     {
         await using var t = await Open();
-        await t.Db.Put(Items, Row(("id", "a"), ("name", "A")), null, Ct);
-        await t.Db.Put(Items, Row(("id", "b"), ("name", "B")), null, Ct);
-        Assert.Equal(1, (await t.Db.Del(Items, Row(("id", "a"), ("name", "ignored")), null, Ct)).Affected);
-        Assert.Null(await t.Db.Get(Items, Row(("id", "a")), null, Ct));
-        Assert.NotNull(await t.Db.Get(Items, Row(("id", "b")), null, Ct));
-        Assert.Equal(0, (await t.Db.Del(Items, Row(("id", "a")), null, Ct)).Affected);
+        await t.Db.PutAsync(Items, Row(("id", "a"), ("name", "A")), Ct);
+        await t.Db.PutAsync(Items, Row(("id", "b"), ("name", "B")), Ct);
+        Assert.Equal(1, (await t.Db.DelAsync(Items, Row(("id", "a"), ("name", "ignored")), Ct)).Affected);
+        Assert.Null(await t.Db.GetAsync(Items, Row(("id", "a")), Ct));
+        Assert.NotNull(await t.Db.GetAsync(Items, Row(("id", "b")), Ct));
+        Assert.Equal(0, (await t.Db.DelAsync(Items, Row(("id", "a")), Ct)).Affected);
     }
 
     [Fact]
     public async Task Del_with_a_composite_key_removes_only_that_row()
     {
         await using var t = await Open();
-        await t.Db.Put(Pairs, Row(("a", "x"), ("b", 1)), null, Ct);
-        await t.Db.Put(Pairs, Row(("a", "x"), ("b", 2)), null, Ct);
-        await t.Db.Del(Pairs, Row(("a", "x"), ("b", 1)), null, Ct);
-        Assert.Equal([Row(("a", "x"), ("b", 2L))], (await t.Db.Select(Pairs, null, null, Ct)).Rows);
+        await t.Db.PutAsync(Pairs, Row(("a", "x"), ("b", 1)), Ct);
+        await t.Db.PutAsync(Pairs, Row(("a", "x"), ("b", 2)), Ct);
+        await t.Db.DelAsync(Pairs, Row(("a", "x"), ("b", 1)), Ct);
+        Assert.Equal([Row(("a", "x"), ("b", 2L))], (await t.Db.SelectAsync(Pairs, null, Ct)).Rows);
     }
 
     // ---- now and value columns ----
@@ -204,12 +204,12 @@ public sealed class DbFacadeTests(TempDirectory dir) : IClassFixture<TempDirecto
         var row = Row(("id", "a"), ("mtime", 5));
         await (op switch
         {
-            DbOperation.Add => t.Db.Add(Stamped, row, null, Ct),
-            DbOperation.Put => t.Db.Put(Stamped, row, null, Ct),
-            _ => t.Db.Incr(Stamped, row, null, Ct),
+            DbOperation.Add => t.Db.AddAsync(Stamped, row, Ct),
+            DbOperation.Put => t.Db.PutAsync(Stamped, row, Ct),
+            _ => t.Db.IncrAsync(Stamped, row, Ct),
         });
         var after = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var mtime = (await t.Db.Get(Stamped, Row(("id", "a")), null, Ct))?.GetLong("mtime");
+        var mtime = (await t.Db.GetAsync(Stamped, Row(("id", "a")), Ct))?.GetLong("mtime");
         Assert.NotNull(mtime);
         Assert.InRange(mtime.Value, before, after);
     }
@@ -218,12 +218,12 @@ public sealed class DbFacadeTests(TempDirectory dir) : IClassFixture<TempDirecto
     public async Task Now_columns_are_set_again_on_update()
     {
         await using var t = await Open();
-        await t.Db.Add(Stamped, Row(("id", "a")), null, Ct);
+        await t.Db.AddAsync(Stamped, Row(("id", "a")), Ct);
         // Force an old value underneath, then check Update replaces it.
         TestDatabase.Query(t.Path, "UPDATE stamped SET mtime = 1 WHERE id = 'a'");
         var before = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        await t.Db.Update(Stamped, Row(("id", "a"), ("name", "x")), null, Ct);
-        Assert.InRange((await t.Db.Get(Stamped, Row(("id", "a")), null, Ct))!.GetLong("mtime")!.Value, before, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        await t.Db.UpdateAsync(Stamped, Row(("id", "a"), ("name", "x")), Ct);
+        Assert.InRange((await t.Db.GetAsync(Stamped, Row(("id", "a")), Ct))!.GetLong("mtime")!.Value, before, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
     }
 
     [Theory]
@@ -233,8 +233,8 @@ public sealed class DbFacadeTests(TempDirectory dir) : IClassFixture<TempDirecto
     {
         await using var t = await Open();
         var row = Row(("id", "a"), ("name", "A"));
-        await (op == DbOperation.Add ? t.Db.Add(Stamped, row, null, Ct) : t.Db.Put(Stamped, row, null, Ct));
-        var got = (await t.Db.Get(Stamped, Row(("id", "a")), null, Ct))!;
+        await (op == DbOperation.Add ? t.Db.AddAsync(Stamped, row, Ct) : t.Db.PutAsync(Stamped, row, Ct));
+        var got = (await t.Db.GetAsync(Stamped, Row(("id", "a")), Ct))!;
         Assert.Equal("new", got["status"]);
         Assert.Equal(1L, got["level"]);
         Assert.Equal(true, got["active"]);
@@ -246,8 +246,8 @@ public sealed class DbFacadeTests(TempDirectory dir) : IClassFixture<TempDirecto
     public async Task Value_defaults_do_not_override_given_values()
     {
         await using var t = await Open();
-        await t.Db.Add(Stamped, Row(("id", "a"), ("status", "done"), ("level", "3"), ("active", "0")), null, Ct);
-        var got = (await t.Db.Get(Stamped, Row(("id", "a")), null, Ct))!;
+        await t.Db.AddAsync(Stamped, Row(("id", "a"), ("status", "done"), ("level", "3"), ("active", "0")), Ct);
+        var got = (await t.Db.GetAsync(Stamped, Row(("id", "a")), Ct))!;
         Assert.Equal("done", got["status"]);
         Assert.Equal(3L, got["level"]);
         Assert.Equal(false, got["active"]);
@@ -257,9 +257,9 @@ public sealed class DbFacadeTests(TempDirectory dir) : IClassFixture<TempDirecto
     public async Task Update_does_not_reset_columns_to_their_defaults()
     {
         await using var t = await Open();
-        await t.Db.Add(Stamped, Row(("id", "a"), ("status", "done")), null, Ct);
-        await t.Db.Update(Stamped, Row(("id", "a"), ("name", "x")), null, Ct);
-        Assert.Equal("done", (await t.Db.Get(Stamped, Row(("id", "a")), null, Ct))?["status"]);
+        await t.Db.AddAsync(Stamped, Row(("id", "a"), ("status", "done")), Ct);
+        await t.Db.UpdateAsync(Stamped, Row(("id", "a"), ("name", "x")), Ct);
+        Assert.Equal("done", (await t.Db.GetAsync(Stamped, Row(("id", "a")), Ct))?["status"]);
     }
 
     // ---- bad input ----
@@ -268,10 +268,10 @@ public sealed class DbFacadeTests(TempDirectory dir) : IClassFixture<TempDirecto
     public async Task Unknown_columns_are_ignored()
     {
         await using var t = await Open();
-        await t.Db.Put(Items, Row(("id", "a"), ("name", "A"), ("bogus", "x"), ("Name", "case differs")), null, Ct);
-        await t.Db.Update(Items, Row(("id", "a"), ("nope", 1)), null, Ct);
-        Assert.Equal(Row(("id", "a"), ("name", "A")), await t.Db.Get(Items, Row(("id", "a"), ("bogus", 1)), null, Ct));
-        Assert.Single((await t.Db.Select(Items, Row(("bogus", "zzz")), null, Ct)).Rows);
+        await t.Db.PutAsync(Items, Row(("id", "a"), ("name", "A"), ("bogus", "x"), ("Name", "case differs")), Ct);
+        await t.Db.UpdateAsync(Items, Row(("id", "a"), ("nope", 1)), Ct);
+        Assert.Equal(Row(("id", "a"), ("name", "A")), await t.Db.GetAsync(Items, Row(("id", "a"), ("bogus", 1)), Ct));
+        Assert.Single((await t.Db.SelectAsync(Items, Row(("bogus", "zzz")), Ct)).Rows);
     }
 
     public static TheoryData<DbOperation, object?> MissingKeys => new()
@@ -295,16 +295,16 @@ public sealed class DbFacadeTests(TempDirectory dir) : IClassFixture<TempDirecto
         if (!Equals(key, "missing")) row["id"] = key;
         var ex = await Assert.ThrowsAsync<DbException>(() => Call(t.Db, op, Items, row));
         Assert.Equal(400, ex.Status);
-        Assert.Empty((await t.Db.Select(Items, null, null, Ct)).Rows);
+        Assert.Empty((await t.Db.SelectAsync(Items, null, Ct)).Rows);
     }
 
     [Fact]
     public async Task A_missing_part_of_a_composite_key_is_a_400()
     {
         await using var t = await Open();
-        Assert.Equal(400, (await Assert.ThrowsAsync<DbException>(() => t.Db.Put(Pairs, Row(("a", "x"), ("v", "1")), null, Ct))).Status);
-        Assert.Equal(400, (await Assert.ThrowsAsync<DbException>(() => t.Db.Get(Pairs, Row(("b", 1)), null, Ct))).Status);
-        Assert.Equal(400, (await Assert.ThrowsAsync<DbException>(() => t.Db.Del(Pairs, Row(("a", "x"), ("b", "")), null, Ct))).Status);
+        Assert.Equal(400, (await Assert.ThrowsAsync<DbException>(() => t.Db.PutAsync(Pairs, Row(("a", "x"), ("v", "1")), Ct))).Status);
+        Assert.Equal(400, (await Assert.ThrowsAsync<DbException>(() => t.Db.GetAsync(Pairs, Row(("b", 1)), Ct).AsTask())).Status);
+        Assert.Equal(400, (await Assert.ThrowsAsync<DbException>(() => t.Db.DelAsync(Pairs, Row(("a", "x"), ("b", "")), Ct))).Status);
     }
 
     [Theory]
@@ -327,7 +327,7 @@ public sealed class DbFacadeTests(TempDirectory dir) : IClassFixture<TempDirecto
     public async Task An_unknown_pool_is_a_400()
     {
         await using var t = await Open();
-        var ex = await Assert.ThrowsAsync<DbException>(() => t.Db.Get(Items, Row(("id", "a")), new DbOptions { Pool = "nope" }, Ct));
+        var ex = await Assert.ThrowsAsync<DbException>(() => t.Db.GetAsync(Items, Row(("id", "a")), new DbOptions { Pool = "nope" }, Ct).AsTask());
         Assert.Equal(400, ex.Status);
     }
 
@@ -354,20 +354,20 @@ public sealed class DbFacadeTests(TempDirectory dir) : IClassFixture<TempDirecto
         {
             var ex = await Assert.ThrowsAsync<DbException>(() => Call(t.Db, op, Items, Row(("id", "w"), ("name", "W"), (column, value))));
             Assert.Equal(400, ex.Status);
-            Assert.Null(await t.Db.Get(Items, Row(("id", "w")), null, Ct));
+            Assert.Null(await t.Db.GetAsync(Items, Row(("id", "w")), Ct));
         }
 
-        await t.Db.Put(Items, Row(("id", "w"), ("name", "W")), null, Ct);
-        var update = await Assert.ThrowsAsync<DbException>(() => t.Db.Update(Items, Row(("id", "w"), ("name", "changed"), (column, value)), null, Ct));
+        await t.Db.PutAsync(Items, Row(("id", "w"), ("name", "W")), Ct);
+        var update = await Assert.ThrowsAsync<DbException>(() => t.Db.UpdateAsync(Items, Row(("id", "w"), ("name", "changed"), (column, value)), Ct));
         Assert.Equal(400, update.Status);
-        Assert.Equal(Row(("id", "w"), ("name", "W")), await t.Db.Get(Items, Row(("id", "w")), null, Ct));
+        Assert.Equal(Row(("id", "w"), ("name", "W")), await t.Db.GetAsync(Items, Row(("id", "w")), Ct));
     }
 
     [Fact]
     public async Task A_wrong_type_in_an_integer_key_is_a_400()
     {
         await using var t = await Open();
-        Assert.Equal(400, (await Assert.ThrowsAsync<DbException>(() => t.Db.Get(Pairs, Row(("a", "x"), ("b", "abc")), null, Ct))).Status);
+        Assert.Equal(400, (await Assert.ThrowsAsync<DbException>(() => t.Db.GetAsync(Pairs, Row(("a", "x"), ("b", "abc")), Ct).AsTask())).Status);
     }
 
     [Fact]
@@ -375,12 +375,12 @@ public sealed class DbFacadeTests(TempDirectory dir) : IClassFixture<TempDirecto
     {
         await using var t = await Open();
         var ok = new string('x', DbValues.DefaultMaxLength);
-        await t.Db.Put(Items, Row(("id", "a"), ("name", ok)), null, Ct);
-        Assert.Equal(ok, (await t.Db.Get(Items, Row(("id", "a")), null, Ct))?["name"]);
+        await t.Db.PutAsync(Items, Row(("id", "a"), ("name", ok)), Ct);
+        Assert.Equal(ok, (await t.Db.GetAsync(Items, Row(("id", "a")), Ct))?["name"]);
 
-        var ex = await Assert.ThrowsAsync<DbException>(() => t.Db.Put(Items, Row(("id", "b"), ("name", ok + "y")), null, Ct));
+        var ex = await Assert.ThrowsAsync<DbException>(() => t.Db.PutAsync(Items, Row(("id", "b"), ("name", ok + "y")), Ct));
         Assert.Equal(400, ex.Status);
-        Assert.Null(await t.Db.Get(Items, Row(("id", "b")), null, Ct));
+        Assert.Null(await t.Db.GetAsync(Items, Row(("id", "b")), Ct));
     }
 
     [Fact]
@@ -388,7 +388,7 @@ public sealed class DbFacadeTests(TempDirectory dir) : IClassFixture<TempDirecto
     {
         await using var t = await Open();
         var big = new System.Text.Json.Nodes.JsonArray([.. Enumerable.Range(0, DbValues.DefaultMaxLength / 4).Select(i => (System.Text.Json.Nodes.JsonNode?)i)]);
-        var ex = await Assert.ThrowsAsync<DbException>(() => t.Db.Put(Items, Row(("id", "a"), ("doc", big)), null, Ct));
+        var ex = await Assert.ThrowsAsync<DbException>(() => t.Db.PutAsync(Items, Row(("id", "a"), ("doc", big)), Ct));
         Assert.Equal(400, ex.Status);
     }
 
@@ -396,12 +396,12 @@ public sealed class DbFacadeTests(TempDirectory dir) : IClassFixture<TempDirecto
     public async Task Text_over_a_column_max_length_is_a_400()
     {
         await using var t = await Open();
-        await t.Db.Put(Stamped, Row(("id", "a"), ("short", "0123456789")), null, Ct);
-        Assert.Equal("0123456789", (await t.Db.Get(Stamped, Row(("id", "a")), null, Ct))?["short"]);
+        await t.Db.PutAsync(Stamped, Row(("id", "a"), ("short", "0123456789")), Ct);
+        Assert.Equal("0123456789", (await t.Db.GetAsync(Stamped, Row(("id", "a")), Ct))?["short"]);
 
-        var ex = await Assert.ThrowsAsync<DbException>(() => t.Db.Update(Stamped, Row(("id", "a"), ("short", "0123456789X")), null, Ct));
+        var ex = await Assert.ThrowsAsync<DbException>(() => t.Db.UpdateAsync(Stamped, Row(("id", "a"), ("short", "0123456789X")), Ct));
         Assert.Equal(400, ex.Status);
-        Assert.Equal("0123456789", (await t.Db.Get(Stamped, Row(("id", "a")), null, Ct))?["short"]);
+        Assert.Equal("0123456789", (await t.Db.GetAsync(Stamped, Row(("id", "a")), Ct))?["short"]);
     }
 
     internal static async Task<DbResult> Call(Db db, DbOperation op, string table, DbRow row)
@@ -409,14 +409,14 @@ public sealed class DbFacadeTests(TempDirectory dir) : IClassFixture<TempDirecto
         switch (op)
         {
             case DbOperation.Get:
-                var got = await db.Get(table, row, null, Ct);
+                var got = await db.GetAsync(table, row, Ct);
                 return new DbResult { Rows = got is null ? [] : [got] };
-            case DbOperation.Add: return await db.Add(table, row, null, Ct);
-            case DbOperation.Put: return await db.Put(table, row, null, Ct);
-            case DbOperation.Update: return await db.Update(table, row, null, Ct);
-            case DbOperation.Incr: return await db.Incr(table, row, null, Ct);
-            case DbOperation.Del: return await db.Del(table, row, null, Ct);
-            default: return await db.Select(table, row, null, Ct);
+            case DbOperation.Add: return await db.AddAsync(table, row, Ct);
+            case DbOperation.Put: return await db.PutAsync(table, row, Ct);
+            case DbOperation.Update: return await db.UpdateAsync(table, row, Ct);
+            case DbOperation.Incr: return await db.IncrAsync(table, row, Ct);
+            case DbOperation.Del: return await db.DelAsync(table, row, Ct);
+            default: return await db.SelectAsync(table, row, Ct);
         }
     }
 }

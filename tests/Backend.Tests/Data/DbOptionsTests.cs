@@ -46,8 +46,8 @@ public sealed class DbOptionsTests(TempDirectory dir) : IClassFixture<TempDirect
         await using var t = await TestDatabase.OpenAsync(dir.NewFile("options"), All);
         DbOptions? seen = null;
         t.Db.SetProcessRow(Items, (_, options, _) => seen = options);
-        await t.Db.Put(Items, new DbRow { ["id"] = "a" }, null, Ct);
-        Assert.NotNull(await t.Db.Get(Items, new DbRow { ["id"] = "a" }, null, Ct));
+        await t.Db.PutAsync(Items, new DbRow { ["id"] = "a" }, Ct);
+        Assert.NotNull(await t.Db.GetAsync(Items, new DbRow { ["id"] = "a" }, Ct));
         Assert.NotNull(seen);
         Assert.False(seen.NoProcessRows);
     }
@@ -56,9 +56,9 @@ public sealed class DbOptionsTests(TempDirectory dir) : IClassFixture<TempDirect
     public async Task A_get_with_a_cancelled_token_is_cancelled()
     {
         await using var t = await TestDatabase.OpenAsync(dir.NewFile("cancel"), All);
-        await t.Db.Put(Items, new DbRow { ["id"] = "a" }, null, Ct);
+        await t.Db.PutAsync(Items, new DbRow { ["id"] = "a" }, Ct);
         using var cts = new CancellationTokenSource();
         await cts.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => t.Db.Get(Items, new DbRow { ["id"] = "a" }, null, cts.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => t.Db.GetAsync(Items, new DbRow { ["id"] = "a" }, cts.Token).AsTask());
     }
 }

@@ -24,13 +24,13 @@ public sealed class DriverFailureTests(TempDirectory dir) : IClassFixture<TempDi
         var db = new Db(tables, pools);
 
         // The driver's own error for the failed open (SQLITE_CANTOPEN), not some other exception on the way.
-        var failed = await Assert.ThrowsAsync<DbException>(() => db.Put(Schemas.Items, Schemas.Row(("id", "a")), null, Ct));
+        var failed = await Assert.ThrowsAsync<DbException>(() => db.PutAsync(Schemas.Items, Schemas.Row(("id", "a")), Ct));
         Assert.Equal(SqliteCantOpen, Assert.IsType<SqliteException>(failed.InnerException).SqliteErrorCode);
 
         Directory.Delete(path); // the problem goes away
         await db.InitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(5), Ct);
-        await db.Put(Schemas.Items, Schemas.Row(("id", "a")), null, Ct).WaitAsync(TimeSpan.FromSeconds(5), Ct);
-        Assert.NotNull(await db.Get(Schemas.Items, Schemas.Row(("id", "a")), null, Ct));
+        await db.PutAsync(Schemas.Items, Schemas.Row(("id", "a")), Ct).WaitAsync(TimeSpan.FromSeconds(5), Ct);
+        Assert.NotNull(await db.GetAsync(Schemas.Items, Schemas.Row(("id", "a")), Ct));
     }
 
     [Fact]
@@ -45,7 +45,7 @@ public sealed class DriverFailureTests(TempDirectory dir) : IClassFixture<TempDi
         var db = new Db(tables, pools);
         for (var i = 0; i < 2; i++) // twice: reads take no lock, and the second read must be reported the same way
         {
-            var ex = await Assert.ThrowsAsync<DbException>(() => db.Get(Schemas.Items, Schemas.Row(("id", "a")), null, Ct));
+            var ex = await Assert.ThrowsAsync<DbException>(() => db.GetAsync(Schemas.Items, Schemas.Row(("id", "a")), Ct).AsTask());
             Assert.Equal(500, ex.Status);
             Assert.StartsWith("sqlite: Get items failed: ", ex.Message, StringComparison.Ordinal);
             Assert.Contains("unable to open database file", ex.Message, StringComparison.Ordinal);

@@ -23,13 +23,13 @@ public sealed class LargeRowTests(TempDirectory dir) : IClassFixture<TempDirecto
     {
         await using var t = await TestDatabase.OpenAsync(dir.NewFile("large"), All);
         var text = BigText(200 * 1024);
-        await t.Db.Put(Items, Row(("id", "big"), ("name", text), ("n", 1)), null, Ct);
-        Assert.Equal(text, (await t.Db.Get(Items, Row(("id", "big")), null, Ct))?["name"]);
-        Assert.Equal(text, Assert.Single((await t.Db.Select(Items, null, new DbOptions { Count = 1 }, Ct)).Rows)["name"]);
+        await t.Db.PutAsync(Items, Row(("id", "big"), ("name", text), ("n", 1)), Ct);
+        Assert.Equal(text, (await t.Db.GetAsync(Items, Row(("id", "big")), Ct))?["name"]);
+        Assert.Equal(text, Assert.Single((await t.Db.SelectAsync(Items, null, new DbOptions { Count = 1 }, Ct)).Rows)["name"]);
 
         var updated = text[..^1] + "!";
-        await t.Db.Update(Items, Row(("id", "big"), ("name", updated)), null, Ct);
-        Assert.Equal(updated, (await t.Db.Get(Items, Row(("id", "big")), null, Ct))?["name"]);
+        await t.Db.UpdateAsync(Items, Row(("id", "big"), ("name", updated)), Ct);
+        Assert.Equal(updated, (await t.Db.GetAsync(Items, Row(("id", "big")), Ct))?["name"]);
         Assert.True(Encoding.UTF8.GetByteCount(text) > 200 * 1024);
     }
 
@@ -41,8 +41,8 @@ public sealed class LargeRowTests(TempDirectory dir) : IClassFixture<TempDirecto
         for (var i = 0; i % 100 != 0 || doc.ToJsonString().Length < 200 * 1024; i++)
             doc[$"key{i}"] = new JsonArray(i, $"value {i} 😀", new JsonObject { ["nested"] = i % 2 == 0 });
         Assert.InRange(doc.ToJsonString().Length, 200 * 1024, DbValues.DefaultMaxLength);
-        await t.Db.Put(Items, Row(("id", "big"), ("doc", doc)), null, Ct);
-        Assert.True(JsonNode.DeepEquals(doc, (JsonNode?)(await t.Db.Get(Items, Row(("id", "big")), null, Ct))?["doc"]));
+        await t.Db.PutAsync(Items, Row(("id", "big"), ("doc", doc)), Ct);
+        Assert.True(JsonNode.DeepEquals(doc, (JsonNode?)(await t.Db.GetAsync(Items, Row(("id", "big")), Ct))?["doc"]));
     }
 
     [Fact]
@@ -50,12 +50,12 @@ public sealed class LargeRowTests(TempDirectory dir) : IClassFixture<TempDirecto
     {
         await using var t = await TestDatabase.OpenAsync(dir.NewFile("large"), All);
         var texts = Enumerable.Range(0, 10).Select(i => i + BigText(200 * 1024 - 1)).ToList();
-        for (var i = 0; i < texts.Count; i++) await t.Db.Put(Items, Row(("id", $"k{i}"), ("name", texts[i])), null, Ct);
+        for (var i = 0; i < texts.Count; i++) await t.Db.PutAsync(Items, Row(("id", $"k{i}"), ("name", texts[i])), Ct);
         var seen = new List<string>();
         string? token = null;
         do
         {
-            var page = await t.Db.Select(Items, null, new DbOptions { Count = 3, Start = token }, Ct);
+            var page = await t.Db.SelectAsync(Items, null, new DbOptions { Count = 3, Start = token }, Ct);
             seen.AddRange(page.Rows.Select(r => (string)r["name"]!));
             token = page.NextToken;
         }

@@ -33,8 +33,8 @@ public sealed class PagingFixture : IAsyncLifetime
         var ct = TestContext.Current.CancellationToken;
         for (var i = 0; i < 20; i++)
         {
-            await _database.Db.Put(Scores, Row(("id", i), ("score", i * 7 % 5), ("ratio", i % 3 / 3.0), ("name", $"n{(19 - i) % 10}"), ("maybe", i % 4 == 0 ? null : i % 3)), null, ct);
-            await _database.Db.Put(Pairs, Row(("a", i % 2 == 0 ? "x" : "y"), ("b", i / 2), ("v", $"v{i % 3}")), null, ct);
+            await _database.Db.PutAsync(Scores, Row(("id", i), ("score", i * 7 % 5), ("ratio", i % 3 / 3.0), ("name", $"n{(19 - i) % 10}"), ("maybe", i % 4 == 0 ? null : i % 3)), ct);
+            await _database.Db.PutAsync(Pairs, Row(("a", i % 2 == 0 ? "x" : "y"), ("b", i / 2), ("v", $"v{i % 3}")), ct);
         }
     }
 
@@ -61,7 +61,7 @@ public sealed class PagingTests(PagingFixture fixture) : IClassFixture<PagingFix
         {
             var o = options();
             o.Start = token;
-            var result = await db.Select(table, query, o, Ct);
+            var result = await db.SelectAsync(table, query, o, Ct);
             pages.Add(result.Rows);
             token = result.NextToken;
             Assert.True(pages.Count <= 100, "paging does not end");
@@ -170,17 +170,17 @@ public sealed class PagingTests(PagingFixture fixture) : IClassFixture<PagingFix
     public async Task Rows_added_between_pages_do_not_cause_repeats_or_skips()
     {
         await using var t = await TestDatabase.OpenAsync(fixture.Dir.NewFile("live"), PagingFixture.Describe);
-        for (var i = 0; i < 20; i += 2) await t.Db.Put(PagingFixture.Scores, Row(("id", i)), null, Ct);
+        for (var i = 0; i < 20; i += 2) await t.Db.PutAsync(PagingFixture.Scores, Row(("id", i)), Ct);
 
         var seen = new List<long>();
-        var first = await t.Db.Select(PagingFixture.Scores, null, new DbOptions { Count = 3 }, Ct);
+        var first = await t.Db.SelectAsync(PagingFixture.Scores, null, new DbOptions { Count = 3 }, Ct);
         seen.AddRange(first.Rows.Select(r => (long)r["id"]!)); // 0, 2, 4
-        await t.Db.Put(PagingFixture.Scores, Row(("id", 1)), null, Ct);  // behind the cursor
-        await t.Db.Put(PagingFixture.Scores, Row(("id", 11)), null, Ct); // ahead of it
+        await t.Db.PutAsync(PagingFixture.Scores, Row(("id", 1)), Ct);  // behind the cursor
+        await t.Db.PutAsync(PagingFixture.Scores, Row(("id", 11)), Ct); // ahead of it
         var token = first.NextToken;
         while (token != "")
         {
-            var page = await t.Db.Select(PagingFixture.Scores, null, new DbOptions { Count = 3, Start = token }, Ct);
+            var page = await t.Db.SelectAsync(PagingFixture.Scores, null, new DbOptions { Count = 3, Start = token }, Ct);
             seen.AddRange(page.Rows.Select(r => (long)r["id"]!));
             token = page.NextToken;
         }
@@ -190,11 +190,11 @@ public sealed class PagingTests(PagingFixture fixture) : IClassFixture<PagingFix
     [Fact]
     public async Task A_token_is_opaque_text_and_an_exact_page_end_gives_an_empty_token()
     {
-        var result = await Db.Select(PagingFixture.Scores, Row(("id", 17)), new DbOptions { Count = 3 }.Op("id", DbCompare.Ge), Ct);
+        var result = await Db.SelectAsync(PagingFixture.Scores, Row(("id", 17)), new DbOptions { Count = 3 }.Op("id", DbCompare.Ge), Ct);
         Assert.Equal(3, result.Rows.Count);
         Assert.Equal("", result.NextToken);
 
-        var more = await Db.Select(PagingFixture.Scores, null, new DbOptions { Count = 3 }, Ct);
+        var more = await Db.SelectAsync(PagingFixture.Scores, null, new DbOptions { Count = 3 }, Ct);
         Assert.Matches("^[A-Za-z0-9_-]+$", more.NextToken);
     }
 
@@ -207,15 +207,15 @@ public sealed class PagingTests(PagingFixture fixture) : IClassFixture<PagingFix
     [InlineData("WzEsMl0")] // [1,2] for a one-column order
     public async Task A_malformed_token_is_a_400(string token)
     {
-        var ex = await Assert.ThrowsAsync<DbException>(() => Db.Select(PagingFixture.Scores, null, new DbOptions { Count = 2, Start = token }, Ct));
+        var ex = await Assert.ThrowsAsync<DbException>(() => Db.SelectAsync(PagingFixture.Scores, null, new DbOptions { Count = 2, Start = token }, Ct));
         Assert.Equal(400, ex.Status);
     }
 
     [Fact]
     public async Task A_token_from_another_ordering_is_a_400()
     {
-        var sorted = await Db.Select(PagingFixture.Scores, null, new DbOptions { Count = 2, Sort = "score" }, Ct);
-        var ex = await Assert.ThrowsAsync<DbException>(() => Db.Select(PagingFixture.Scores, null, new DbOptions { Count = 2, Start = sorted.NextToken }, Ct));
+        var sorted = await Db.SelectAsync(PagingFixture.Scores, null, new DbOptions { Count = 2, Sort = "score" }, Ct);
+        var ex = await Assert.ThrowsAsync<DbException>(() => Db.SelectAsync(PagingFixture.Scores, null, new DbOptions { Count = 2, Start = sorted.NextToken }, Ct));
         Assert.Equal(400, ex.Status);
         Assert.Equal("[0,5]", Encoding.UTF8.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(sorted.NextToken)));
     }

@@ -54,7 +54,7 @@ public sealed class SchemaUpgradeTests(TempDirectory dir) : IClassFixture<TempDi
         var path = dir.NewFile("upgrade");
         await using (var v1 = await TestDatabase.OpenAsync(path, Version1))
         {
-            for (var i = 0; i < 5; i++) await v1.Db.Put("album", Row(("id", $"a{i}"), ("name", $"Album {i}"), ("mtime", 1795970688797 + i)), null, Ct);
+            for (var i = 0; i < 5; i++) await v1.Db.PutAsync("album", Row(("id", $"a{i}"), ("name", $"Album {i}"), ("mtime", 1795970688797 + i)), Ct);
             Assert.Empty(TestDatabase.IndexNames(path, "album"));
         }
 
@@ -63,16 +63,16 @@ public sealed class SchemaUpgradeTests(TempDirectory dir) : IClassFixture<TempDi
         Assert.Equal([Idx("name"), Idx("rating", "owner")], TestDatabase.IndexNames(path, "album").Order(StringComparer.Ordinal));
 
         for (var i = 0; i < 5; i++)
-            Assert.Equal(Row(("id", $"a{i}"), ("name", $"Album {i}"), ("mtime", 1795970688797 + i)), await v2.Db.Get("album", Row(("id", $"a{i}")), null, Ct));
+            Assert.Equal(Row(("id", $"a{i}"), ("name", $"Album {i}"), ("mtime", 1795970688797 + i)), await v2.Db.GetAsync("album", Row(("id", $"a{i}")), Ct));
 
-        await v2.Db.Update("album", Row(("id", "a1"), ("rating", 4.5), ("tags", "[\"x\"]"), ("owner", "me")), null, Ct);
-        await v2.Db.Incr("album", Row(("id", "a1"), ("likes", 3)), null, Ct);
-        var row = (await v2.Db.Get("album", Row(("id", "a1")), null, Ct))!;
+        await v2.Db.UpdateAsync("album", Row(("id", "a1"), ("rating", 4.5), ("tags", "[\"x\"]"), ("owner", "me")), Ct);
+        await v2.Db.IncrAsync("album", Row(("id", "a1"), ("likes", 3)), Ct);
+        var row = (await v2.Db.GetAsync("album", Row(("id", "a1")), Ct))!;
         Assert.Equal(4.5, row["rating"]);
         Assert.Equal("me", row["owner"]);
         Assert.Equal(3L, row["likes"]);
         Assert.Equal("Album 1", row["name"]);
-        Assert.Equal(["a1"], (await v2.Db.Select("album", Row(("owner", "me")), null, Ct)).Rows.Select(r => r["id"]));
+        Assert.Equal(["a1"], (await v2.Db.SelectAsync("album", Row(("owner", "me")), Ct)).Rows.Select(r => r["id"]));
     }
 
     [Fact]
@@ -80,13 +80,13 @@ public sealed class SchemaUpgradeTests(TempDirectory dir) : IClassFixture<TempDi
     {
         var path = dir.NewFile("side");
         await using var v1 = await TestDatabase.OpenAsync(path, Version1);
-        await v1.Db.Put("album", Row(("id", "a"), ("name", "A")), null, Ct);
+        await v1.Db.PutAsync("album", Row(("id", "a"), ("name", "A")), Ct);
         await using var v2 = await TestDatabase.OpenAsync(path, Version2);
-        await v2.Db.Update("album", Row(("id", "a"), ("owner", "me")), null, Ct);
-        await v1.Db.Put("album", Row(("id", "b"), ("name", "B")), null, Ct);
-        Assert.Equal(Row(("id", "a"), ("name", "A")), await v1.Db.Get("album", Row(("id", "a")), null, Ct));
-        Assert.Equal("me", (await v2.Db.Get("album", Row(("id", "a")), null, Ct))?["owner"]);
-        Assert.Equal("B", (await v2.Db.Get("album", Row(("id", "b")), null, Ct))?["name"]);
+        await v2.Db.UpdateAsync("album", Row(("id", "a"), ("owner", "me")), Ct);
+        await v1.Db.PutAsync("album", Row(("id", "b"), ("name", "B")), Ct);
+        Assert.Equal(Row(("id", "a"), ("name", "A")), await v1.Db.GetAsync("album", Row(("id", "a")), Ct));
+        Assert.Equal("me", (await v2.Db.GetAsync("album", Row(("id", "a")), Ct))?["owner"]);
+        Assert.Equal("B", (await v2.Db.GetAsync("album", Row(("id", "b")), Ct))?["name"]);
     }
 
     [Fact]
@@ -94,12 +94,12 @@ public sealed class SchemaUpgradeTests(TempDirectory dir) : IClassFixture<TempDi
     {
         var path = dir.NewFile("again");
         await using var t = await TestDatabase.OpenAsync(path, Version2);
-        await t.Db.Put("album", Row(("id", "a"), ("name", "A")), null, Ct);
+        await t.Db.PutAsync("album", Row(("id", "a"), ("name", "A")), Ct);
         await t.Db.InitAsync(Ct);
         await t.Db.InitAsync(Ct);
         Assert.Equal(7, TestDatabase.ColumnNames(path, "album").Count);
         Assert.Equal(2, TestDatabase.IndexNames(path, "album").Count);
-        Assert.Equal("A", (await t.Db.Get("album", Row(("id", "a")), null, Ct))?["name"]);
+        Assert.Equal("A", (await t.Db.GetAsync("album", Row(("id", "a")), Ct))?["name"]);
     }
 
     [Fact]
@@ -116,8 +116,8 @@ public sealed class SchemaUpgradeTests(TempDirectory dir) : IClassFixture<TempDi
         Assert.False(table.Column("name")!.Pub); // re-described columns are replaced
         Assert.Equal(["id", "name", "mtime", "gender", "salary"], TestDatabase.ColumnNames(path, "album"));
         Assert.Equal([Idx("name")], TestDatabase.IndexNames(path, "album"));
-        await t.Db.Put("album", Row(("id", "a"), ("salary", "100")), null, Ct);
-        Assert.Equal(100L, (await t.Db.Get("album", Row(("id", "a")), null, Ct))?["salary"]);
+        await t.Db.PutAsync("album", Row(("id", "a"), ("salary", "100")), Ct);
+        Assert.Equal(100L, (await t.Db.GetAsync("album", Row(("id", "a")), Ct))?["salary"]);
     }
 
     [Fact]

@@ -26,8 +26,7 @@ public sealed class SelectFixture : IAsyncLifetime
         _database = await TestDatabase.OpenAsync(Dir.NewFile("select"), All);
         for (var i = 1; i <= Names.Length; i++)
         {
-            await _database.Db.Put(Items, Row(("id", $"r{i:00}"), ("name", Names[i - 1]), ("n", i), ("score", i / 2.0), ("flag", i % 2 == 0), ("big", Base + i)),
-                null, TestContext.Current.CancellationToken);
+            await _database.Db.PutAsync(Items, Row(("id", $"r{i:00}"), ("name", Names[i - 1]), ("n", i), ("score", i / 2.0), ("flag", i % 2 == 0), ("big", Base + i)), TestContext.Current.CancellationToken);
         }
     }
 
@@ -56,7 +55,7 @@ public sealed class SelectTests(SelectFixture fixture) : IClassFixture<SelectFix
     }
 
     private static async Task<long[]> Ns(Shared t, DbRow query, DbOptions? options = null) =>
-        [.. (await t.Db.Select(Items, query, options, Ct)).Rows.Select(r => (long)r["n"]!)];
+        [.. (await t.Db.SelectAsync(Items, query, options, Ct)).Rows.Select(r => (long)r["n"]!)];
 
     public static TheoryData<string, DbCompare, object?, long[]> Cases => new()
     {
@@ -135,7 +134,7 @@ public sealed class SelectTests(SelectFixture fixture) : IClassFixture<SelectFix
     public async Task No_query_returns_every_row_in_key_order()
     {
         await using var t = await Open();
-        var result = await t.Db.Select(Items, null, null, Ct);
+        var result = await t.Db.SelectAsync(Items, null, Ct);
         Assert.Equal(Enumerable.Range(1, 12).Select(i => (long)i), result.Rows.Select(r => (long)r["n"]!));
         Assert.Equal("", result.NextToken);
     }
@@ -144,12 +143,12 @@ public sealed class SelectTests(SelectFixture fixture) : IClassFixture<SelectFix
     public async Task Empty_results_have_no_rows_and_no_token()
     {
         await using var t = await Open();
-        var result = await t.Db.Select(Items, Row(("name", "none")), new DbOptions { Count = 5 }, Ct);
+        var result = await t.Db.SelectAsync(Items, Row(("name", "none")), new DbOptions { Count = 5 }, Ct);
         Assert.Empty(result.Rows);
         Assert.Equal("", result.NextToken);
 
         await using var empty = await TestDatabase.OpenAsync(fixture.Dir.NewFile("empty"), All);
-        var none = await empty.Db.Select(Items, null, new DbOptions { Count = 1 }, Ct);
+        var none = await empty.Db.SelectAsync(Items, null, new DbOptions { Count = 1 }, Ct);
         Assert.Empty(none.Rows);
         Assert.Equal("", none.NextToken);
     }
@@ -158,7 +157,7 @@ public sealed class SelectTests(SelectFixture fixture) : IClassFixture<SelectFix
     public async Task Select_option_returns_only_the_chosen_columns()
     {
         await using var t = await Open();
-        var rows = (await t.Db.Select(Items, Row(("n", 3)), new DbOptions { Select = ["name", "score", "bogus"] }.Op("n", DbCompare.Le), Ct)).Rows;
+        var rows = (await t.Db.SelectAsync(Items, Row(("n", 3)), new DbOptions { Select = ["name", "score", "bogus"] }.Op("n", DbCompare.Le), Ct)).Rows;
         Assert.Equal([Row(("name", "apple"), ("score", 0.5)), Row(("name", "apricot"), ("score", 1.0)), Row(("name", "banana"), ("score", 1.5))], rows);
     }
 
@@ -166,7 +165,7 @@ public sealed class SelectTests(SelectFixture fixture) : IClassFixture<SelectFix
     public async Task Select_option_with_sort_and_count_still_drops_the_unselected_ordering_columns()
     {
         await using var t = await Open();
-        var result = await t.Db.Select(Items, null, new DbOptions { Select = ["n"], Sort = "score", Desc = true, Count = 2 }, Ct);
+        var result = await t.Db.SelectAsync(Items, null, new DbOptions { Select = ["n"], Sort = "score", Desc = true, Count = 2 }, Ct);
         Assert.Equal([Row(("n", 12L)), Row(("n", 11L))], result.Rows);
         Assert.NotEqual("", result.NextToken);
     }
@@ -202,7 +201,7 @@ public sealed class SelectTests(SelectFixture fixture) : IClassFixture<SelectFix
     public async Task Count_limits_the_rows()
     {
         await using var t = await Open();
-        var result = await t.Db.Select(Items, null, new DbOptions { Count = 4 }, Ct);
+        var result = await t.Db.SelectAsync(Items, null, new DbOptions { Count = 4 }, Ct);
         Assert.Equal([1L, 2, 3, 4], result.Rows.Select(r => (long)r["n"]!));
         Assert.NotEqual("", result.NextToken);
     }

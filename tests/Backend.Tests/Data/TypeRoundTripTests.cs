@@ -15,9 +15,9 @@ public sealed class TypeRoundTripTests(TempDirectory dir) : IClassFixture<TempDi
     /// <summary>Writes the value into the column, reads it back with Get and with Select, and returns both.</summary>
     private static async Task<(object? Get, object? Select)> RoundTrip(TestDatabase t, string column, object? value)
     {
-        await t.Db.Put(Items, Row(("id", "rt"), (column, value)), null, Ct);
-        var got = await t.Db.Get(Items, Row(("id", "rt")), null, Ct);
-        var selected = Assert.Single((await t.Db.Select(Items, Row(("id", "rt")), null, Ct)).Rows);
+        await t.Db.PutAsync(Items, Row(("id", "rt"), (column, value)), Ct);
+        var got = await t.Db.GetAsync(Items, Row(("id", "rt")), Ct);
+        var selected = Assert.Single((await t.Db.SelectAsync(Items, Row(("id", "rt")), Ct)).Rows);
         return (got?.GetValueOrDefault(column), selected.GetValueOrDefault(column));
     }
 
@@ -58,10 +58,10 @@ public sealed class TypeRoundTripTests(TempDirectory dir) : IClassFixture<TempDi
     public async Task Text_works_as_a_primary_key_and_is_not_coerced()
     {
         await using var t = await Open();
-        foreach (var key in new[] { "007", "7", "7.0", "😀", "a'b", "A", "a" }) await t.Db.Put(Items, Row(("id", key), ("name", key)), null, Ct);
+        foreach (var key in new[] { "007", "7", "7.0", "😀", "a'b", "A", "a" }) await t.Db.PutAsync(Items, Row(("id", key), ("name", key)), Ct);
         foreach (var key in new[] { "007", "7", "7.0", "😀", "a'b", "A", "a" })
-            Assert.Equal(key, (await t.Db.Get(Items, Row(("id", key)), null, Ct))?["name"]);
-        Assert.Equal(7, (await t.Db.Select(Items, null, null, Ct)).Rows.Count);
+            Assert.Equal(key, (await t.Db.GetAsync(Items, Row(("id", key)), Ct))?["name"]);
+        Assert.Equal(7, (await t.Db.SelectAsync(Items, null, Ct)).Rows.Count);
     }
 
     public static TheoryData<string, object, long> Integers => new()
@@ -194,8 +194,8 @@ public sealed class TypeRoundTripTests(TempDirectory dir) : IClassFixture<TempDi
     public async Task Null_and_empty_values_are_stored_as_null_for_non_text_columns()
     {
         await using var t = await Open();
-        await t.Db.Put(Items, Row(("id", "z"), ("name", ""), ("n", ""), ("score", null), ("flag", ""), ("doc", null)), null, Ct);
-        Assert.Equal(Row(("id", "z"), ("name", "")), await t.Db.Get(Items, Row(("id", "z")), null, Ct));
+        await t.Db.PutAsync(Items, Row(("id", "z"), ("name", ""), ("n", ""), ("score", null), ("flag", ""), ("doc", null)), Ct);
+        Assert.Equal(Row(("id", "z"), ("name", "")), await t.Db.GetAsync(Items, Row(("id", "z")), Ct));
     }
 
     [Fact]
@@ -203,8 +203,8 @@ public sealed class TypeRoundTripTests(TempDirectory dir) : IClassFixture<TempDi
     {
         await using var t = await Open();
         var doc = JsonNode.Parse("{\"k\":[1,{\"v\":\"😀\"}]}");
-        await t.Db.Put(Items, Row(("id", "all"), ("name", "ünï 😀"), ("n", -7), ("big", 1795970688797L), ("score", 0.1), ("flag", true), ("doc", doc), ("hits", 9)), null, Ct);
-        var row = (await t.Db.Get(Items, Row(("id", "all")), null, Ct))!;
+        await t.Db.PutAsync(Items, Row(("id", "all"), ("name", "ünï 😀"), ("n", -7), ("big", 1795970688797L), ("score", 0.1), ("flag", true), ("doc", doc), ("hits", 9)), Ct);
+        var row = (await t.Db.GetAsync(Items, Row(("id", "all")), Ct))!;
         Assert.Equal("ünï 😀", row["name"]);
         Assert.Equal(-7L, row["n"]);
         Assert.Equal(1795970688797L, row["big"]);
@@ -219,8 +219,8 @@ public sealed class TypeRoundTripTests(TempDirectory dir) : IClassFixture<TempDi
     {
         await using var t = await Open();
         var element = JsonDocument.Parse("{\"id\":\"j\",\"name\":\"N\",\"n\":\"5\",\"big\":1795970688797,\"score\":\"1.5\",\"flag\":\"1\",\"doc\":{\"a\":1},\"bogus\":[]}").RootElement;
-        await t.Db.Put(Items, element, null, Ct);
-        var row = (await t.Db.Get(Items, Row(("id", "j")), null, Ct))!;
+        await t.Db.PutAsync(Items, element, Ct);
+        var row = (await t.Db.GetAsync(Items, Row(("id", "j")), Ct))!;
         Assert.Equal("N", row["name"]);
         Assert.Equal(5L, row["n"]);
         Assert.Equal(1795970688797L, row["big"]);
@@ -234,8 +234,8 @@ public sealed class TypeRoundTripTests(TempDirectory dir) : IClassFixture<TempDi
     {
         await using var t = await Open();
         var obj = JsonNode.Parse("{\"id\":\"j\",\"name\":\"N\",\"n\":\"5\",\"score\":\"1.5\",\"flag\":\"1\"}")!.AsObject();
-        await t.Db.Put(Items, obj, null, Ct);
-        var row = (await t.Db.Get(Items, Row(("id", "j")), null, Ct))!;
+        await t.Db.PutAsync(Items, obj, Ct);
+        var row = (await t.Db.GetAsync(Items, Row(("id", "j")), Ct))!;
         Assert.Equal(5L, row["n"]);
         Assert.Equal(1.5, row["score"]);
         Assert.Equal(true, row["flag"]);
@@ -246,8 +246,8 @@ public sealed class TypeRoundTripTests(TempDirectory dir) : IClassFixture<TempDi
     {
         await using var t = await Open();
         var obj = JsonNode.Parse("{\"id\":\"j\",\"name\":\"N\",\"n\":5,\"big\":1795970688797,\"score\":1.5,\"flag\":true,\"doc\":[1]}")!.AsObject();
-        await t.Db.Put(Items, obj, null, Ct);
-        var row = (await t.Db.Get(Items, Row(("id", "j")), null, Ct))!;
+        await t.Db.PutAsync(Items, obj, Ct);
+        var row = (await t.Db.GetAsync(Items, Row(("id", "j")), Ct))!;
         Assert.Equal("N", row["name"]);
         Assert.Equal(5L, row["n"]);
         Assert.Equal(1795970688797L, row["big"]);
@@ -261,8 +261,8 @@ public sealed class TypeRoundTripTests(TempDirectory dir) : IClassFixture<TempDi
     {
         await using var t = await Open();
         var form = new Dictionary<string, string> { ["id"] = "f", ["n"] = "12", ["big"] = "1795970688797", ["score"] = "0.5", ["flag"] = "false", ["doc"] = "[1,2]" };
-        await t.Db.Put(Items, form, null, Ct);
-        var row = (await t.Db.Get(Items, Row(("id", "f")), null, Ct))!;
+        await t.Db.PutAsync(Items, form, Ct);
+        var row = (await t.Db.GetAsync(Items, Row(("id", "f")), Ct))!;
         Assert.Equal(12L, row["n"]);
         Assert.Equal(1795970688797L, row["big"]);
         Assert.Equal(0.5, row["score"]);

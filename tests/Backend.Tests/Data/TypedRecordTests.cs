@@ -129,9 +129,9 @@ public sealed class TypedRecordTests(TempDirectory dir) : IClassFixture<TempDire
             Tags = ["a", "b c"], Secret = "s3cr3t", Ctime = 1, Visits = null,
         };
         var before = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        await t.Db.Add("user_profile", profile, null, Ct);
+        await t.Db.AddAsync("user_profile", profile, Ct);
 
-        var back = await t.Db.Get<UserProfile>("user_profile", new { Id = "u1" }, null, Ct);
+        var back = await t.Db.GetAsync<UserProfile>("user_profile", new { Id = "u1" }, Ct);
         Assert.NotNull(back);
         Assert.Equal("u1", back.Id);
         Assert.Equal("Ünï 😀", back.UserName);
@@ -144,7 +144,7 @@ public sealed class TypedRecordTests(TempDirectory dir) : IClassFixture<TempDire
         Assert.InRange(back.Ctime, before, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         Assert.Null(back.Visits);
 
-        var row = (await t.Db.Get("user_profile", Row(("id", "u1")), null, Ct))!;
+        var row = (await t.Db.GetAsync("user_profile", Row(("id", "u1")), Ct))!;
         Assert.Equal("Ünï 😀", row["user_name"]);
         Assert.Equal(42L, row["age"]);
         Assert.Equal(true, row["active"]);
@@ -154,15 +154,15 @@ public sealed class TypedRecordTests(TempDirectory dir) : IClassFixture<TempDire
     public async Task Get_T_of_a_missing_row_is_null()
     {
         await using var t = await TestDatabase.OpenAsync(dir.NewFile("typed"), Describe);
-        Assert.Null(await t.Db.Get<UserProfile>("user_profile", new { id = "nobody" }, null, Ct));
+        Assert.Null(await t.Db.GetAsync<UserProfile>("user_profile", new { id = "nobody" }, Ct));
     }
 
     [Fact]
     public async Task Get_T_maps_snake_case_columns_of_a_builder_table_to_a_positional_record()
     {
         await using var t = await TestDatabase.OpenAsync(dir.NewFile("typed"), Describe);
-        await t.Db.Put(Items, Row(("id", "i"), ("name", "N"), ("n", 3), ("big", long.MaxValue), ("score", 2.5), ("flag", "1"), ("doc", "{\"a\":[1]}"), ("hits", 4)), null, Ct);
-        var item = await t.Db.Get<ItemRecord>(Items, Row(("id", "i")), null, Ct);
+        await t.Db.PutAsync(Items, Row(("id", "i"), ("name", "N"), ("n", 3), ("big", long.MaxValue), ("score", 2.5), ("flag", "1"), ("doc", "{\"a\":[1]}"), ("hits", 4)), Ct);
+        var item = await t.Db.GetAsync<ItemRecord>(Items, Row(("id", "i")), Ct);
         Assert.NotNull(item);
         Assert.Equal(new ItemRecord("i", "N", 3, long.MaxValue, 2.5, true, null, 4) with { Doc = item.Doc }, item);
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse("{\"a\":[1]}"), item.Doc));
@@ -172,19 +172,19 @@ public sealed class TypedRecordTests(TempDirectory dir) : IClassFixture<TempDire
     public async Task A_composite_key_record_round_trips()
     {
         await using var t = await TestDatabase.OpenAsync(dir.NewFile("typed"), Describe);
-        await t.Db.Put("photo", new PhotoRecord { AlbumId = "al", Id = 7, Name = "sunset" }, null, Ct);
-        var back = await t.Db.Get<PhotoRecord>("photo", new { AlbumId = "al", Id = 7 }, null, Ct);
+        await t.Db.PutAsync("photo", new PhotoRecord { AlbumId = "al", Id = 7, Name = "sunset" }, Ct);
+        var back = await t.Db.GetAsync<PhotoRecord>("photo", new { AlbumId = "al", Id = 7 }, Ct);
         Assert.Equal("sunset", back?.Name);
-        Assert.Null(await t.Db.Get<PhotoRecord>("photo", new { AlbumId = "al", Id = 8 }, null, Ct));
+        Assert.Null(await t.Db.GetAsync<PhotoRecord>("photo", new { AlbumId = "al", Id = 8 }, Ct));
     }
 
     [Fact]
     public async Task A_renamed_column_round_trips()
     {
         await using var t = await TestDatabase.OpenAsync(dir.NewFile("typed"), Describe);
-        await t.Db.Put("renamed_record", new RenamedRecord { Id = "r", ModifiedAt = 1795970688797 }, null, Ct);
-        Assert.Equal(1795970688797L, (await t.Db.Get("renamed_record", Row(("id", "r")), null, Ct))?["mtime"]);
-        Assert.Equal(1795970688797L, (await t.Db.Get<RenamedRecord>("renamed_record", Row(("id", "r")), null, Ct))?.ModifiedAt);
+        await t.Db.PutAsync("renamed_record", new RenamedRecord { Id = "r", ModifiedAt = 1795970688797 }, Ct);
+        Assert.Equal(1795970688797L, (await t.Db.GetAsync("renamed_record", Row(("id", "r")), Ct))?["mtime"]);
+        Assert.Equal(1795970688797L, (await t.Db.GetAsync<RenamedRecord>("renamed_record", Row(("id", "r")), Ct))?.ModifiedAt);
     }
 }
 
@@ -196,9 +196,9 @@ public sealed class RowProcessorTests(TempDirectory dir) : IClassFixture<TempDir
     private async Task<TestDatabase> Open()
     {
         var t = await TestDatabase.OpenAsync(dir.NewFile("proc"), All);
-        await t.Db.Put(Items, Row(("id", "a"), ("name", "Alpha"), ("n", 1)), null, Ct);
-        await t.Db.Put(Items, Row(("id", "b"), ("name", "Beta"), ("n", 2)), null, Ct);
-        await t.Db.Put(Pairs, Row(("a", "x"), ("b", 1)), null, Ct);
+        await t.Db.PutAsync(Items, Row(("id", "a"), ("name", "Alpha"), ("n", 1)), Ct);
+        await t.Db.PutAsync(Items, Row(("id", "b"), ("name", "Beta"), ("n", 2)), Ct);
+        await t.Db.PutAsync(Pairs, Row(("a", "x"), ("b", 1)), Ct);
         return t;
     }
 
@@ -216,11 +216,11 @@ public sealed class RowProcessorTests(TempDirectory dir) : IClassFixture<TempDir
         });
         t.Db.SetProcessRow(Items, (row, _, _) => row["second"] = row["upper"] + "!");
 
-        var got = (await t.Db.Get(Items, Row(("id", "a")), null, Ct))!;
+        var got = (await t.Db.GetAsync(Items, Row(("id", "a")), Ct))!;
         Assert.Equal("ALPHA", got["upper"]);
         Assert.Equal("ALPHA!", got["second"]);
 
-        var rows = (await t.Db.Select(Items, null, null, Ct)).Rows;
+        var rows = (await t.Db.SelectAsync(Items, null, Ct)).Rows;
         Assert.Equal(["ALPHA!", "BETA!"], rows.Select(r => r["second"]));
         Assert.Equal(3, calls);
     }
@@ -230,7 +230,7 @@ public sealed class RowProcessorTests(TempDirectory dir) : IClassFixture<TempDir
     {
         await using var t = await Open();
         t.Db.SetProcessRow(Items, (row, _, _) => row.Remove("n"));
-        Assert.Equal(Row(("id", "a"), ("name", "Alpha")), await t.Db.Get(Items, Row(("id", "a")), null, Ct));
+        Assert.Equal(Row(("id", "a"), ("name", "Alpha")), await t.Db.GetAsync(Items, Row(("id", "a")), Ct));
     }
 
     [Fact]
@@ -238,11 +238,11 @@ public sealed class RowProcessorTests(TempDirectory dir) : IClassFixture<TempDir
     {
         await using var t = await Open();
         t.Db.SetProcessRow(Items, (row, _, _) => row["computed"] = true);
-        var got = (await t.Db.Get(Items, Row(("id", "a")), new DbOptions { NoProcessRows = true }, Ct))!;
+        var got = (await t.Db.GetAsync(Items, Row(("id", "a")), new DbOptions { NoProcessRows = true }, Ct))!;
         Assert.False(got.ContainsKey("computed"));
-        var rows = (await t.Db.Select(Items, null, new DbOptions { NoProcessRows = true }, Ct)).Rows;
+        var rows = (await t.Db.SelectAsync(Items, null, new DbOptions { NoProcessRows = true }, Ct)).Rows;
         Assert.All(rows, r => Assert.False(r.ContainsKey("computed")));
-        Assert.True((bool)(await t.Db.Get(Items, Row(("id", "a")), null, Ct))!["computed"]!);
+        Assert.True((bool)(await t.Db.GetAsync(Items, Row(("id", "a")), Ct))!["computed"]!);
     }
 
     [Fact]
@@ -251,9 +251,9 @@ public sealed class RowProcessorTests(TempDirectory dir) : IClassFixture<TempDir
         await using var t = await Open();
         var calls = 0;
         t.Db.SetProcessRow(Items, (_, _, _) => calls++);
-        Assert.Single((await t.Db.Select(Pairs, null, null, Ct)).Rows);
-        Assert.Null(await t.Db.Get(Items, Row(("id", "none")), null, Ct));
-        await t.Db.Put(Items, Row(("id", "c")), null, Ct);
+        Assert.Single((await t.Db.SelectAsync(Pairs, null, Ct)).Rows);
+        Assert.Null(await t.Db.GetAsync(Items, Row(("id", "none")), Ct));
+        await t.Db.PutAsync(Items, Row(("id", "c")), Ct);
         Assert.Equal(0, calls);
     }
 
@@ -262,9 +262,9 @@ public sealed class RowProcessorTests(TempDirectory dir) : IClassFixture<TempDir
     {
         await using var t = await Open();
         t.Db.SetProcessRow(Items, (row, _, _) => row["keys"] = string.Join(",", row.Keys));
-        var result = await t.Db.Select(Items, null, new DbOptions { Count = 1, Select = ["name"] }, Ct);
+        var result = await t.Db.SelectAsync(Items, null, new DbOptions { Count = 1, Select = ["name"] }, Ct);
         Assert.Equal(Row(("name", "Alpha"), ("keys", "name")), Assert.Single(result.Rows));
-        var next = await t.Db.Select(Items, null, new DbOptions { Count = 1, Select = ["name"], Start = result.NextToken }, Ct);
+        var next = await t.Db.SelectAsync(Items, null, new DbOptions { Count = 1, Select = ["name"], Start = result.NextToken }, Ct);
         Assert.Equal("Beta", Assert.Single(next.Rows)["name"]);
     }
 }

@@ -33,11 +33,11 @@ public sealed class AppBuilderTests : IAsyncLifetime
         app.MapGet("/test/add", async (HttpContext ctx, Db db, CancellationToken ct) =>
         {
             var api = ctx.Api();
-            await db.Put("album", new { id = api.Require("id"), name = api.Require("name"), owner = api.RequireAccountId() }, null, ct);
-            return await db.Get("album", new { id = api.Require("id") }, null, ct);
+            await db.PutAsync("album", new { id = api.Require("id"), name = api.Require("name"), owner = api.RequireAccountId() }, ct);
+            return await db.GetAsync("album", new { id = api.Require("id") }, ct);
         });
         app.MapGet("/test/{id}", async (string id, Db db, CancellationToken ct) =>
-            await db.Get("album", new { id }, null, ct) ?? throw ApiException.NotFound("no such album"));
+            await db.GetAsync("album", new { id }, ct) ?? throw ApiException.NotFound("no such album"));
         app.Api.AccessCheck("GET", "^/open/", (ctx, status) =>
             ValueTask.FromResult<ApiStatus?>(ctx.Request.Query["key"] == "good" ? ApiStatus.Ok : new ApiStatus(403, "bad key")));
         app.MapGet("/open/hello", () => Results.Json(new { hello = "world" }));

@@ -85,8 +85,8 @@ public sealed class PipelineTests : IDisposable
         await using var app = builder.Build();
         app.UseBackend();
         await app.Web.StartAsync(Ct); // not BackendApplication.StartAsync: the hosted service creates the tables
-        await app.Db.Put("pipeline_probe", new { id = "1", v = "x" }, null, Ct);
-        Assert.Equal("x", (await app.Db.Get("pipeline_probe", new { id = "1" }, null, Ct))?.GetString("v"));
+        await app.Db.PutAsync("pipeline_probe", new { id = "1", v = "x" }, Ct);
+        Assert.Equal("x", (await app.Db.GetAsync("pipeline_probe", new { id = "1" }, Ct))?.GetString("v"));
         await app.Web.StopAsync(Ct);
     }
 
@@ -130,11 +130,11 @@ public sealed class PipelineTests : IDisposable
         await using var app = builder.Build();
         Assert.Same(time, app.Services.GetRequiredService<TimeProvider>());
         await app.StartAsync(Ct);
-        await app.Db.Put("stamped", new { id = "1" }, null, Ct);
-        Assert.Equal(time.GetUtcNow().ToUnixTimeMilliseconds(), (await app.Db.Get("stamped", new { id = "1" }, null, Ct))?.GetLong("mtime"));
+        await app.Db.PutAsync("stamped", new { id = "1" }, Ct);
+        Assert.Equal(time.GetUtcNow().ToUnixTimeMilliseconds(), (await app.Db.GetAsync("stamped", new { id = "1" }, Ct))?.GetLong("mtime"));
         time.Advance(TimeSpan.FromHours(1));
-        await app.Db.Put("stamped", new { id = "1" }, null, Ct);
-        Assert.Equal(time.GetUtcNow().ToUnixTimeMilliseconds(), (await app.Db.Get("stamped", new { id = "1" }, null, Ct))?.GetLong("mtime"));
+        await app.Db.PutAsync("stamped", new { id = "1" }, Ct);
+        Assert.Equal(time.GetUtcNow().ToUnixTimeMilliseconds(), (await app.Db.GetAsync("stamped", new { id = "1" }, Ct))?.GetLong("mtime"));
         await app.StopAsync(Ct);
     }
 
@@ -155,7 +155,7 @@ public sealed class PipelineTests : IDisposable
         using var reply = System.Text.Json.JsonDocument.Parse(await added.Content.ReadAsStringAsync(Ct));
         Assert.Equal(time.GetUtcNow().ToUnixTimeMilliseconds(), reply.RootElement.GetProperty("ctime").GetInt64());
         var id = reply.RootElement.GetProperty("id").GetString();
-        Assert.Equal(time.GetUtcNow().ToUnixTimeMilliseconds(), (await app.Db.Get("bk_account", new { id }, null, Ct))?.GetLong("ctime"));
+        Assert.Equal(time.GetUtcNow().ToUnixTimeMilliseconds(), (await app.Db.GetAsync("bk_account", new { id }, Ct))?.GetLong("ctime"));
         await app.StopAsync(Ct);
     }
 

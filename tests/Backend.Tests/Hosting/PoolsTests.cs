@@ -30,19 +30,19 @@ public sealed class PoolsTests : IDisposable
         await using var app = builder.Build();
         await app.Db.InitAsync(Ct);
 
-        await app.Db.Put(table, new { id = "1", name = "in redis" }, null, Ct);
-        Assert.Equal("in redis", (await app.Db.Get(table, new { id = "1" }, null, Ct))?["name"]);
-        Assert.Equal("in redis", (await app.Db.Get(table, new { id = "1" }, new DbOptions { Pool = "redis" }, Ct))?["name"]);
-        Assert.Null(await app.Db.Get(table, new { id = "1" }, new DbOptions { Pool = "sqlite" }, Ct));
+        await app.Db.PutAsync(table, new { id = "1", name = "in redis" }, Ct);
+        Assert.Equal("in redis", (await app.Db.GetAsync(table, new { id = "1" }, Ct))?["name"]);
+        Assert.Equal("in redis", (await app.Db.GetAsync(table, new { id = "1" }, new DbOptions { Pool = "redis" }, Ct))?["name"]);
+        Assert.Null(await app.Db.GetAsync(table, new { id = "1" }, new DbOptions { Pool = "sqlite" }, Ct));
 
-        await app.Db.Put(table, new { id = "2", name = "in sqlite" }, new DbOptions { Pool = "sqlite" }, Ct);
-        Assert.Null(await app.Db.Get(table, new { id = "2" }, null, Ct));
-        Assert.Equal("in sqlite", (await app.Db.Get(table, new { id = "2" }, new DbOptions { Pool = "sqlite" }, Ct))?["name"]);
+        await app.Db.PutAsync(table, new { id = "2", name = "in sqlite" }, new DbOptions { Pool = "sqlite" }, Ct);
+        Assert.Null(await app.Db.GetAsync(table, new { id = "2" }, Ct));
+        Assert.Equal("in sqlite", (await app.Db.GetAsync(table, new { id = "2" }, new DbOptions { Pool = "sqlite" }, Ct))?["name"]);
 
         // the accounts tables stay in the default pool
         Assert.Equal("sqlite", app.Db.Pools.Resolve(null, "bk_account").Name);
         Assert.Equal("redis", app.Db.Pools.Resolve(null, table).Name);
-        var ex = await Assert.ThrowsAsync<DbException>(() => app.Db.Get(table, new { id = "1" }, new DbOptions { Pool = "nosuch" }, Ct));
+        var ex = await Assert.ThrowsAsync<DbException>(() => app.Db.GetAsync(table, new { id = "1" }, new DbOptions { Pool = "nosuch" }, Ct).AsTask());
         Assert.Equal(400, ex.Status);
     }
 
@@ -69,12 +69,12 @@ public sealed class PoolsTests : IDisposable
         builder.Tables.Add<Album>();
         await using var app = builder.Build();
         await app.Db.InitAsync(Ct);
-        for (var i = 0; i < 3; i++) await app.Db.Put("album", new Album($"a{i}", $"Album {i}", i), null, Ct);
-        var page = await app.Db.Select<Album>("album", null, new DbOptions { Count = 2 }, Ct);
+        for (var i = 0; i < 3; i++) await app.Db.PutAsync("album", new Album($"a{i}", $"Album {i}", i), Ct);
+        var page = await app.Db.SelectAsync<Album>("album", null, new DbOptions { Count = 2 }, Ct);
         Assert.Equal(["a0", "a1"], page.Rows.Select(a => a.Id));
         Assert.Equal("Album 1", page.Rows[1].Name);
         Assert.NotEqual("", page.NextToken);
-        var rest = await app.Db.Select<Album>("album", null, new DbOptions { Count = 2, Start = page.NextToken }, Ct);
+        var rest = await app.Db.SelectAsync<Album>("album", null, new DbOptions { Count = 2, Start = page.NextToken }, Ct);
         Assert.Equal([new Album("a2", "Album 2", 2)], rest.Rows);
     }
 

@@ -42,7 +42,7 @@ public static class AccountWriter
         db.Prepare(DbOperation.Add, AccountTables.Account, account, null);
         try
         {
-            await db.Add(AccountTables.Auth, auth, null, cancellationToken);
+            await db.AddAsync(AccountTables.Auth, auth, cancellationToken);
         }
         catch (DbException ex) when (ex.Kind == DbErrorKind.Conflict)
         {
@@ -50,14 +50,14 @@ public static class AccountWriter
         }
         try
         {
-            await db.Add(AccountTables.Account, account, null, CancellationToken.None);
+            await db.AddAsync(AccountTables.Account, account, CancellationToken.None);
         }
         catch
         {
-            await db.Del(AccountTables.Auth, new DbRow { ["login"] = login }, null, CancellationToken.None);
+            await db.DelAsync(AccountTables.Auth, new DbRow { ["login"] = login }, CancellationToken.None);
             throw;
         }
-        var row = await db.Get(AccountTables.Account, new DbRow { ["id"] = id }, null, CancellationToken.None);
+        var row = await db.GetAsync(AccountTables.Account, new DbRow { ["id"] = id }, CancellationToken.None);
         // The account exists from here on: the modules' rows are written even if the client has gone.
         foreach (var handler in handlers ?? []) await handler.AccountAddedAsync(id, row!, CancellationToken.None);
         return RowFilters.Own(table, row!);

@@ -64,14 +64,14 @@ internal sealed class AccountEndpoints(Db db, ApiReply reply, RequestAuthenticat
             var list = ids.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal).ToList();
             if (list.Count > ApiOptions.MaxCount) throw ApiException.BadRequest($"at most {ApiOptions.MaxCount} ids");
             // One List call; rows come back in the order the ids were asked for, missing ones left out.
-            var found = (await db.List(AccountTables.Account, list.Select(id => (object)new DbRow { ["id"] = id }), null, context.RequestAborted)).Rows
+            var found = (await db.ListAsync(AccountTables.Account, list.Select(id => (object)new DbRow { ["id"] = id }), context.RequestAborted)).Rows
                 .ToDictionary(r => r.GetString("id")!, StringComparer.Ordinal);
             var rows = list.Where(found.ContainsKey).Select(id => RowFilters.For(table, found[id], me)).ToList();
             foreach (var own in rows.Where(r => r.GetString("id") == me)) AccountAge.Add(own, time.GetUtcNow());
             await reply.Send(context, rows);
             return;
         }
-        var row = await db.Get(AccountTables.Account, new DbRow { ["id"] = me }, null, context.RequestAborted)
+        var row = await db.GetAsync(AccountTables.Account, new DbRow { ["id"] = me }, context.RequestAborted)
             ?? throw ApiException.NotFound("No account record found");
         if (api.Get("_session") is not null)
         {
@@ -107,7 +107,7 @@ internal sealed class AccountEndpoints(Db db, ApiReply reply, RequestAuthenticat
         // The owner check needs each row's id even when _select leaves it out: fetch it, filter, then drop it.
         var dropId = options.Select is { Count: > 0 } s && !s.Contains("id");
         if (dropId) options.Select = [.. options.Select!, "id"];
-        var result = await db.Select(AccountTables.Account, query, options, context.RequestAborted);
+        var result = await db.SelectAsync(AccountTables.Account, query, options, context.RequestAborted);
         var rows = result.Rows.Select(r => RowFilters.For(table, r, me)).ToList();
         if (dropId) rows.ForEach(r => r.Remove("id"));
         await reply.Send(context, new DbResult { Rows = rows, NextToken = result.NextToken });
@@ -121,10 +121,10 @@ internal sealed class AccountEndpoints(Db db, ApiReply reply, RequestAuthenticat
         var row = WritableColumns.From(table, api.Params, api.IsAdmin, forAdd: false);
         foreach (var key in row.Where(kv => kv.Value is string { Length: 0 }).Select(kv => kv.Key).ToList()) row.Remove(key);
         row["id"] = me;
-        var result = await db.Update(AccountTables.Account, row, null, context.RequestAborted);
+        var result = await db.UpdateAsync(AccountTables.Account, row, context.RequestAborted);
         if (result.Affected == 0) throw ApiException.NotFound("No account record found");
         // The account may be deleted between the update and this read (a concurrent /account/del): then it is gone.
-        var updated = await db.Get(AccountTables.Account, new DbRow { ["id"] = me }, null, context.RequestAborted)
+        var updated = await db.GetAsync(AccountTables.Account, new DbRow { ["id"] = me }, context.RequestAborted)
             ?? throw ApiException.NotFound("No account record found");
         await reply.Send(context, RowFilters.Own(table, updated));
     }
@@ -134,9 +134,9 @@ internal sealed class AccountEndpoints(Db db, ApiReply reply, RequestAuthenticat
         var api = context.Api();
         var me = api.RequireAccountId();
         var table = db.Table(AccountTables.Account);
-        var row = await db.Get(AccountTables.Account, new DbRow { ["id"] = me }, null, context.RequestAborted);
-        await db.Del(AccountTables.Auth, new DbRow { ["login"] = api.Account!.GetString("login") }, null, CancellationToken.None);
-        await db.Del(AccountTables.Account, new DbRow { ["id"] = me }, null, CancellationToken.None);
+        var row = await db.GetAsync(AccountTables.Account, new DbRow { ["id"] = me }, context.RequestAborted);
+        await db.DelAsync(AccountTables.Auth, new DbRow { ["login"] = api.Account!.GetString("login") }, CancellationToken.None);
+        await db.DelAsync(AccountTables.Account, new DbRow { ["id"] = me }, CancellationToken.None);
         // The account is gone and nobody can sign as it: the modules' rows go after it, whatever the client does.
         foreach (var handler in _deletionHandlers)
             await handler.DeleteAccountDataAsync(me, row, CancellationToken.None);
@@ -149,7 +149,7 @@ internal sealed class AccountEndpoints(Db db, ApiReply reply, RequestAuthenticat
         var api = context.Api();
         api.RequireAccountId();
         var secret = api.Require("secret");
-        await db.Update(AccountTables.Auth, new DbRow { ["login"] = api.Account!.GetString("login"), ["secret"] = secret }, null, context.RequestAborted);
+        await db.UpdateAsync(AccountTables.Auth, new DbRow { ["login"] = api.Account!.GetString("login"), ["secret"] = secret }, context.RequestAborted);
         await reply.Send(context, new DbRow());
     }
 }

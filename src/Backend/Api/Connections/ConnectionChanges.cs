@@ -23,10 +23,10 @@ internal sealed class ConnectionChanges(Db db, ApiReply reply)
         reverse["type"] = ConnectionKey.Combine(type, me);
         db.Prepare(DbOperation.Update, ConnectionTables.Connection, row, null);
         db.Prepare(DbOperation.Update, ConnectionTables.Reference, reverse, null);
-        var result = await db.Update(ConnectionTables.Connection, row, null, context.RequestAborted);
+        var result = await db.UpdateAsync(ConnectionTables.Connection, row, context.RequestAborted);
         if (result.Affected == 0) throw ApiException.NotFound("No connection found");
         // Update never creates: a connection made with _noreference stays without one.
-        await db.Update(ConnectionTables.Reference, reverse, null, CancellationToken.None);
+        await db.UpdateAsync(ConnectionTables.Reference, reverse, CancellationToken.None);
         await Reply(context, me, other, type);
     }
 
@@ -41,11 +41,11 @@ internal sealed class ConnectionChanges(Db db, ApiReply reply)
         // Existing connections only, atomically: a /connection/del racing this call is never undone by it.
         var existing = new DbOptions { NoUpsert = true };
         var row = new DbRow(counters) { ["id"] = me, ["type"] = ConnectionKey.Combine(type, other) };
-        if ((await db.Incr(ConnectionTables.Connection, row, existing, context.RequestAborted)).Affected == 0)
+        if ((await db.IncrAsync(ConnectionTables.Connection, row, existing, context.RequestAborted)).Affected == 0)
             throw ApiException.NotFound("No connection found");
         var refTable = db.Table(ConnectionTables.Reference);
         var reverse = new DbRow(counters.Where(kv => refTable.Column(kv.Key) is { Type: ColumnType.Counter })) { ["id"] = other, ["type"] = ConnectionKey.Combine(type, me) };
-        if (reverse.Count > 2) await db.Incr(ConnectionTables.Reference, reverse, existing, CancellationToken.None);
+        if (reverse.Count > 2) await db.IncrAsync(ConnectionTables.Reference, reverse, existing, CancellationToken.None);
         await Reply(context, me, other, type);
     }
 
@@ -62,7 +62,7 @@ internal sealed class ConnectionChanges(Db db, ApiReply reply)
         var rows = new List<DbRow>();
         if (type is not null && other is not null)
         {
-            var row = await db.Get(ConnectionTables.Connection, new DbRow { ["id"] = me, ["type"] = ConnectionKey.Combine(type, other) }, raw, context.RequestAborted)
+            var row = await db.GetAsync(ConnectionTables.Connection, new DbRow { ["id"] = me, ["type"] = ConnectionKey.Combine(type, other) }, raw, context.RequestAborted)
                 ?? throw ApiException.NotFound("No connection found");
             rows.Add(row);
         }
@@ -71,7 +71,7 @@ internal sealed class ConnectionChanges(Db db, ApiReply reply)
             var query = new DbRow { ["id"] = me };
             var options = new DbOptions { NoProcessRows = true, Count = 500, Select = ["id", "type"] };
             ConnectionKey.Narrow(query, options, type, other);
-            await foreach (var row in db.Scan(ConnectionTables.Connection, query, options, context.RequestAborted))
+            await foreach (var row in db.ScanAsync(ConnectionTables.Connection, query, options, context.RequestAborted))
                 if (other is null || ConnectionKey.Other(row) == other) rows.Add(row);
         }
         var count = 0;

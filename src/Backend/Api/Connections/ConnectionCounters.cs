@@ -4,7 +4,7 @@ namespace Backend.Api.Connections;
 
 /// <summary>The <c>bk_counter</c> side of connections: a new connection of type T adds 1 to the actor's <c>T0</c>
 /// and the target's <c>T1</c> when those columns exist and are autoincr counters; a deleted one takes it back.
-/// Only through <see cref="Db.Incr"/>, which is atomic on every driver and creates a missing counters row.</summary>
+/// Only through <c>Db.IncrAsync</c>, which is atomic on every driver and creates a missing counters row.</summary>
 internal static class ConnectionCounters
 {
     /// <summary>The counter columns a connection type bumps: (actor column, target column), each null when the
@@ -26,7 +26,7 @@ internal static class ConnectionCounters
         {
             if (column is null) continue;
             if (delta < 0 && !await IsPositive(db, id, column, cancellationToken)) continue;
-            await db.Incr(ConnectionTables.Counter, new DbRow { ["id"] = id, [column] = delta }, null, cancellationToken);
+            await db.IncrAsync(ConnectionTables.Counter, new DbRow { ["id"] = id, [column] = delta }, cancellationToken);
             done.Add((id, column));
         }
         return done;
@@ -39,7 +39,7 @@ internal static class ConnectionCounters
         {
             try
             {
-                await db.Incr(ConnectionTables.Counter, new DbRow { ["id"] = id, [column] = -delta }, null, CancellationToken.None);
+                await db.IncrAsync(ConnectionTables.Counter, new DbRow { ["id"] = id, [column] = -delta }, CancellationToken.None);
             }
             catch (DbException)
             {
@@ -51,7 +51,7 @@ internal static class ConnectionCounters
     // A connection made with _nocounter and deleted without it must not push a counter below zero.
     private static async Task<bool> IsPositive(Db db, string id, string column, CancellationToken cancellationToken)
     {
-        var row = await db.Get(ConnectionTables.Counter, new DbRow { ["id"] = id }, new DbOptions { Select = [column] }, cancellationToken);
+        var row = await db.GetAsync(ConnectionTables.Counter, new DbRow { ["id"] = id }, new DbOptions { Select = [column] }, cancellationToken);
         return row?.GetLong(column) is > 0;
     }
 }

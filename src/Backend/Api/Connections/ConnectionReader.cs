@@ -9,8 +9,8 @@ internal static class ConnectionReader
 {
     /// <summary>The caller's record of <paramref name="table"/> with <paramref name="other"/> and
     /// <paramref name="type"/>, or null.</summary>
-    public static Task<DbRow?> Get(Db db, string table, string me, string other, string type, DbOptions? options, CancellationToken cancellationToken) =>
-        db.Get(table, new DbRow { ["id"] = me, ["type"] = ConnectionKey.Combine(type, other) }, options, cancellationToken);
+    public static ValueTask<DbRow?> Get(Db db, string table, string me, string other, string type, DbOptions? options, CancellationToken cancellationToken) =>
+        db.GetAsync(table, new DbRow { ["id"] = me, ["type"] = ConnectionKey.Combine(type, other) }, options, cancellationToken);
 
     /// <summary>A page of the caller's rows: all of them, of one <c>type</c>, with one <c>id</c>, or both (then at
     /// most one row). Other column parameters filter (compared with <c>_ops</c>).</summary>
@@ -34,7 +34,7 @@ internal static class ConnectionReader
             if (table.Column(name) is { Primary: 0 }) query[name] = value;
         query["id"] = me;
         ConnectionKey.Narrow(query, options, type, other);
-        var result = await db.Select(tableName, query, options, cancellationToken);
+        var result = await db.SelectAsync(tableName, query, options, cancellationToken);
         if (type is null && other is not null)
         {
             result.Rows.RemoveAll(r => OtherOf(r, options) != other);
@@ -64,7 +64,7 @@ internal static class ConnectionReader
         var ids = rows.Select(r => OtherOf(r, options)).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
         if (ids.Count == 0) return;
         var table = db.Table(ConnectionTables.Account);
-        var found = (await db.List(ConnectionTables.Account, ids.Select(id => (object)new DbRow { ["id"] = id }), null, cancellationToken)).Rows
+        var found = (await db.ListAsync(ConnectionTables.Account, ids.Select(id => (object)new DbRow { ["id"] = id }), cancellationToken)).Rows
             .ToDictionary(r => r.GetString("id")!, StringComparer.Ordinal);
         foreach (var row in rows)
         {

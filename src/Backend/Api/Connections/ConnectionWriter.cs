@@ -33,19 +33,19 @@ internal static class ConnectionWriter
         // Bad values (a wrong type, an oversize text) are 400 here, before anything is written.
         db.Prepare(DbOperation.Put, ConnectionTables.Connection, row, null);
         db.Prepare(DbOperation.Put, ConnectionTables.Reference, reverse, null);
-        if (await db.Get(ConnectionTables.Account, new DbRow { ["id"] = other }, new DbOptions { Select = ["id"] }, cancellationToken) is null)
+        if (await db.GetAsync(ConnectionTables.Account, new DbRow { ["id"] = other }, new DbOptions { Select = ["id"] }, cancellationToken) is null)
             throw ApiException.NotFound("No account record found");
 
         bool created;
         try
         {
-            await db.Add(ConnectionTables.Connection, row, null, cancellationToken);
+            await db.AddAsync(ConnectionTables.Connection, row, cancellationToken);
             created = true;
         }
         catch (DbException ex) when (ex.Kind == DbErrorKind.Conflict)
         {
             if (!how.Replace) throw new ApiException(409, "the connection already exists");
-            await db.Put(ConnectionTables.Connection, row, null, cancellationToken);
+            await db.PutAsync(ConnectionTables.Connection, row, cancellationToken);
             created = false;
         }
 
@@ -53,14 +53,14 @@ internal static class ConnectionWriter
         var counted = new List<(string, string)>();
         try
         {
-            if (how.Reference) await db.Put(ConnectionTables.Reference, reverse, null, CancellationToken.None);
+            if (how.Reference) await db.PutAsync(ConnectionTables.Reference, reverse, CancellationToken.None);
             if (created && how.Counters) counted = await ConnectionCounters.Add(db, me, other, type, 1, CancellationToken.None);
         }
         catch (DbException) when (created)
         {
             await ConnectionCounters.Undo(db, counted, 1);
-            await db.Del(ConnectionTables.Reference, reverse, null, CancellationToken.None);
-            await db.Del(ConnectionTables.Connection, row, null, CancellationToken.None);
+            await db.DelAsync(ConnectionTables.Reference, reverse, CancellationToken.None);
+            await db.DelAsync(ConnectionTables.Connection, row, CancellationToken.None);
             throw;
         }
         if (created && how.Publish) await events.Publish(other, "/connection/add", type, actor: me, cancellationToken: CancellationToken.None);
@@ -73,10 +73,10 @@ internal static class ConnectionWriter
     {
         var me = raw.GetString("id")!;
         if (!ConnectionKey.TrySplit(raw.GetString("type"), out var type, out var other)) return false;
-        var result = await db.Del(ConnectionTables.Connection, new DbRow { ["id"] = me, ["type"] = raw.GetString("type") }, null, cancellationToken);
+        var result = await db.DelAsync(ConnectionTables.Connection, new DbRow { ["id"] = me, ["type"] = raw.GetString("type") }, cancellationToken);
         // Only the request that removed the row reverses it: two concurrent deletes take the counters back once.
         if (result.Affected == 0) return false;
-        await db.Del(ConnectionTables.Reference, new DbRow { ["id"] = other, ["type"] = ConnectionKey.Combine(type, me) }, null, CancellationToken.None);
+        await db.DelAsync(ConnectionTables.Reference, new DbRow { ["id"] = other, ["type"] = ConnectionKey.Combine(type, me) }, CancellationToken.None);
         if (counters) await ConnectionCounters.Add(db, me, other, type, -1, CancellationToken.None);
         return true;
     }

@@ -12,18 +12,18 @@ internal sealed class ConnectionsDeletion(Db db) : IAccountDeletionHandler
     {
         var raw = new DbOptions { NoProcessRows = true, Count = 500, Select = ["id", "type"] };
         var mine = new List<DbRow>();
-        await foreach (var row in db.Scan(ConnectionTables.Connection, new DbRow { ["id"] = accountId }, raw, cancellationToken)) mine.Add(row);
+        await foreach (var row in db.ScanAsync(ConnectionTables.Connection, new DbRow { ["id"] = accountId }, raw, cancellationToken)) mine.Add(row);
         foreach (var row in mine) await ConnectionWriter.Delete(db, row, counters: true, cancellationToken);
 
         var theirs = new List<DbRow>();
-        await foreach (var row in db.Scan(ConnectionTables.Reference, new DbRow { ["id"] = accountId }, raw, cancellationToken)) theirs.Add(row);
+        await foreach (var row in db.ScanAsync(ConnectionTables.Reference, new DbRow { ["id"] = accountId }, raw, cancellationToken)) theirs.Add(row);
         foreach (var reference in theirs)
         {
             if (!ConnectionKey.TrySplit(reference.GetString("type"), out var type, out var other)) continue;
             // Their connection row, as they stored it: deleting it also drops this reference and reverses counters.
             var connection = new DbRow { ["id"] = other, ["type"] = ConnectionKey.Combine(type, accountId) };
             if (!await ConnectionWriter.Delete(db, connection, counters: true, cancellationToken))
-                await db.Del(ConnectionTables.Reference, reference, null, cancellationToken);
+                await db.DelAsync(ConnectionTables.Reference, reference, cancellationToken);
         }
     }
 }

@@ -10,7 +10,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Backend.Api.Counters;
 
-/// <summary>The <c>/counter/*</c> endpoints: get, put, incr. Increments go through <see cref="Db.Incr"/>, atomic
+/// <summary>The <c>/counter/*</c> endpoints: get, put, incr. Increments go through <c>Db.IncrAsync</c>, atomic
 /// on every driver. Another account's record shows only public columns and only public counters that are not
 /// autoincr may be bumped on it: autoincr counters count connections and belong to the connections API, so a
 /// client must not be able to fake "how many liked me".</summary>
@@ -58,7 +58,7 @@ internal sealed class CounterEndpoints(Db db, ApiReply reply, AccountEvents even
         // Put replaces the record: counters not given start again from 0.
         foreach (var c in table.Columns.Where(c => c.Type == ColumnType.Counter && c.Primary == 0))
             if (!row.ContainsKey(c.Name)) row[c.Name] = 0L;
-        await db.Put(CounterTables.Counter, row, null, context.RequestAborted);
+        await db.PutAsync(CounterTables.Counter, row, context.RequestAborted);
         await Reply(context, me, me, CancellationToken.None);
     }
 
@@ -79,10 +79,10 @@ internal sealed class CounterEndpoints(Db db, ApiReply reply, AccountEvents even
                 if (table.Column(name) is not { Pub: true, Autoincr: false }) counters.Remove(name);
             }
             if (counters.Count == 0) throw ApiException.BadRequest("no counter of another account that may be changed was given");
-            if (await db.Get(AccountTables.Account, new DbRow { ["id"] = id }, new DbOptions { Select = ["id"] }, context.RequestAborted) is null)
+            if (await db.GetAsync(AccountTables.Account, new DbRow { ["id"] = id }, new DbOptions { Select = ["id"] }, context.RequestAborted) is null)
                 throw ApiException.NotFound("No account record found");
         }
-        await db.Incr(CounterTables.Counter, new DbRow(counters) { ["id"] = id }, null, context.RequestAborted);
+        await db.IncrAsync(CounterTables.Counter, new DbRow(counters) { ["id"] = id }, context.RequestAborted);
         if (id != me)
         {
             await events.Publish(id, "/counter/incr", string.Join(',', counters.Keys), actor: me, cancellationToken: CancellationToken.None);
@@ -92,7 +92,7 @@ internal sealed class CounterEndpoints(Db db, ApiReply reply, AccountEvents even
 
     private async Task Reply(HttpContext context, string id, string me, CancellationToken cancellationToken)
     {
-        var row = await db.Get(CounterTables.Counter, new DbRow { ["id"] = id }, null, cancellationToken);
+        var row = await db.GetAsync(CounterTables.Counter, new DbRow { ["id"] = id }, cancellationToken);
         await reply.Send(context, CounterRows.Shape(db.Table(CounterTables.Counter), id, row, me));
     }
 }

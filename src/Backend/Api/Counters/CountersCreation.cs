@@ -11,6 +11,6 @@ internal sealed class CountersCreation(Db db) : IAccountCreationHandler
     {
         var row = new DbRow { ["id"] = accountId };
         foreach (var c in db.Table(CounterTables.Counter).Columns.Where(c => c.Type == ColumnType.Counter && c.Primary == 0)) row[c.Name] = 0L;
-        return db.Put(CounterTables.Counter, row, null, cancellationToken);
+        return db.PutAsync(CounterTables.Counter, row, cancellationToken);
     }
 }

@@ -7,5 +7,5 @@ namespace Backend.Api.Counters;
 internal sealed class CountersDeletion(Db db) : IAccountDeletionHandler
 {
     public Task DeleteAccountDataAsync(string accountId, DbRow? account, CancellationToken cancellationToken) =>
-        db.Del(CounterTables.Counter, new DbRow { ["id"] = accountId }, null, cancellationToken);
+        db.DelAsync(CounterTables.Counter, new DbRow { ["id"] = accountId }, cancellationToken);
 }

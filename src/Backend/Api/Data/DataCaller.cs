@@ -92,7 +92,7 @@ internal sealed class DataCaller
         if (row.GetString("id") is not { Length: > 0 } id) row["id"] = id = Id;
         if (id != Id) throw new ApiException(403, "cannot change another account's record");
         if (idColumn.Primary > 0) return;
-        var stored = await db.Get(table.Name, row, new DbOptions { NoProcessRows = true }, cancellationToken);
+        var stored = await db.GetAsync(table.Name, row, new DbOptions { NoProcessRows = true }, cancellationToken);
         if (stored is not null && stored.GetString("id") != Id) throw new ApiException(403, "cannot change another account's record");
     }
 

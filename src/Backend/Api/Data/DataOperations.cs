@@ -31,7 +31,7 @@ internal static class DataOperations
     private static async Task<object> Get(DataRequest r, CancellationToken ct)
     {
         var extra = Need(r, r.Caller.IsAdmin ? [] : ["id"]);
-        var row = await r.Db.Get(r.Table.Name, r.Values(), r.Options, ct) ?? throw ApiException.NotFound("No record found");
+        var row = await r.Db.GetAsync(r.Table.Name, r.Values(), r.Options, ct) ?? throw ApiException.NotFound("No record found");
         return Shape(r, row, extra);
     }
 
@@ -42,7 +42,7 @@ internal static class DataOperations
             throw ApiException.BadRequest("a select without conditions scans the whole table: pass _noscan=0 (allowed only with -api-unsecure data)");
         r.Caller.CheckConditions(r.Table, query, r.Options);
         var extra = Need(r, r.Caller.IsAdmin ? [] : ["id"]);
-        var result = await r.Db.Select(r.Table.Name, query, r.Options, ct);
+        var result = await r.Db.SelectAsync(r.Table.Name, query, r.Options, ct);
         return new DbResult { Rows = [.. result.Rows.Select(row => Shape(r, row, extra))], NextToken = result.NextToken };
     }
 
@@ -56,7 +56,7 @@ internal static class DataOperations
         DbResult result;
         try
         {
-            result = await r.Db.Search(r.Table.Name, query, r.Options, ct);
+            result = await r.Db.SearchAsync(r.Table.Name, query, r.Options, ct);
         }
         catch (DbException ex) when (ex.Kind == DbErrorKind.NotSupported)
         {
@@ -77,7 +77,7 @@ internal static class DataOperations
     {
         var keys = DataListKeys.Parse(r.Api, r.Table);
         var extra = Need(r, r.Caller.IsAdmin ? r.Table.PrimaryKeys : [.. r.Table.PrimaryKeys, "id"]);
-        var found = (await r.Db.List(r.Table.Name, keys, r.Options, ct)).Rows
+        var found = (await r.Db.ListAsync(r.Table.Name, keys, r.Options, ct)).Rows
             .GroupBy(row => DataListKeys.Identity(r.Table, row), StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         // In the order asked; keys without a row are left out.
@@ -92,11 +92,11 @@ internal static class DataOperations
         await r.Caller.CheckOwner(r.Db, r.Table, row, ct);
         var result = op switch
         {
-            DbOperation.Add => await r.Db.Add(r.Table.Name, row, null, ct),
-            DbOperation.Put => await r.Db.Put(r.Table.Name, row, null, ct),
-            DbOperation.Update => await r.Db.Update(r.Table.Name, row, null, ct),
-            DbOperation.Incr => await r.Db.Incr(r.Table.Name, row, null, ct),
-            _ => await r.Db.Replace(r.Table.Name, row, null, ct),
+            DbOperation.Add => await r.Db.AddAsync(r.Table.Name, row, ct),
+            DbOperation.Put => await r.Db.PutAsync(r.Table.Name, row, ct),
+            DbOperation.Update => await r.Db.UpdateAsync(r.Table.Name, row, ct),
+            DbOperation.Incr => await r.Db.IncrAsync(r.Table.Name, row, ct),
+            _ => await r.Db.ReplaceAsync(r.Table.Name, row, ct),
         };
         return Affected(result);
     }
@@ -108,7 +108,7 @@ internal static class DataOperations
         foreach (var k in r.Table.PrimaryKeys.Append("id"))
             if (values.TryGetValue(k, out var v)) keys[k] = v;
         await r.Caller.CheckOwner(r.Db, r.Table, keys, ct);
-        return Affected(await r.Db.Del(r.Table.Name, keys, null, ct));
+        return Affected(await r.Db.DelAsync(r.Table.Name, keys, ct));
     }
 
     private static DbRow Affected(DbResult result) => new() { ["affected"] = (long)result.Affected };

@@ -82,7 +82,7 @@ public static class LocationSearch
             var (query, options) = CellQuery(cover, cell, precision);
             while (true)
             {
-                var result = await db.Select(LocationTables.Location, query, options, cancellationToken);
+                var result = await db.SelectAsync(LocationTables.Location, query, options, cancellationToken);
                 foreach (var row in result.Rows)
                 {
                     if (row.GetString("id") is not { Length: > 0 } id || id == exclude) continue;

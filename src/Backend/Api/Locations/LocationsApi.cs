@@ -51,7 +51,7 @@ internal sealed class LocationEndpoints(Db db, ApiReply reply, LocationSettings 
         var api = context.Api();
         var me = api.RequireAccountId();
         var (lat, lon) = LocationParams.Coordinates(api) ?? throw ApiException.BadRequest("latitude and longitude are required");
-        var account = await db.Get(AccountTables.Account, new DbRow { ["id"] = me }, null, context.RequestAborted)
+        var account = await db.GetAsync(AccountTables.Account, new DbRow { ["id"] = me }, context.RequestAborted)
             ?? throw ApiException.NotFound("No account record found");
         var geohash = Geohash.Encode(lat, lon, settings.Precision);
 
@@ -90,7 +90,7 @@ internal sealed class LocationEndpoints(Db db, ApiReply reply, LocationSettings 
         if (db.SharePool(LocationTables.Location, AccountTables.Account))
         {
             // One pool: one atomic batch (a transaction on SQL and Redis, TransactWriteItems on DynamoDB).
-            await db.Batch(writes, null, CancellationToken.None);
+            await db.BatchAsync(writes, CancellationToken.None);
         }
         else
         {
@@ -99,13 +99,13 @@ internal sealed class LocationEndpoints(Db db, ApiReply reply, LocationSettings 
             {
                 switch (w.Operation)
                 {
-                    case DbOperation.Put: await db.Put(w.Table, w.Row, null, CancellationToken.None); break;
-                    case DbOperation.Update: await db.Update(w.Table, w.Row, null, CancellationToken.None); break;
-                    default: await db.Del(w.Table, w.Row, null, CancellationToken.None); break;
+                    case DbOperation.Put: await db.PutAsync(w.Table, w.Row, CancellationToken.None); break;
+                    case DbOperation.Update: await db.UpdateAsync(w.Table, w.Row, CancellationToken.None); break;
+                    default: await db.DelAsync(w.Table, w.Row, CancellationToken.None); break;
                 }
             }
         }
-        var stored = await db.Get(LocationTables.Location, new DbRow { ["geohash"] = geohash, ["id"] = me }, null, CancellationToken.None);
+        var stored = await db.GetAsync(LocationTables.Location, new DbRow { ["geohash"] = geohash, ["id"] = me }, CancellationToken.None);
         await reply.Send(context, stored ?? location);
     }
 
@@ -132,7 +132,7 @@ internal sealed class LocationEndpoints(Db db, ApiReply reply, LocationSettings 
         {
             var table = db.Table(AccountTables.Account);
             var options = details ? null : new DbOptions { Select = AliasColumns };
-            var accounts = (await db.List(AccountTables.Account, page.Select(m => (object)new DbRow { ["id"] = m.Id }), options, context.RequestAborted)).Rows
+            var accounts = (await db.ListAsync(AccountTables.Account, page.Select(m => (object)new DbRow { ["id"] = m.Id }), options, context.RequestAborted)).Rows
                 .ToDictionary(r => r.GetString("id")!, StringComparer.Ordinal);
             foreach (var m in page)
             {

@@ -18,6 +18,6 @@ internal sealed class LocationsDeletion(Db db, LocationSettings settings) : IAcc
             && GeoPoint.IsLatitude(lat) && GeoPoint.IsLongitude(lon))
             cells.Add(Geohash.Encode(lat, lon, settings.Precision));
         foreach (var cell in cells)
-            await db.Del(LocationTables.Location, new DbRow { ["geohash"] = cell, ["id"] = accountId }, null, cancellationToken);
+            await db.DelAsync(LocationTables.Location, new DbRow { ["geohash"] = cell, ["id"] = accountId }, cancellationToken);
     }
 }

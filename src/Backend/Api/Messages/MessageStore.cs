@@ -66,18 +66,18 @@ public sealed class MessageStore(Db db, IFileStore files, TimeProvider time)
                     // An archived message may hold this (sender, mtime), which must stay unique for the recipient.
                     // Checked after the insert: an archive move writes the archive row before it deletes the inbox
                     // row, so a move that freed this inbox key has always written its archive row by now.
-                    if (await db.Get(MessageTables.Archive, Keys(inbox), null, ct) is null) return sent;
-                    await db.Del(MessageTables.Inbox, Keys(inbox), null, ct);
+                    if (await db.GetAsync(MessageTables.Archive, Keys(inbox), ct) is null) return sent;
+                    await db.DelAsync(MessageTables.Inbox, Keys(inbox), ct);
                     inboxWritten = false;
                 }
-                if (sentWritten) await db.Del(MessageTables.Sent, Keys(sent), null, ct);
+                if (sentWritten) await db.DelAsync(MessageTables.Sent, Keys(sent), ct);
                 sentWritten = false;
             }
         }
         catch
         {
-            if (inboxWritten) await db.Del(MessageTables.Inbox, Keys(inbox!), null, ct);
-            if (sentWritten) await db.Del(MessageTables.Sent, Keys(sent!), null, ct);
+            if (inboxWritten) await db.DelAsync(MessageTables.Inbox, Keys(inbox!), ct);
+            if (sentWritten) await db.DelAsync(MessageTables.Sent, Keys(sent!), ct);
             if (icon is not null) await files.DeleteAsync(icon, ct);
             throw;
         }
@@ -89,7 +89,7 @@ public sealed class MessageStore(Db db, IFileStore files, TimeProvider time)
     {
         try
         {
-            await db.Add(table, row, null, CancellationToken.None);
+            await db.AddAsync(table, row, CancellationToken.None);
             return true;
         }
         catch (DbException ex) when (ex.Kind == DbErrorKind.Conflict)
@@ -129,12 +129,12 @@ public sealed class MessageStore(Db db, IFileStore files, TimeProvider time)
                 options.Ops["mkey"] = r.Op;
             }
         }
-        return db.Select(table, conditions, options, cancellationToken);
+        return db.SelectAsync(table, conditions, options, cancellationToken);
     }
 
     /// <summary>One message of <paramref name="owner"/>'s box by the other account and time, or null.</summary>
-    public Task<DbRow?> GetAsync(string table, string owner, string other, long mtime, CancellationToken cancellationToken) =>
-        db.Get(table, new DbRow { ["id"] = owner, ["mkey"] = MessageTables.Key(mtime, other) }, null, cancellationToken);
+    public ValueTask<DbRow?> GetAsync(string table, string owner, string other, long mtime, CancellationToken cancellationToken) =>
+        db.GetAsync(table, new DbRow { ["id"] = owner, ["mkey"] = MessageTables.Key(mtime, other) }, cancellationToken);
 
     /// <summary>Every message of <paramref name="owner"/>'s box from or to <paramref name="other"/> and/or at
     /// <paramref name="mtime"/> (at least one of them).</summary>
@@ -168,15 +168,15 @@ public sealed class MessageStore(Db db, IFileStore files, TimeProvider time)
     public async Task ArchiveAsync(DbRow inboxRow)
     {
         ArgumentNullException.ThrowIfNull(inboxRow);
-        await db.Put(MessageTables.Archive, inboxRow, null, CancellationToken.None);
-        await db.Del(MessageTables.Inbox, Keys(inboxRow), null, CancellationToken.None);
+        await db.PutAsync(MessageTables.Archive, inboxRow, CancellationToken.None);
+        await db.DelAsync(MessageTables.Inbox, Keys(inboxRow), CancellationToken.None);
     }
 
     /// <summary>Deletes a row of a box, then its image when no box refers to it any more.</summary>
     public async Task DeleteAsync(string table, DbRow row)
     {
         ArgumentNullException.ThrowIfNull(row);
-        await db.Del(table, Keys(row), null, CancellationToken.None);
+        await db.DelAsync(table, Keys(row), CancellationToken.None);
         // A path that is not ours (an admin may write rows through the data API) is left alone.
         if (row.GetString("icon") is not { Length: > 0 } icon || !FileStorePath.IsValid(icon) || row.GetLong("mtime") is not { } mtime) return;
         var owner = row.GetString("id")!;
@@ -186,7 +186,7 @@ public sealed class MessageStore(Db db, IFileStore files, TimeProvider time)
         var sentKeys = new DbRow { ["id"] = sender, ["mkey"] = MessageTables.Key(mtime, recipient) };
         foreach (var (t, keys) in new[] { (MessageTables.Inbox, inboxKeys), (MessageTables.Archive, inboxKeys), (MessageTables.Sent, sentKeys) })
         {
-            if ((await db.Get(t, keys, null, CancellationToken.None))?.GetString("icon") == icon) return;
+            if ((await db.GetAsync(t, keys, CancellationToken.None))?.GetString("icon") == icon) return;
         }
         await files.DeleteAsync(icon, CancellationToken.None);
     }

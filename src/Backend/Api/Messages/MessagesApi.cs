@@ -66,7 +66,7 @@ internal sealed class MessageEndpoints(Db db, ApiReply reply, MessageStore store
         if (msg is null && image is null) throw ApiException.BadRequest("msg or icon is required");
         var noSent = api.Flag("_nosent");
         var publish = api.Get("_publish") is null || api.Flag("_publish");
-        if (await db.Get(AccountTables.Account, new DbRow { ["id"] = recipient }, null, ct) is null)
+        if (await db.GetAsync(AccountTables.Account, new DbRow { ["id"] = recipient }, ct) is null)
             throw ApiException.NotFound("No account record found");
 
         // Columns an app added to the message tables pass through (only described ones: the reply is built from this
@@ -120,14 +120,14 @@ internal sealed class MessageEndpoints(Db db, ApiReply reply, MessageStore store
         await reply.Send(context, new DbResult { Rows = rows, NextToken = result.NextToken });
     }
 
-    /// <summary>Adds the other account's public columns (one <see cref="Db.List"/> for the page) to each row; the
+    /// <summary>Adds the other account's public columns (one <c>Db.ListAsync</c> for the page) to each row; the
     /// message's own columns win over same-named account ones.</summary>
     private static async Task AddDetails(Db db, List<DbRow> rows, string column, CancellationToken ct)
     {
         var ids = rows.Select(r => r.GetString(column)).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
         if (ids.Count == 0) return;
         var accounts = db.Table(AccountTables.Account);
-        var found = (await db.List(AccountTables.Account, ids.Select(id => (object)new DbRow { ["id"] = id }), null, ct)).Rows
+        var found = (await db.ListAsync(AccountTables.Account, ids.Select(id => (object)new DbRow { ["id"] = id }), ct)).Rows
             .Where(r => r.GetString("id") is not null)
             .ToDictionary(r => r.GetString("id")!, r => RowFilters.Public(accounts, r), StringComparer.Ordinal);
         foreach (var row in rows)

@@ -59,9 +59,9 @@ internal sealed class StatusEndpoints(Db db, ApiReply reply, StatusPresence pres
         var me = api.RequireAccountId();
         var status = api.Require("status");
         var options = new DbOptions { Cached = true };
-        await db.Put(StatusTables.Status, new DbRow { ["id"] = me, ["status"] = status }, options, context.RequestAborted);
+        await db.PutAsync(StatusTables.Status, new DbRow { ["id"] = me, ["status"] = status }, options, context.RequestAborted);
         // Read back for the stored mtime (the facade sets it); this also warms the cache for the next /status/get.
-        var row = await db.GetCached(StatusTables.Status, new DbRow { ["id"] = me }, null, CancellationToken.None);
+        var row = await db.GetCachedAsync(StatusTables.Status, new DbRow { ["id"] = me }, CancellationToken.None);
         await reply.Send(context, presence.Reply(me, row));
     }
 
@@ -73,14 +73,14 @@ internal sealed class StatusEndpoints(Db db, ApiReply reply, StatusPresence pres
         if (ids is null || !ids.Contains(',', StringComparison.Ordinal))
         {
             var id = ids?.Trim() is { Length: > 0 } one ? one : me;
-            var row = await db.GetCached(StatusTables.Status, new DbRow { ["id"] = id }, null, context.RequestAborted);
+            var row = await db.GetCachedAsync(StatusTables.Status, new DbRow { ["id"] = id }, context.RequestAborted);
             await reply.Send(context, presence.Reply(id, row));
             return;
         }
         var list = ids.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal).ToList();
         if (list.Count > ApiOptions.MaxCount) throw ApiException.BadRequest($"at most {ApiOptions.MaxCount} ids");
         // One List call; every id asked for is answered, in order, never-set ones as not online.
-        var found = (await db.List(StatusTables.Status, list.Select(id => (object)new DbRow { ["id"] = id }), null, context.RequestAborted)).Rows
+        var found = (await db.ListAsync(StatusTables.Status, list.Select(id => (object)new DbRow { ["id"] = id }), context.RequestAborted)).Rows
             .Where(r => r.GetString("id") is not null)
             .ToDictionary(r => r.GetString("id")!, StringComparer.Ordinal);
         await reply.Send(context, list.Select(id => presence.Reply(id, found.GetValueOrDefault(id))).ToList());
@@ -90,7 +90,7 @@ internal sealed class StatusEndpoints(Db db, ApiReply reply, StatusPresence pres
     {
         var api = context.Api();
         var me = api.RequireAccountId();
-        await db.Del(StatusTables.Status, new DbRow { ["id"] = me }, new DbOptions { Cached = true }, context.RequestAborted);
+        await db.DelAsync(StatusTables.Status, new DbRow { ["id"] = me }, new DbOptions { Cached = true }, context.RequestAborted);
         await reply.Send(context, presence.Reply(me, null));
     }
 }

@@ -7,5 +7,5 @@ namespace Backend.Api.Status;
 internal sealed class StatusDeletion(Db db) : IAccountDeletionHandler
 {
     public Task DeleteAccountDataAsync(string accountId, DbRow? account, CancellationToken cancellationToken) =>
-        db.Del(StatusTables.Status, new DbRow { ["id"] = accountId }, null, cancellationToken);
+        db.DelAsync(StatusTables.Status, new DbRow { ["id"] = accountId }, cancellationToken);
 }

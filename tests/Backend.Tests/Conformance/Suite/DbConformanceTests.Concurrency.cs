@@ -19,20 +19,20 @@ public abstract partial class DbConformanceTests<TTarget>
             switch (j % 5)
             {
                 case 0:
-                    await db.Put(table, Row(("id", id), ("name", $"writer {w}"), ("n", j)), null, Ct);
+                    await db.PutAsync(table, Row(("id", id), ("name", $"writer {w}"), ("n", j)), Ct);
                     break;
                 case 1:
-                    Assert.Equal(1, (await db.Update(table, Row(("id", id), ("n", j), ("flag", true)), null, Ct)).Affected);
+                    Assert.Equal(1, (await db.UpdateAsync(table, Row(("id", id), ("n", j), ("flag", true)), Ct)).Affected);
                     break;
                 case 2:
-                    var row = await db.Get(table, Row(("id", id)), null, Ct);
+                    var row = await db.GetAsync(table, Row(("id", id)), Ct);
                     Assert.Equal((long)j - 1, row?["n"]);
                     break;
                 case 3:
-                    await db.Incr(table, Row(("id", "total"), ("hits", 1)), null, Ct);
+                    await db.IncrAsync(table, Row(("id", "total"), ("hits", 1)), Ct);
                     break;
                 default:
-                    await db.Incr(table, Row(("id", $"mine{w:00}"), ("hits", 1), ("name", $"last {j}")), null, Ct);
+                    await db.IncrAsync(table, Row(("id", $"mine{w:00}"), ("hits", 1), ("name", $"last {j}")), Ct);
                     break;
             }
         }
@@ -46,8 +46,8 @@ public abstract partial class DbConformanceTests<TTarget>
         await Task.WhenAll(Enumerable.Range(0, Writers).Select(w => Task.Run(() => Writer(t.Db, table, w), Ct)));
 
         const int rounds = OpsPerWriter / 5;
-        Assert.Equal((long)Writers * rounds, (await t.Db.Get(table, Row(("id", "total")), null, Ct))?["hits"]);
-        var rows = (await t.Db.Select(table, null, null, Ct)).Rows;
+        Assert.Equal((long)Writers * rounds, (await t.Db.GetAsync(table, Row(("id", "total")), Ct))?["hits"]);
+        var rows = (await t.Db.SelectAsync(table, null, Ct)).Rows;
         Assert.Equal(Writers * rounds + Writers + 1, rows.Count);
         for (var w = 0; w < Writers; w++)
         {
@@ -66,8 +66,8 @@ public abstract partial class DbConformanceTests<TTarget>
     public async Task Concurrent_incr_of_one_counter_is_exact()
     {
         await using var t = await Target.OpenAsync(Pairs);
-        await Task.WhenAll(Enumerable.Range(0, 50).Select(i => Task.Run(() => t.Db.Incr(t.T("pairs"), Row(("a", "c"), ("b", 1), ("hits", i % 2 == 0 ? 3 : -1)), null, Ct), Ct)));
-        Assert.Equal(25L * 3 - 25, (await t.Db.Get(t.T("pairs"), Row(("a", "c"), ("b", 1)), null, Ct))?["hits"]);
+        await Task.WhenAll(Enumerable.Range(0, 50).Select(i => Task.Run(() => t.Db.IncrAsync(t.T("pairs"), Row(("a", "c"), ("b", 1), ("hits", i % 2 == 0 ? 3 : -1)), Ct), Ct)));
+        Assert.Equal(25L * 3 - 25, (await t.Db.GetAsync(t.T("pairs"), Row(("a", "c"), ("b", 1)), Ct))?["hits"]);
     }
 
     [Fact]
@@ -81,12 +81,12 @@ public abstract partial class DbConformanceTests<TTarget>
         await PutAll(t.Db, table, ids.Select(id => Row(("id", id), ("hits", 1), ("name", "n"))));
         await Task.WhenAll(ids.SelectMany(id => new[]
         {
-            Task.Run(() => t.Db.Incr(table, Row(("id", id), ("hits", 1), ("name", "x")), existing, Ct), Ct),
-            Task.Run(() => t.Db.Del(table, Row(("id", id)), null, Ct), Ct),
+            Task.Run(() => t.Db.IncrAsync(table, Row(("id", id), ("hits", 1), ("name", "x")), existing, Ct), Ct),
+            Task.Run(() => t.Db.DelAsync(table, Row(("id", id)), Ct), Ct),
         }));
         var left = new List<string>();
         foreach (var id in ids)
-            if (await t.Db.Get(table, Row(("id", id)), null, Ct) is not null) left.Add(id);
+            if (await t.Db.GetAsync(table, Row(("id", id)), Ct) is not null) left.Add(id);
         Assert.Empty(left);
     }
 
@@ -98,7 +98,7 @@ public abstract partial class DbConformanceTests<TTarget>
         {
             try
             {
-                await t.Db.Add(t.T("plain"), Row(("id", "once"), ("n", i)), null, Ct);
+                await t.Db.AddAsync(t.T("plain"), Row(("id", "once"), ("n", i)), Ct);
                 return 200;
             }
             catch (DbException ex)
@@ -108,7 +108,7 @@ public abstract partial class DbConformanceTests<TTarget>
         }, Ct)));
         Assert.Equal(1, results.Count(s => s == 200));
         Assert.Equal(15, results.Count(s => s == 409));
-        Assert.NotNull((await t.Db.Get(t.T("plain"), Row(("id", "once")), null, Ct))?["n"]);
+        Assert.NotNull((await t.Db.GetAsync(t.T("plain"), Row(("id", "once")), Ct))?["n"]);
     }
 
     [Fact]
@@ -116,21 +116,21 @@ public abstract partial class DbConformanceTests<TTarget>
     {
         await using var t = await Target.OpenAsync(Plain);
         var table = t.T("plain");
-        await t.Db.Put(table, Row(("id", "x"), ("n", 0), ("name", "v0")), null, Ct);
+        await t.Db.PutAsync(table, Row(("id", "x"), ("n", 0), ("name", "v0")), Ct);
         var writer = Task.Run(async () =>
         {
-            for (var i = 1; i <= 40; i++) await t.Db.Put(table, Row(("id", "x"), ("n", i), ("name", $"v{i}")), null, Ct);
+            for (var i = 1; i <= 40; i++) await t.Db.PutAsync(table, Row(("id", "x"), ("n", i), ("name", $"v{i}")), Ct);
         }, Ct);
         var readers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
         {
             for (var i = 0; i < 10; i++)
             {
-                var row = (await t.Db.Get(table, Row(("id", "x")), null, Ct))!;
+                var row = (await t.Db.GetAsync(table, Row(("id", "x")), Ct))!;
                 Assert.Equal($"v{row["n"]}", row["name"]);
             }
         }, Ct));
         await Task.WhenAll([writer, .. readers]);
-        Assert.Equal(40L, (await t.Db.Get(table, Row(("id", "x")), null, Ct))?["n"]);
+        Assert.Equal(40L, (await t.Db.GetAsync(table, Row(("id", "x")), Ct))?["n"]);
     }
 
     [Fact]
@@ -143,10 +143,10 @@ public abstract partial class DbConformanceTests<TTarget>
         await Task.WhenAll(Enumerable.Range(0, 8).Select(w => Task.Run(() => Writer((w % 2 == 0 ? a : b).Db, table, w), Ct)));
 
         const int rounds = OpsPerWriter / 5;
-        Assert.Equal(8L * rounds, (await a.Db.Get(table, Row(("id", "total")), null, Ct))?["hits"]);
-        Assert.Equal(8L * rounds, (await b.Db.Get(table, Row(("id", "total")), null, Ct))?["hits"]);
+        Assert.Equal(8L * rounds, (await a.Db.GetAsync(table, Row(("id", "total")), Ct))?["hits"]);
+        Assert.Equal(8L * rounds, (await b.Db.GetAsync(table, Row(("id", "total")), Ct))?["hits"]);
         for (var w = 0; w < 8; w++)
-            Assert.Equal((long)rounds, (await (w % 2 == 0 ? b : a).Db.Get(table, Row(("id", $"mine{w:00}")), null, Ct))?["hits"]);
+            Assert.Equal((long)rounds, (await (w % 2 == 0 ? b : a).Db.GetAsync(table, Row(("id", $"mine{w:00}")), Ct))?["hits"]);
     }
 
     [Fact]
@@ -157,8 +157,8 @@ public abstract partial class DbConformanceTests<TTarget>
         var opens = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Task.Run(() => Target.OpenWithPrefixAsync(describe, prefix), Ct)));
         try
         {
-            await Task.WhenAll(opens.Select(o => Task.Run(() => o.Db.Incr(o.T("items"), Row(("id", "c"), ("hits", 1)), null, Ct), Ct)));
-            Assert.Equal(3L, (await opens[0].Db.Get(opens[0].T("items"), Row(("id", "c")), null, Ct))?["hits"]);
+            await Task.WhenAll(opens.Select(o => Task.Run(() => o.Db.IncrAsync(o.T("items"), Row(("id", "c"), ("hits", 1)), Ct), Ct)));
+            Assert.Equal(3L, (await opens[0].Db.GetAsync(opens[0].T("items"), Row(("id", "c")), Ct))?["hits"]);
         }
         finally
         {

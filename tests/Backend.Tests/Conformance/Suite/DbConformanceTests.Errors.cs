@@ -15,12 +15,12 @@ public abstract partial class DbConformanceTests<TTarget>
 
     private static async Task<DbResult> Write(Db db, DbOperation op, string table, DbRow row, DbOptions? options = null) => op switch
     {
-        DbOperation.Add => await db.Add(table, row, options, Ct),
-        DbOperation.Put => await db.Put(table, row, options, Ct),
-        DbOperation.Update => await db.Update(table, row, options, Ct),
-        DbOperation.Incr => await db.Incr(table, row, options, Ct),
-        DbOperation.Replace => await db.Replace(table, row, options, Ct),
-        DbOperation.Del => await db.Del(table, row, options, Ct),
+        DbOperation.Add => await db.AddAsync(table, row, options, Ct),
+        DbOperation.Put => await db.PutAsync(table, row, options, Ct),
+        DbOperation.Update => await db.UpdateAsync(table, row, options, Ct),
+        DbOperation.Incr => await db.IncrAsync(table, row, options, Ct),
+        DbOperation.Replace => await db.ReplaceAsync(table, row, options, Ct),
+        DbOperation.Del => await db.DelAsync(table, row, options, Ct),
         _ => throw new ArgumentOutOfRangeException(nameof(op)),
     };
 
@@ -42,14 +42,14 @@ public abstract partial class DbConformanceTests<TTarget>
                 catch (DbException ex) when (ex.Status == 400)
                 {
                 }
-                if (await t.Db.Get(table, Row(("id", "w")), null, Ct) is not null)
+                if (await t.Db.GetAsync(table, Row(("id", "w")), Ct) is not null)
                 {
                     mismatches.Add($"{op} {column}={Show(value)} wrote a row");
-                    await t.Db.Del(table, Row(("id", "w")), null, Ct);
+                    await t.Db.DelAsync(table, Row(("id", "w")), Ct);
                 }
             }
         }
-        await t.Db.Put(table, Row(("id", "w"), ("name", "W")), null, Ct);
+        await t.Db.PutAsync(table, Row(("id", "w"), ("name", "W")), Ct);
         foreach (var (column, value) in WrongTypes)
         {
             foreach (var op in new[] { DbOperation.Update, DbOperation.Incr, DbOperation.Replace })
@@ -64,7 +64,7 @@ public abstract partial class DbConformanceTests<TTarget>
                 }
             }
         }
-        Assert.Equal(Row(("id", "w"), ("name", "W")), await t.Db.Get(table, Row(("id", "w")), null, Ct));
+        Assert.Equal(Row(("id", "w"), ("name", "W")), await t.Db.GetAsync(table, Row(("id", "w")), Ct));
         AssertNone(mismatches);
     }
 
@@ -72,21 +72,21 @@ public abstract partial class DbConformanceTests<TTarget>
     public async Task A_float_outside_the_integer_range_is_a_400_and_nothing_is_written()
     {
         await using var t = await Target.OpenAsync(Plain);
-        await AssertStatus(400, () => t.Db.Put(t.T("plain"), Row(("id", "a"), ("big", 1e20f)), null, Ct));
-        await AssertStatus(400, () => t.Db.Put(t.T("plain"), Row(("id", "b"), ("n", -1e30f)), null, Ct));
-        Assert.Empty((await t.Db.Select(t.T("plain"), null, null, Ct)).Rows);
+        await AssertStatus(400, () => t.Db.PutAsync(t.T("plain"), Row(("id", "a"), ("big", 1e20f)), Ct));
+        await AssertStatus(400, () => t.Db.PutAsync(t.T("plain"), Row(("id", "b"), ("n", -1e30f)), Ct));
+        Assert.Empty((await t.Db.SelectAsync(t.T("plain"), null, Ct)).Rows);
     }
 
     [Fact]
     public async Task A_wrong_type_in_a_key_or_a_condition_is_a_400()
     {
         await using var t = await Target.OpenAsync(With(Pairs, Plain));
-        await AssertStatus(400, () => t.Db.Get(t.T("pairs"), Row(("a", "x"), ("b", "abc")), null, Ct));
-        await AssertStatus(400, () => t.Db.Put(t.T("pairs"), Row(("a", "x"), ("b", 1.5)), null, Ct));
-        await AssertStatus(400, () => t.Db.Select(t.T("plain"), Row(("n", "abc")), null, Ct));
-        await AssertStatus(400, () => t.Db.Select(t.T("plain"), Row(("n", "1,x")), new DbOptions().Op("n", DbCompare.In), Ct));
-        await AssertStatus(400, () => t.Db.DelAll(t.T("plain"), Row(("flag", "maybe")), null, Ct));
-        Assert.Empty((await t.Db.Select(t.T("pairs"), null, null, Ct)).Rows);
+        await AssertStatus(400, () => t.Db.GetAsync(t.T("pairs"), Row(("a", "x"), ("b", "abc")), Ct).AsTask());
+        await AssertStatus(400, () => t.Db.PutAsync(t.T("pairs"), Row(("a", "x"), ("b", 1.5)), Ct));
+        await AssertStatus(400, () => t.Db.SelectAsync(t.T("plain"), Row(("n", "abc")), Ct));
+        await AssertStatus(400, () => t.Db.SelectAsync(t.T("plain"), Row(("n", "1,x")), new DbOptions().Op("n", DbCompare.In), Ct));
+        await AssertStatus(400, () => t.Db.DelAllAsync(t.T("plain"), Row(("flag", "maybe")), Ct));
+        Assert.Empty((await t.Db.SelectAsync(t.T("pairs"), null, Ct)).Rows);
     }
 
     [Fact]
@@ -94,12 +94,12 @@ public abstract partial class DbConformanceTests<TTarget>
     {
         await using var t = await Target.OpenAsync(Plain);
         var ok = new string('x', DbValues.DefaultMaxLength);
-        await t.Db.Put(t.T("plain"), Row(("id", "a"), ("name", ok)), null, Ct);
-        Assert.Equal(ok, (await t.Db.Get(t.T("plain"), Row(("id", "a")), null, Ct))?["name"]);
-        await AssertStatus(400, () => t.Db.Put(t.T("plain"), Row(("id", "b"), ("name", ok + "y")), null, Ct));
-        await AssertStatus(400, () => t.Db.Update(t.T("plain"), Row(("id", "a"), ("name", ok + "y")), null, Ct));
-        Assert.Null(await t.Db.Get(t.T("plain"), Row(("id", "b")), null, Ct));
-        Assert.Equal(ok, (await t.Db.Get(t.T("plain"), Row(("id", "a")), null, Ct))?["name"]);
+        await t.Db.PutAsync(t.T("plain"), Row(("id", "a"), ("name", ok)), Ct);
+        Assert.Equal(ok, (await t.Db.GetAsync(t.T("plain"), Row(("id", "a")), Ct))?["name"]);
+        await AssertStatus(400, () => t.Db.PutAsync(t.T("plain"), Row(("id", "b"), ("name", ok + "y")), Ct));
+        await AssertStatus(400, () => t.Db.UpdateAsync(t.T("plain"), Row(("id", "a"), ("name", ok + "y")), Ct));
+        Assert.Null(await t.Db.GetAsync(t.T("plain"), Row(("id", "b")), Ct));
+        Assert.Equal(ok, (await t.Db.GetAsync(t.T("plain"), Row(("id", "a")), Ct))?["name"]);
     }
 
     [Fact]
@@ -107,20 +107,20 @@ public abstract partial class DbConformanceTests<TTarget>
     {
         await using var t = await Target.OpenAsync(Plain);
         var big = new JsonArray([.. Enumerable.Range(0, DbValues.DefaultMaxLength / 4).Select(i => (JsonNode?)i)]);
-        await AssertStatus(400, () => t.Db.Put(t.T("plain"), Row(("id", "a"), ("doc", big)), null, Ct));
-        Assert.Null(await t.Db.Get(t.T("plain"), Row(("id", "a")), null, Ct));
+        await AssertStatus(400, () => t.Db.PutAsync(t.T("plain"), Row(("id", "a"), ("doc", big)), Ct));
+        Assert.Null(await t.Db.GetAsync(t.T("plain"), Row(("id", "a")), Ct));
     }
 
     [Fact]
     public async Task Text_over_a_column_max_length_is_a_400()
     {
         await using var t = await Target.OpenAsync(Stamped);
-        await t.Db.Put(t.T("stamped"), Row(("id", "a"), ("short", "0123456789")), null, Ct);
-        Assert.Equal("0123456789", (await t.Db.Get(t.T("stamped"), Row(("id", "a")), null, Ct))?["short"]);
-        await AssertStatus(400, () => t.Db.Update(t.T("stamped"), Row(("id", "a"), ("short", "0123456789X")), null, Ct));
-        await AssertStatus(400, () => t.Db.Put(t.T("stamped"), Row(("id", "b"), ("short", "0123456789X")), null, Ct));
-        Assert.Equal("0123456789", (await t.Db.Get(t.T("stamped"), Row(("id", "a")), null, Ct))?["short"]);
-        Assert.Null(await t.Db.Get(t.T("stamped"), Row(("id", "b")), null, Ct));
+        await t.Db.PutAsync(t.T("stamped"), Row(("id", "a"), ("short", "0123456789")), Ct);
+        Assert.Equal("0123456789", (await t.Db.GetAsync(t.T("stamped"), Row(("id", "a")), Ct))?["short"]);
+        await AssertStatus(400, () => t.Db.UpdateAsync(t.T("stamped"), Row(("id", "a"), ("short", "0123456789X")), Ct));
+        await AssertStatus(400, () => t.Db.PutAsync(t.T("stamped"), Row(("id", "b"), ("short", "0123456789X")), Ct));
+        Assert.Equal("0123456789", (await t.Db.GetAsync(t.T("stamped"), Row(("id", "a")), Ct))?["short"]);
+        Assert.Null(await t.Db.GetAsync(t.T("stamped"), Row(("id", "b")), Ct));
     }
 
     [Fact]
@@ -135,16 +135,16 @@ public abstract partial class DbConformanceTests<TTarget>
             if (!Equals(key, "missing")) row["id"] = key;
             var calls = new (string, Func<Task>)[]
             {
-                ("get", () => t.Db.Get(table, row, null, Ct)),
-                ("getcached", () => t.Db.GetCached(table, row, null, Ct).AsTask()),
-                ("add", () => t.Db.Add(table, row, null, Ct)),
-                ("put", () => t.Db.Put(table, row, null, Ct)),
-                ("update", () => t.Db.Update(table, row, null, Ct)),
-                ("incr", () => t.Db.Incr(table, row, null, Ct)),
-                ("replace", () => t.Db.Replace(table, row, null, Ct)),
-                ("del", () => t.Db.Del(table, row, null, Ct)),
-                ("list", () => t.Db.List(table, [row], null, Ct)),
-                ("batch", () => t.Db.Batch([new DbBatchItem(DbOperation.Put, table, row)], null, Ct)),
+                ("get", () => t.Db.GetAsync(table, row, Ct).AsTask()),
+                ("getcached", () => t.Db.GetCachedAsync(table, row, Ct).AsTask()),
+                ("add", () => t.Db.AddAsync(table, row, Ct)),
+                ("put", () => t.Db.PutAsync(table, row, Ct)),
+                ("update", () => t.Db.UpdateAsync(table, row, Ct)),
+                ("incr", () => t.Db.IncrAsync(table, row, Ct)),
+                ("replace", () => t.Db.ReplaceAsync(table, row, Ct)),
+                ("del", () => t.Db.DelAsync(table, row, Ct)),
+                ("list", () => t.Db.ListAsync(table, [row], Ct)),
+                ("batch", () => t.Db.BatchAsync([new DbBatchItem(DbOperation.Put, table, row)], Ct)),
             };
             foreach (var (name, call) in calls)
             {
@@ -159,18 +159,18 @@ public abstract partial class DbConformanceTests<TTarget>
             }
         }
         AssertNone(mismatches);
-        Assert.Empty((await t.Db.Select(table, null, null, Ct)).Rows);
+        Assert.Empty((await t.Db.SelectAsync(table, null, Ct)).Rows);
     }
 
     [Fact]
     public async Task A_missing_part_of_a_composite_key_is_a_400()
     {
         await using var t = await Target.OpenAsync(Pairs);
-        await AssertStatus(400, () => t.Db.Put(t.T("pairs"), Row(("a", "x"), ("v", "1")), null, Ct));
-        await AssertStatus(400, () => t.Db.Get(t.T("pairs"), Row(("b", 1)), null, Ct));
-        await AssertStatus(400, () => t.Db.Del(t.T("pairs"), Row(("a", "x"), ("b", "")), null, Ct));
-        await AssertStatus(400, () => t.Db.Incr(t.T("pairs"), Row(("b", 1), ("hits", 1)), null, Ct));
-        Assert.Empty((await t.Db.Select(t.T("pairs"), null, null, Ct)).Rows);
+        await AssertStatus(400, () => t.Db.PutAsync(t.T("pairs"), Row(("a", "x"), ("v", "1")), Ct));
+        await AssertStatus(400, () => t.Db.GetAsync(t.T("pairs"), Row(("b", 1)), Ct).AsTask());
+        await AssertStatus(400, () => t.Db.DelAsync(t.T("pairs"), Row(("a", "x"), ("b", "")), Ct));
+        await AssertStatus(400, () => t.Db.IncrAsync(t.T("pairs"), Row(("b", 1), ("hits", 1)), Ct));
+        Assert.Empty((await t.Db.SelectAsync(t.T("pairs"), null, Ct)).Rows);
     }
 
     [Fact]
@@ -181,22 +181,22 @@ public abstract partial class DbConformanceTests<TTarget>
         var row = Row(("id", "a"));
         var calls = new (string, Func<Task>)[]
         {
-            ("get", () => t.Db.Get(table, row, null, Ct)),
-            ("getcached", () => t.Db.GetCached(table, row, null, Ct).AsTask()),
-            ("add", () => t.Db.Add(table, row, null, Ct)),
-            ("put", () => t.Db.Put(table, row, null, Ct)),
-            ("update", () => t.Db.Update(table, row, null, Ct)),
-            ("incr", () => t.Db.Incr(table, row, null, Ct)),
-            ("replace", () => t.Db.Replace(table, row, null, Ct)),
-            ("del", () => t.Db.Del(table, row, null, Ct)),
-            ("select", () => t.Db.Select(table, row, null, Ct)),
-            ("list", () => t.Db.List(table, [row], null, Ct)),
-            ("updateall", () => t.Db.UpdateAll(table, row, Row(("name", "x")), null, Ct)),
-            ("delall", () => t.Db.DelAll(table, row, null, Ct)),
-            ("batch", () => t.Db.Batch([new DbBatchItem(DbOperation.Put, table, row)], null, Ct)),
-            ("search", () => t.Db.Search(table, new DbNativeQuery("1 = 1"), null, Ct)),
-            ("query", () => t.Db.Query(table, new DbNativeQuery("SELECT 1"), null, Ct)),
-            ("scan", async () => { await foreach (var _ in t.Db.Scan(table, null, null, Ct)) { } }),
+            ("get", () => t.Db.GetAsync(table, row, Ct).AsTask()),
+            ("getcached", () => t.Db.GetCachedAsync(table, row, Ct).AsTask()),
+            ("add", () => t.Db.AddAsync(table, row, Ct)),
+            ("put", () => t.Db.PutAsync(table, row, Ct)),
+            ("update", () => t.Db.UpdateAsync(table, row, Ct)),
+            ("incr", () => t.Db.IncrAsync(table, row, Ct)),
+            ("replace", () => t.Db.ReplaceAsync(table, row, Ct)),
+            ("del", () => t.Db.DelAsync(table, row, Ct)),
+            ("select", () => t.Db.SelectAsync(table, row, Ct)),
+            ("list", () => t.Db.ListAsync(table, [row], Ct)),
+            ("updateall", () => t.Db.UpdateAllAsync(table, row, Row(("name", "x")), Ct)),
+            ("delall", () => t.Db.DelAllAsync(table, row, Ct)),
+            ("batch", () => t.Db.BatchAsync([new DbBatchItem(DbOperation.Put, table, row)], Ct)),
+            ("search", () => t.Db.SearchAsync(table, new DbNativeQuery("1 = 1"), Ct)),
+            ("query", () => t.Db.QueryAsync(table, new DbNativeQuery("SELECT 1"), Ct)),
+            ("scan", async () => { await foreach (var _ in t.Db.ScanAsync(table, null, Ct)) { } }),
         };
         var mismatches = new List<string>();
         foreach (var (name, call) in calls)
@@ -222,9 +222,9 @@ public abstract partial class DbConformanceTests<TTarget>
     public async Task An_unknown_pool_is_a_400()
     {
         await using var t = await Target.OpenAsync(Plain);
-        await AssertStatus(400, () => t.Db.Get(t.T("plain"), Row(("id", "a")), new DbOptions { Pool = "nope" }, Ct));
-        await AssertStatus(400, () => t.Db.Put(t.T("plain"), Row(("id", "a")), new DbOptions { Pool = "nope" }, Ct));
-        Assert.Null(await t.Db.Get(t.T("plain"), Row(("id", "a")), null, Ct));
+        await AssertStatus(400, () => t.Db.GetAsync(t.T("plain"), Row(("id", "a")), new DbOptions { Pool = "nope" }, Ct).AsTask());
+        await AssertStatus(400, () => t.Db.PutAsync(t.T("plain"), Row(("id", "a")), new DbOptions { Pool = "nope" }, Ct));
+        Assert.Null(await t.Db.GetAsync(t.T("plain"), Row(("id", "a")), Ct));
     }
 
     [Fact]
@@ -232,12 +232,12 @@ public abstract partial class DbConformanceTests<TTarget>
     {
         await using var t = await Target.OpenAsync(Plain);
         var table = t.T("plain");
-        await t.Db.Put(table, Row(("id", "a"), ("name", "A"), ("bogus", "x"), ("Name", "case differs"), ("n", 1)), null, Ct);
-        await t.Db.Update(table, Row(("id", "a"), ("nope", 1)), null, Ct);
-        await t.Db.Incr(table, Row(("id", "a"), ("hits", 1), ("HITS", 5), ("bogus", 2)), null, Ct);
-        await t.Db.UpdateAll(table, Row(("n", 1), ("bogus", "zzz")), Row(("n", 2), ("extra", 3)), null, Ct);
-        Assert.Equal(Row(("id", "a"), ("name", "A"), ("n", 2L), ("hits", 1L)), await t.Db.Get(table, Row(("id", "a"), ("bogus", 1)), null, Ct));
-        Assert.Single((await t.Db.Select(table, Row(("bogus", "zzz")), new DbOptions { Sort = "bogus" }.Op("bogus", DbCompare.Gt), Ct)).Rows);
+        await t.Db.PutAsync(table, Row(("id", "a"), ("name", "A"), ("bogus", "x"), ("Name", "case differs"), ("n", 1)), Ct);
+        await t.Db.UpdateAsync(table, Row(("id", "a"), ("nope", 1)), Ct);
+        await t.Db.IncrAsync(table, Row(("id", "a"), ("hits", 1), ("HITS", 5), ("bogus", 2)), Ct);
+        await t.Db.UpdateAllAsync(table, Row(("n", 1), ("bogus", "zzz")), Row(("n", 2), ("extra", 3)), Ct);
+        Assert.Equal(Row(("id", "a"), ("name", "A"), ("n", 2L), ("hits", 1L)), await t.Db.GetAsync(table, Row(("id", "a"), ("bogus", 1)), Ct));
+        Assert.Single((await t.Db.SelectAsync(table, Row(("bogus", "zzz")), new DbOptions { Sort = "bogus" }.Op("bogus", DbCompare.Gt), Ct)).Rows);
     }
 
     [Theory]
@@ -253,14 +253,14 @@ public abstract partial class DbConformanceTests<TTarget>
     {
         await using var t = await Target.OpenAsync(Scores);
         await PutAll(t.Db, t.T("scores"), Enumerable.Range(0, 5).Select(i => Row(("id", i))));
-        await AssertStatus(400, () => t.Db.Select(t.T("scores"), null, new DbOptions { Count = 2, Start = token }, Ct));
+        await AssertStatus(400, () => t.Db.SelectAsync(t.T("scores"), null, new DbOptions { Count = 2, Start = token }, Ct));
     }
 
     [Fact]
     public async Task A_negative_count_is_a_400()
     {
         await using var t = await Target.OpenAsync(Plain);
-        await AssertStatus(400, () => t.Db.Select(t.T("plain"), null, new DbOptions { Count = -1 }, Ct));
+        await AssertStatus(400, () => t.Db.SelectAsync(t.T("plain"), null, new DbOptions { Count = -1 }, Ct));
     }
 
     [Fact]
@@ -268,26 +268,26 @@ public abstract partial class DbConformanceTests<TTarget>
     {
         await using var t = await Target.OpenAsync(Plain);
         foreach (var value in new object[] { "1", new[] { 1, 2, 3 }, Array.Empty<int>() })
-            await AssertStatus(400, () => t.Db.Select(t.T("plain"), Row(("n", value)), new DbOptions().Op("n", DbCompare.Between), Ct));
+            await AssertStatus(400, () => t.Db.SelectAsync(t.T("plain"), Row(("n", value)), new DbOptions().Op("n", DbCompare.Between), Ct));
     }
 
     [Fact]
     public async Task Incr_past_the_largest_counter_is_a_400_and_keeps_the_counter()
     {
         await using var t = await Target.OpenAsync(Plain);
-        await t.Db.Put(t.T("plain"), Row(("id", "c"), ("hits", long.MaxValue - 1)), null, Ct);
-        await t.Db.Incr(t.T("plain"), Row(("id", "c"), ("hits", 1)), null, Ct);
-        Assert.Equal(long.MaxValue, (await t.Db.Get(t.T("plain"), Row(("id", "c")), null, Ct))?["hits"]);
+        await t.Db.PutAsync(t.T("plain"), Row(("id", "c"), ("hits", long.MaxValue - 1)), Ct);
+        await t.Db.IncrAsync(t.T("plain"), Row(("id", "c"), ("hits", 1)), Ct);
+        Assert.Equal(long.MaxValue, (await t.Db.GetAsync(t.T("plain"), Row(("id", "c")), Ct))?["hits"]);
         var rejected = false;
         try
         {
-            await t.Db.Incr(t.T("plain"), Row(("id", "c"), ("hits", 1)), null, Ct);
+            await t.Db.IncrAsync(t.T("plain"), Row(("id", "c"), ("hits", 1)), Ct);
         }
         catch (DbException ex) when (ex.Status == 400)
         {
             rejected = true;
         }
-        var after = (await t.Db.Get(t.T("plain"), Row(("id", "c")), null, Ct))?["hits"];
+        var after = (await t.Db.GetAsync(t.T("plain"), Row(("id", "c")), Ct))?["hits"];
         Assert.True(rejected && Same(long.MaxValue, after), $"the overflowing Incr was {(rejected ? "rejected" : "accepted")}; the counter is now {Show(after)}");
     }
 }

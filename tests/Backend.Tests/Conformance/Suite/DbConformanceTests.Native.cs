@@ -15,7 +15,7 @@ public abstract partial class DbConformanceTests<TTarget>
     {
         Assert.SkipUnless(IsSql, "Search takes an SQL WHERE clause on SQL drivers only");
         await using var t = await OpenSelectRows();
-        var result = await t.Db.Search(t.T("items"), new DbNativeQuery("n > @min AND (name <> @skip OR name IS NULL)", new Dictionary<string, object?> { ["min"] = 8, ["skip"] = "500" }), null, Ct);
+        var result = await t.Db.SearchAsync(t.T("items"), new DbNativeQuery("n > @min AND (name <> @skip OR name IS NULL)", new Dictionary<string, object?> { ["min"] = 8, ["skip"] = "500" }), Ct);
         AssertWholeTableOrder([9L, 11, 12], Ns(result));
         Assert.Equal("", result.NextToken);
         Assert.All(result.Rows, r => Assert.IsType<long>(r["n"]));
@@ -27,8 +27,8 @@ public abstract partial class DbConformanceTests<TTarget>
         Assert.SkipUnless(IsSql, "Search takes an SQL WHERE clause on SQL drivers only");
         await using var t = await OpenSelectRows();
         var evil = "x' OR '1'='1";
-        Assert.Empty((await t.Db.Search(t.T("items"), new DbNativeQuery("name = @name", new Dictionary<string, object?> { ["name"] = evil }), null, Ct)).Rows);
-        var quoted = await t.Db.Search(t.T("items"), new DbNativeQuery("name = '@name' OR name = @name", new Dictionary<string, object?> { ["name"] = "cherry" }), null, Ct);
+        Assert.Empty((await t.Db.SearchAsync(t.T("items"), new DbNativeQuery("name = @name", new Dictionary<string, object?> { ["name"] = evil }), Ct)).Rows);
+        var quoted = await t.Db.SearchAsync(t.T("items"), new DbNativeQuery("name = '@name' OR name = @name", new Dictionary<string, object?> { ["name"] = "cherry" }), Ct);
         Assert.Equal([5L], Ns(quoted));
     }
 
@@ -43,7 +43,7 @@ public abstract partial class DbConformanceTests<TTarget>
         var pages = 0;
         do
         {
-            var page = await t.Db.Search(t.T("items"), query, new DbOptions { Count = 4, Start = token, Sort = "score", Desc = true }, Ct);
+            var page = await t.Db.SearchAsync(t.T("items"), query, new DbOptions { Count = 4, Start = token, Sort = "score", Desc = true }, Ct);
             Assert.InRange(page.Rows.Count, 1, 4);
             ids.AddRange(Ns(page));
             token = page.NextToken;
@@ -59,8 +59,8 @@ public abstract partial class DbConformanceTests<TTarget>
     {
         Assert.SkipUnless(IsSql, "Query takes SQL on SQL drivers only");
         await using var t = await OpenSelectRows();
-        await t.Db.Update(t.T("items"), Row(("id", "r10"), ("doc", "{\"a\":[1]}")), null, Ct);
-        var result = await t.Db.Query(t.T("items"), new DbNativeQuery($"SELECT id, n, big, score, flag, doc FROM {t.T("items")} WHERE n >= @n ORDER BY n", new Dictionary<string, object?> { ["n"] = 10 }), null, Ct);
+        await t.Db.UpdateAsync(t.T("items"), Row(("id", "r10"), ("doc", "{\"a\":[1]}")), Ct);
+        var result = await t.Db.QueryAsync(t.T("items"), new DbNativeQuery($"SELECT id, n, big, score, flag, doc FROM {t.T("items")} WHERE n >= @n ORDER BY n", new Dictionary<string, object?> { ["n"] = 10 }), Ct);
         Assert.Equal(3, result.Rows.Count);
         var row = result.Rows[0];
         Assert.Equal("r10", row["id"]);
@@ -69,7 +69,7 @@ public abstract partial class DbConformanceTests<TTarget>
         Assert.Equal(5.0, row["score"]);
         Assert.Equal(true, row["flag"]);
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse("{\"a\":[1]}"), (JsonNode?)row["doc"]));
-        var count = await t.Db.Query(t.T("items"), new DbNativeQuery($"SELECT COUNT(*) AS cnt FROM {t.T("items")}"), null, Ct);
+        var count = await t.Db.QueryAsync(t.T("items"), new DbNativeQuery($"SELECT COUNT(*) AS cnt FROM {t.T("items")}"), Ct);
         Assert.Equal(12L, Assert.Single(count.Rows).GetLong("cnt"));
     }
 
@@ -78,9 +78,9 @@ public abstract partial class DbConformanceTests<TTarget>
     {
         Assert.SkipUnless(IsSql, "Query takes SQL on SQL drivers only");
         await using var t = await OpenSelectRows();
-        var result = await t.Db.Query(t.T("items"), new DbNativeQuery($"UPDATE {t.T("items")} SET name = @name WHERE n < @n", new Dictionary<string, object?> { ["name"] = "low", ["n"] = 4 }), null, Ct);
+        var result = await t.Db.QueryAsync(t.T("items"), new DbNativeQuery($"UPDATE {t.T("items")} SET name = @name WHERE n < @n", new Dictionary<string, object?> { ["name"] = "low", ["n"] = 4 }), Ct);
         Assert.Equal(3, result.Affected);
-        Assert.Equal([1L, 2, 3], Ns(await t.Db.Select(t.T("items"), Row(("name", "low")), null, Ct)).Order());
+        Assert.Equal([1L, 2, 3], Ns(await t.Db.SelectAsync(t.T("items"), Row(("name", "low")), Ct)).Order());
     }
 
     [Fact]
@@ -88,9 +88,9 @@ public abstract partial class DbConformanceTests<TTarget>
     {
         Assert.SkipUnless(IsSql, "SQL drivers only");
         await using var t = await OpenSelectRows();
-        await AssertStatus(400, () => t.Db.Search(t.T("items"), new DbNativeQuery("n > @missing"), null, Ct));
-        await AssertStatus(400, () => t.Db.Query(t.T("items"), new DbNativeQuery($"DELETE FROM {t.T("items")} WHERE n > @missing", new Dictionary<string, object?> { ["other"] = 1 }), null, Ct));
-        Assert.Equal(12, (await t.Db.Select(t.T("items"), null, null, Ct)).Rows.Count);
+        await AssertStatus(400, () => t.Db.SearchAsync(t.T("items"), new DbNativeQuery("n > @missing"), Ct));
+        await AssertStatus(400, () => t.Db.QueryAsync(t.T("items"), new DbNativeQuery($"DELETE FROM {t.T("items")} WHERE n > @missing", new Dictionary<string, object?> { ["other"] = 1 }), Ct));
+        Assert.Equal(12, (await t.Db.SelectAsync(t.T("items"), null, Ct)).Rows.Count);
     }
 
     [Fact]
@@ -100,8 +100,8 @@ public abstract partial class DbConformanceTests<TTarget>
         await using var t = await OpenSelectRows();
         var calls = new (string, Func<Task>)[]
         {
-            ("search", () => t.Db.Search(t.T("items"), new DbNativeQuery("n > @min", new Dictionary<string, object?> { ["min"] = 3 }), new DbOptions { Count = 5 }, Ct)),
-            ("query", () => t.Db.Query(t.T("items"), new DbNativeQuery("n > @min", new Dictionary<string, object?> { ["min"] = 3 }), null, Ct)),
+            ("search", () => t.Db.SearchAsync(t.T("items"), new DbNativeQuery("n > @min", new Dictionary<string, object?> { ["min"] = 3 }), new DbOptions { Count = 5 }, Ct)),
+            ("query", () => t.Db.QueryAsync(t.T("items"), new DbNativeQuery("n > @min", new Dictionary<string, object?> { ["min"] = 3 }), Ct)),
         };
         var mismatches = new List<string>();
         foreach (var (name, call) in calls)
@@ -119,6 +119,6 @@ public abstract partial class DbConformanceTests<TTarget>
             }
         }
         AssertNone(mismatches);
-        Assert.Equal(12, (await t.Db.Select(t.T("items"), null, null, Ct)).Rows.Count);
+        Assert.Equal(12, (await t.Db.SelectAsync(t.T("items"), null, Ct)).Rows.Count);
     }
 }

@@ -163,15 +163,15 @@ public abstract partial class DbConformanceTests<TTarget>
         await using var t = await Target.OpenAsync(Scores);
         var table = t.T("scores");
         await PutAll(t.Db, table, Enumerable.Range(0, 10).Select(i => Row(("id", i * 2))));
-        var first = await t.Db.Select(table, null, new DbOptions { Count = 3 }, Ct);
+        var first = await t.Db.SelectAsync(table, null, new DbOptions { Count = 3 }, Ct);
         var seen = first.Rows.Select(r => (long)r["id"]!).ToList(); // 0, 2, 4
-        await t.Db.Put(table, Row(("id", 1)), null, Ct);  // behind the cursor
-        await t.Db.Put(table, Row(("id", 11)), null, Ct); // ahead of it
-        await t.Db.Del(table, Row(("id", 14)), null, Ct); // deleted ahead of it
+        await t.Db.PutAsync(table, Row(("id", 1)), Ct);  // behind the cursor
+        await t.Db.PutAsync(table, Row(("id", 11)), Ct); // ahead of it
+        await t.Db.DelAsync(table, Row(("id", 14)), Ct); // deleted ahead of it
         var token = first.NextToken;
         while (token.Length > 0)
         {
-            var page = await t.Db.Select(table, null, new DbOptions { Count = 3, Start = token }, Ct);
+            var page = await t.Db.SelectAsync(table, null, new DbOptions { Count = 3, Start = token }, Ct);
             seen.AddRange(page.Rows.Select(r => (long)r["id"]!));
             token = page.NextToken;
         }
@@ -182,7 +182,7 @@ public abstract partial class DbConformanceTests<TTarget>
     public async Task A_page_ending_exactly_at_the_last_row_has_an_empty_token()
     {
         await using var t = await OpenScores();
-        var result = await t.Db.Select(t.T("scores"), Row(("id", 17)), new DbOptions { Count = 3 }.Op("id", DbCompare.Ge), Ct);
+        var result = await t.Db.SelectAsync(t.T("scores"), Row(("id", 17)), new DbOptions { Count = 3 }.Op("id", DbCompare.Ge), Ct);
         Assert.Equal(3, result.Rows.Count);
         Assert.Equal("", result.NextToken);
         var exact = await AllPages(t.Db, t.T("scores"), null, () => new DbOptions { Count = 5 });
@@ -196,7 +196,7 @@ public abstract partial class DbConformanceTests<TTarget>
         await PutAll(t.Db, t.T("plain"), new[] { "a/b", "a+b", "ü 😀", "a'b\"c", "x=y&z" }.Select(id => Row(("id", id))));
         var pages = await AllPages(t.Db, t.T("plain"), null, () => new DbOptions { Count = 1 });
         Assert.Equal(5, pages.SelectMany(p => p).Select(r => r["id"]).Distinct().Count());
-        var first = await t.Db.Select(t.T("plain"), null, new DbOptions { Count = 1 }, Ct);
+        var first = await t.Db.SelectAsync(t.T("plain"), null, new DbOptions { Count = 1 }, Ct);
         Assert.Matches("^[A-Za-z0-9_.~-]+$", first.NextToken);
     }
 
@@ -204,7 +204,7 @@ public abstract partial class DbConformanceTests<TTarget>
     public async Task Paging_with_count_larger_than_the_rows_gives_one_page()
     {
         await using var t = await OpenScores();
-        var result = await t.Db.Select(t.T("scores"), null, new DbOptions { Count = 25 }, Ct);
+        var result = await t.Db.SelectAsync(t.T("scores"), null, new DbOptions { Count = 25 }, Ct);
         Assert.Equal(20, result.Rows.Count);
         Assert.Equal("", result.NextToken);
     }

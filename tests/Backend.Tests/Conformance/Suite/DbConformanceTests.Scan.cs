@@ -15,7 +15,7 @@ public abstract partial class DbConformanceTests<TTarget>
     private static async Task<List<long>> ScanIds(TestDb t, object? query, DbOptions? options)
     {
         var ids = new List<long>();
-        await foreach (var row in t.Db.Scan(t.T("scores"), query, options, Ct)) ids.Add((long)row["id"]!);
+        await foreach (var row in t.Db.ScanAsync(t.T("scores"), query, options, Ct)) ids.Add((long)row["id"]!);
         return ids;
     }
 
@@ -54,7 +54,7 @@ public abstract partial class DbConformanceTests<TTarget>
     {
         await using var t = await OpenRows(20);
         var rows = new List<DbRow>();
-        await foreach (var row in t.Db.Scan(t.T("scores"), null, new DbOptions { Count = 6, Select = ["name"] }, Ct)) rows.Add(row);
+        await foreach (var row in t.Db.ScanAsync(t.T("scores"), null, new DbOptions { Count = 6, Select = ["name"] }, Ct)) rows.Add(row);
         Assert.Equal(20, rows.Count);
         Assert.All(rows, r => Assert.Equal(["name"], r.Keys));
     }
@@ -71,7 +71,7 @@ public abstract partial class DbConformanceTests<TTarget>
     public async Task Scan_can_start_from_a_token()
     {
         await using var t = await OpenRows(20);
-        var first = await t.Db.Select(t.T("scores"), null, new DbOptions { Count = 5 }, Ct);
+        var first = await t.Db.SelectAsync(t.T("scores"), null, new DbOptions { Count = 5 }, Ct);
         var rest = await ScanIds(t, null, new DbOptions { Count = 4, Start = first.NextToken });
         var all = first.Rows.Select(r => (long)r["id"]!).Concat(rest).ToList();
         AssertWholeTableOrder(Enumerable.Range(0, 20).Select(i => (long)i), all);

@@ -35,19 +35,19 @@ public abstract partial class DbConformanceTests<TTarget>
         await using var v2 = await Target.OpenWithPrefixAsync(AlbumV2, prefix);
         var album = v2.T("album");
         for (var i = 0; i < 5; i++)
-            Assert.Equal(Row(("id", $"a{i}"), ("name", $"Album {i}"), ("mtime", 1795970688797 + i)), await v2.Db.Get(album, Row(("id", $"a{i}")), null, Ct));
+            Assert.Equal(Row(("id", $"a{i}"), ("name", $"Album {i}"), ("mtime", 1795970688797 + i)), await v2.Db.GetAsync(album, Row(("id", $"a{i}")), Ct));
 
-        await v2.Db.Update(album, Row(("id", "a1"), ("owner", "me"), ("tags", "[\"x\"]")), null, Ct);
-        await v2.Db.Incr(album, Row(("id", "a1"), ("likes", 3)), null, Ct);
-        await v2.Db.Put(album, Row(("id", "a9"), ("name", "New"), ("owner", "me")), null, Ct);
-        var row = (await v2.Db.Get(album, Row(("id", "a1")), null, Ct))!;
+        await v2.Db.UpdateAsync(album, Row(("id", "a1"), ("owner", "me"), ("tags", "[\"x\"]")), Ct);
+        await v2.Db.IncrAsync(album, Row(("id", "a1"), ("likes", 3)), Ct);
+        await v2.Db.PutAsync(album, Row(("id", "a9"), ("name", "New"), ("owner", "me")), Ct);
+        var row = (await v2.Db.GetAsync(album, Row(("id", "a1")), Ct))!;
         Assert.Equal("me", row["owner"]);
         Assert.Equal(3L, row["likes"]);
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse("[\"x\"]"), (JsonNode?)row["tags"]));
         Assert.Equal("Album 1", row["name"]);
-        Assert.Equal(["a1", "a9"], (await v2.Db.Select(album, Row(("owner", "me")), null, Ct)).Rows.Select(r => (string)r["id"]!).Order(StringComparer.Ordinal));
-        Assert.Equal(6, (await v2.Db.Select(album, null, null, Ct)).Rows.Count);
-        Assert.Equal(["a3"], (await v2.Db.Select(album, Row(("name", "Album 3")), null, Ct)).Rows.Select(r => (string)r["id"]!));
+        Assert.Equal(["a1", "a9"], (await v2.Db.SelectAsync(album, Row(("owner", "me")), Ct)).Rows.Select(r => (string)r["id"]!).Order(StringComparer.Ordinal));
+        Assert.Equal(6, (await v2.Db.SelectAsync(album, null, Ct)).Rows.Count);
+        Assert.Equal(["a3"], (await v2.Db.SelectAsync(album, Row(("name", "Album 3")), Ct)).Rows.Select(r => (string)r["id"]!));
     }
 
     [Fact]
@@ -55,13 +55,13 @@ public abstract partial class DbConformanceTests<TTarget>
     {
         var prefix = NewPrefix();
         await using var v1 = await Target.OpenWithPrefixAsync(AlbumV1, prefix);
-        await v1.Db.Put(v1.T("album"), Row(("id", "a"), ("name", "A")), null, Ct);
+        await v1.Db.PutAsync(v1.T("album"), Row(("id", "a"), ("name", "A")), Ct);
         await using var v2 = await Target.OpenWithPrefixAsync(AlbumV2, prefix);
-        await v2.Db.Update(v2.T("album"), Row(("id", "a"), ("owner", "me")), null, Ct);
-        await v1.Db.Put(v1.T("album"), Row(("id", "b"), ("name", "B")), null, Ct);
-        Assert.Equal(Row(("id", "a"), ("name", "A")), await v1.Db.Get(v1.T("album"), Row(("id", "a")), null, Ct));
-        Assert.Equal("me", (await v2.Db.Get(v2.T("album"), Row(("id", "a")), null, Ct))?["owner"]);
-        Assert.Equal(Row(("id", "b"), ("name", "B")), await v2.Db.Get(v2.T("album"), Row(("id", "b")), null, Ct));
+        await v2.Db.UpdateAsync(v2.T("album"), Row(("id", "a"), ("owner", "me")), Ct);
+        await v1.Db.PutAsync(v1.T("album"), Row(("id", "b"), ("name", "B")), Ct);
+        Assert.Equal(Row(("id", "a"), ("name", "A")), await v1.Db.GetAsync(v1.T("album"), Row(("id", "a")), Ct));
+        Assert.Equal("me", (await v2.Db.GetAsync(v2.T("album"), Row(("id", "a")), Ct))?["owner"]);
+        Assert.Equal(Row(("id", "b"), ("name", "B")), await v2.Db.GetAsync(v2.T("album"), Row(("id", "b")), Ct));
     }
 
     [Fact]
@@ -69,11 +69,11 @@ public abstract partial class DbConformanceTests<TTarget>
     {
         var prefix = NewPrefix();
         await using var t = await Target.OpenWithPrefixAsync(AlbumV2, prefix);
-        await t.Db.Put(t.T("album"), Row(("id", "a"), ("name", "A"), ("owner", "o")), null, Ct);
+        await t.Db.PutAsync(t.T("album"), Row(("id", "a"), ("name", "A"), ("owner", "o")), Ct);
         await t.Db.InitAsync(Ct);
         await t.Db.InitAsync(Ct);
-        await using (var again = await Target.OpenWithPrefixAsync(AlbumV2, prefix)) Assert.Equal("A", (await again.Db.Get(again.T("album"), Row(("id", "a")), null, Ct))?["name"]);
-        Assert.Equal(["a"], (await t.Db.Select(t.T("album"), Row(("owner", "o")), null, Ct)).Rows.Select(r => r["id"]));
+        await using (var again = await Target.OpenWithPrefixAsync(AlbumV2, prefix)) Assert.Equal("A", (await again.Db.GetAsync(again.T("album"), Row(("id", "a")), Ct))?["name"]);
+        Assert.Equal(["a"], (await t.Db.SelectAsync(t.T("album"), Row(("owner", "o")), Ct)).Rows.Select(r => r["id"]));
     }
 
     [Fact]
@@ -81,14 +81,14 @@ public abstract partial class DbConformanceTests<TTarget>
     {
         var prefix = NewPrefix();
         await using (var v2 = await Target.OpenWithPrefixAsync(AlbumV2, prefix))
-            await v2.Db.Put(v2.T("album"), Row(("id", "a"), ("name", "A"), ("owner", "me"), ("likes", 2)), null, Ct);
+            await v2.Db.PutAsync(v2.T("album"), Row(("id", "a"), ("name", "A"), ("owner", "me"), ("likes", 2)), Ct);
         await using (var v1 = await Target.OpenWithPrefixAsync(AlbumV1, prefix))
         {
-            Assert.Equal(Row(("id", "a"), ("name", "A")), Without(await v1.Db.Get(v1.T("album"), Row(("id", "a")), null, Ct), "owner", "likes"));
-            await v1.Db.Update(v1.T("album"), Row(("id", "a"), ("name", "B")), null, Ct);
+            Assert.Equal(Row(("id", "a"), ("name", "A")), Without(await v1.Db.GetAsync(v1.T("album"), Row(("id", "a")), Ct), "owner", "likes"));
+            await v1.Db.UpdateAsync(v1.T("album"), Row(("id", "a"), ("name", "B")), Ct);
         }
         await using var again = await Target.OpenWithPrefixAsync(AlbumV2, prefix);
-        Assert.Equal(Row(("id", "a"), ("name", "B"), ("owner", "me"), ("likes", 2L)), await again.Db.Get(again.T("album"), Row(("id", "a")), null, Ct));
+        Assert.Equal(Row(("id", "a"), ("name", "B"), ("owner", "me"), ("likes", 2L)), await again.Db.GetAsync(again.T("album"), Row(("id", "a")), Ct));
     }
 
     [Fact]
@@ -100,8 +100,8 @@ public abstract partial class DbConformanceTests<TTarget>
             tables.Add(prefix + "album", b => b.Column("gender", pub: true).Column("salary", ColumnType.Int));
         });
         Assert.Equal(["id", "name", "mtime", "gender", "salary"], t.Db.Table(t.T("album")).Columns.Select(c => c.Name));
-        await t.Db.Put(t.T("album"), Row(("id", "a"), ("salary", "100"), ("gender", "f")), null, Ct);
-        Assert.Equal(Row(("id", "a"), ("salary", 100L), ("gender", "f")), await t.Db.Get(t.T("album"), Row(("id", "a")), null, Ct));
+        await t.Db.PutAsync(t.T("album"), Row(("id", "a"), ("salary", "100"), ("gender", "f")), Ct);
+        Assert.Equal(Row(("id", "a"), ("salary", 100L), ("gender", "f")), await t.Db.GetAsync(t.T("album"), Row(("id", "a")), Ct));
     }
 
     [Fact]
@@ -112,11 +112,11 @@ public abstract partial class DbConformanceTests<TTarget>
             .Add(prefix + "a_b", b => b.Column("id", primary: true).Column("c", index: 1))
             .Add(prefix + "a", b => b.Column("id", primary: true).Column("b_c", index: 1))
             .Add(prefix + longName, b => b.Column("id", primary: true).Column("a_long_indexed_column_name_one", index: 1).Column("a_long_indexed_column_name_two", index: 2)));
-        await t.Db.Put(t.T("a_b"), Row(("id", "1"), ("c", "x")), null, Ct);
-        await t.Db.Put(t.T("a"), Row(("id", "2"), ("b_c", "x")), null, Ct);
-        await t.Db.Put(t.T(longName), Row(("id", "3"), ("a_long_indexed_column_name_one", "x"), ("a_long_indexed_column_name_two", "y")), null, Ct);
-        Assert.Equal("1", Assert.Single((await t.Db.Select(t.T("a_b"), Row(("c", "x")), null, Ct)).Rows)["id"]);
-        Assert.Equal("2", Assert.Single((await t.Db.Select(t.T("a"), Row(("b_c", "x")), null, Ct)).Rows)["id"]);
-        Assert.Equal("3", Assert.Single((await t.Db.Select(t.T(longName), Row(("a_long_indexed_column_name_two", "y")), null, Ct)).Rows)["id"]);
+        await t.Db.PutAsync(t.T("a_b"), Row(("id", "1"), ("c", "x")), Ct);
+        await t.Db.PutAsync(t.T("a"), Row(("id", "2"), ("b_c", "x")), Ct);
+        await t.Db.PutAsync(t.T(longName), Row(("id", "3"), ("a_long_indexed_column_name_one", "x"), ("a_long_indexed_column_name_two", "y")), Ct);
+        Assert.Equal("1", Assert.Single((await t.Db.SelectAsync(t.T("a_b"), Row(("c", "x")), Ct)).Rows)["id"]);
+        Assert.Equal("2", Assert.Single((await t.Db.SelectAsync(t.T("a"), Row(("b_c", "x")), Ct)).Rows)["id"]);
+        Assert.Equal("3", Assert.Single((await t.Db.SelectAsync(t.T(longName), Row(("a_long_indexed_column_name_two", "y")), Ct)).Rows)["id"]);
     }
 }

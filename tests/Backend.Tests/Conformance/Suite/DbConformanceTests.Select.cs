@@ -32,7 +32,7 @@ public abstract partial class DbConformanceTests<TTarget>
         var mismatches = new List<string>();
         foreach (var (column, op, value, expected) in cases)
         {
-            var rows = (await t.Db.Select(t.T("items"), Row((column, value)), new DbOptions().Op(column, op), Ct)).Rows;
+            var rows = (await t.Db.SelectAsync(t.T("items"), Row((column, value)), new DbOptions().Op(column, op), Ct)).Rows;
             var ns = rows.Select(r => r.GetLong("n") ?? -1).Order().ToArray();
             if (!ns.SequenceEqual(expected.Order()))
                 mismatches.Add($"{column} {op} {Show(value)}: got [{string.Join(",", ns)}], expected [{string.Join(",", expected.Order())}]");
@@ -46,7 +46,7 @@ public abstract partial class DbConformanceTests<TTarget>
     public async Task Select_without_conditions_returns_every_row_in_key_order()
     {
         await using var t = await OpenSelectRows();
-        var result = await t.Db.Select(t.T("items"), null, null, Ct);
+        var result = await t.Db.SelectAsync(t.T("items"), null, Ct);
         AssertWholeTableOrder(Enumerable.Range(1, 12).Select(i => (long)i), Ns(result));
         Assert.Equal("", result.NextToken);
     }
@@ -55,9 +55,9 @@ public abstract partial class DbConformanceTests<TTarget>
     public async Task Select_by_the_primary_key_returns_that_row()
     {
         await using var t = await OpenSelectRows();
-        var rows = (await t.Db.Select(t.T("items"), Row(("id", "r03")), null, Ct)).Rows;
+        var rows = (await t.Db.SelectAsync(t.T("items"), Row(("id", "r03")), Ct)).Rows;
         Assert.Equal("banana", Assert.Single(rows)["name"]);
-        Assert.Empty((await t.Db.Select(t.T("items"), Row(("id", "r99")), null, Ct)).Rows);
+        Assert.Empty((await t.Db.SelectAsync(t.T("items"), Row(("id", "r99")), Ct)).Rows);
     }
 
     [Fact]
@@ -65,12 +65,12 @@ public abstract partial class DbConformanceTests<TTarget>
     {
         await using var t = await Target.OpenAsync(Pairs);
         await PutAll(t.Db, t.T("pairs"), Enumerable.Range(0, 12).Select(i => Row(("a", i % 3 == 0 ? "x" : i % 3 == 1 ? "y" : "xy"), ("b", 20 - i), ("v", $"v{i}"))));
-        var x = (await t.Db.Select(t.T("pairs"), Row(("a", "x")), null, Ct)).Rows;
+        var x = (await t.Db.SelectAsync(t.T("pairs"), Row(("a", "x")), Ct)).Rows;
         Assert.All(x, r => Assert.Equal("x", r["a"]));
         Assert.Equal([11L, 14, 17, 20], x.Select(r => (long)r["b"]!));
-        var desc = (await t.Db.Select(t.T("pairs"), Row(("a", "y")), new DbOptions { Desc = true }, Ct)).Rows;
+        var desc = (await t.Db.SelectAsync(t.T("pairs"), Row(("a", "y")), new DbOptions { Desc = true }, Ct)).Rows;
         Assert.Equal([19L, 16, 13, 10], desc.Select(r => (long)r["b"]!));
-        Assert.Empty((await t.Db.Select(t.T("pairs"), Row(("a", "X")), null, Ct)).Rows);
+        Assert.Empty((await t.Db.SelectAsync(t.T("pairs"), Row(("a", "X")), Ct)).Rows);
     }
 
     [Fact]
@@ -85,7 +85,7 @@ public abstract partial class DbConformanceTests<TTarget>
             (DbCompare.Between, new[] { 4, 6 }, [4, 5, 6]), (DbCompare.Eq, 5, [5]), (DbCompare.In, new[] { 2, 9, 42 }, [2, 9]),
         })
         {
-            var rows = (await t.Db.Select(t.T("pairs"), Row(("a", "x"), ("b", value)), new DbOptions().Op("b", op), Ct)).Rows;
+            var rows = (await t.Db.SelectAsync(t.T("pairs"), Row(("a", "x"), ("b", value)), new DbOptions().Op("b", op), Ct)).Rows;
             var got = rows.Select(r => (string)r["a"]! + r["b"]).ToList();
             var want = expected.Select(b => "x" + b).ToList();
             if (!got.SequenceEqual(want)) mismatches.Add($"b {op} {Show(value)}: [{string.Join(",", got)}], expected [{string.Join(",", want)}]");
@@ -97,19 +97,19 @@ public abstract partial class DbConformanceTests<TTarget>
     public async Task Select_by_an_indexed_column()
     {
         await using var t = await OpenSelectRows();
-        await t.Db.Put(t.T("items"), Row(("id", "r13"), ("name", "banana"), ("n", 13)), null, Ct);
-        Assert.Equal(new long[] { 3, 13 }, Ns(await t.Db.Select(t.T("items"), Row(("name", "banana")), null, Ct)).Order());
-        Assert.Empty((await t.Db.Select(t.T("items"), Row(("name", "Banana")), null, Ct)).Rows);
+        await t.Db.PutAsync(t.T("items"), Row(("id", "r13"), ("name", "banana"), ("n", 13)), Ct);
+        Assert.Equal(new long[] { 3, 13 }, Ns(await t.Db.SelectAsync(t.T("items"), Row(("name", "banana")), Ct)).Order());
+        Assert.Empty((await t.Db.SelectAsync(t.T("items"), Row(("name", "Banana")), Ct)).Rows);
     }
 
     [Fact]
     public async Task Select_on_a_non_indexed_column()
     {
         await using var t = await OpenSelectRows();
-        Assert.Equal(new long[] { 4 }, Ns(await t.Db.Select(t.T("items"), Row(("n", 4)), null, Ct)));
-        Assert.Equal(new long[] { 2, 4, 6, 8, 10, 12 }, Ns(await t.Db.Select(t.T("items"), Row(("flag", true)), null, Ct)).Order());
-        Assert.Equal(new long[] { 5 }, Ns(await t.Db.Select(t.T("items"), Row(("big", Base + 5)), null, Ct)));
-        Assert.Equal(new long[] { 7 }, Ns(await t.Db.Select(t.T("items"), Row(("score", 3.5)), null, Ct)));
+        Assert.Equal(new long[] { 4 }, Ns(await t.Db.SelectAsync(t.T("items"), Row(("n", 4)), Ct)));
+        Assert.Equal(new long[] { 2, 4, 6, 8, 10, 12 }, Ns(await t.Db.SelectAsync(t.T("items"), Row(("flag", true)), Ct)).Order());
+        Assert.Equal(new long[] { 5 }, Ns(await t.Db.SelectAsync(t.T("items"), Row(("big", Base + 5)), Ct)));
+        Assert.Equal(new long[] { 7 }, Ns(await t.Db.SelectAsync(t.T("items"), Row(("score", 3.5)), Ct)));
     }
 
     [Fact]
@@ -117,9 +117,9 @@ public abstract partial class DbConformanceTests<TTarget>
     {
         await using var t = await OpenSelectRows();
         var options = new DbOptions().Op("name", DbCompare.BeginsWith).Op("n", DbCompare.Gt);
-        Assert.Equal(new long[] { 8 }, Ns(await t.Db.Select(t.T("items"), Row(("name", "gr"), ("n", 7)), options, Ct)));
-        Assert.Equal(new long[] { 4 }, Ns(await t.Db.Select(t.T("items"), Row(("flag", true), ("name", "blueberry")), null, Ct)));
-        Assert.Empty(Ns(await t.Db.Select(t.T("items"), Row(("flag", false), ("name", "blueberry")), null, Ct)));
+        Assert.Equal(new long[] { 8 }, Ns(await t.Db.SelectAsync(t.T("items"), Row(("name", "gr"), ("n", 7)), options, Ct)));
+        Assert.Equal(new long[] { 4 }, Ns(await t.Db.SelectAsync(t.T("items"), Row(("flag", true), ("name", "blueberry")), Ct)));
+        Assert.Empty(Ns(await t.Db.SelectAsync(t.T("items"), Row(("flag", false), ("name", "blueberry")), Ct)));
     }
 
     [Fact]
@@ -240,7 +240,7 @@ public abstract partial class DbConformanceTests<TTarget>
     public async Task Comparisons_never_match_rows_missing_the_column()
     {
         await using var t = await OpenSelectRows();
-        await t.Db.Put(t.T("items"), Row(("id", "r13"), ("name", "zzz")), null, Ct); // no n, no score: shows as -1
+        await t.Db.PutAsync(t.T("items"), Row(("id", "r13"), ("name", "zzz")), Ct); // no n, no score: shows as -1
         await CheckOps(t,
         [
             ("n", DbCompare.Ne, 5, [1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12]), ("n", DbCompare.Lt, 100, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]),
@@ -262,7 +262,7 @@ public abstract partial class DbConformanceTests<TTarget>
         })
         {
             Assert.True(DbCompareNames.TryParse(name, out var op), name);
-            var got = Ns(await t.Db.Select(t.T("items"), Row(("n", value)), new DbOptions().Op("n", op), Ct)).Order();
+            var got = Ns(await t.Db.SelectAsync(t.T("items"), Row(("n", value)), new DbOptions().Op("n", op), Ct)).Order();
             if (!got.SequenceEqual(expected)) mismatches.Add($"'{name}': [{string.Join(",", got)}]");
         }
         AssertNone(mismatches);
@@ -273,7 +273,7 @@ public abstract partial class DbConformanceTests<TTarget>
     public async Task Select_option_returns_only_the_chosen_columns()
     {
         await using var t = await OpenSelectRows();
-        var rows = (await t.Db.Select(t.T("items"), Row(("n", 3)), new DbOptions { Select = ["name", "score", "bogus"] }.Op("n", DbCompare.Le), Ct)).Rows;
+        var rows = (await t.Db.SelectAsync(t.T("items"), Row(("n", 3)), new DbOptions { Select = ["name", "score", "bogus"] }.Op("n", DbCompare.Le), Ct)).Rows;
         Assert.Equal([Row(("name", "apple"), ("score", 0.5)), Row(("name", "apricot"), ("score", 1.0)), Row(("name", "banana"), ("score", 1.5))],
             rows.OrderBy(r => (double)r["score"]!));
     }
@@ -283,10 +283,10 @@ public abstract partial class DbConformanceTests<TTarget>
     {
         Assert.SkipUnless(OrdersWholeTableSelects, "this driver does not order whole-table selects");
         await using var t = await OpenSelectRows();
-        var result = await t.Db.Select(t.T("items"), null, new DbOptions { Select = ["n"], Sort = "score", Desc = true, Count = 2 }, Ct);
+        var result = await t.Db.SelectAsync(t.T("items"), null, new DbOptions { Select = ["n"], Sort = "score", Desc = true, Count = 2 }, Ct);
         Assert.Equal([Row(("n", 12L)), Row(("n", 11L))], result.Rows);
         Assert.NotEqual("", result.NextToken);
-        var next = await t.Db.Select(t.T("items"), null, new DbOptions { Select = ["n"], Sort = "score", Desc = true, Count = 2, Start = result.NextToken }, Ct);
+        var next = await t.Db.SelectAsync(t.T("items"), null, new DbOptions { Select = ["n"], Sort = "score", Desc = true, Count = 2, Start = result.NextToken }, Ct);
         Assert.Equal([Row(("n", 10L)), Row(("n", 9L))], next.Rows);
     }
 
@@ -294,9 +294,9 @@ public abstract partial class DbConformanceTests<TTarget>
     public async Task Select_with_only_unknown_select_columns_returns_whole_rows()
     {
         await using var t = await OpenSelectRows();
-        var all = (await t.Db.Select(t.T("items"), Row(("n", 3)), new DbOptions { Select = ["bogus"] }, Ct)).Rows;
+        var all = (await t.Db.SelectAsync(t.T("items"), Row(("n", 3)), new DbOptions { Select = ["bogus"] }, Ct)).Rows;
         Assert.Equal("banana", Assert.Single(all).GetValueOrDefault("name"));
-        var paged = (await t.Db.Select(t.T("items"), Row(("n", 3)), new DbOptions { Select = ["bogus"], Count = 5 }, Ct)).Rows;
+        var paged = (await t.Db.SelectAsync(t.T("items"), Row(("n", 3)), new DbOptions { Select = ["bogus"], Count = 5 }, Ct)).Rows;
         Assert.Equal("banana", Assert.Single(paged).GetValueOrDefault("name"));
     }
 
@@ -305,8 +305,8 @@ public abstract partial class DbConformanceTests<TTarget>
     {
         Assert.SkipUnless(OrdersWholeTableSelects, "this driver does not order whole-table selects");
         await using var t = await OpenSelectRows();
-        Assert.Equal(Enumerable.Range(1, 12).Reverse().Select(i => (long)i), Ns(await t.Db.Select(t.T("items"), null, new DbOptions { Desc = true }, Ct)));
-        Assert.Equal(new long[] { 12, 11, 10 }, Ns(await t.Db.Select(t.T("items"), null, new DbOptions { Desc = true, Count = 3 }, Ct)));
+        Assert.Equal(Enumerable.Range(1, 12).Reverse().Select(i => (long)i), Ns(await t.Db.SelectAsync(t.T("items"), null, new DbOptions { Desc = true }, Ct)));
+        Assert.Equal(new long[] { 12, 11, 10 }, Ns(await t.Db.SelectAsync(t.T("items"), null, new DbOptions { Desc = true, Count = 3 }, Ct)));
     }
 
     [Fact]
@@ -315,9 +315,9 @@ public abstract partial class DbConformanceTests<TTarget>
         Assert.SkipUnless(OrdersWholeTableSelects, "this driver does not order whole-table selects");
         await using var t = await OpenSelectRows();
         long[] byName = [12, 9, 10, 6, 1, 2, 3, 4, 5, 7, 8, 11];
-        Assert.Equal(byName, Ns(await t.Db.Select(t.T("items"), null, new DbOptions { Sort = "name" }, Ct)));
-        Assert.Equal(byName.Reverse(), Ns(await t.Db.Select(t.T("items"), null, new DbOptions { Sort = "name", Desc = true }, Ct)));
-        Assert.Equal(new long[] { 6, 4, 2 }, Ns(await t.Db.Select(t.T("items"), Row(("flag", true), ("n", 6)), new DbOptions { Sort = "score", Desc = true }.Op("n", DbCompare.Le), Ct)));
+        Assert.Equal(byName, Ns(await t.Db.SelectAsync(t.T("items"), null, new DbOptions { Sort = "name" }, Ct)));
+        Assert.Equal(byName.Reverse(), Ns(await t.Db.SelectAsync(t.T("items"), null, new DbOptions { Sort = "name", Desc = true }, Ct)));
+        Assert.Equal(new long[] { 6, 4, 2 }, Ns(await t.Db.SelectAsync(t.T("items"), Row(("flag", true), ("n", 6)), new DbOptions { Sort = "score", Desc = true }.Op("n", DbCompare.Le), Ct)));
     }
 
     [Fact]
@@ -325,8 +325,8 @@ public abstract partial class DbConformanceTests<TTarget>
     {
         Assert.SkipUnless(OrdersWholeTableSelects, "this driver does not order whole-table selects");
         await using var t = await OpenSelectRows();
-        Assert.Equal(new long[] { 1, 3, 5, 7, 9, 11, 2, 4, 6, 8, 10, 12 }, Ns(await t.Db.Select(t.T("items"), null, new DbOptions { Sort = "flag" }, Ct)));
-        Assert.Equal(new long[] { 12, 10, 8, 6, 4, 2, 11, 9, 7, 5, 3, 1 }, Ns(await t.Db.Select(t.T("items"), null, new DbOptions { Sort = "flag", Desc = true }, Ct)));
+        Assert.Equal(new long[] { 1, 3, 5, 7, 9, 11, 2, 4, 6, 8, 10, 12 }, Ns(await t.Db.SelectAsync(t.T("items"), null, new DbOptions { Sort = "flag" }, Ct)));
+        Assert.Equal(new long[] { 12, 10, 8, 6, 4, 2, 11, 9, 7, 5, 3, 1 }, Ns(await t.Db.SelectAsync(t.T("items"), null, new DbOptions { Sort = "flag", Desc = true }, Ct)));
     }
 
     [Fact]
@@ -334,27 +334,27 @@ public abstract partial class DbConformanceTests<TTarget>
     {
         await using var t = await Target.OpenAsync(Pairs);
         await PutAll(t.Db, t.T("pairs"), Enumerable.Range(1, 8).Select(i => Row(("a", "x"), ("b", i), ("n", i % 3))));
-        await t.Db.Put(t.T("pairs"), Row(("a", "y"), ("b", 1), ("n", 0)), null, Ct);
-        Assert.Equal([3L, 6, 1, 4, 7, 2, 5, 8], (await t.Db.Select(t.T("pairs"), Row(("a", "x")), new DbOptions { Sort = "n" }, Ct)).Rows.Select(r => (long)r["b"]!));
-        Assert.Equal([8L, 5, 2, 7, 4, 1, 6, 3], (await t.Db.Select(t.T("pairs"), Row(("a", "x")), new DbOptions { Sort = "n", Desc = true }, Ct)).Rows.Select(r => (long)r["b"]!));
+        await t.Db.PutAsync(t.T("pairs"), Row(("a", "y"), ("b", 1), ("n", 0)), Ct);
+        Assert.Equal([3L, 6, 1, 4, 7, 2, 5, 8], (await t.Db.SelectAsync(t.T("pairs"), Row(("a", "x")), new DbOptions { Sort = "n" }, Ct)).Rows.Select(r => (long)r["b"]!));
+        Assert.Equal([8L, 5, 2, 7, 4, 1, 6, 3], (await t.Db.SelectAsync(t.T("pairs"), Row(("a", "x")), new DbOptions { Sort = "n", Desc = true }, Ct)).Rows.Select(r => (long)r["b"]!));
     }
 
     [Fact]
     public async Task Sort_by_an_unknown_column_orders_by_the_key()
     {
         await using var t = await OpenSelectRows();
-        AssertWholeTableOrder(Enumerable.Range(1, 12).Select(i => (long)i), Ns(await t.Db.Select(t.T("items"), null, new DbOptions { Sort = "bogus" }, Ct)));
+        AssertWholeTableOrder(Enumerable.Range(1, 12).Select(i => (long)i), Ns(await t.Db.SelectAsync(t.T("items"), null, new DbOptions { Sort = "bogus" }, Ct)));
     }
 
     [Fact]
     public async Task Count_limits_the_rows_and_gives_a_token()
     {
         await using var t = await OpenSelectRows();
-        var result = await t.Db.Select(t.T("items"), null, new DbOptions { Count = 4 }, Ct);
+        var result = await t.Db.SelectAsync(t.T("items"), null, new DbOptions { Count = 4 }, Ct);
         Assert.Equal(4, result.Rows.Count);
         if (OrdersWholeTableSelects) Assert.Equal([1L, 2, 3, 4], Ns(result));
         Assert.NotEqual("", result.NextToken);
-        var all = await t.Db.Select(t.T("items"), null, new DbOptions { Count = 12 }, Ct);
+        var all = await t.Db.SelectAsync(t.T("items"), null, new DbOptions { Count = 12 }, Ct);
         Assert.Equal(12, all.Rows.Count);
         Assert.Equal("", all.NextToken);
     }
@@ -365,15 +365,15 @@ public abstract partial class DbConformanceTests<TTarget>
         await using var t = await Target.OpenAsync(With(Items, Pairs));
         foreach (var options in new DbOptions?[] { null, new() { Count = 1 }, new() { Count = 5, Sort = "name", Desc = true } })
         {
-            var none = await t.Db.Select(t.T("items"), null, options, Ct);
+            var none = await t.Db.SelectAsync(t.T("items"), null, options, Ct);
             Assert.Empty(none.Rows);
             Assert.Equal("", none.NextToken);
         }
-        await t.Db.Put(t.T("items"), Row(("id", "a"), ("name", "A")), null, Ct);
-        var filtered = await t.Db.Select(t.T("items"), Row(("name", "none")), new DbOptions { Count = 5 }, Ct);
+        await t.Db.PutAsync(t.T("items"), Row(("id", "a"), ("name", "A")), Ct);
+        var filtered = await t.Db.SelectAsync(t.T("items"), Row(("name", "none")), new DbOptions { Count = 5 }, Ct);
         Assert.Empty(filtered.Rows);
         Assert.Equal("", filtered.NextToken);
-        var noHash = await t.Db.Select(t.T("pairs"), Row(("a", "nope")), new DbOptions { Count = 5 }, Ct);
+        var noHash = await t.Db.SelectAsync(t.T("pairs"), Row(("a", "nope")), new DbOptions { Count = 5 }, Ct);
         Assert.Empty(noHash.Rows);
         Assert.Equal("", noHash.NextToken);
     }

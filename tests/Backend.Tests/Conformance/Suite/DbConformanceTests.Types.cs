@@ -19,13 +19,13 @@ public abstract partial class DbConformanceTests<TTarget>
         var ids = cases.Select((_, i) => $"v{i:000}").ToList();
         await PutAll(t.Db, table, cases.Select((c, i) => Row(("id", ids[i]), (column, c.Value))));
 
-        var selected = (await t.Db.Select(table, null, null, Ct)).Rows.ToDictionary(r => (string)r["id"]!);
-        var listed = (await t.Db.List(table, ids.Select(id => (object)Row(("id", id))), null, Ct)).Rows.ToDictionary(r => (string)r["id"]!);
+        var selected = (await t.Db.SelectAsync(table, null, Ct)).Rows.ToDictionary(r => (string)r["id"]!);
+        var listed = (await t.Db.ListAsync(table, ids.Select(id => (object)Row(("id", id))), Ct)).Rows.ToDictionary(r => (string)r["id"]!);
         var mismatches = new List<string>();
         for (var i = 0; i < cases.Count; i++)
         {
             var (value, expected) = cases[i];
-            var got = await t.Db.Get(table, Row(("id", ids[i])), null, Ct);
+            var got = await t.Db.GetAsync(table, Row(("id", ids[i])), Ct);
             foreach (var (via, row) in new[] { ("get", got), ("select", selected.GetValueOrDefault(ids[i])), ("list", listed.GetValueOrDefault(ids[i])) })
             {
                 if (row is null)
@@ -85,12 +85,12 @@ public abstract partial class DbConformanceTests<TTarget>
     {
         await using var t = await Target.OpenAsync(Plain);
         string[] keys = ["007", "7", "7.0", "😀", "a'b", "A", "a", "a ", "ä", "x;--", "with space", "back\\slash"];
-        foreach (var key in keys) await t.Db.Add(t.T("plain"), Row(("id", key), ("name", key)), null, Ct);
-        foreach (var key in keys) Assert.Equal(key, (await t.Db.Get(t.T("plain"), Row(("id", key)), null, Ct))?["name"]);
-        Assert.Equal(keys.Order(StringComparer.Ordinal), (await t.Db.Select(t.T("plain"), null, null, Ct)).Rows.Select(r => (string)r["id"]!).Order(StringComparer.Ordinal));
-        await t.Db.Put(t.T("plain"), Row(("id", 42), ("name", "number")), null, Ct);
-        Assert.Equal("number", (await t.Db.Get(t.T("plain"), Row(("id", "42")), null, Ct))?["name"]);
-        Assert.Equal("42", (await t.Db.Get(t.T("plain"), Row(("id", 42L)), null, Ct))?["id"]);
+        foreach (var key in keys) await t.Db.AddAsync(t.T("plain"), Row(("id", key), ("name", key)), Ct);
+        foreach (var key in keys) Assert.Equal(key, (await t.Db.GetAsync(t.T("plain"), Row(("id", key)), Ct))?["name"]);
+        Assert.Equal(keys.Order(StringComparer.Ordinal), (await t.Db.SelectAsync(t.T("plain"), null, Ct)).Rows.Select(r => (string)r["id"]!).Order(StringComparer.Ordinal));
+        await t.Db.PutAsync(t.T("plain"), Row(("id", 42), ("name", "number")), Ct);
+        Assert.Equal("number", (await t.Db.GetAsync(t.T("plain"), Row(("id", "42")), Ct))?["name"]);
+        Assert.Equal("42", (await t.Db.GetAsync(t.T("plain"), Row(("id", 42L)), Ct))?["id"]);
     }
 
     [Fact]
@@ -118,14 +118,14 @@ public abstract partial class DbConformanceTests<TTarget>
         await using var t = await Target.OpenAsync(Plain);
         try
         {
-            await t.Db.Put(t.T("plain"), Row(("id", "a"), ("n", 1L << 40)), null, Ct);
+            await t.Db.PutAsync(t.T("plain"), Row(("id", "a"), ("n", 1L << 40)), Ct);
         }
         catch (DbException ex) when (ex.Status == 400)
         {
-            Assert.Null(await t.Db.Get(t.T("plain"), Row(("id", "a")), null, Ct));
+            Assert.Null(await t.Db.GetAsync(t.T("plain"), Row(("id", "a")), Ct));
             return;
         }
-        Assert.Equal(1L << 40, (await t.Db.Get(t.T("plain"), Row(("id", "a")), null, Ct))?["n"]);
+        Assert.Equal(1L << 40, (await t.Db.GetAsync(t.T("plain"), Row(("id", "a")), Ct))?["n"]);
     }
 
     [Fact]
@@ -148,9 +148,9 @@ public abstract partial class DbConformanceTests<TTarget>
         await using var t = await Target.OpenAsync(Plain);
         foreach (var d in extremes)
         {
-            var ex = await Assert.ThrowsAsync<DbException>(() => t.Db.Put(t.T("plain"), Row(("id", "x"), ("score", d)), null, Ct));
+            var ex = await Assert.ThrowsAsync<DbException>(() => t.Db.PutAsync(t.T("plain"), Row(("id", "x"), ("score", d)), Ct));
             Assert.Equal(400, ex.Status);
-            Assert.Null(await t.Db.Get(t.T("plain"), Row(("id", "x")), null, Ct));
+            Assert.Null(await t.Db.GetAsync(t.T("plain"), Row(("id", "x")), Ct));
         }
     }
 
@@ -194,13 +194,13 @@ public abstract partial class DbConformanceTests<TTarget>
     public async Task Json_null_is_no_value()
     {
         await using var t = await Target.OpenAsync(Plain);
-        await t.Db.Put(t.T("plain"), Row(("id", "text"), ("doc", "null")), null, Ct);
-        await t.Db.Put(t.T("plain"), Row(("id", "node"), ("doc", JsonValue.Create((string?)null))), null, Ct);
-        await t.Db.Put(t.T("plain"), Row(("id", "element"), ("doc", JsonDocument.Parse("null").RootElement)), null, Ct);
+        await t.Db.PutAsync(t.T("plain"), Row(("id", "text"), ("doc", "null")), Ct);
+        await t.Db.PutAsync(t.T("plain"), Row(("id", "node"), ("doc", JsonValue.Create((string?)null))), Ct);
+        await t.Db.PutAsync(t.T("plain"), Row(("id", "element"), ("doc", JsonDocument.Parse("null").RootElement)), Ct);
         var mismatches = new List<string>();
         foreach (var id in new[] { "text", "node", "element" })
         {
-            var row = await t.Db.Get(t.T("plain"), Row(("id", id)), null, Ct);
+            var row = await t.Db.GetAsync(t.T("plain"), Row(("id", id)), Ct);
             if (row is null || row.ContainsKey("doc")) mismatches.Add($"{id}: doc is {Show(row?.GetValueOrDefault("doc"))}");
         }
         AssertNone(mismatches);
@@ -210,10 +210,10 @@ public abstract partial class DbConformanceTests<TTarget>
     public async Task Json_values_come_back_as_json_nodes_of_the_right_kind()
     {
         await using var t = await Target.OpenAsync(Plain);
-        await t.Db.Put(t.T("plain"), Row(("id", "o"), ("doc", "{\"a\":[1]}")), null, Ct);
-        await t.Db.Put(t.T("plain"), Row(("id", "l"), ("doc", "[1]")), null, Ct);
-        Assert.IsType<JsonObject>((await t.Db.Get(t.T("plain"), Row(("id", "o")), null, Ct))?["doc"]);
-        Assert.IsType<JsonArray>((await t.Db.Get(t.T("plain"), Row(("id", "l")), null, Ct))?["doc"]);
+        await t.Db.PutAsync(t.T("plain"), Row(("id", "o"), ("doc", "{\"a\":[1]}")), Ct);
+        await t.Db.PutAsync(t.T("plain"), Row(("id", "l"), ("doc", "[1]")), Ct);
+        Assert.IsType<JsonObject>((await t.Db.GetAsync(t.T("plain"), Row(("id", "o")), Ct))?["doc"]);
+        Assert.IsType<JsonArray>((await t.Db.GetAsync(t.T("plain"), Row(("id", "l")), Ct))?["doc"]);
     }
 
     [Fact]
@@ -221,11 +221,11 @@ public abstract partial class DbConformanceTests<TTarget>
     {
         await using var t = await Target.OpenAsync(Plain);
         var table = t.T("plain");
-        await t.Db.Put(table, Row(("id", "z"), ("name", ""), ("n", ""), ("big", null), ("score", null), ("flag", ""), ("doc", null), ("hits", null)), null, Ct);
-        await t.Db.Put(table, Row(("id", "m")), null, Ct);
-        Assert.Equal(Row(("id", "z"), ("name", "")), await t.Db.Get(table, Row(("id", "z")), null, Ct));
-        Assert.Equal(Row(("id", "m")), await t.Db.Get(table, Row(("id", "m")), null, Ct));
-        var rows = (await t.Db.Select(table, null, null, Ct)).Rows.OrderBy(r => (string)r["id"]!, StringComparer.Ordinal).ToList();
+        await t.Db.PutAsync(table, Row(("id", "z"), ("name", ""), ("n", ""), ("big", null), ("score", null), ("flag", ""), ("doc", null), ("hits", null)), Ct);
+        await t.Db.PutAsync(table, Row(("id", "m")), Ct);
+        Assert.Equal(Row(("id", "z"), ("name", "")), await t.Db.GetAsync(table, Row(("id", "z")), Ct));
+        Assert.Equal(Row(("id", "m")), await t.Db.GetAsync(table, Row(("id", "m")), Ct));
+        var rows = (await t.Db.SelectAsync(table, null, Ct)).Rows.OrderBy(r => (string)r["id"]!, StringComparer.Ordinal).ToList();
         Assert.Equal([Row(("id", "m")), Row(("id", "z"), ("name", ""))], rows);
     }
 
@@ -235,12 +235,12 @@ public abstract partial class DbConformanceTests<TTarget>
         await using var t = await Target.OpenAsync(Plain);
         var doc = JsonNode.Parse("{\"k\":[1,{\"v\":\"😀\"}]}");
         var expected = Row(("id", "all"), ("name", "ünï 😀"), ("n", -7L), ("big", 1795970688797L), ("score", 0.1), ("flag", true), ("doc", doc), ("hits", 9L), ("views", 0L));
-        await t.Db.Put(t.T("plain"), Row(("id", "all"), ("name", "ünï 😀"), ("n", -7), ("big", 1795970688797L), ("score", 0.1), ("flag", true), ("doc", doc), ("hits", 9), ("views", 0)), null, Ct);
+        await t.Db.PutAsync(t.T("plain"), Row(("id", "all"), ("name", "ünï 😀"), ("n", -7), ("big", 1795970688797L), ("score", 0.1), ("flag", true), ("doc", doc), ("hits", 9), ("views", 0)), Ct);
         var reads = new[]
         {
-            ("get", await t.Db.Get(t.T("plain"), Row(("id", "all")), null, Ct)),
-            ("select", Assert.Single((await t.Db.Select(t.T("plain"), Row(("id", "all")), null, Ct)).Rows)),
-            ("list", Assert.Single((await t.Db.List(t.T("plain"), [Row(("id", "all"))], null, Ct)).Rows)),
+            ("get", await t.Db.GetAsync(t.T("plain"), Row(("id", "all")), Ct)),
+            ("select", Assert.Single((await t.Db.SelectAsync(t.T("plain"), Row(("id", "all")), Ct)).Rows)),
+            ("list", Assert.Single((await t.Db.ListAsync(t.T("plain"), [Row(("id", "all"))], Ct)).Rows)),
         };
         var mismatches = new List<string>();
         foreach (var (via, row) in reads)
@@ -258,13 +258,13 @@ public abstract partial class DbConformanceTests<TTarget>
     {
         await using var t = await Target.OpenAsync(Plain);
         var table = t.T("plain");
-        await t.Db.Put(table, JsonDocument.Parse("{\"id\":\"e\",\"name\":\"N\",\"n\":\"5\",\"big\":1795970688797,\"score\":\"1.5\",\"flag\":\"1\",\"doc\":{\"a\":1},\"bogus\":[]}").RootElement, null, Ct);
-        await t.Db.Put(table, JsonNode.Parse("{\"id\":\"o\",\"name\":\"N\",\"n\":5,\"big\":1795970688797,\"score\":1.5,\"flag\":true,\"doc\":{\"a\":1}}")!.AsObject(), null, Ct);
-        await t.Db.Put(table, new Dictionary<string, string> { ["id"] = "f", ["name"] = "N", ["n"] = "5", ["big"] = "1795970688797", ["score"] = "1.5", ["flag"] = "true", ["doc"] = "{\"a\":1}" }, null, Ct);
+        await t.Db.PutAsync(table, JsonDocument.Parse("{\"id\":\"e\",\"name\":\"N\",\"n\":\"5\",\"big\":1795970688797,\"score\":\"1.5\",\"flag\":\"1\",\"doc\":{\"a\":1},\"bogus\":[]}").RootElement, Ct);
+        await t.Db.PutAsync(table, JsonNode.Parse("{\"id\":\"o\",\"name\":\"N\",\"n\":5,\"big\":1795970688797,\"score\":1.5,\"flag\":true,\"doc\":{\"a\":1}}")!.AsObject(), Ct);
+        await t.Db.PutAsync(table, new Dictionary<string, string> { ["id"] = "f", ["name"] = "N", ["n"] = "5", ["big"] = "1795970688797", ["score"] = "1.5", ["flag"] = "true", ["doc"] = "{\"a\":1}" }, null, Ct);
         var mismatches = new List<string>();
         foreach (var id in new[] { "e", "o", "f" })
         {
-            var row = (await t.Db.Get(table, Row(("id", id)), null, Ct))!;
+            var row = (await t.Db.GetAsync(table, Row(("id", id)), Ct))!;
             foreach (var (k, v) in new (string, object)[] { ("name", "N"), ("n", 5L), ("big", 1795970688797L), ("score", 1.5), ("flag", true), ("doc", JsonNode.Parse("{\"a\":1}")!) })
                 if (!Same(v, row.GetValueOrDefault(k))) mismatches.Add($"{id}: {k} = {Show(row.GetValueOrDefault(k))}");
             if (row.ContainsKey("bogus")) mismatches.Add($"{id}: unknown column stored");
@@ -279,14 +279,14 @@ public abstract partial class DbConformanceTests<TTarget>
         const string text = "before\u0000after";
         try
         {
-            await t.Db.Put(t.T("plain"), Row(("id", "a"), ("name", text)), null, Ct);
+            await t.Db.PutAsync(t.T("plain"), Row(("id", "a"), ("name", text)), Ct);
         }
         catch (DbException ex) when (ex.Status == 400)
         {
-            Assert.Null(await t.Db.Get(t.T("plain"), Row(("id", "a")), null, Ct));
+            Assert.Null(await t.Db.GetAsync(t.T("plain"), Row(("id", "a")), Ct));
             return;
         }
-        Assert.Equal(text, (await t.Db.Get(t.T("plain"), Row(("id", "a")), null, Ct))?["name"]);
+        Assert.Equal(text, (await t.Db.GetAsync(t.T("plain"), Row(("id", "a")), Ct))?["name"]);
     }
 
     [Fact]
@@ -296,12 +296,12 @@ public abstract partial class DbConformanceTests<TTarget>
         var table = t.T("plain");
         var text = BigText(200 * 1024);
         Assert.True(Encoding.UTF8.GetByteCount(text) > 200 * 1024);
-        await t.Db.Put(table, Row(("id", "big"), ("name", text), ("n", 1)), null, Ct);
-        Assert.Equal(text, (await t.Db.Get(table, Row(("id", "big")), null, Ct))?["name"]);
-        Assert.Equal(text, Assert.Single((await t.Db.Select(table, null, new DbOptions { Count = 1 }, Ct)).Rows)["name"]);
+        await t.Db.PutAsync(table, Row(("id", "big"), ("name", text), ("n", 1)), Ct);
+        Assert.Equal(text, (await t.Db.GetAsync(table, Row(("id", "big")), Ct))?["name"]);
+        Assert.Equal(text, Assert.Single((await t.Db.SelectAsync(table, null, new DbOptions { Count = 1 }, Ct)).Rows)["name"]);
         var updated = text[..^1] + "!";
-        await t.Db.Update(table, Row(("id", "big"), ("name", updated)), null, Ct);
-        Assert.Equal(updated, Assert.Single((await t.Db.List(table, [Row(("id", "big"))], null, Ct)).Rows)["name"]);
+        await t.Db.UpdateAsync(table, Row(("id", "big"), ("name", updated)), Ct);
+        Assert.Equal(updated, Assert.Single((await t.Db.ListAsync(table, [Row(("id", "big"))], Ct)).Rows)["name"]);
     }
 
     [Fact]
@@ -312,8 +312,8 @@ public abstract partial class DbConformanceTests<TTarget>
         for (var i = 0; i % 100 != 0 || doc.ToJsonString().Length < 200 * 1024; i++)
             doc[$"key{i}"] = new JsonArray(i, $"value {i} 😀", new JsonObject { ["nested"] = i % 2 == 0 });
         Assert.InRange(doc.ToJsonString().Length, 200 * 1024, DbValues.DefaultMaxLength);
-        await t.Db.Put(t.T("plain"), Row(("id", "big"), ("doc", doc)), null, Ct);
-        Assert.True(JsonNode.DeepEquals(doc, (JsonNode?)(await t.Db.Get(t.T("plain"), Row(("id", "big")), null, Ct))?["doc"]));
+        await t.Db.PutAsync(t.T("plain"), Row(("id", "big"), ("doc", doc)), Ct);
+        Assert.True(JsonNode.DeepEquals(doc, (JsonNode?)(await t.Db.GetAsync(t.T("plain"), Row(("id", "big")), Ct))?["doc"]));
     }
 
     [Fact]
@@ -321,7 +321,7 @@ public abstract partial class DbConformanceTests<TTarget>
     {
         await using var t = await Target.OpenAsync(Plain);
         var texts = Enumerable.Range(0, 6).Select(i => i.ToString(CultureInfo.InvariantCulture) + BigText(200 * 1024 - 1)).ToList();
-        for (var i = 0; i < texts.Count; i++) await t.Db.Put(t.T("plain"), Row(("id", $"k{i}"), ("name", texts[i])), null, Ct);
+        for (var i = 0; i < texts.Count; i++) await t.Db.PutAsync(t.T("plain"), Row(("id", $"k{i}"), ("name", texts[i])), Ct);
         var pages = await AllPages(t.Db, t.T("plain"), null, () => new DbOptions { Count = 2 });
         Assert.All(pages, p => Assert.InRange(p.Count, 0, 2));
         var seen = pages.SelectMany(p => p).ToDictionary(r => (string)r["id"]!, r => (string)r["name"]!);

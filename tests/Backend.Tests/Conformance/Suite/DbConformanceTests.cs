@@ -130,7 +130,7 @@ public abstract partial class DbConformanceTests<TTarget>(TTarget target) : ICla
 
     /// <summary>Puts many rows with a few writes in flight (keeps network drivers fast).</summary>
     protected static Task PutAll(Db db, string table, IEnumerable<DbRow> rows) =>
-        Parallel.ForEachAsync(rows, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = Ct }, async (row, ct) => await db.Put(table, row, null, ct));
+        Parallel.ForEachAsync(rows, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = Ct }, async (row, ct) => await db.PutAsync(table, row, ct));
 
     /// <summary>Asserts the call fails with a <see cref="DbException"/> of the given status.</summary>
     protected static async Task<DbException> AssertStatus(int status, Func<Task> call)
@@ -186,7 +186,7 @@ public abstract partial class DbConformanceTests<TTarget>(TTarget target) : ICla
         {
             var o = options();
             o.Start = token;
-            var result = await db.Select(table, query, o, Ct);
+            var result = await db.SelectAsync(table, query, o, Ct);
             pages.Add(result.Rows);
             token = result.NextToken;
             Assert.True(pages.Count <= 300, "paging does not end");
@@ -202,8 +202,8 @@ public abstract partial class DbConformanceTests<TTarget>(TTarget target) : ICla
     public async Task Put_then_get_returns_the_row()
     {
         await using var t = await Target.OpenAsync(Items);
-        await t.Db.Put(t.T("items"), new { id = "a", name = "Alpha", n = 5 }, null, Ct);
-        var row = await t.Db.Get(t.T("items"), new { id = "a" }, null, Ct);
+        await t.Db.PutAsync(t.T("items"), new { id = "a", name = "Alpha", n = 5 }, Ct);
+        var row = await t.Db.GetAsync(t.T("items"), new { id = "a" }, Ct);
         Assert.NotNull(row);
         Assert.Equal("Alpha", row["name"]);
         Assert.Equal(5L, row["n"]);
@@ -214,6 +214,6 @@ public abstract partial class DbConformanceTests<TTarget>(TTarget target) : ICla
     public async Task Get_of_a_missing_row_is_null()
     {
         await using var t = await Target.OpenAsync(Items);
-        Assert.Null(await t.Db.Get(t.T("items"), new { id = "nope" }, null, Ct));
+        Assert.Null(await t.Db.GetAsync(t.T("items"), new { id = "nope" }, Ct));
     }
 }

@@ -15,14 +15,14 @@ public sealed class DynamoDbConcurrencyTests(DynamoDbTarget target) : DynamoDbTe
         {
             for (var j = 0; j < 25; j++)
             {
-                await t.Db.Incr(items, Row(("id", "total"), ("hits", 1)), null, Ct);
-                await t.Db.Incr(items, Row(("id", $"w{w}"), ("hits", 2), ("name", $"last {j}")), null, Ct);
+                await t.Db.IncrAsync(items, Row(("id", "total"), ("hits", 1)), Ct);
+                await t.Db.IncrAsync(items, Row(("id", $"w{w}"), ("hits", 2), ("name", $"last {j}")), Ct);
             }
         }, Ct)));
-        Assert.Equal(800L, (await t.Db.Get(items, Row(("id", "total")), null, Ct))!["hits"]);
+        Assert.Equal(800L, (await t.Db.GetAsync(items, Row(("id", "total")), Ct))!["hits"]);
         for (var w = 0; w < 32; w++)
         {
-            var row = (await t.Db.Get(items, Row(("id", $"w{w}")), null, Ct))!;
+            var row = (await t.Db.GetAsync(items, Row(("id", $"w{w}")), Ct))!;
             Assert.Equal(50L, row["hits"]);
             Assert.Equal("last 24", row["name"]);
         }
@@ -37,7 +37,7 @@ public sealed class DynamoDbConcurrencyTests(DynamoDbTarget target) : DynamoDbTe
         {
             try
             {
-                await t.Db.Add(items, Row(("id", "one"), ("n", w)), null, Ct);
+                await t.Db.AddAsync(items, Row(("id", "one"), ("n", w)), Ct);
                 return 0;
             }
             catch (DbException ex)

@@ -13,11 +13,11 @@ public sealed class DynamoDbCrudTests(DynamoDbTarget target) : DynamoDbTestBase(
     {
         await using var t = await OpenAsync();
         var items = t.T("items");
-        Assert.Equal(1, (await t.Db.Put(items, Row(("id", "a"), ("name", "Alpha"), ("n", 5), ("score", 1.5)), null, Ct)).Affected);
-        var row = await t.Db.Get(items, Row(("id", "a")), null, Ct);
+        Assert.Equal(1, (await t.Db.PutAsync(items, Row(("id", "a"), ("name", "Alpha"), ("n", 5), ("score", 1.5)), Ct)).Affected);
+        var row = await t.Db.GetAsync(items, Row(("id", "a")), Ct);
         Assert.Equal("{id=s:a;n=l:5;name=s:Alpha;score=d:1.5;}", Canon(row!));
-        await t.Db.Put(items, Row(("id", "a"), ("n", 6)), null, Ct);
-        Assert.Equal("{id=s:a;n=l:6;}", Canon((await t.Db.Get(items, Row(("id", "a")), null, Ct))!));
+        await t.Db.PutAsync(items, Row(("id", "a"), ("n", 6)), Ct);
+        Assert.Equal("{id=s:a;n=l:6;}", Canon((await t.Db.GetAsync(items, Row(("id", "a")), Ct))!));
     }
 
     [Fact]
@@ -25,11 +25,11 @@ public sealed class DynamoDbCrudTests(DynamoDbTarget target) : DynamoDbTestBase(
     {
         await using var t = await OpenAsync();
         var items = t.T("items");
-        Assert.Null(await t.Db.Get(items, Row(("id", "nope")), null, Ct));
-        await t.Db.Put(items, Row(("id", "a"), ("name", "Alpha"), ("n", 5)), null, Ct);
-        Assert.Equal("{name=s:Alpha;}", Canon((await t.Db.Get(items, Row(("id", "a")), new DbOptions { Select = ["name", "bogus"] }, Ct))!));
+        Assert.Null(await t.Db.GetAsync(items, Row(("id", "nope")), Ct));
+        await t.Db.PutAsync(items, Row(("id", "a"), ("name", "Alpha"), ("n", 5)), Ct);
+        Assert.Equal("{name=s:Alpha;}", Canon((await t.Db.GetAsync(items, Row(("id", "a")), new DbOptions { Select = ["name", "bogus"] }, Ct))!));
         // Nothing known selected: the whole row, as on SQL.
-        Assert.Equal(3, (await t.Db.Get(items, Row(("id", "a")), new DbOptions { Select = ["bogus"] }, Ct))!.Count);
+        Assert.Equal(3, (await t.Db.GetAsync(items, Row(("id", "a")), new DbOptions { Select = ["bogus"] }, Ct))!.Count);
     }
 
     [Fact]
@@ -37,15 +37,15 @@ public sealed class DynamoDbCrudTests(DynamoDbTarget target) : DynamoDbTestBase(
     {
         await using var t = await OpenAsync();
         var items = t.T("items");
-        Assert.Equal(1, (await t.Db.Add(items, Row(("id", "a"), ("name", "first")), null, Ct)).Affected);
-        var ex = await Assert.ThrowsAsync<DbException>(() => t.Db.Add(items, Row(("id", "a"), ("name", "second")), null, Ct));
+        Assert.Equal(1, (await t.Db.AddAsync(items, Row(("id", "a"), ("name", "first")), Ct)).Affected);
+        var ex = await Assert.ThrowsAsync<DbException>(() => t.Db.AddAsync(items, Row(("id", "a"), ("name", "second")), Ct));
         Assert.Equal(409, ex.Status);
-        Assert.Equal("first", (await t.Db.Get(items, Row(("id", "a")), null, Ct))!["name"]);
+        Assert.Equal("first", (await t.Db.GetAsync(items, Row(("id", "a")), Ct))!["name"]);
 
         var pairs = t.T("pairs");
-        await t.Db.Add(pairs, Row(("a", "x"), ("b", 1)), null, Ct);
-        await t.Db.Add(pairs, Row(("a", "x"), ("b", 2)), null, Ct);
-        Assert.Equal(409, (await Assert.ThrowsAsync<DbException>(() => t.Db.Add(pairs, Row(("a", "x"), ("b", 1)), null, Ct))).Status);
+        await t.Db.AddAsync(pairs, Row(("a", "x"), ("b", 1)), Ct);
+        await t.Db.AddAsync(pairs, Row(("a", "x"), ("b", 2)), Ct);
+        Assert.Equal(409, (await Assert.ThrowsAsync<DbException>(() => t.Db.AddAsync(pairs, Row(("a", "x"), ("b", 1)), Ct))).Status);
     }
 
     [Fact]
@@ -54,9 +54,9 @@ public sealed class DynamoDbCrudTests(DynamoDbTarget target) : DynamoDbTestBase(
         await using var t = await OpenAsync();
         var driver = Driver(t);
         var items = t.T("items");
-        Assert.Equal(0, (await t.Db.Update(items, Row(("id", "ghost"), ("name", "x")), null, Ct)).Affected);
-        Assert.Equal(0, (await t.Db.Update(items, Row(("id", "ghost")), null, Ct)).Affected);
-        Assert.Null(await t.Db.Get(items, Row(("id", "ghost")), null, Ct));
+        Assert.Equal(0, (await t.Db.UpdateAsync(items, Row(("id", "ghost"), ("name", "x")), Ct)).Affected);
+        Assert.Equal(0, (await t.Db.UpdateAsync(items, Row(("id", "ghost")), Ct)).Affected);
+        Assert.Null(await t.Db.GetAsync(items, Row(("id", "ghost")), Ct));
         var raw = await driver.Client.GetItemAsync(new GetItemRequest { TableName = items, Key = new() { ["id"] = new AttributeValue { S = "ghost" } }, ConsistentRead = true }, Ct);
         Assert.True(raw.Item is null or { Count: 0 });
     }
@@ -67,13 +67,13 @@ public sealed class DynamoDbCrudTests(DynamoDbTarget target) : DynamoDbTestBase(
         await using var t = await OpenAsync();
         var driver = Driver(t);
         var items = t.T("items");
-        await t.Db.Put(items, Row(("id", "a"), ("name", "Alpha"), ("n", 5), ("flag", true)), null, Ct);
-        Assert.Equal(1, (await t.Db.Update(items, Row(("id", "a"), ("n", 7), ("flag", null)), null, Ct)).Affected);
-        Assert.Equal("{id=s:a;n=l:7;name=s:Alpha;}", Canon((await t.Db.Get(items, Row(("id", "a")), null, Ct))!));
+        await t.Db.PutAsync(items, Row(("id", "a"), ("name", "Alpha"), ("n", 5), ("flag", true)), Ct);
+        Assert.Equal(1, (await t.Db.UpdateAsync(items, Row(("id", "a"), ("n", 7), ("flag", null)), Ct)).Affected);
+        Assert.Equal("{id=s:a;n=l:7;name=s:Alpha;}", Canon((await t.Db.GetAsync(items, Row(("id", "a")), Ct))!));
         // NULL is an absent attribute, not a NULL value.
         var raw = await driver.Client.GetItemAsync(new GetItemRequest { TableName = items, Key = new() { ["id"] = new AttributeValue { S = "a" } }, ConsistentRead = true }, Ct);
         Assert.False(raw.Item.ContainsKey("flag"));
-        Assert.Equal(1, (await t.Db.Update(items, Row(("id", "a")), null, Ct)).Affected);
+        Assert.Equal(1, (await t.Db.UpdateAsync(items, Row(("id", "a")), Ct)).Affected);
     }
 
     [Fact]
@@ -81,15 +81,15 @@ public sealed class DynamoDbCrudTests(DynamoDbTarget target) : DynamoDbTestBase(
     {
         await using var t = await OpenAsync();
         var items = t.T("items");
-        Assert.Equal(1, (await t.Db.Replace(items, Row(("id", "a"), ("name", "Alpha")), null, Ct)).Affected);
-        Assert.Equal("{id=s:a;name=s:Alpha;}", Canon((await t.Db.Get(items, Row(("id", "a")), null, Ct))!));
-        await t.Db.Update(items, Row(("id", "a"), ("n", 3)), null, Ct);
-        await t.Db.Replace(items, Row(("id", "a"), ("name", "Beta")), null, Ct);
-        Assert.Equal("{id=s:a;n=l:3;name=s:Beta;}", Canon((await t.Db.Get(items, Row(("id", "a")), null, Ct))!));
+        Assert.Equal(1, (await t.Db.ReplaceAsync(items, Row(("id", "a"), ("name", "Alpha")), Ct)).Affected);
+        Assert.Equal("{id=s:a;name=s:Alpha;}", Canon((await t.Db.GetAsync(items, Row(("id", "a")), Ct))!));
+        await t.Db.UpdateAsync(items, Row(("id", "a"), ("n", 3)), Ct);
+        await t.Db.ReplaceAsync(items, Row(("id", "a"), ("name", "Beta")), Ct);
+        Assert.Equal("{id=s:a;n=l:3;name=s:Beta;}", Canon((await t.Db.GetAsync(items, Row(("id", "a")), Ct))!));
         // Only the key: created when missing (1), nothing when present (0), like ON CONFLICT DO NOTHING.
-        Assert.Equal(1, (await t.Db.Replace(items, Row(("id", "k")), null, Ct)).Affected);
-        Assert.Equal(0, (await t.Db.Replace(items, Row(("id", "k")), null, Ct)).Affected);
-        Assert.Equal("{id=s:k;}", Canon((await t.Db.Get(items, Row(("id", "k")), null, Ct))!));
+        Assert.Equal(1, (await t.Db.ReplaceAsync(items, Row(("id", "k")), Ct)).Affected);
+        Assert.Equal(0, (await t.Db.ReplaceAsync(items, Row(("id", "k")), Ct)).Affected);
+        Assert.Equal("{id=s:k;}", Canon((await t.Db.GetAsync(items, Row(("id", "k")), Ct))!));
     }
 
     [Fact]
@@ -97,14 +97,14 @@ public sealed class DynamoDbCrudTests(DynamoDbTarget target) : DynamoDbTestBase(
     {
         await using var t = await OpenAsync();
         var items = t.T("items");
-        Assert.Equal(1, (await t.Db.Incr(items, Row(("id", "c"), ("hits", 2), ("name", "one")), null, Ct)).Affected);
-        await t.Db.Incr(items, Row(("id", "c"), ("hits", -5), ("name", "two")), null, Ct);
-        await t.Db.Incr(items, Row(("id", "c"), ("hits", ""), ("n", 1)), null, Ct);
-        Assert.Equal("{hits=l:-3;id=s:c;n=l:1;name=s:two;}", Canon((await t.Db.Get(items, Row(("id", "c")), null, Ct))!));
-        await t.Db.Put(items, Row(("id", "d"), ("name", "no counter yet")), null, Ct);
-        await t.Db.Incr(items, Row(("id", "d"), ("hits", long.MaxValue - 1)), null, Ct);
-        await t.Db.Incr(items, Row(("id", "d"), ("hits", 1)), null, Ct);
-        Assert.Equal(long.MaxValue, (await t.Db.Get(items, Row(("id", "d")), null, Ct))!["hits"]);
+        Assert.Equal(1, (await t.Db.IncrAsync(items, Row(("id", "c"), ("hits", 2), ("name", "one")), Ct)).Affected);
+        await t.Db.IncrAsync(items, Row(("id", "c"), ("hits", -5), ("name", "two")), Ct);
+        await t.Db.IncrAsync(items, Row(("id", "c"), ("hits", ""), ("n", 1)), Ct);
+        Assert.Equal("{hits=l:-3;id=s:c;n=l:1;name=s:two;}", Canon((await t.Db.GetAsync(items, Row(("id", "c")), Ct))!));
+        await t.Db.PutAsync(items, Row(("id", "d"), ("name", "no counter yet")), Ct);
+        await t.Db.IncrAsync(items, Row(("id", "d"), ("hits", long.MaxValue - 1)), Ct);
+        await t.Db.IncrAsync(items, Row(("id", "d"), ("hits", 1)), Ct);
+        Assert.Equal(long.MaxValue, (await t.Db.GetAsync(items, Row(("id", "d")), Ct))!["hits"]);
     }
 
     [Fact]
@@ -112,12 +112,12 @@ public sealed class DynamoDbCrudTests(DynamoDbTarget target) : DynamoDbTestBase(
     {
         await using var t = await OpenAsync();
         var pairs = t.T("pairs");
-        await t.Db.Put(pairs, Row(("a", "x"), ("b", 1), ("v", "one")), null, Ct);
-        await t.Db.Put(pairs, Row(("a", "x"), ("b", 2), ("v", "two")), null, Ct);
-        Assert.Equal(1, (await t.Db.Del(pairs, Row(("a", "x"), ("b", 1)), null, Ct)).Affected);
-        Assert.Equal(0, (await t.Db.Del(pairs, Row(("a", "x"), ("b", 1)), null, Ct)).Affected);
-        Assert.Null(await t.Db.Get(pairs, Row(("a", "x"), ("b", 1)), null, Ct));
-        Assert.Equal("two", (await t.Db.Get(pairs, Row(("a", "x"), ("b", "2")), null, Ct))!["v"]);
+        await t.Db.PutAsync(pairs, Row(("a", "x"), ("b", 1), ("v", "one")), Ct);
+        await t.Db.PutAsync(pairs, Row(("a", "x"), ("b", 2), ("v", "two")), Ct);
+        Assert.Equal(1, (await t.Db.DelAsync(pairs, Row(("a", "x"), ("b", 1)), Ct)).Affected);
+        Assert.Equal(0, (await t.Db.DelAsync(pairs, Row(("a", "x"), ("b", 1)), Ct)).Affected);
+        Assert.Null(await t.Db.GetAsync(pairs, Row(("a", "x"), ("b", 1)), Ct));
+        Assert.Equal("two", (await t.Db.GetAsync(pairs, Row(("a", "x"), ("b", "2")), Ct))!["v"]);
     }
 
     [Fact]
@@ -125,10 +125,10 @@ public sealed class DynamoDbCrudTests(DynamoDbTarget target) : DynamoDbTestBase(
     {
         await using var t = await OpenAsync();
         var items = t.T("items");
-        Assert.Equal(400, (await Assert.ThrowsAsync<DbException>(() => t.Db.Put(items, Row(("id", "a"), ("n", "abc")), null, Ct))).Status);
-        Assert.Null(await t.Db.Get(items, Row(("id", "a")), null, Ct));
+        Assert.Equal(400, (await Assert.ThrowsAsync<DbException>(() => t.Db.PutAsync(items, Row(("id", "a"), ("n", "abc")), Ct))).Status);
+        Assert.Null(await t.Db.GetAsync(items, Row(("id", "a")), Ct));
         // Beyond DynamoDB's number range (about 1E126): DynamoDB's validation error is a 400 too.
-        Assert.Equal(400, (await Assert.ThrowsAsync<DbException>(() => t.Db.Put(items, Row(("id", "a"), ("score", 1e300)), null, Ct))).Status);
+        Assert.Equal(400, (await Assert.ThrowsAsync<DbException>(() => t.Db.PutAsync(items, Row(("id", "a"), ("score", 1e300)), Ct))).Status);
     }
 
     [Fact]
@@ -137,7 +137,7 @@ public sealed class DynamoDbCrudTests(DynamoDbTarget target) : DynamoDbTestBase(
         await using var t = await OpenAsync();
         var driver = Driver(t);
         var items = t.T("items");
-        await t.Db.Put(items, Row(("id", "j"), ("doc", new JsonObject { ["a"] = 1 })), null, Ct);
+        await t.Db.PutAsync(items, Row(("id", "j"), ("doc", new JsonObject { ["a"] = 1 })), Ct);
         var raw = await driver.Client.GetItemAsync(new GetItemRequest { TableName = items, Key = new() { ["id"] = new AttributeValue { S = "j" } } }, Ct);
         Assert.Equal("{\"a\":1}", raw.Item["doc"].S);
     }

@@ -32,9 +32,9 @@ public sealed class DynamoDbFailureTests
         await using var _ = driver;
         foreach (var call in new Func<Task>[]
         {
-            () => db.Get("items", new { id = "a" }, null, Ct),
-            () => db.Put("items", new { id = "a" }, null, Ct),
-            () => db.Select("items", null, null, Ct),
+            () => db.GetAsync("items", new { id = "a" }, Ct).AsTask(),
+            () => db.PutAsync("items", new { id = "a" }, Ct),
+            () => db.SelectAsync("items", null, Ct),
             () => db.InitAsync(Ct),
         })
         {
@@ -72,7 +72,7 @@ public sealed class DynamoDbHungServerTests
         pools.Add(driver);
         var db = new Db(tables, pools);
         var watch = Stopwatch.StartNew();
-        var ex = await Assert.ThrowsAsync<DbException>(() => db.Put("items", new { id = "a" }, null, Ct));
+        var ex = await Assert.ThrowsAsync<DbException>(() => db.PutAsync("items", new { id = "a" }, Ct));
         Assert.Equal(503, ex.Status);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"took {watch.Elapsed}");
         TestContext.Current.SendDiagnosticMessage($"hung server: 503 in {watch.ElapsedMilliseconds} ms after {held.Count} connections: {ex.Message}");

@@ -115,7 +115,7 @@ public sealed class DynamoDbLocalIndexTests(DynamoDbLocalTarget target) : IClass
         {
             var row = new DbRow { ["id"] = $"d{i:00}", ["title"] = $"t{i}", ["size"] = i };
             if (i % 3 < 2) row["owner"] = i % 3 == 0 ? "ann" : "bob";
-            await v1.Db.Put(v1.T("docs"), row, null, ct);
+            await v1.Db.PutAsync(v1.T("docs"), row, ct);
         });
     }
 
@@ -176,11 +176,11 @@ public sealed class DynamoDbLocalIndexTests(DynamoDbLocalTarget target) : IClass
 
         // Selects on the new columns query the new indexes and find exactly the rows written before they existed.
         recorder.Clear();
-        Assert.Equal(Expected(i => i % 3 == 0), Ids(await v2.Db.Select(docs, new { owner = "ann" }, null, Ct)));
-        Assert.Equal(Expected(i => i % 3 == 1), Ids(await v2.Db.Select(docs, new { owner = "bob" }, null, Ct)));
-        Assert.Empty((await v2.Db.Select(docs, new { owner = "nobody" }, null, Ct)).Rows);
-        Assert.Equal(["d07"], Ids(await v2.Db.Select(docs, new { size = 7 }, null, Ct)));
-        Assert.Equal(Expected(i => i % 3 == 0 && i > 20), Ids(await v2.Db.Select(docs, new { owner = "ann", size = 20 }, new DbOptions { Ops = { ["size"] = DbCompare.Gt } }, Ct)));
+        Assert.Equal(Expected(i => i % 3 == 0), Ids(await v2.Db.SelectAsync(docs, new { owner = "ann" }, Ct)));
+        Assert.Equal(Expected(i => i % 3 == 1), Ids(await v2.Db.SelectAsync(docs, new { owner = "bob" }, Ct)));
+        Assert.Empty((await v2.Db.SelectAsync(docs, new { owner = "nobody" }, Ct)).Rows);
+        Assert.Equal(["d07"], Ids(await v2.Db.SelectAsync(docs, new { size = 7 }, Ct)));
+        Assert.Equal(Expected(i => i % 3 == 0 && i > 20), Ids(await v2.Db.SelectAsync(docs, new { owner = "ann", size = 20 }, new DbOptions { Ops = { ["size"] = DbCompare.Gt } }, Ct)));
         Assert.Equal(
             [$"Query {docs} {owner.IndexName}", $"Query {docs} {owner.IndexName}", $"Query {docs} {owner.IndexName}", $"Query {docs} {size.IndexName}", $"Query {docs} {owner.IndexName}"],
             recorder.Calls.Where(c => !c.StartsWith("status ", StringComparison.Ordinal)));
@@ -190,7 +190,7 @@ public sealed class DynamoDbLocalIndexTests(DynamoDbLocalTarget target) : IClass
         string? token = null;
         do
         {
-            var page = await v2.Db.Select(docs, new { owner = "ann" }, new DbOptions { Count = 4, Start = token }, Ct);
+            var page = await v2.Db.SelectAsync(docs, new { owner = "ann" }, new DbOptions { Count = 4, Start = token }, Ct);
             paged.AddRange(page.Rows.Select(r => (string)r["id"]!));
             token = page.NextToken;
         }
@@ -198,17 +198,17 @@ public sealed class DynamoDbLocalIndexTests(DynamoDbLocalTarget target) : IClass
         Assert.Equal(Expected(i => i % 3 == 0), paged);
 
         // Rows written, changed and deleted through the index's lifetime are followed.
-        await v2.Db.Put(docs, new { id = "new1", owner = "ann", size = 100 }, null, Ct);
-        await v2.Db.Update(docs, new { id = "d01", owner = "ann" }, null, Ct);
-        await v2.Db.Del(docs, new { id = "d03" }, null, Ct);
+        await v2.Db.PutAsync(docs, new { id = "new1", owner = "ann", size = 100 }, Ct);
+        await v2.Db.UpdateAsync(docs, new { id = "d01", owner = "ann" }, Ct);
+        await v2.Db.DelAsync(docs, new { id = "d03" }, Ct);
         string[] anns = [.. Expected(i => i % 3 == 0 && i != 3).Append("d01").Append("new1").Order(StringComparer.Ordinal)];
-        Assert.Equal(anns, Ids(await v2.Db.Select(docs, new { owner = "ann" }, null, Ct)));
-        var hundred = Ids(await v2.Db.Select(docs, new { size = 100 }, null, Ct));
+        Assert.Equal(anns, Ids(await v2.Db.SelectAsync(docs, new { owner = "ann" }, Ct)));
+        var hundred = Ids(await v2.Db.SelectAsync(docs, new { size = 100 }, Ct));
         Assert.Equal(["new1"], hundred);
 
         // The table Db of version 1, which has no index on owner, still finds the same rows (by a scan).
         await using var v1 = await target.OpenWithPrefixAsync(V1, prefix);
-        Assert.Equal(Ids(await v2.Db.Select(docs, new { owner = "ann" }, null, Ct)), Ids(await v1.Db.Select(docs, new { owner = "ann" }, null, Ct)));
+        Assert.Equal(Ids(await v2.Db.SelectAsync(docs, new { owner = "ann" }, Ct)), Ids(await v1.Db.SelectAsync(docs, new { owner = "ann" }, Ct)));
     }
 
     [Fact]
@@ -217,11 +217,11 @@ public sealed class DynamoDbLocalIndexTests(DynamoDbLocalTarget target) : IClass
         // As on AWS (dynalite stores it): an empty string may be stored, but not as an index's key.
         await using var t = await target.OpenAsync(V2);
         var docs = t.T("docs");
-        var ex = await Assert.ThrowsAsync<DbException>(() => t.Db.Put(docs, new { id = "e", owner = "" }, null, Ct));
+        var ex = await Assert.ThrowsAsync<DbException>(() => t.Db.PutAsync(docs, new { id = "e", owner = "" }, Ct));
         Assert.Equal(400, ex.Status);
-        Assert.Null(await t.Db.Get(docs, new { id = "e" }, null, Ct));
-        await t.Db.Put(docs, new { id = "e", title = "" }, null, Ct);
-        Assert.Equal("", (await t.Db.Get(docs, new { id = "e" }, null, Ct))?["title"]);
+        Assert.Null(await t.Db.GetAsync(docs, new { id = "e" }, Ct));
+        await t.Db.PutAsync(docs, new { id = "e", title = "" }, Ct);
+        Assert.Equal("", (await t.Db.GetAsync(docs, new { id = "e" }, Ct))?["title"]);
     }
 
     [Fact]
@@ -262,7 +262,7 @@ public sealed class DynamoDbLocalIndexTests(DynamoDbLocalTarget target) : IClass
             Assert.DoesNotContain(recorder.Calls, c => c.StartsWith("UpdateTable ", StringComparison.Ordinal));
             Assert.Equal($"status {docs} {index} ACTIVE", seen[^1]);
             recorder.Clear();
-            Assert.Equal(Expected(i => i % 3 == 0), Ids(await second.Db.Select(docs, new { owner = "ann" }, null, Ct)));
+            Assert.Equal(Expected(i => i % 3 == 0), Ids(await second.Db.SelectAsync(docs, new { owner = "ann" }, Ct)));
             Assert.Equal([$"Query {docs} {index}"], recorder.Calls.Where(c => !c.StartsWith("status ", StringComparison.Ordinal)));
             TestContext.Current.SendDiagnosticMessage($"saw CREATING on try {attempt}: {string.Join(", ", seen)}");
             return;

@@ -30,9 +30,9 @@ public sealed class DynamoDbLocalTransactionTests(DynamoDbLocalTarget target) : 
         var (t, recorder) = await OpenAsync();
         await using var db = t;
         var items = t.T("items");
-        await t.Db.Put(items, Row(("id", "old"), ("n", 1)), null, Ct);
-        await t.Db.Put(items, Row(("id", "old2"), ("n", 2)), null, Ct);
-        var r = await t.Db.Batch(
+        await t.Db.PutAsync(items, Row(("id", "old"), ("n", 1)), Ct);
+        await t.Db.PutAsync(items, Row(("id", "old2"), ("n", 2)), Ct);
+        var r = await t.Db.BatchAsync(
         [
             new DbBatchItem(DbOperation.Add, items, Row(("id", "a"), ("n", 1))),
             new DbBatchItem(DbOperation.Put, items, Row(("id", "b"), ("n", 2))),
@@ -43,14 +43,14 @@ public sealed class DynamoDbLocalTransactionTests(DynamoDbLocalTarget target) : 
             new DbBatchItem(DbOperation.Replace, items, Row(("id", "d"), ("name", "dee"))),
             new DbBatchItem(DbOperation.Replace, items, Row(("id", "old2"))),
             new DbBatchItem(DbOperation.Del, items, Row(("id", "nope"))),
-        ], null, Ct);
+        ], Ct);
         // The first transaction is cancelled by the conditions of the three writes to missing rows and of the key-only
         // Replace of an existing row (DynamoDB Local reports ConditionalCheckFailed for exactly those); the second,
         // without them, commits.
         Assert.Equal(["TransactWriteItems 9", "TransactWriteItems 5"], Transactions(recorder));
         Assert.Equal(5, r.Affected);
         Assert.Equal(["{id=s:a;n=l:1;}", "{id=s:b;n=l:2;}", "{hits=l:3;id=s:c;}", "{id=s:d;name=s:dee;}", "{id=s:old;n=l:5;}", "{id=s:old2;n=l:2;}"],
-            (await t.Db.Select(items, null, null, Ct)).Rows.Select(DynamoDbTestBase.Canon));
+            (await t.Db.SelectAsync(items, null, Ct)).Rows.Select(DynamoDbTestBase.Canon));
     }
 
     [Fact]
@@ -59,20 +59,20 @@ public sealed class DynamoDbLocalTransactionTests(DynamoDbLocalTarget target) : 
         var (t, recorder) = await OpenAsync();
         await using var db = t;
         var items = t.T("items");
-        await t.Db.Put(items, Row(("id", "taken"), ("name", "original")), null, Ct);
+        await t.Db.PutAsync(items, Row(("id", "taken"), ("name", "original")), Ct);
         var batch = Enumerable.Range(0, 99).Select(i => new DbBatchItem(DbOperation.Put, items, Row(("id", $"p{i:00}"))))
             .Append(new DbBatchItem(DbOperation.Add, items, Row(("id", "taken"), ("name", "changed")))).ToList();
-        var ex = await Assert.ThrowsAsync<DbException>(() => t.Db.Batch(batch, null, Ct));
+        var ex = await Assert.ThrowsAsync<DbException>(() => t.Db.BatchAsync(batch, Ct));
         Assert.Equal(409, ex.Status);
         Assert.Equal(["TransactWriteItems 100"], Transactions(recorder));
-        Assert.Equal(["{id=s:taken;name=s:original;}"], (await t.Db.Select(items, null, null, Ct)).Rows.Select(DynamoDbTestBase.Canon));
+        Assert.Equal(["{id=s:taken;name=s:original;}"], (await t.Db.SelectAsync(items, null, Ct)).Rows.Select(DynamoDbTestBase.Canon));
 
         // Without the conflict the same 100 writes are one transaction that commits.
         recorder.Clear();
         batch[^1] = new DbBatchItem(DbOperation.Add, items, Row(("id", "free")));
-        Assert.Equal(100, (await t.Db.Batch(batch, null, Ct)).Affected);
+        Assert.Equal(100, (await t.Db.BatchAsync(batch, Ct)).Affected);
         Assert.Equal(["TransactWriteItems 100"], Transactions(recorder));
-        Assert.Equal(101, (await t.Db.Select(items, null, new DbOptions { Count = 1000 }, Ct)).Rows.Count);
+        Assert.Equal(101, (await t.Db.SelectAsync(items, null, new DbOptions { Count = 1000 }, Ct)).Rows.Count);
     }
 
     [Fact]
@@ -81,15 +81,15 @@ public sealed class DynamoDbLocalTransactionTests(DynamoDbLocalTarget target) : 
         var (t, recorder) = await OpenAsync();
         await using var db = t;
         var items = t.T("items");
-        Assert.Equal(101, (await t.Db.Batch(Enumerable.Range(0, 101).Select(i => new DbBatchItem(DbOperation.Put, items, Row(("id", $"i{i:000}")))), null, Ct)).Affected);
-        var twice = await t.Db.Batch(
+        Assert.Equal(101, (await t.Db.BatchAsync(Enumerable.Range(0, 101).Select(i => new DbBatchItem(DbOperation.Put, items, Row(("id", $"i{i:000}")))), Ct)).Affected);
+        var twice = await t.Db.BatchAsync(
         [
             new DbBatchItem(DbOperation.Incr, items, Row(("id", "x"), ("hits", 1))),
             new DbBatchItem(DbOperation.Incr, items, Row(("id", "x"), ("hits", 1))),
-        ], null, Ct);
+        ], Ct);
         Assert.Equal(2, twice.Affected);
         Assert.Empty(Transactions(recorder));
-        Assert.Equal(2L, (await t.Db.Get(items, Row(("id", "x")), null, Ct))!["hits"]);
-        Assert.Equal(102, (await t.Db.Select(items, null, new DbOptions { Count = 1000 }, Ct)).Rows.Count);
+        Assert.Equal(2L, (await t.Db.GetAsync(items, Row(("id", "x")), Ct))!["hits"]);
+        Assert.Equal(102, (await t.Db.SelectAsync(items, null, new DbOptions { Count = 1000 }, Ct)).Rows.Count);
     }
 }

@@ -30,16 +30,16 @@ public sealed class DynamoDbSchemaTests(DynamoDbTarget target) : DynamoDbTestBas
         static void V2(TableRegistry tables, string p) => tables.Add(p + "docs", t => t.Column("id", primary: true).Column("title").Column("owner", index: 1).Column("size", ColumnType.Int));
         await using (var v1 = await Target.OpenWithPrefixAsync(V1, prefix))
         {
-            for (var i = 0; i < 6; i++) await v1.Db.Put(v1.T("docs"), Row(("id", $"d{i}"), ("title", $"t{i}")), null, Ct);
+            for (var i = 0; i < 6; i++) await v1.Db.PutAsync(v1.T("docs"), Row(("id", $"d{i}"), ("title", $"t{i}")), Ct);
         }
         await using (var again = await Target.OpenWithPrefixAsync(V1, prefix))
         {
-            Assert.Equal(6, (await again.Db.Select(again.T("docs"), null, null, Ct)).Rows.Count);
+            Assert.Equal(6, (await again.Db.SelectAsync(again.T("docs"), null, Ct)).Rows.Count);
         }
         await using var v2 = await Target.OpenWithPrefixAsync(V2, prefix);
         var docs = v2.T("docs");
-        for (var i = 0; i < 6; i += 2) await v2.Db.Update(docs, Row(("id", $"d{i}"), ("owner", "ann"), ("size", i)), null, Ct);
-        var rows = (await v2.Db.Select(docs, Row(("owner", "ann")), null, Ct)).Rows;
+        for (var i = 0; i < 6; i += 2) await v2.Db.UpdateAsync(docs, Row(("id", $"d{i}"), ("owner", "ann"), ("size", i)), Ct);
+        var rows = (await v2.Db.SelectAsync(docs, Row(("owner", "ann")), Ct)).Rows;
         Assert.Equal(["{id=s:d0;owner=s:ann;size=l:0;title=s:t0;}", "{id=s:d2;owner=s:ann;size=l:2;title=s:t2;}", "{id=s:d4;owner=s:ann;size=l:4;title=s:t4;}"], rows.Select(Canon));
         // The index was asked for with UpdateTable. DynamoDB builds it (and selects then query it); dynalite validates
         // the request but ignores it, and selects scan instead — either way the rows are right.

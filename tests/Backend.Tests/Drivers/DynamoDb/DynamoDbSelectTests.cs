@@ -10,9 +10,9 @@ public sealed class DynamoDbSelectTests(DynamoDbTarget target) : DynamoDbTestBas
     {
         for (var i = 0; i < 20; i++)
         {
-            await t.Db.Put(t.T("pairs"), Row(("a", i % 2 == 0 ? "x" : "y"), ("b", i), ("v", i % 3 == 0 ? "p" : "q"), ("w", i % 4 == 0 ? null : i % 5), ("s", i % 7 / 2.0)), null, Ct);
-            await t.Db.Put(t.T("events"), Row(("id", $"e{i:00}"), ("account", i < 12 ? "acc1" : "acc2"), ("kind", $"k{i % 3}"), ("active", i % 2 == 0), ("n", i)), null, Ct);
-            await t.Db.Put(t.T("items"), Row(("id", $"i{i:00}"), ("name", $"n{i % 4}"), ("n", i), ("score", i % 6 / 2.0)), null, Ct);
+            await t.Db.PutAsync(t.T("pairs"), Row(("a", i % 2 == 0 ? "x" : "y"), ("b", i), ("v", i % 3 == 0 ? "p" : "q"), ("w", i % 4 == 0 ? null : i % 5), ("s", i % 7 / 2.0)), Ct);
+            await t.Db.PutAsync(t.T("events"), Row(("id", $"e{i:00}"), ("account", i < 12 ? "acc1" : "acc2"), ("kind", $"k{i % 3}"), ("active", i % 2 == 0), ("n", i)), Ct);
+            await t.Db.PutAsync(t.T("items"), Row(("id", $"i{i:00}"), ("name", $"n{i % 4}"), ("n", i), ("score", i % 6 / 2.0)), Ct);
         }
     }
 
@@ -34,11 +34,11 @@ public sealed class DynamoDbSelectTests(DynamoDbTarget target) : DynamoDbTestBas
         await FillAsync(t);
         var pairs = t.T("pairs");
         List<DbRow> rows = [];
-        var d = await Delta(t, async () => rows = (await t.Db.Select(pairs, Row(("a", "x"), ("b", 10)), new DbOptions().Op("b", DbCompare.Ge), Ct)).Rows);
+        var d = await Delta(t, async () => rows = (await t.Db.SelectAsync(pairs, Row(("a", "x"), ("b", 10)), new DbOptions().Op("b", DbCompare.Ge), Ct)).Rows);
         Assert.Equal((1L, 0L, 0L), d);
         Assert.Equal([10L, 12, 14, 16, 18], rows.Select(r => (long)r["b"]!));
         // A Get-like select on a single-key table is a query too.
-        d = await Delta(t, async () => rows = (await t.Db.Select(t.T("items"), Row(("id", "i03")), null, Ct)).Rows);
+        d = await Delta(t, async () => rows = (await t.Db.SelectAsync(t.T("items"), Row(("id", "i03")), Ct)).Rows);
         Assert.Equal((1L, 0L, 0L), d);
         Assert.Single(rows);
     }
@@ -50,13 +50,13 @@ public sealed class DynamoDbSelectTests(DynamoDbTarget target) : DynamoDbTestBas
         await FillAsync(t);
         List<DbRow> rows = [];
         // (account, mtime): mtime is a now column, so every row is in the index.
-        var d = await Delta(t, async () => rows = (await t.Db.Select(t.T("events"), Row(("account", "acc2")), null, Ct)).Rows);
+        var d = await Delta(t, async () => rows = (await t.Db.SelectAsync(t.T("events"), Row(("account", "acc2")), Ct)).Rows);
         Assert.Equal((0L, 1L, 0L), d);
         Assert.Equal(["e12", "e13", "e14", "e15", "e16", "e17", "e18", "e19"], rows.Select(r => (string)r["id"]!));
-        d = await Delta(t, async () => rows = (await t.Db.Select(t.T("events"), Row(("kind", "k1"), ("n", 10)), new DbOptions { Desc = true }.Op("n", DbCompare.Lt), Ct)).Rows);
+        d = await Delta(t, async () => rows = (await t.Db.SelectAsync(t.T("events"), Row(("kind", "k1"), ("n", 10)), new DbOptions { Desc = true }.Op("n", DbCompare.Lt), Ct)).Rows);
         Assert.Equal((0L, 1L, 0L), d);
         Assert.Equal(["e07", "e04", "e01"], rows.Select(r => (string)r["id"]!));
-        d = await Delta(t, async () => rows = (await t.Db.Select(t.T("events"), Row(("active", true)), new DbOptions { Sort = "n", Desc = true, Count = 2 }, Ct)).Rows);
+        d = await Delta(t, async () => rows = (await t.Db.SelectAsync(t.T("events"), Row(("active", true)), new DbOptions { Sort = "n", Desc = true, Count = 2 }, Ct)).Rows);
         Assert.Equal((0L, 1L, 0L), d);
         Assert.Equal(["e18", "e16"], rows.Select(r => (string)r["id"]!));
     }
@@ -69,14 +69,14 @@ public sealed class DynamoDbSelectTests(DynamoDbTarget target) : DynamoDbTestBas
         var pairs = t.T("pairs");
         List<DbRow> rows = [];
         // v = p alone: rows with no w are not in the (v, w) index, so it scans (and finds them).
-        var d = await Delta(t, async () => rows = (await t.Db.Select(pairs, Row(("v", "p")), null, Ct)).Rows);
+        var d = await Delta(t, async () => rows = (await t.Db.SelectAsync(pairs, Row(("v", "p")), Ct)).Rows);
         Assert.Equal((0L, 0L, 1L), d);
         Assert.Equal(7, rows.Count);
         Assert.Contains(rows, r => !r.ContainsKey("w"));
-        d = await Delta(t, async () => rows = (await t.Db.Select(pairs, Row(("v", "p"), ("w", 1)), new DbOptions().Op("w", DbCompare.Ge), Ct)).Rows);
+        d = await Delta(t, async () => rows = (await t.Db.SelectAsync(pairs, Row(("v", "p"), ("w", 1)), new DbOptions().Op("w", DbCompare.Ge), Ct)).Rows);
         Assert.Equal((0L, 1L, 0L), d);
         Assert.Equal([("x", 6L), ("x", 18L), ("y", 3L), ("y", 9L)], rows.Select(r => ((string)r["a"]!, (long)r["b"]!)));
-        d = await Delta(t, async () => rows = (await t.Db.Select(pairs, Row(("v", "p"), ("w", 3)), new DbOptions().Op("w", DbCompare.Ne), Ct)).Rows);
+        d = await Delta(t, async () => rows = (await t.Db.SelectAsync(pairs, Row(("v", "p"), ("w", 3)), new DbOptions().Op("w", DbCompare.Ne), Ct)).Rows);
         Assert.Equal((0L, 1L, 0L), d);
         Assert.Equal([("x", 6L), ("y", 9L), ("y", 15L)], rows.Select(r => ((string)r["a"]!, (long)r["b"]!)));
     }
@@ -87,10 +87,10 @@ public sealed class DynamoDbSelectTests(DynamoDbTarget target) : DynamoDbTestBas
         await using var t = await OpenAsync();
         await FillAsync(t);
         List<DbRow> rows = [];
-        var d = await Delta(t, async () => rows = (await t.Db.Select(t.T("items"), Row(("n", 15)), new DbOptions().Op("n", DbCompare.Gt), Ct)).Rows);
+        var d = await Delta(t, async () => rows = (await t.Db.SelectAsync(t.T("items"), Row(("n", 15)), new DbOptions().Op("n", DbCompare.Gt), Ct)).Rows);
         Assert.Equal((0L, 0L, 1L), d);
         Assert.Equal(["i16", "i17", "i18", "i19"], rows.Select(r => (string)r["id"]!));
-        d = await Delta(t, async () => rows = (await t.Db.Select(t.T("pairs"), Row(("b", 5)), null, Ct)).Rows);
+        d = await Delta(t, async () => rows = (await t.Db.SelectAsync(t.T("pairs"), Row(("b", 5)), Ct)).Rows);
         Assert.Equal((0L, 0L, 1L), d);
         Assert.Equal([("y", 5L)], rows.Select(r => ((string)r["a"]!, (long)r["b"]!)));
     }
@@ -113,7 +113,7 @@ public sealed class DynamoDbSelectTests(DynamoDbTarget target) : DynamoDbTestBas
         await using var t = await OpenAsync(Pairs);
         var pairs = t.T("pairs");
         for (var i = 0; i < 20; i++)
-            await t.Db.Put(pairs, Row(("a", source.StartsWith("scan", StringComparison.Ordinal) ? $"h{i % 6}" : "x"), ("b", i), ("v", "p"), ("w", 20 - i), ("s", i % 7 / 2.0)), null, Ct);
+            await t.Db.PutAsync(pairs, Row(("a", source.StartsWith("scan", StringComparison.Ordinal) ? $"h{i % 6}" : "x"), ("b", i), ("v", "p"), ("w", 20 - i), ("s", i % 7 / 2.0)), Ct);
         var query = source switch
         {
             "hash" or "hash-filter" => Row(("a", "x")),
@@ -148,19 +148,19 @@ public sealed class DynamoDbSelectTests(DynamoDbTarget target) : DynamoDbTestBas
     {
         await using var t = await OpenAsync(Pairs);
         var pairs = t.T("pairs");
-        for (var i = 0; i < 20; i += 2) await t.Db.Put(pairs, Row(("a", "x"), ("b", i)), null, Ct);
+        for (var i = 0; i < 20; i += 2) await t.Db.PutAsync(pairs, Row(("a", "x"), ("b", i)), Ct);
         var seen = new List<long>();
         string? token = null;
         var step = 0;
         do
         {
-            var page = await t.Db.Select(pairs, Row(("a", "x")), new DbOptions { Count = 3, Start = token }, Ct);
+            var page = await t.Db.SelectAsync(pairs, Row(("a", "x")), new DbOptions { Count = 3, Start = token }, Ct);
             seen.AddRange(page.Rows.Select(r => (long)r["b"]!));
             token = page.NextToken;
             // Rows added behind the cursor are not seen, rows added ahead are; the deleted last row does not break the token.
-            await t.Db.Put(pairs, Row(("a", "x"), ("b", 1 + (step * 2))), null, Ct);
-            await t.Db.Put(pairs, Row(("a", "x"), ("b", 100 + step)), null, Ct);
-            if (page.Rows.Count > 0) await t.Db.Del(pairs, page.Rows[^1], null, Ct);
+            await t.Db.PutAsync(pairs, Row(("a", "x"), ("b", 1 + (step * 2))), Ct);
+            await t.Db.PutAsync(pairs, Row(("a", "x"), ("b", 100 + step)), Ct);
+            if (page.Rows.Count > 0) await t.Db.DelAsync(pairs, page.Rows[^1], Ct);
             step++;
         }
         while (token != "");
@@ -175,19 +175,19 @@ public sealed class DynamoDbSelectTests(DynamoDbTarget target) : DynamoDbTestBas
     {
         await using var t = await OpenAsync(Pairs);
         var pairs = t.T("pairs");
-        for (var i = 0; i < 4; i++) await t.Db.Put(pairs, Row(("a", i < 2 ? "x" : "y"), ("b", i)), null, Ct);
-        Assert.Equal(400, (await Assert.ThrowsAsync<DbException>(() => t.Db.Select(pairs, Row(("a", "x")), new DbOptions { Count = 1, Start = "garbage!" }, Ct))).Status);
-        var token = (await t.Db.Select(pairs, Row(("a", "y")), new DbOptions { Count = 1 }, Ct)).NextToken;
+        for (var i = 0; i < 4; i++) await t.Db.PutAsync(pairs, Row(("a", i < 2 ? "x" : "y"), ("b", i)), Ct);
+        Assert.Equal(400, (await Assert.ThrowsAsync<DbException>(() => t.Db.SelectAsync(pairs, Row(("a", "x")), new DbOptions { Count = 1, Start = "garbage!" }, Ct))).Status);
+        var token = (await t.Db.SelectAsync(pairs, Row(("a", "y")), new DbOptions { Count = 1 }, Ct)).NextToken;
         Assert.NotEqual("", token);
-        Assert.Equal(400, (await Assert.ThrowsAsync<DbException>(() => t.Db.Select(pairs, Row(("a", "x")), new DbOptions { Count = 1, Start = token }, Ct))).Status);
+        Assert.Equal(400, (await Assert.ThrowsAsync<DbException>(() => t.Db.SelectAsync(pairs, Row(("a", "x")), new DbOptions { Count = 1, Start = token }, Ct))).Status);
     }
 
     [Fact]
     public async Task Count_zero_returns_nothing_and_no_token()
     {
         await using var t = await OpenAsync(Pairs);
-        await t.Db.Put(t.T("pairs"), Row(("a", "x"), ("b", 1)), null, Ct);
-        var r = await t.Db.Select(t.T("pairs"), null, new DbOptions { Count = 0 }, Ct);
+        await t.Db.PutAsync(t.T("pairs"), Row(("a", "x"), ("b", 1)), Ct);
+        var r = await t.Db.SelectAsync(t.T("pairs"), null, new DbOptions { Count = 0 }, Ct);
         Assert.Empty(r.Rows);
         Assert.Equal("", r.NextToken);
     }

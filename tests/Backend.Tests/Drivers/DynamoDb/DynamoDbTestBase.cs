@@ -92,7 +92,7 @@ public abstract class DynamoDbTestBase(DynamoDbTarget target) : IClassFixture<Dy
         {
             var o = options();
             o.Start = token;
-            var result = await db.Select(table, query, o, Ct);
+            var result = await db.SelectAsync(table, query, o, Ct);
             pages.Add(result);
             token = result.NextToken;
             Assert.True(pages.Count <= 200, "paging does not end");

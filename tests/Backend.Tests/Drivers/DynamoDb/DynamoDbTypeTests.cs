@@ -44,15 +44,15 @@ public sealed class DynamoDbTypeTests(DynamoDbTarget target) : DynamoDbTestBase(
     {
         await using var t = await OpenAsync(Items);
         var items = t.T("items");
-        await t.Db.Put(items, Row(("id", "x"), (column, value)), null, Ct);
-        var row = (await t.Db.Get(items, Row(("id", "x")), null, Ct))!;
+        await t.Db.PutAsync(items, Row(("id", "x"), (column, value)), Ct);
+        var row = (await t.Db.GetAsync(items, Row(("id", "x")), Ct))!;
         string Expected(string id) => string.CompareOrdinal(column, "id") < 0 ? $"{{{column}={expected};id=s:{id};}}" : $"{{id=s:{id};{column}={expected};}}";
         Assert.Equal(Expected("x"), Canon(row));
         // The same through a scan and through Update.
-        Assert.Equal(Canon(row), Canon((await t.Db.Select(items, null, null, Ct)).Rows.Single()));
-        await t.Db.Put(items, Row(("id", "y")), null, Ct);
-        await t.Db.Update(items, Row(("id", "y"), (column, value)), null, Ct);
-        Assert.Equal(Expected("y"), Canon((await t.Db.Get(items, Row(("id", "y")), null, Ct))!));
+        Assert.Equal(Canon(row), Canon((await t.Db.SelectAsync(items, null, Ct)).Rows.Single()));
+        await t.Db.PutAsync(items, Row(("id", "y")), Ct);
+        await t.Db.UpdateAsync(items, Row(("id", "y"), (column, value)), Ct);
+        Assert.Equal(Expected("y"), Canon((await t.Db.GetAsync(items, Row(("id", "y")), Ct))!));
     }
 
     [Fact]
@@ -60,12 +60,12 @@ public sealed class DynamoDbTypeTests(DynamoDbTarget target) : DynamoDbTestBase(
     {
         await using var t = await OpenAsync(Items);
         var items = t.T("items");
-        await t.Db.Put(items, Row(("id", "x"), ("n", long.MaxValue), ("big", 1795970688797L)), null, Ct);
+        await t.Db.PutAsync(items, Row(("id", "x"), ("n", long.MaxValue), ("big", 1795970688797L)), Ct);
         var raw = await Driver(t).Client.GetItemAsync(new GetItemRequest { TableName = items, Key = new() { ["id"] = new AttributeValue { S = "x" } } }, Ct);
         Assert.Equal("9223372036854775807", raw.Item["n"].N);
         Assert.Equal("1795970688797", raw.Item["big"].N);
-        Assert.Single(await t.Db.Select(items, Row(("n", long.MaxValue)), null, Ct) is var r ? r.Rows : []);
-        Assert.Empty((await t.Db.Select(items, Row(("n", long.MaxValue - 1)), null, Ct)).Rows);
+        Assert.Single(await t.Db.SelectAsync(items, Row(("n", long.MaxValue)), Ct) is var r ? r.Rows : []);
+        Assert.Empty((await t.Db.SelectAsync(items, Row(("n", long.MaxValue - 1)), Ct)).Rows);
     }
 
     [Fact]
@@ -77,14 +77,14 @@ public sealed class DynamoDbTypeTests(DynamoDbTarget target) : DynamoDbTestBase(
             .Column("on", ColumnType.Bool, index: 1)
             .Column("j", ColumnType.Json, index: 2)));
         var typed = t.T("typed");
-        await t.Db.Put(typed, Row(("k", long.MaxValue), ("r", 0.1), ("on", true), ("j", "{\"x\":[1]}")), null, Ct);
-        await t.Db.Put(typed, Row(("k", -5), ("r", -2.5), ("on", false), ("j", "[]")), null, Ct);
-        Assert.Equal("{j=json:{\"x\":[1]};k=l:9223372036854775807;on=b:True;r=d:0.1;}", Canon((await t.Db.Get(typed, Row(("k", long.MaxValue), ("r", 0.1)), null, Ct))!));
-        Assert.Equal([-5L, long.MaxValue], (await t.Db.Select(typed, null, null, Ct)).Rows.Select(x => (long)x["k"]!));
+        await t.Db.PutAsync(typed, Row(("k", long.MaxValue), ("r", 0.1), ("on", true), ("j", "{\"x\":[1]}")), Ct);
+        await t.Db.PutAsync(typed, Row(("k", -5), ("r", -2.5), ("on", false), ("j", "[]")), Ct);
+        Assert.Equal("{j=json:{\"x\":[1]};k=l:9223372036854775807;on=b:True;r=d:0.1;}", Canon((await t.Db.GetAsync(typed, Row(("k", long.MaxValue), ("r", 0.1)), Ct))!));
+        Assert.Equal([-5L, long.MaxValue], (await t.Db.SelectAsync(typed, null, Ct)).Rows.Select(x => (long)x["k"]!));
         // A bool index key is stored as N 1/0 (keys cannot be BOOL) and still reads and compares as a bool.
-        Assert.Equal([long.MaxValue], (await t.Db.Select(typed, Row(("on", true)), null, Ct)).Rows.Select(x => (long)x["k"]!));
-        Assert.Equal([-5L], (await t.Db.Select(typed, Row(("on", "false")), null, Ct)).Rows.Select(x => (long)x["k"]!));
-        Assert.Equal([-5L], (await t.Db.Select(typed, Row(("j", new JsonArray())), null, Ct)).Rows.Select(x => (long)x["k"]!));
+        Assert.Equal([long.MaxValue], (await t.Db.SelectAsync(typed, Row(("on", true)), Ct)).Rows.Select(x => (long)x["k"]!));
+        Assert.Equal([-5L], (await t.Db.SelectAsync(typed, Row(("on", "false")), Ct)).Rows.Select(x => (long)x["k"]!));
+        Assert.Equal([-5L], (await t.Db.SelectAsync(typed, Row(("j", new JsonArray())), Ct)).Rows.Select(x => (long)x["k"]!));
         Assert.True(Driver(t).IndexQueries >= 3);
     }
 }

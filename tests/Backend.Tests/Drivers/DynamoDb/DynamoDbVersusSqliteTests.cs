@@ -42,7 +42,7 @@ public sealed class DynamoDbVersusSqliteFixture : IAsyncLifetime
         {
             for (var i = 0; i < Ids.Length; i++)
             {
-                await db.Put(prefix + "items", DynamoDbTestBase.Row(
+                await db.PutAsync(prefix + "items", DynamoDbTestBase.Row(
                     ("id", Ids[i]),
                     ("name", Names[i % Names.Length]),
                     ("n", i % 9 == 4 ? null : (i * 7 % 11) - 3),
@@ -50,14 +50,14 @@ public sealed class DynamoDbVersusSqliteFixture : IAsyncLifetime
                     ("score", i % 4 == 0 ? null : i / 4.0),
                     ("flag", i % 3 == 0 ? null : i % 2 == 0),
                     ("doc", i % 5 == 0 ? new JsonObject { ["i"] = i } : null),
-                    ("hits", i % 6)), null, ct);
+                    ("hits", i % 6)), ct);
             }
             foreach (var a in new[] { "x", "y", "z" })
             {
                 for (var b = 0; b < 10; b++)
                 {
-                    await db.Put(prefix + "pairs", DynamoDbTestBase.Row(
-                        ("a", a), ("b", b), ("v", new[] { "p", "q", null }[b % 3]), ("w", b % 4 == 0 ? null : b * (a == "y" ? -1 : 1)), ("s", b / 3.0)), null, ct);
+                    await db.PutAsync(prefix + "pairs", DynamoDbTestBase.Row(
+                        ("a", a), ("b", b), ("v", new[] { "p", "q", null }[b % 3]), ("w", b % 4 == 0 ? null : b * (a == "y" ? -1 : 1)), ("s", b / 3.0)), ct);
                 }
             }
         }
@@ -242,7 +242,7 @@ public sealed class DynamoDbVersusSqliteTests(DynamoDbVersusSqliteFixture fixtur
     {
         fixture.DynamoDbTarget.RequireServer();
         var ex = await Assert.ThrowsAsync<DbException>(() =>
-            fixture.DynamoDb!.Db.Select(fixture.DynamoDb.T("items"), DynamoDbTestBase.Row(("name", "b%")), new DbOptions().Op("name", DbCompare.Like), Ct));
+            fixture.DynamoDb!.Db.SelectAsync(fixture.DynamoDb.T("items"), DynamoDbTestBase.Row(("name", "b%")), new DbOptions().Op("name", DbCompare.Like), Ct));
         Assert.Equal(400, ex.Status);
         Assert.Contains("not supported on dynamodb", ex.Message, StringComparison.Ordinal);
     }

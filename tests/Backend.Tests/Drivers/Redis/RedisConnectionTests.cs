@@ -59,9 +59,9 @@ public sealed class RedisConnectionTests(RedisTargets targets) : IClassFixture<R
             await using var app = builder.Build();
             Assert.IsType<RedisDriver>(app.Db.Pools.Resolve(null, table));
             await app.Db.InitAsync(Ct);
-            await app.Db.Put(table, Row(("id", "a"), ("v", "x")), null, Ct);
-            Assert.Equal("x", (await app.Db.Get(table, Row(("id", "a")), null, Ct))?["v"]);
-            await app.Db.Del(table, Row(("id", "a")), null, Ct);
+            await app.Db.PutAsync(table, Row(("id", "a"), ("v", "x")), Ct);
+            Assert.Equal("x", (await app.Db.GetAsync(table, Row(("id", "a")), Ct))?["v"]);
+            await app.Db.DelAsync(table, Row(("id", "a")), Ct);
         }
         finally
         {
@@ -111,10 +111,10 @@ public sealed class RedisConnectionTests(RedisTargets targets) : IClassFixture<R
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"first call took {clock.Elapsed}");
         foreach (var call in new Func<Task>[]
         {
-            () => db.Get("dead", Row(("id", "a")), null, Ct),
-            () => db.Put("dead", Row(("id", "a")), null, Ct),
-            () => db.Select("dead", Row(("v", "x")), null, Ct),
-            () => db.Incr("dead", Row(("id", "a")), null, Ct),
+            () => db.GetAsync("dead", Row(("id", "a")), Ct).AsTask(),
+            () => db.PutAsync("dead", Row(("id", "a")), Ct),
+            () => db.SelectAsync("dead", Row(("v", "x")), Ct),
+            () => db.IncrAsync("dead", Row(("id", "a")), Ct),
         })
         {
             clock.Restart();
@@ -139,20 +139,20 @@ public sealed class RedisConnectionTests(RedisTargets targets) : IClassFixture<R
         Process? process = null;
         try
         {
-            Assert.Equal(503, await Status(() => db.Put("back", Row(("id", "a"), ("v", "1")), null, Ct)));
+            Assert.Equal(503, await Status(() => db.PutAsync("back", Row(("id", "a"), ("v", "1")), Ct)));
 
             process = Start(server, port, dir);
-            Assert.True(await Eventually(() => db.Put("back", Row(("id", "a"), ("v", "1")), null, Ct)), "no recovery after the server started");
-            Assert.Equal("1", (await db.Get("back", Row(("id", "a")), null, Ct))?["v"]);
+            Assert.True(await Eventually(() => db.PutAsync("back", Row(("id", "a"), ("v", "1")), Ct)), "no recovery after the server started");
+            Assert.Equal("1", (await db.GetAsync("back", Row(("id", "a")), Ct))?["v"]);
 
             Stop(process);
             var clock = Stopwatch.StartNew();
-            Assert.Equal(503, await Status(() => db.Put("back", Row(("id", "b")), null, Ct)));
+            Assert.Equal(503, await Status(() => db.PutAsync("back", Row(("id", "b")), Ct)));
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"took {clock.Elapsed}");
 
             process = Start(server, port, dir);
-            Assert.True(await Eventually(() => db.Put("back", Row(("id", "c"), ("v", "3")), null, Ct)), "no recovery after a restart");
-            Assert.Equal(["c"], (await db.Select("back", Row(("v", "3")), null, Ct)).Rows.Select(r => r["id"]));
+            Assert.True(await Eventually(() => db.PutAsync("back", Row(("id", "c"), ("v", "3")), Ct)), "no recovery after a restart");
+            Assert.Equal(["c"], (await db.SelectAsync("back", Row(("v", "3")), Ct)).Rows.Select(r => r["id"]));
         }
         finally
         {

@@ -59,15 +59,15 @@ public sealed class RedisFuzzAndSchemaTests(RedisTargets targets) : IClassFixtur
                 {
                     var result = op switch
                     {
-                        DbOperation.Add => await t.Db.Add(t.T("f"), row, null, Ct),
-                        DbOperation.Put => await t.Db.Put(t.T("f"), row, null, Ct),
-                        DbOperation.Update => await t.Db.Update(t.T("f"), row, null, Ct),
-                        DbOperation.Incr => await t.Db.Incr(t.T("f"), row, null, Ct),
-                        DbOperation.Replace => await t.Db.Replace(t.T("f"), row, null, Ct),
-                        DbOperation.Del => await t.Db.Del(t.T("f"), row, null, Ct),
-                        DbOperation.UpdateAll => await t.Db.UpdateAll(t.T("f"), where, set, new DbOptions().Op("n", DbCompare.Ge), Ct),
-                        DbOperation.DelAll => await t.Db.DelAll(t.T("f"), where, null, Ct),
-                        _ => await t.Db.Batch(batch.Select(b => new DbBatchItem(b.Item1, t.T("f"), b.Item2)), null, Ct),
+                        DbOperation.Add => await t.Db.AddAsync(t.T("f"), row, Ct),
+                        DbOperation.Put => await t.Db.PutAsync(t.T("f"), row, Ct),
+                        DbOperation.Update => await t.Db.UpdateAsync(t.T("f"), row, Ct),
+                        DbOperation.Incr => await t.Db.IncrAsync(t.T("f"), row, Ct),
+                        DbOperation.Replace => await t.Db.ReplaceAsync(t.T("f"), row, Ct),
+                        DbOperation.Del => await t.Db.DelAsync(t.T("f"), row, Ct),
+                        DbOperation.UpdateAll => await t.Db.UpdateAllAsync(t.T("f"), where, set, new DbOptions().Op("n", DbCompare.Ge), Ct),
+                        DbOperation.DelAll => await t.Db.DelAllAsync(t.T("f"), where, Ct),
+                        _ => await t.Db.BatchAsync(batch.Select(b => new DbBatchItem(b.Item1, t.T("f"), b.Item2)), Ct),
                     };
                     results.Add($"ok {result.Affected}");
                 }
@@ -78,7 +78,7 @@ public sealed class RedisFuzzAndSchemaTests(RedisTargets targets) : IClassFixtur
             }
             Assert.True(results[0] == results[1], $"step {i} {op}: sqlite {results[0]}, redis {results[1]}");
         }
-        var all = new[] { s, r }.Select(async t => Canon((await t.Db.Select(t.T("f"), null, null, Ct)).Rows)).ToList();
+        var all = new[] { s, r }.Select(async t => Canon((await t.Db.SelectAsync(t.T("f"), null, Ct)).Rows)).ToList();
         Assert.Equal(await all[0], await all[1]);
         Assert.NotEmpty(await all[1]);
         foreach (var sort in new[] { "name", "n", "a2", "score", "c" })
@@ -123,7 +123,7 @@ public sealed class RedisFuzzAndSchemaTests(RedisTargets targets) : IClassFixtur
         {
             var items = Enumerable.Range(0, 1500).Select(i => new DbBatchItem(DbOperation.Put, v1.T("album"),
                 Row(("id", i), ("name", i % 10 == 0 ? null : $"n{i % 17}"), ("rating", i % 5 / 2.0), ("owner", $"o{i % 3}")))).ToList();
-            foreach (var chunk in items.Chunk(500)) await v1.Db.Batch(chunk, null, Ct);
+            foreach (var chunk in items.Chunk(500)) await v1.Db.BatchAsync(chunk, Ct);
         }
 
         await using (var v2 = await targets.Redis.OpenWithPrefixAsync(Version2, prefix))
@@ -131,13 +131,13 @@ public sealed class RedisFuzzAndSchemaTests(RedisTargets targets) : IClassFixtur
             var table = v2.Db.Table(v2.T("album"));
             await AssertIndexesConsistent(raw, table);
             Assert.Equal(2, (await raw.SetMembersAsync("bk:{" + table.Name + "}:ixs")).Length);
-            var n3 = (await v2.Db.Select(table.Name, Row(("name", "n3")), null, Ct)).Rows.Select(x => (long)x["id"]!).ToList();
+            var n3 = (await v2.Db.SelectAsync(table.Name, Row(("name", "n3")), Ct)).Rows.Select(x => (long)x["id"]!).ToList();
             Assert.Equal(Enumerable.Range(0, 1500).Where(i => i % 10 != 0 && i % 17 == 3).Select(i => (long)i), n3);
             var pages = await AllPages(v2.Db, table.Name, Row(("rating", 1.0), ("owner", "o1")), () => new DbOptions { Count = 7 });
             Assert.Equal(Enumerable.Range(0, 1500).Where(i => i % 5 == 2 && i % 3 == 1).Select(i => (long)i), pages.SelectMany(p => p.Rows).Select(x => (long)x["id"]!));
             // later writes keep it right
-            await v2.Db.Update(table.Name, Row(("id", 3), ("name", "renamed")), null, Ct);
-            await v2.Db.Incr(table.Name, Row(("id", 4), ("likes", 1)), null, Ct);
+            await v2.Db.UpdateAsync(table.Name, Row(("id", 3), ("name", "renamed")), Ct);
+            await v2.Db.IncrAsync(table.Name, Row(("id", 4), ("likes", 1)), Ct);
             await AssertIndexesConsistent(raw, table);
         }
 
@@ -147,9 +147,9 @@ public sealed class RedisFuzzAndSchemaTests(RedisTargets targets) : IClassFixtur
             var table = v3.Db.Table(v3.T("album"));
             Assert.False(await raw.KeyExistsAsync("bk:{" + table.Name + "}:ix:name"));
             Assert.Equal(["rating,owner"], (await raw.SetMembersAsync("bk:{" + table.Name + "}:ixs")).Select(v => (string)v!));
-            await v3.Db.Update(table.Name, Row(("id", 3), ("name", "again")), null, Ct);
-            await v3.Db.Update(table.Name, Row(("id", 5), ("name", null)), null, Ct);
-            await v3.Db.Del(table.Name, Row(("id", 6)), null, Ct);
+            await v3.Db.UpdateAsync(table.Name, Row(("id", 3), ("name", "again")), Ct);
+            await v3.Db.UpdateAsync(table.Name, Row(("id", 5), ("name", null)), Ct);
+            await v3.Db.DelAsync(table.Name, Row(("id", 6)), Ct);
         }
 
         // and comes back: rebuilt, not stale
@@ -157,9 +157,9 @@ public sealed class RedisFuzzAndSchemaTests(RedisTargets targets) : IClassFixtur
         {
             var table = v4.Db.Table(v4.T("album"));
             await AssertIndexesConsistent(raw, table);
-            Assert.Equal([3L], (await v4.Db.Select(table.Name, Row(("name", "again")), null, Ct)).Rows.Select(x => (long)x["id"]!));
-            Assert.Empty((await v4.Db.Select(table.Name, Row(("name", "renamed")), null, Ct)).Rows);
-            Assert.Contains(5L, (await v4.Db.Select(table.Name, Row(("name", null)), null, Ct)).Rows.Select(x => (long)x["id"]!));
+            Assert.Equal([3L], (await v4.Db.SelectAsync(table.Name, Row(("name", "again")), Ct)).Rows.Select(x => (long)x["id"]!));
+            Assert.Empty((await v4.Db.SelectAsync(table.Name, Row(("name", "renamed")), Ct)).Rows);
+            Assert.Contains(5L, (await v4.Db.SelectAsync(table.Name, Row(("name", null)), Ct)).Rows.Select(x => (long)x["id"]!));
         }
     }
 
@@ -170,7 +170,7 @@ public sealed class RedisFuzzAndSchemaTests(RedisTargets targets) : IClassFixtur
         var raw = targets.Raw();
         var prefix = "re" + Guid.NewGuid().ToString("N")[..8] + "_";
         await using (var a = await targets.Redis.OpenWithPrefixAsync(Version2, prefix))
-            await a.Db.Put(a.T("album"), Row(("id", 1), ("name", "x")), null, Ct);
+            await a.Db.PutAsync(a.T("album"), Row(("id", 1), ("name", "x")), Ct);
         // plant a marker entry: a rebuild would not remove it (it has no row) but a rebuild from scratch would not have it either;
         // reopening must leave the built index alone
         var key = "bk:{" + prefix + "album}:ix:name";

@@ -41,7 +41,7 @@ public sealed class RedisPagingAndConcurrencyTests(RedisTargets targets) : IClas
     {
         await using var t = await targets.Redis.OpenAsync(Scores);
         for (var i = 0; i < 20; i++)
-            await t.Db.Put(t.T("scores"), Row(("id", i), ("score", i * 7 % 5), ("ratio", i % 3 / 3.0), ("name", $"n{(19 - i) % 10}")), null, Ct);
+            await t.Db.PutAsync(t.T("scores"), Row(("id", i), ("score", i * 7 % 5), ("ratio", i % 3 / 3.0), ("name", $"n{(19 - i) % 10}")), Ct);
         var pages = await AllPages(t.Db, t.T("scores"), null, () => new DbOptions { Count = count, Sort = sort, Desc = desc });
         Assert.Equal((20 + count - 1) / count, pages.Count);
         Assert.All(pages.SkipLast(1), p => Assert.Equal(count, p.Rows.Count));
@@ -56,7 +56,7 @@ public sealed class RedisPagingAndConcurrencyTests(RedisTargets targets) : IClas
     public async Task Paging_with_a_filter_visits_only_matching_rows_once(int count, bool desc)
     {
         await using var t = await targets.Redis.OpenAsync(Scores);
-        for (var i = 0; i < 20; i++) await t.Db.Put(t.T("scores"), Row(("id", i), ("score", i * 7 % 5), ("name", $"n{(19 - i) % 10}")), null, Ct);
+        for (var i = 0; i < 20; i++) await t.Db.PutAsync(t.T("scores"), Row(("id", i), ("score", i * 7 % 5), ("name", $"n{(19 - i) % 10}")), Ct);
         foreach (var sort in new string?[] { null, "score", "name" })
         {
             var pages = await AllPages(t.Db, t.T("scores"), Row(("score", 2)), () => new DbOptions { Count = count, Sort = sort, Desc = desc, Select = ["id"] }.Op("score", DbCompare.Ge));
@@ -79,7 +79,7 @@ public sealed class RedisPagingAndConcurrencyTests(RedisTargets targets) : IClas
     public async Task A_row_deleted_between_the_key_range_and_the_fetch_is_skipped_and_paging_goes_on(int count, bool desc)
     {
         await using var t = await targets.Redis.OpenAsync(Scores);
-        for (var i = 0; i < 30; i++) await t.Db.Put(t.T("scores"), Row(("id", i), ("score", i % 5)), null, Ct);
+        for (var i = 0; i < 30; i++) await t.Db.PutAsync(t.T("scores"), Row(("id", i), ("score", i % 5)), Ct);
         var keys = new Backend.Redis.TableKeys(t.Db.Table(t.T("scores")));
         int[] gone = [3, 4, 11, 25, 26, 27];
         foreach (var id in gone) Assert.True(await targets.Raw().KeyDeleteAsync(keys.Row(keys.PkOf(Row(("id", id))))));
@@ -94,26 +94,26 @@ public sealed class RedisPagingAndConcurrencyTests(RedisTargets targets) : IClas
     public async Task Rows_added_and_removed_between_pages_cause_no_repeats_or_skips()
     {
         await using var t = await targets.Redis.OpenAsync(Scores);
-        for (var i = 0; i < 20; i += 2) await t.Db.Put(t.T("scores"), Row(("id", i), ("score", i)), null, Ct);
+        for (var i = 0; i < 20; i += 2) await t.Db.PutAsync(t.T("scores"), Row(("id", i), ("score", i)), Ct);
         foreach (var sort in new string?[] { null, "score" })
         {
             var seen = new List<long>();
-            var first = await t.Db.Select(t.T("scores"), null, new DbOptions { Count = 3, Sort = sort }, Ct);
+            var first = await t.Db.SelectAsync(t.T("scores"), null, new DbOptions { Count = 3, Sort = sort }, Ct);
             seen.AddRange(first.Rows.Select(r => (long)r["id"]!)); // 0, 2, 4
-            await t.Db.Put(t.T("scores"), Row(("id", 1), ("score", 1)), null, Ct);   // behind the cursor
-            await t.Db.Put(t.T("scores"), Row(("id", 11), ("score", 11)), null, Ct); // ahead of it
-            await t.Db.Del(t.T("scores"), Row(("id", 4)), null, Ct);                 // the cursor row itself
+            await t.Db.PutAsync(t.T("scores"), Row(("id", 1), ("score", 1)), Ct);   // behind the cursor
+            await t.Db.PutAsync(t.T("scores"), Row(("id", 11), ("score", 11)), Ct); // ahead of it
+            await t.Db.DelAsync(t.T("scores"), Row(("id", 4)), Ct);                 // the cursor row itself
             var token = first.NextToken;
             while (token != "")
             {
-                var page = await t.Db.Select(t.T("scores"), null, new DbOptions { Count = 3, Start = token, Sort = sort }, Ct);
+                var page = await t.Db.SelectAsync(t.T("scores"), null, new DbOptions { Count = 3, Start = token, Sort = sort }, Ct);
                 seen.AddRange(page.Rows.Select(r => (long)r["id"]!));
                 token = page.NextToken;
             }
             Assert.Equal([0L, 2, 4, 6, 8, 10, 11, 12, 14, 16, 18], seen);
-            await t.Db.Del(t.T("scores"), Row(("id", 1)), null, Ct);
-            await t.Db.Del(t.T("scores"), Row(("id", 11)), null, Ct);
-            await t.Db.Put(t.T("scores"), Row(("id", 4), ("score", 4)), null, Ct);
+            await t.Db.DelAsync(t.T("scores"), Row(("id", 1)), Ct);
+            await t.Db.DelAsync(t.T("scores"), Row(("id", 11)), Ct);
+            await t.Db.PutAsync(t.T("scores"), Row(("id", 4), ("score", 4)), Ct);
         }
     }
 
@@ -122,8 +122,8 @@ public sealed class RedisPagingAndConcurrencyTests(RedisTargets targets) : IClas
     {
         await using var t = await targets.Redis.OpenAsync(Scores);
         var items = Enumerable.Range(0, 2500).Select(i => new DbBatchItem(DbOperation.Put, t.T("scores"), Row(("id", i), ("score", i % 7), ("name", $"n{i % 13}")))).ToList();
-        foreach (var chunk in items.Chunk(500)) await t.Db.Batch(chunk, null, Ct);
-        var all = (await t.Db.Select(t.T("scores"), null, null, Ct)).Rows;
+        foreach (var chunk in items.Chunk(500)) await t.Db.BatchAsync(chunk, Ct);
+        var all = (await t.Db.SelectAsync(t.T("scores"), null, Ct)).Rows;
         Assert.Equal(Enumerable.Range(0, 2500).Select(i => (long)i), all.Select(r => (long)r["id"]!));
         foreach (var sort in new string?[] { "score", "name" })
         {
@@ -142,13 +142,13 @@ public sealed class RedisPagingAndConcurrencyTests(RedisTargets targets) : IClas
         {
             for (var i = 0; i < 25; i++)
             {
-                await t.Db.Incr(t.T("scores"), Row(("id", 1), ("hits", 1)), null, ct);
-                await t.Db.Incr(t.T("scores"), Row(("id", 2 + w % 4), ("hits", 2)), null, ct);
+                await t.Db.IncrAsync(t.T("scores"), Row(("id", 1), ("hits", 1)), ct);
+                await t.Db.IncrAsync(t.T("scores"), Row(("id", 2 + w % 4), ("hits", 2)), ct);
             }
         });
-        Assert.Equal(800L, (await t.Db.Get(t.T("scores"), Row(("id", 1)), null, Ct))?["hits"]);
-        for (var id = 2; id < 6; id++) Assert.Equal(400L, (await t.Db.Get(t.T("scores"), Row(("id", id)), null, Ct))?["hits"]);
-        Assert.Equal([1L], (await t.Db.Select(t.T("scores"), Row(("hits", 800)), null, Ct)).Rows.Select(r => r["id"]));
+        Assert.Equal(800L, (await t.Db.GetAsync(t.T("scores"), Row(("id", 1)), Ct))?["hits"]);
+        for (var id = 2; id < 6; id++) Assert.Equal(400L, (await t.Db.GetAsync(t.T("scores"), Row(("id", id)), Ct))?["hits"]);
+        Assert.Equal([1L], (await t.Db.SelectAsync(t.T("scores"), Row(("hits", 800)), Ct)).Rows.Select(r => r["id"]));
         await AssertIndexesConsistent(targets.Raw(), t.Db.Table(t.T("scores")));
     }
 
@@ -160,7 +160,7 @@ public sealed class RedisPagingAndConcurrencyTests(RedisTargets targets) : IClas
         {
             try
             {
-                await t.Db.Add(t.T("scores"), Row(("id", 7), ("name", $"w{i}")), null, Ct);
+                await t.Db.AddAsync(t.T("scores"), Row(("id", 7), ("name", $"w{i}")), Ct);
                 return 200;
             }
             catch (DbException ex)
@@ -184,11 +184,11 @@ public sealed class RedisPagingAndConcurrencyTests(RedisTargets targets) : IClas
                 var id = random.Next(5);
                 switch (random.Next(5))
                 {
-                    case 0: await t.Db.Put(t.T("scores"), Row(("id", id), ("score", random.Next(4))), null, ct); break;
-                    case 1: await t.Db.Update(t.T("scores"), Row(("id", id), ("score", random.Next(4))), null, ct); break;
-                    case 2: await t.Db.Incr(t.T("scores"), Row(("id", id), ("hits", 1), ("score", random.Next(4))), null, ct); break;
-                    case 3: await t.Db.Replace(t.T("scores"), Row(("id", id), ("score", null)), null, ct); break;
-                    default: await t.Db.Del(t.T("scores"), Row(("id", id)), null, ct); break;
+                    case 0: await t.Db.PutAsync(t.T("scores"), Row(("id", id), ("score", random.Next(4))), ct); break;
+                    case 1: await t.Db.UpdateAsync(t.T("scores"), Row(("id", id), ("score", random.Next(4))), ct); break;
+                    case 2: await t.Db.IncrAsync(t.T("scores"), Row(("id", id), ("hits", 1), ("score", random.Next(4))), ct); break;
+                    case 3: await t.Db.ReplaceAsync(t.T("scores"), Row(("id", id), ("score", null)), ct); break;
+                    default: await t.Db.DelAsync(t.T("scores"), Row(("id", id)), ct); break;
                 }
             }
         });

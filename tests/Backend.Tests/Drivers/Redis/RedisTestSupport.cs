@@ -72,7 +72,7 @@ internal static class RedisTestHelpers
         {
             var o = options();
             o.Start = token;
-            var result = await db.Select(table, query, o, Ct);
+            var result = await db.SelectAsync(table, query, o, Ct);
             pages.Add(result);
             token = result.NextToken;
             Assert.True(pages.Count <= 500, "paging does not end");

@@ -35,9 +35,9 @@ public sealed class RedisTypeTests(RedisTargets targets) : IClassFixture<RedisTa
         object? result = null;
         foreach (var t in new[] { s, r })
         {
-            await t.Db.Put(t.T("items"), Row(("id", "rt"), (column, value)), null, Ct);
-            var got = (await t.Db.Get(t.T("items"), Row(("id", "rt")), null, Ct))?.GetValueOrDefault(column);
-            var selected = Assert.Single((await t.Db.Select(t.T("items"), Row(("id", "rt")), null, Ct)).Rows).GetValueOrDefault(column);
+            await t.Db.PutAsync(t.T("items"), Row(("id", "rt"), (column, value)), Ct);
+            var got = (await t.Db.GetAsync(t.T("items"), Row(("id", "rt")), Ct))?.GetValueOrDefault(column);
+            var selected = Assert.Single((await t.Db.SelectAsync(t.T("items"), Row(("id", "rt")), Ct)).Rows).GetValueOrDefault(column);
             Assert.Equal(Canon(Row((column, got))), Canon(Row((column, selected))));
             if (result is not null)
             {
@@ -122,11 +122,11 @@ public sealed class RedisTypeTests(RedisTargets targets) : IClassFixture<RedisTa
         targets.Redis.RequireServer();
         await using var r = await targets.Redis.OpenAsync(Items);
         string[] keys = ["a\u0001", "a\0b", "a", "a\0", "\0", "b", "a\0\0"];
-        foreach (var k in keys) await r.Db.Put(r.T("items"), Row(("id", k), ("name", k + "\0v")), null, Ct);
-        foreach (var k in keys) Assert.Equal(k + "\0v", (await r.Db.Get(r.T("items"), Row(("id", k)), null, Ct))?["name"]);
-        var ordered = (await r.Db.Select(r.T("items"), null, null, Ct)).Rows.Select(x => (string)x["id"]!).ToList();
+        foreach (var k in keys) await r.Db.PutAsync(r.T("items"), Row(("id", k), ("name", k + "\0v")), Ct);
+        foreach (var k in keys) Assert.Equal(k + "\0v", (await r.Db.GetAsync(r.T("items"), Row(("id", k)), Ct))?["name"]);
+        var ordered = (await r.Db.SelectAsync(r.T("items"), null, Ct)).Rows.Select(x => (string)x["id"]!).ToList();
         Assert.Equal(keys.Order(StringComparer.Ordinal), ordered);
-        var prefixed = (await r.Db.Select(r.T("items"), Row(("id", "a\0")), new DbOptions().Op("id", DbCompare.BeginsWith), Ct)).Rows.Select(x => (string)x["id"]!);
+        var prefixed = (await r.Db.SelectAsync(r.T("items"), Row(("id", "a\0")), new DbOptions().Op("id", DbCompare.BeginsWith), Ct)).Rows.Select(x => (string)x["id"]!);
         Assert.Equal(["a\0", "a\0\0", "a\0b"], prefixed);
     }
 
@@ -143,7 +143,7 @@ public sealed class RedisTypeTests(RedisTargets targets) : IClassFixture<RedisTa
         for (var i = 0; i < texts.Count; i++)
         {
             var row = Row(("id", i), ("name", texts[i]), ("big", bigs[i % bigs.Length]), ("score", reals[i % reals.Length]), ("flag", i % 3 == 2 ? null : i % 3 == 0), ("doc", docs[i % docs.Length]));
-            foreach (var t in new[] { r, s }) await t.Db.Put(t.T("indexed"), row, null, Ct);
+            foreach (var t in new[] { r, s }) await t.Db.PutAsync(t.T("indexed"), row, Ct);
         }
         foreach (var sort in new[] { "name", "big", "score", "flag", "doc" })
         {

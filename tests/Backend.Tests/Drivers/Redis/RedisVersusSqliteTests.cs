@@ -52,13 +52,13 @@ public sealed class RedisVersusSqliteFixture : IAsyncLifetime
             {
                 var row = Row(("a", a), ("b", b - 3), ("name", Names[i % Names.Length]), ("n", Ns[i % Ns.Length]), ("flag", Flags[i % Flags.Length]),
                     ("score", Scores[i % Scores.Length]), ("doc", Docs[i % Docs.Length]), ("c", i % 5 == 0 ? null : i));
-                foreach (var t in new[] { RedisDb, SqliteDb }) await t.Db.Put(t.T("d"), row, null, ct);
+                foreach (var t in new[] { RedisDb, SqliteDb }) await t.Db.PutAsync(t.T("d"), row, ct);
             }
         }
         for (var id = 0; id < 20; id++)
         {
             var row = Row(("id", id), ("name", $"n{(19 - id) % 10}"), ("score", id % 3 / 3.0), ("maybe", id % 4 == 0 ? null : id % 3));
-            foreach (var t in new[] { RedisDb, SqliteDb }) await t.Db.Put(t.T("p"), row, null, ct);
+            foreach (var t in new[] { RedisDb, SqliteDb }) await t.Db.PutAsync(t.T("p"), row, ct);
         }
     }
 
@@ -199,10 +199,10 @@ public sealed class RedisVersusSqliteTests(RedisVersusSqliteFixture fixture) : I
         fixture.Targets.Redis.RequireServer();
         var keys = RedisVersusSqliteFixture.As.SelectMany(a => new object[] { Row(("a", a), ("b", 0)), Row(("a", a), ("b", 99)), Row(("a", a), ("b", "7")) }).ToList();
         foreach (var key in keys)
-            Assert.Equal(Canon(await fixture.SqliteDb!.Db.Get(fixture.SqliteDb.T("d"), key, null, Ct)), Canon(await fixture.RedisDb!.Db.Get(fixture.RedisDb.T("d"), key, null, Ct)));
+            Assert.Equal(Canon(await fixture.SqliteDb!.Db.GetAsync(fixture.SqliteDb.T("d"), key, Ct)), Canon(await fixture.RedisDb!.Db.GetAsync(fixture.RedisDb.T("d"), key, Ct)));
         var options = new DbOptions { Select = ["name", "b"] };
-        var r = await fixture.RedisDb!.Db.List(fixture.RedisDb.T("d"), keys, options, Ct);
-        var s = await fixture.SqliteDb!.Db.List(fixture.SqliteDb.T("d"), keys, options, Ct);
+        var r = await fixture.RedisDb!.Db.ListAsync(fixture.RedisDb.T("d"), keys, options, Ct);
+        var s = await fixture.SqliteDb!.Db.ListAsync(fixture.SqliteDb.T("d"), keys, options, Ct);
         Assert.Equal(Canon(s.Rows).Order(StringComparer.Ordinal), Canon(r.Rows).Order(StringComparer.Ordinal));
     }
 }

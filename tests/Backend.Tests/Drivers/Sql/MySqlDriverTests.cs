@@ -28,9 +28,9 @@ public sealed class MySqlDriverTests(MySqlTarget target) : SqlDriverTests<MySqlT
     protected override string SleepSql => "SELECT SLEEP(@s)";
 
     private static async Task<Dictionary<string, (string Type, string? Collation)>> Columns(TestDb t, string table) =>
-        (await t.Db.Query(table, new DbNativeQuery(
+        (await t.Db.QueryAsync(table, new DbNativeQuery(
             "SELECT COLUMN_NAME AS c, COLUMN_TYPE AS t, COLLATION_NAME AS k FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = @t",
-            new Dictionary<string, object?> { ["t"] = table }), null, Ct)).Rows
+            new Dictionary<string, object?> { ["t"] = table }), Ct)).Rows
         .ToDictionary(r => Convert.ToString(r["c"], CultureInfo.InvariantCulture)!, r => (Convert.ToString(r["t"], CultureInfo.InvariantCulture)!, r.GetValueOrDefault("k") as string));
 
     [Fact]
@@ -59,8 +59,8 @@ public sealed class MySqlDriverTests(MySqlTarget target) : SqlDriverTests<MySqlT
         Assert.Equal("varchar(192)", columns["a"].Type);
         Assert.Equal("varchar(255)", columns["v"].Type);
         var key = new string('k', 192);
-        await t.Db.Put(t.T("quad"), Row(("a", key), ("b", key), ("c", key), ("d", key), ("v", "x")), null, Ct);
-        Assert.Equal("x", (await t.Db.Get(t.T("quad"), Row(("a", key), ("b", key), ("c", key), ("d", key)), null, Ct))!["v"]);
+        await t.Db.PutAsync(t.T("quad"), Row(("a", key), ("b", key), ("c", key), ("d", key), ("v", "x")), Ct);
+        Assert.Equal("x", (await t.Db.GetAsync(t.T("quad"), Row(("a", key), ("b", key), ("c", key), ("d", key)), Ct))!["v"]);
     }
 
     [Fact]
@@ -69,13 +69,13 @@ public sealed class MySqlDriverTests(MySqlTarget target) : SqlDriverTests<MySqlT
         Target.RequireServer();
         await using var t = await Open(Items);
         var ok = new string('é', 255);
-        await t.Db.Put(t.T("items"), Row(("id", ok), ("name", ok)), null, Ct);
-        Assert.Equal(ok, (await t.Db.Get(t.T("items"), Row(("id", ok)), null, Ct))!["name"]);
-        var key = await Assert.ThrowsAsync<DbException>(() => t.Db.Put(t.T("items"), Row(("id", ok + "x")), null, Ct));
+        await t.Db.PutAsync(t.T("items"), Row(("id", ok), ("name", ok)), Ct);
+        Assert.Equal(ok, (await t.Db.GetAsync(t.T("items"), Row(("id", ok)), Ct))!["name"]);
+        var key = await Assert.ThrowsAsync<DbException>(() => t.Db.PutAsync(t.T("items"), Row(("id", ok + "x")), Ct));
         Assert.Equal(400, key.Status);
-        var indexed = await Assert.ThrowsAsync<DbException>(() => t.Db.Put(t.T("items"), Row(("id", "b"), ("name", ok + "x")), null, Ct));
+        var indexed = await Assert.ThrowsAsync<DbException>(() => t.Db.PutAsync(t.T("items"), Row(("id", "b"), ("name", ok + "x")), Ct));
         Assert.Equal(400, indexed.Status);
-        Assert.Null(await t.Db.Get(t.T("items"), Row(("id", "b")), null, Ct));
+        Assert.Null(await t.Db.GetAsync(t.T("items"), Row(("id", "b")), Ct));
     }
 
     [Fact]

@@ -28,9 +28,9 @@ public sealed class PostgresDriverTests(PostgresTarget target) : SqlDriverTests<
     protected override string SleepSql => "SELECT pg_sleep(@s)";
 
     private static async Task<Dictionary<string, (string Type, string? Collation)>> Columns(TestDb t, string table) =>
-        (await t.Db.Query(table, new DbNativeQuery(
+        (await t.Db.QueryAsync(table, new DbNativeQuery(
             "SELECT column_name AS c, data_type AS t, collation_name AS k FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = @t",
-            new Dictionary<string, object?> { ["t"] = table }), null, Ct)).Rows
+            new Dictionary<string, object?> { ["t"] = table }), Ct)).Rows
         .ToDictionary(r => (string)r["c"]!, r => ((string)r["t"]!, r.GetValueOrDefault("k") as string));
 
     [Fact]
@@ -53,11 +53,11 @@ public sealed class PostgresDriverTests(PostgresTarget target) : SqlDriverTests<
     {
         Target.RequireServer();
         await using var t = await Open(Items);
-        var text = await Assert.ThrowsAsync<DbException>(() => t.Db.Put(t.T("items"), Row(("id", "a"), ("note", "a\0b")), null, Ct));
+        var text = await Assert.ThrowsAsync<DbException>(() => t.Db.PutAsync(t.T("items"), Row(("id", "a"), ("note", "a\0b")), Ct));
         Assert.Equal(400, text.Status);
-        var json = await Assert.ThrowsAsync<DbException>(() => t.Db.Put(t.T("items"), Row(("id", "a"), ("doc", "{\"s\":\"a\\u0000b\"}")), null, Ct));
+        var json = await Assert.ThrowsAsync<DbException>(() => t.Db.PutAsync(t.T("items"), Row(("id", "a"), ("doc", "{\"s\":\"a\\u0000b\"}")), Ct));
         Assert.Equal(400, json.Status);
-        Assert.Null(await t.Db.Get(t.T("items"), Row(("id", "a")), null, Ct));
+        Assert.Null(await t.Db.GetAsync(t.T("items"), Row(("id", "a")), Ct));
     }
 
     [Fact]
@@ -67,11 +67,11 @@ public sealed class PostgresDriverTests(PostgresTarget target) : SqlDriverTests<
         await using var t = await Open(Items);
         var random = new Random(7);
         var huge = new string([.. Enumerable.Range(0, 20_000).Select(_ => (char)random.Next(0x4E00, 0x9FFF))]);
-        var ex = await Assert.ThrowsAsync<DbException>(() => t.Db.Put(t.T("items"), Row(("id", "a"), ("name", huge)), null, Ct));
+        var ex = await Assert.ThrowsAsync<DbException>(() => t.Db.PutAsync(t.T("items"), Row(("id", "a"), ("name", huge)), Ct));
         Assert.Equal(400, ex.Status);
         // the same value in a column without an index is fine
-        await t.Db.Put(t.T("items"), Row(("id", "a"), ("note", huge)), null, Ct);
-        Assert.Equal(huge, (await t.Db.Get(t.T("items"), Row(("id", "a")), null, Ct))!["note"]);
+        await t.Db.PutAsync(t.T("items"), Row(("id", "a"), ("note", huge)), Ct);
+        Assert.Equal(huge, (await t.Db.GetAsync(t.T("items"), Row(("id", "a")), Ct))!["note"]);
     }
 
     [Fact]

@@ -14,13 +14,13 @@ public abstract partial class SqlDriverTests<TTarget>
         {
             for (var j = 0; j < 25; j++)
             {
-                await t.Db.Incr(t.T("items"), Row(("id", "total"), ("hits", 1)), null, Ct);
-                await t.Db.Incr(t.T("items"), Row(("id", $"mine{w}"), ("hits", 2), ("name", $"last {j}")), null, Ct);
+                await t.Db.IncrAsync(t.T("items"), Row(("id", "total"), ("hits", 1)), Ct);
+                await t.Db.IncrAsync(t.T("items"), Row(("id", $"mine{w}"), ("hits", 2), ("name", $"last {j}")), Ct);
             }
         }, Ct)));
-        Assert.Equal(800L, (await t.Db.Get(t.T("items"), Row(("id", "total")), null, Ct))!["hits"]);
+        Assert.Equal(800L, (await t.Db.GetAsync(t.T("items"), Row(("id", "total")), Ct))!["hits"]);
         for (var w = 0; w < 32; w++)
-            Assert.Equal(Row(("id", $"mine{w}"), ("name", "last 24"), ("hits", 50L)), await t.Db.Get(t.T("items"), Row(("id", $"mine{w}")), null, Ct));
+            Assert.Equal(Row(("id", $"mine{w}"), ("name", "last 24"), ("hits", 50L)), await t.Db.GetAsync(t.T("items"), Row(("id", $"mine{w}")), Ct));
     }
 
     [Fact]
@@ -32,7 +32,7 @@ public abstract partial class SqlDriverTests<TTarget>
         {
             try
             {
-                await t.Db.Add(t.T("items"), Row(("id", "one"), ("n", i)), null, Ct);
+                await t.Db.AddAsync(t.T("items"), Row(("id", "one"), ("n", i)), Ct);
                 return 200;
             }
             catch (DbException ex)
@@ -55,10 +55,10 @@ public abstract partial class SqlDriverTests<TTarget>
             {
                 // opposite orders invite deadlocks; the driver retries the victim
                 var rows = w % 2 == 0 ? new[] { "a", "b" } : ["b", "a"];
-                await t.Db.Batch(rows.Select(id => new DbBatchItem(DbOperation.Incr, t.T("items"), Row(("id", id), ("hits", 1)))), null, Ct);
+                await t.Db.BatchAsync(rows.Select(id => new DbBatchItem(DbOperation.Incr, t.T("items"), Row(("id", id), ("hits", 1)))), Ct);
             }
         }, Ct)));
-        Assert.Equal(80L, (await t.Db.Get(t.T("items"), Row(("id", "a")), null, Ct))!["hits"]);
-        Assert.Equal(80L, (await t.Db.Get(t.T("items"), Row(("id", "b")), null, Ct))!["hits"]);
+        Assert.Equal(80L, (await t.Db.GetAsync(t.T("items"), Row(("id", "a")), Ct))!["hits"]);
+        Assert.Equal(80L, (await t.Db.GetAsync(t.T("items"), Row(("id", "b")), Ct))!["hits"]);
     }
 }

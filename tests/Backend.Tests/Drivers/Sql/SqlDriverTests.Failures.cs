@@ -29,10 +29,10 @@ public abstract partial class SqlDriverTests<TTarget>
         await using var driver = CreateDriver(UrlAt(1), "-db-connect-timeout", ConnectTimeoutMs.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var db = DbOver(driver, All, "dead_");
         await AssertUnavailableWithin(() => db.InitAsync(Ct), ConnectTimeoutMs + 1000);
-        await AssertUnavailableWithin(() => db.Put("dead_items", Row(("id", "a")), null, Ct), ConnectTimeoutMs + 1000);
+        await AssertUnavailableWithin(() => db.PutAsync("dead_items", Row(("id", "a")), Ct), ConnectTimeoutMs + 1000);
         // reads are retried twice by the facade, still well within the budget
-        await AssertUnavailableWithin(() => db.Get("dead_items", Row(("id", "a")), null, Ct), ConnectTimeoutMs + 1000);
-        await AssertUnavailableWithin(() => db.Batch([new DbBatchItem(DbOperation.Add, "dead_items", Row(("id", "a")))], null, Ct), ConnectTimeoutMs + 1000);
+        await AssertUnavailableWithin(() => db.GetAsync("dead_items", Row(("id", "a")), Ct).AsTask(), ConnectTimeoutMs + 1000);
+        await AssertUnavailableWithin(() => db.BatchAsync([new DbBatchItem(DbOperation.Add, "dead_items", Row(("id", "a")))], Ct), ConnectTimeoutMs + 1000);
     }
 
     [Fact]
@@ -59,7 +59,7 @@ public abstract partial class SqlDriverTests<TTarget>
             var port = ((IPEndPoint)listener.LocalEndpoint).Port;
             await using var driver = CreateDriver(UrlAt(port), "-db-connect-timeout", ConnectTimeoutMs.ToString(System.Globalization.CultureInfo.InvariantCulture));
             var db = DbOver(driver, All, "hang_");
-            await AssertUnavailableWithin(() => db.Put("hang_items", Row(("id", "a")), null, Ct), ConnectTimeoutMs + 1000);
+            await AssertUnavailableWithin(() => db.PutAsync("hang_items", Row(("id", "a")), Ct), ConnectTimeoutMs + 1000);
             await AssertUnavailableWithin(() => db.InitAsync(Ct), ConnectTimeoutMs + 1000);
         }
         finally
@@ -78,11 +78,11 @@ public abstract partial class SqlDriverTests<TTarget>
         var prefix = $"busy{Guid.NewGuid().ToString("N")[..8]}_";
         await using var t = await Target.OpenWithPrefixAsync(All, prefix,
             CreateDriver(Target.Url!, "-db-max-connections", "1", "-db-connect-timeout", ConnectTimeoutMs.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        var sleeping = t.Db.Query(t.T("items"), new DbNativeQuery(SleepSql, new Dictionary<string, object?> { ["s"] = 3L }), null, Ct);
+        var sleeping = t.Db.QueryAsync(t.T("items"), new DbNativeQuery(SleepSql, new Dictionary<string, object?> { ["s"] = 3L }), Ct);
         await Task.Delay(300, Ct);
-        await AssertUnavailableWithin(() => t.Db.Put(t.T("items"), Row(("id", "a")), null, Ct), ConnectTimeoutMs + 1000);
+        await AssertUnavailableWithin(() => t.Db.PutAsync(t.T("items"), Row(("id", "a")), Ct), ConnectTimeoutMs + 1000);
         await sleeping;
-        Assert.Equal(1, (await t.Db.Put(t.T("items"), Row(("id", "a")), null, Ct)).Affected);
+        Assert.Equal(1, (await t.Db.PutAsync(t.T("items"), Row(("id", "a")), Ct)).Affected);
     }
 
     [Fact]
@@ -91,7 +91,7 @@ public abstract partial class SqlDriverTests<TTarget>
         RequireNetworkServer();
         Target.RequireServer();
         await using var t = await Target.OpenAsync(All, CreateDriver(Target.Url!, "-db-max-connections", "2"));
-        await t.Db.Put(t.T("items"), Row(("id", "a"), ("n", 1)), null, Ct);
+        await t.Db.PutAsync(t.T("items"), Row(("id", "a"), ("n", 1)), Ct);
         // a second pool ends the first pool's connections on the server, as a restart or an idle timeout would
         await using var killer = await Target.OpenAsync(All);
         for (var round = 0; round < 3; round++)
@@ -99,24 +99,24 @@ public abstract partial class SqlDriverTests<TTarget>
             var ids = new HashSet<long>();
             for (var i = 0; i < 4; i++)
             {
-                var rows = await t.Db.Query(t.T("items"), new DbNativeQuery(ConnectionIdSql), null, Ct);
+                var rows = await t.Db.QueryAsync(t.T("items"), new DbNativeQuery(ConnectionIdSql), Ct);
                 ids.Add(Convert.ToInt64(rows.Rows[0]["id"], System.Globalization.CultureInfo.InvariantCulture));
             }
             foreach (var id in ids)
-                await killer.Db.Query(killer.T("items"), new DbNativeQuery(KillSql, new Dictionary<string, object?> { ["id"] = id }), null, Ct);
+                await killer.Db.QueryAsync(killer.T("items"), new DbNativeQuery(KillSql, new Dictionary<string, object?> { ["id"] = id }), Ct);
             await Task.Delay(200, Ct);
 
             // a write may be answered 503 once (it cannot know whether the statement ran); reads are retried; then all is well
             try
             {
-                await t.Db.Incr(t.T("items"), Row(("id", "a"), ("hits", 1)), null, Ct);
+                await t.Db.IncrAsync(t.T("items"), Row(("id", "a"), ("hits", 1)), Ct);
             }
             catch (DbException ex) when (ex.Status == 503)
             {
                 // the broken connection was dropped with the rest of the idle pool
             }
-            Assert.Equal(1L, (await t.Db.Get(t.T("items"), Row(("id", "a")), null, Ct))!["n"]);
-            Assert.Equal(1, (await t.Db.Update(t.T("items"), Row(("id", "a"), ("n", 1)), null, Ct)).Affected);
+            Assert.Equal(1L, (await t.Db.GetAsync(t.T("items"), Row(("id", "a")), Ct))!["n"]);
+            Assert.Equal(1, (await t.Db.UpdateAsync(t.T("items"), Row(("id", "a"), ("n", 1)), Ct)).Affected);
         }
     }
 
@@ -125,10 +125,10 @@ public abstract partial class SqlDriverTests<TTarget>
     {
         Target.RequireServer();
         await using var t = await Open();
-        var ex = await Assert.ThrowsAsync<DbException>(() => t.Db.Query(t.T("items"), new DbNativeQuery("SELECT no_such_column FROM " + t.T("items")), null, Ct));
+        var ex = await Assert.ThrowsAsync<DbException>(() => t.Db.QueryAsync(t.T("items"), new DbNativeQuery("SELECT no_such_column FROM " + t.T("items")), Ct));
         Assert.Equal(500, ex.Status);
         Assert.Contains("no_such_column", ex.Message, StringComparison.Ordinal);
         // the connection that failed is fine for the next call
-        Assert.Empty((await t.Db.Select(t.T("items"), null, null, Ct)).Rows);
+        Assert.Empty((await t.Db.SelectAsync(t.T("items"), null, Ct)).Rows);
     }
 }

@@ -10,14 +10,14 @@ public abstract partial class SqlDriverTests<TTarget>
     {
         Target.RequireServer();
         await using var t = await Open();
-        Assert.Equal(1, (await t.Db.Add(t.T("items"), Row(("id", "a"), ("name", "first")), null, Ct)).Affected);
-        var ex = await Assert.ThrowsAsync<DbException>(() => t.Db.Add(t.T("items"), Row(("id", "a"), ("name", "second")), null, Ct));
+        Assert.Equal(1, (await t.Db.AddAsync(t.T("items"), Row(("id", "a"), ("name", "first")), Ct)).Affected);
+        var ex = await Assert.ThrowsAsync<DbException>(() => t.Db.AddAsync(t.T("items"), Row(("id", "a"), ("name", "second")), Ct));
         Assert.Equal(409, ex.Status);
-        Assert.Equal("first", (await t.Db.Get(t.T("items"), Row(("id", "a")), null, Ct))!["name"]);
+        Assert.Equal("first", (await t.Db.GetAsync(t.T("items"), Row(("id", "a")), Ct))!["name"]);
         var pair = await Assert.ThrowsAsync<DbException>(async () =>
         {
-            await t.Db.Add(t.T("pairs"), Row(("a", "x"), ("b", 1)), null, Ct);
-            await t.Db.Add(t.T("pairs"), Row(("a", "x"), ("b", 1), ("v", "again")), null, Ct);
+            await t.Db.AddAsync(t.T("pairs"), Row(("a", "x"), ("b", 1)), Ct);
+            await t.Db.AddAsync(t.T("pairs"), Row(("a", "x"), ("b", 1), ("v", "again")), Ct);
         });
         Assert.Equal(409, pair.Status);
     }
@@ -27,14 +27,14 @@ public abstract partial class SqlDriverTests<TTarget>
     {
         Target.RequireServer();
         await using var t = await Open();
-        Assert.Equal(1, (await t.Db.Put(t.T("items"), Row(("id", "a"), ("name", "A"), ("n", 1), ("doc", "{\"x\":1}"), ("hits", 5)), null, Ct)).Affected);
-        Assert.Equal(1, (await t.Db.Put(t.T("items"), Row(("id", "a"), ("n", 2)), null, Ct)).Affected);
-        Assert.Equal(Row(("id", "a"), ("n", 2L)), await t.Db.Get(t.T("items"), Row(("id", "a")), null, Ct));
+        Assert.Equal(1, (await t.Db.PutAsync(t.T("items"), Row(("id", "a"), ("name", "A"), ("n", 1), ("doc", "{\"x\":1}"), ("hits", 5)), Ct)).Affected);
+        Assert.Equal(1, (await t.Db.PutAsync(t.T("items"), Row(("id", "a"), ("n", 2)), Ct)).Affected);
+        Assert.Equal(Row(("id", "a"), ("n", 2L)), await t.Db.GetAsync(t.T("items"), Row(("id", "a")), Ct));
         // the same values again still count as written
-        Assert.Equal(1, (await t.Db.Put(t.T("items"), Row(("id", "a"), ("n", 2)), null, Ct)).Affected);
+        Assert.Equal(1, (await t.Db.PutAsync(t.T("items"), Row(("id", "a"), ("n", 2)), Ct)).Affected);
         // a table of key columns only
-        Assert.Equal(1, (await t.Db.Put(t.T("tags"), Row(("owner", "o"), ("tag", "t")), null, Ct)).Affected);
-        Assert.Equal(1, (await t.Db.Put(t.T("tags"), Row(("owner", "o"), ("tag", "t")), null, Ct)).Affected);
+        Assert.Equal(1, (await t.Db.PutAsync(t.T("tags"), Row(("owner", "o"), ("tag", "t")), Ct)).Affected);
+        Assert.Equal(1, (await t.Db.PutAsync(t.T("tags"), Row(("owner", "o"), ("tag", "t")), Ct)).Affected);
     }
 
     [Fact]
@@ -42,17 +42,17 @@ public abstract partial class SqlDriverTests<TTarget>
     {
         Target.RequireServer();
         await using var t = await Open();
-        await t.Db.Put(t.T("items"), Row(("id", "a"), ("name", "A"), ("n", 1)), null, Ct);
-        Assert.Equal(1, (await t.Db.Update(t.T("items"), Row(("id", "a"), ("n", 2)), null, Ct)).Affected);
-        Assert.Equal(1, (await t.Db.Update(t.T("items"), Row(("id", "a"), ("n", 2)), null, Ct)).Affected);
-        Assert.Equal(1, (await t.Db.Update(t.T("items"), Row(("id", "a")), null, Ct)).Affected);
-        Assert.Equal(0, (await t.Db.Update(t.T("items"), Row(("id", "nope"), ("n", 2)), null, Ct)).Affected);
-        Assert.Equal(0, (await t.Db.Update(t.T("items"), Row(("id", "nope")), null, Ct)).Affected);
-        Assert.Null(await t.Db.Get(t.T("items"), Row(("id", "nope")), null, Ct));
-        Assert.Equal(Row(("id", "a"), ("name", "A"), ("n", 2L)), await t.Db.Get(t.T("items"), Row(("id", "a")), null, Ct));
+        await t.Db.PutAsync(t.T("items"), Row(("id", "a"), ("name", "A"), ("n", 1)), Ct);
+        Assert.Equal(1, (await t.Db.UpdateAsync(t.T("items"), Row(("id", "a"), ("n", 2)), Ct)).Affected);
+        Assert.Equal(1, (await t.Db.UpdateAsync(t.T("items"), Row(("id", "a"), ("n", 2)), Ct)).Affected);
+        Assert.Equal(1, (await t.Db.UpdateAsync(t.T("items"), Row(("id", "a")), Ct)).Affected);
+        Assert.Equal(0, (await t.Db.UpdateAsync(t.T("items"), Row(("id", "nope"), ("n", 2)), Ct)).Affected);
+        Assert.Equal(0, (await t.Db.UpdateAsync(t.T("items"), Row(("id", "nope")), Ct)).Affected);
+        Assert.Null(await t.Db.GetAsync(t.T("items"), Row(("id", "nope")), Ct));
+        Assert.Equal(Row(("id", "a"), ("name", "A"), ("n", 2L)), await t.Db.GetAsync(t.T("items"), Row(("id", "a")), Ct));
         // NULL clears a column
-        await t.Db.Update(t.T("items"), Row(("id", "a"), ("name", null)), null, Ct);
-        Assert.Equal(Row(("id", "a"), ("n", 2L)), await t.Db.Get(t.T("items"), Row(("id", "a")), null, Ct));
+        await t.Db.UpdateAsync(t.T("items"), Row(("id", "a"), ("name", null)), Ct);
+        Assert.Equal(Row(("id", "a"), ("n", 2L)), await t.Db.GetAsync(t.T("items"), Row(("id", "a")), Ct));
     }
 
     [Fact]
@@ -60,17 +60,17 @@ public abstract partial class SqlDriverTests<TTarget>
     {
         Target.RequireServer();
         await using var t = await Open();
-        Assert.Equal(1, (await t.Db.Incr(t.T("items"), Row(("id", "a"), ("hits", 2), ("name", "one")), null, Ct)).Affected);
-        Assert.Equal(1, (await t.Db.Incr(t.T("items"), Row(("id", "a"), ("hits", 3), ("name", "two")), null, Ct)).Affected);
-        Assert.Equal(1, (await t.Db.Incr(t.T("items"), Row(("id", "a"), ("hits", -1)), null, Ct)).Affected);
-        Assert.Equal(Row(("id", "a"), ("name", "two"), ("hits", 4L)), await t.Db.Get(t.T("items"), Row(("id", "a")), null, Ct));
+        Assert.Equal(1, (await t.Db.IncrAsync(t.T("items"), Row(("id", "a"), ("hits", 2), ("name", "one")), Ct)).Affected);
+        Assert.Equal(1, (await t.Db.IncrAsync(t.T("items"), Row(("id", "a"), ("hits", 3), ("name", "two")), Ct)).Affected);
+        Assert.Equal(1, (await t.Db.IncrAsync(t.T("items"), Row(("id", "a"), ("hits", -1)), Ct)).Affected);
+        Assert.Equal(Row(("id", "a"), ("name", "two"), ("hits", 4L)), await t.Db.GetAsync(t.T("items"), Row(("id", "a")), Ct));
         // a NULL counter (row made by Put) counts from 0
-        await t.Db.Put(t.T("items"), Row(("id", "b"), ("n", 1)), null, Ct);
-        await t.Db.Incr(t.T("items"), Row(("id", "b"), ("hits", 7)), null, Ct);
-        Assert.Equal(7L, (await t.Db.Get(t.T("items"), Row(("id", "b")), null, Ct))!["hits"]);
+        await t.Db.PutAsync(t.T("items"), Row(("id", "b"), ("n", 1)), Ct);
+        await t.Db.IncrAsync(t.T("items"), Row(("id", "b"), ("hits", 7)), Ct);
+        Assert.Equal(7L, (await t.Db.GetAsync(t.T("items"), Row(("id", "b")), Ct))!["hits"]);
         // an empty counter value adds nothing
-        await t.Db.Incr(t.T("items"), Row(("id", "b"), ("hits", "")), null, Ct);
-        Assert.Equal(7L, (await t.Db.Get(t.T("items"), Row(("id", "b")), null, Ct))!["hits"]);
+        await t.Db.IncrAsync(t.T("items"), Row(("id", "b"), ("hits", "")), Ct);
+        Assert.Equal(7L, (await t.Db.GetAsync(t.T("items"), Row(("id", "b")), Ct))!["hits"]);
     }
 
     [Fact]
@@ -78,11 +78,11 @@ public abstract partial class SqlDriverTests<TTarget>
     {
         Target.RequireServer();
         await using var t = await Open();
-        Assert.Equal(1, (await t.Db.Incr(t.T("tags"), Row(("owner", "o"), ("tag", "a")), null, Ct)).Affected);
-        Assert.Equal(0, (await t.Db.Incr(t.T("tags"), Row(("owner", "o"), ("tag", "a")), null, Ct)).Affected);
-        Assert.Equal(1, (await t.Db.Replace(t.T("tags"), Row(("owner", "o"), ("tag", "b")), null, Ct)).Affected);
-        Assert.Equal(0, (await t.Db.Replace(t.T("tags"), Row(("owner", "o"), ("tag", "b")), null, Ct)).Affected);
-        Assert.Equal(2, (await t.Db.Select(t.T("tags"), Row(("owner", "o")), null, Ct)).Rows.Count);
+        Assert.Equal(1, (await t.Db.IncrAsync(t.T("tags"), Row(("owner", "o"), ("tag", "a")), Ct)).Affected);
+        Assert.Equal(0, (await t.Db.IncrAsync(t.T("tags"), Row(("owner", "o"), ("tag", "a")), Ct)).Affected);
+        Assert.Equal(1, (await t.Db.ReplaceAsync(t.T("tags"), Row(("owner", "o"), ("tag", "b")), Ct)).Affected);
+        Assert.Equal(0, (await t.Db.ReplaceAsync(t.T("tags"), Row(("owner", "o"), ("tag", "b")), Ct)).Affected);
+        Assert.Equal(2, (await t.Db.SelectAsync(t.T("tags"), Row(("owner", "o")), Ct)).Rows.Count);
     }
 
     [Fact]
@@ -90,10 +90,10 @@ public abstract partial class SqlDriverTests<TTarget>
     {
         Target.RequireServer();
         await using var t = await Open();
-        Assert.Equal(1, (await t.Db.Replace(t.T("items"), Row(("id", "a"), ("name", "A"), ("n", 1), ("hits", 3)), null, Ct)).Affected);
-        Assert.Equal(1, (await t.Db.Replace(t.T("items"), Row(("id", "a"), ("n", 2), ("hits", 1)), null, Ct)).Affected);
-        Assert.Equal(1, (await t.Db.Replace(t.T("items"), Row(("id", "a"), ("n", 2)), null, Ct)).Affected);
-        Assert.Equal(Row(("id", "a"), ("name", "A"), ("n", 2L), ("hits", 1L)), await t.Db.Get(t.T("items"), Row(("id", "a")), null, Ct));
+        Assert.Equal(1, (await t.Db.ReplaceAsync(t.T("items"), Row(("id", "a"), ("name", "A"), ("n", 1), ("hits", 3)), Ct)).Affected);
+        Assert.Equal(1, (await t.Db.ReplaceAsync(t.T("items"), Row(("id", "a"), ("n", 2), ("hits", 1)), Ct)).Affected);
+        Assert.Equal(1, (await t.Db.ReplaceAsync(t.T("items"), Row(("id", "a"), ("n", 2)), Ct)).Affected);
+        Assert.Equal(Row(("id", "a"), ("name", "A"), ("n", 2L), ("hits", 1L)), await t.Db.GetAsync(t.T("items"), Row(("id", "a")), Ct));
     }
 
     [Fact]
@@ -101,12 +101,12 @@ public abstract partial class SqlDriverTests<TTarget>
     {
         Target.RequireServer();
         await using var t = await Open();
-        await t.Db.Put(t.T("pairs"), Row(("a", "x"), ("b", 1), ("v", "one")), null, Ct);
-        await t.Db.Put(t.T("pairs"), Row(("a", "x"), ("b", 2), ("v", "two")), null, Ct);
-        Assert.Equal(1, (await t.Db.Del(t.T("pairs"), Row(("a", "x"), ("b", 1)), null, Ct)).Affected);
-        Assert.Equal(0, (await t.Db.Del(t.T("pairs"), Row(("a", "x"), ("b", 1)), null, Ct)).Affected);
-        Assert.Null(await t.Db.Get(t.T("pairs"), Row(("a", "x"), ("b", 1)), null, Ct));
-        Assert.NotNull(await t.Db.Get(t.T("pairs"), Row(("a", "x"), ("b", 2)), null, Ct));
+        await t.Db.PutAsync(t.T("pairs"), Row(("a", "x"), ("b", 1), ("v", "one")), Ct);
+        await t.Db.PutAsync(t.T("pairs"), Row(("a", "x"), ("b", 2), ("v", "two")), Ct);
+        Assert.Equal(1, (await t.Db.DelAsync(t.T("pairs"), Row(("a", "x"), ("b", 1)), Ct)).Affected);
+        Assert.Equal(0, (await t.Db.DelAsync(t.T("pairs"), Row(("a", "x"), ("b", 1)), Ct)).Affected);
+        Assert.Null(await t.Db.GetAsync(t.T("pairs"), Row(("a", "x"), ("b", 1)), Ct));
+        Assert.NotNull(await t.Db.GetAsync(t.T("pairs"), Row(("a", "x"), ("b", 2)), Ct));
     }
 
     [Fact]
@@ -114,8 +114,8 @@ public abstract partial class SqlDriverTests<TTarget>
     {
         Target.RequireServer();
         await using var t = await Open();
-        await t.Db.Put(t.T("items"), Row(("id", "a"), ("name", "A"), ("n", 1), ("flag", true)), null, Ct);
-        Assert.Equal(Row(("n", 1L), ("flag", true)), await t.Db.Get(t.T("items"), Row(("id", "a")), new DbOptions { Select = ["n", "flag", "bogus"] }, Ct));
+        await t.Db.PutAsync(t.T("items"), Row(("id", "a"), ("name", "A"), ("n", 1), ("flag", true)), Ct);
+        Assert.Equal(Row(("n", 1L), ("flag", true)), await t.Db.GetAsync(t.T("items"), Row(("id", "a")), new DbOptions { Select = ["n", "flag", "bogus"] }, Ct));
     }
 
     [Fact]
@@ -123,14 +123,14 @@ public abstract partial class SqlDriverTests<TTarget>
     {
         Target.RequireServer();
         await using var t = await Open();
-        for (var i = 1; i <= 6; i++) await t.Db.Put(t.T("items"), Row(("id", $"r{i}"), ("n", i), ("flag", i <= 2)), null, Ct);
+        for (var i = 1; i <= 6; i++) await t.Db.PutAsync(t.T("items"), Row(("id", $"r{i}"), ("n", i), ("flag", i <= 2)), Ct);
         // r1 and r2 already have flag = true: they still count, as on SQLite
-        Assert.Equal(4, (await t.Db.UpdateAll(t.T("items"), Row(("n", 4)), Row(("flag", true)), new DbOptions().Op("n", DbCompare.Le), Ct)).Affected);
-        Assert.Equal(0, (await t.Db.UpdateAll(t.T("items"), Row(("n", 99)), Row(("flag", true)), null, Ct)).Affected);
-        Assert.Equal(4, (await t.Db.Select(t.T("items"), Row(("flag", true)), null, Ct)).Rows.Count);
-        Assert.Equal(2, (await t.Db.DelAll(t.T("items"), Row(("n", "5,6")), new DbOptions().Op("n", DbCompare.In), Ct)).Affected);
-        Assert.Equal(0, (await t.Db.DelAll(t.T("items"), Row(("n", 5)), null, Ct)).Affected);
-        Assert.Equal(["r1", "r2", "r3", "r4"], Ids(await t.Db.Select(t.T("items"), null, null, Ct)));
+        Assert.Equal(4, (await t.Db.UpdateAllAsync(t.T("items"), Row(("n", 4)), Row(("flag", true)), new DbOptions().Op("n", DbCompare.Le), Ct)).Affected);
+        Assert.Equal(0, (await t.Db.UpdateAllAsync(t.T("items"), Row(("n", 99)), Row(("flag", true)), Ct)).Affected);
+        Assert.Equal(4, (await t.Db.SelectAsync(t.T("items"), Row(("flag", true)), Ct)).Rows.Count);
+        Assert.Equal(2, (await t.Db.DelAllAsync(t.T("items"), Row(("n", "5,6")), new DbOptions().Op("n", DbCompare.In), Ct)).Affected);
+        Assert.Equal(0, (await t.Db.DelAllAsync(t.T("items"), Row(("n", 5)), Ct)).Affected);
+        Assert.Equal(["r1", "r2", "r3", "r4"], Ids(await t.Db.SelectAsync(t.T("items"), null, Ct)));
     }
 
     [Fact]
@@ -140,12 +140,12 @@ public abstract partial class SqlDriverTests<TTarget>
         await using var t = await Open();
         for (var i = 1; i <= 5; i++)
         {
-            await t.Db.Put(t.T("items"), Row(("id", $"r{i}"), ("n", i)), null, Ct);
-            await t.Db.Put(t.T("pairs"), Row(("a", i % 2 == 0 ? "x" : "y"), ("b", i), ("v", $"v{i}")), null, Ct);
+            await t.Db.PutAsync(t.T("items"), Row(("id", $"r{i}"), ("n", i)), Ct);
+            await t.Db.PutAsync(t.T("pairs"), Row(("a", i % 2 == 0 ? "x" : "y"), ("b", i), ("v", $"v{i}")), Ct);
         }
-        var items = await t.Db.List(t.T("items"), [Row(("id", "r2")), Row(("id", "nope")), Row(("id", "r5"))], null, Ct);
+        var items = await t.Db.ListAsync(t.T("items"), [Row(("id", "r2")), Row(("id", "nope")), Row(("id", "r5"))], Ct);
         Assert.Equal(["r2", "r5"], items.Rows.Select(r => r["id"]).Order());
-        var pairs = await t.Db.List(t.T("pairs"), [Row(("a", "x"), ("b", 2)), Row(("a", "y"), ("b", 3)), Row(("a", "x"), ("b", 3))], null, Ct);
+        var pairs = await t.Db.ListAsync(t.T("pairs"), [Row(("a", "x"), ("b", 2)), Row(("a", "y"), ("b", 3)), Row(("a", "x"), ("b", 3))], Ct);
         Assert.Equal(["v2", "v3"], pairs.Rows.Select(r => (string)r["v"]!).Order());
     }
 
@@ -154,15 +154,15 @@ public abstract partial class SqlDriverTests<TTarget>
     {
         Target.RequireServer();
         await using var t = await Open();
-        for (var i = 1; i <= 10; i++) await t.Db.Put(t.T("items"), Row(("id", $"r{i:00}"), ("name", i % 2 == 0 ? "even" : "odd"), ("n", i)), null, Ct);
+        for (var i = 1; i <= 10; i++) await t.Db.PutAsync(t.T("items"), Row(("id", $"r{i:00}"), ("name", i % 2 == 0 ? "even" : "odd"), ("n", i)), Ct);
         var query = new DbNativeQuery("name = @name AND n > @min", new Dictionary<string, object?> { ["name"] = "even", ["min"] = 2L });
-        var first = await t.Db.Search(t.T("items"), query, new DbOptions { Count = 2 }, Ct);
+        var first = await t.Db.SearchAsync(t.T("items"), query, new DbOptions { Count = 2 }, Ct);
         Assert.Equal(["r04", "r06"], Ids(first));
-        var second = await t.Db.Search(t.T("items"), query, new DbOptions { Count = 2, Start = first.NextToken }, Ct);
+        var second = await t.Db.SearchAsync(t.T("items"), query, new DbOptions { Count = 2, Start = first.NextToken }, Ct);
         Assert.Equal(["r08", "r10"], Ids(second));
-        var desc = await t.Db.Search(t.T("items"), query, new DbOptions { Sort = "n", Desc = true }, Ct);
+        var desc = await t.Db.SearchAsync(t.T("items"), query, new DbOptions { Sort = "n", Desc = true }, Ct);
         Assert.Equal(["r10", "r08", "r06", "r04"], Ids(desc));
-        var missing = await Assert.ThrowsAsync<DbException>(() => t.Db.Search(t.T("items"), new DbNativeQuery("n > @nope"), null, Ct));
+        var missing = await Assert.ThrowsAsync<DbException>(() => t.Db.SearchAsync(t.T("items"), new DbNativeQuery("n > @nope"), Ct));
         Assert.Equal(400, missing.Status);
     }
 
@@ -172,22 +172,22 @@ public abstract partial class SqlDriverTests<TTarget>
         Target.RequireServer();
         await using var t = await Open();
         for (var i = 1; i <= 4; i++)
-            await t.Db.Put(t.T("items"), Row(("id", $"r{i}"), ("n", i), ("flag", i > 2), ("doc", $"{{\"i\":{i}}}"), ("score", i / 4.0)), null, Ct);
-        var rows = await t.Db.Query(t.T("items"), new DbNativeQuery($"SELECT id, n, flag, doc, score FROM {t.T("items")} WHERE n >= @min ORDER BY id",
-            new Dictionary<string, object?> { ["min"] = 3L }), null, Ct);
+            await t.Db.PutAsync(t.T("items"), Row(("id", $"r{i}"), ("n", i), ("flag", i > 2), ("doc", $"{{\"i\":{i}}}"), ("score", i / 4.0)), Ct);
+        var rows = await t.Db.QueryAsync(t.T("items"), new DbNativeQuery($"SELECT id, n, flag, doc, score FROM {t.T("items")} WHERE n >= @min ORDER BY id",
+            new Dictionary<string, object?> { ["min"] = 3L }), Ct);
         Assert.Equal(2, rows.Rows.Count);
         Assert.Equal(3L, rows.Rows[0]["n"]);
         Assert.Equal(true, rows.Rows[0]["flag"]);
         Assert.Equal(0.75, rows.Rows[0]["score"]);
         Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(System.Text.Json.Nodes.JsonNode.Parse("{\"i\":3}"), (System.Text.Json.Nodes.JsonNode?)rows.Rows[0]["doc"]));
 
-        var update = await t.Db.Query(t.T("items"), new DbNativeQuery($"UPDATE {t.T("items")} SET note = @note WHERE n <= @max",
-            new Dictionary<string, object?> { ["note"] = "low", ["max"] = 2L }), null, Ct);
+        var update = await t.Db.QueryAsync(t.T("items"), new DbNativeQuery($"UPDATE {t.T("items")} SET note = @note WHERE n <= @max",
+            new Dictionary<string, object?> { ["note"] = "low", ["max"] = 2L }), Ct);
         Assert.Equal(2, update.Affected);
         Assert.Empty(update.Rows);
-        Assert.Equal("low", (await t.Db.Get(t.T("items"), Row(("id", "r1")), null, Ct))!["note"]);
+        Assert.Equal("low", (await t.Db.GetAsync(t.T("items"), Row(("id", "r1")), Ct))!["note"]);
 
-        var count = await t.Db.Query(t.T("items"), new DbNativeQuery($"SELECT COUNT(*) AS total FROM {t.T("items")}"), null, Ct);
+        var count = await t.Db.QueryAsync(t.T("items"), new DbNativeQuery($"SELECT COUNT(*) AS total FROM {t.T("items")}"), Ct);
         Assert.Equal(4L, Convert.ToInt64(count.Rows[0]["total"], System.Globalization.CultureInfo.InvariantCulture));
     }
 
@@ -196,8 +196,8 @@ public abstract partial class SqlDriverTests<TTarget>
     {
         Target.RequireServer();
         await using var t = await Open();
-        await t.Db.Put(t.T("items"), Row(("id", "old"), ("n", 1)), null, Ct);
-        var result = await t.Db.Batch(
+        await t.Db.PutAsync(t.T("items"), Row(("id", "old"), ("n", 1)), Ct);
+        var result = await t.Db.BatchAsync(
         [
             new DbBatchItem(DbOperation.Add, t.T("items"), Row(("id", "a"), ("n", 1))),
             new DbBatchItem(DbOperation.Put, t.T("items"), Row(("id", "old"), ("n", 2))),
@@ -207,12 +207,12 @@ public abstract partial class SqlDriverTests<TTarget>
             new DbBatchItem(DbOperation.Replace, t.T("pairs"), Row(("a", "x"), ("b", 1), ("v", "v"))),
             new DbBatchItem(DbOperation.Incr, t.T("tags"), Row(("owner", "o"), ("tag", "t"))),
             new DbBatchItem(DbOperation.Del, t.T("items"), Row(("id", "nope"))),
-        ], null, Ct);
+        ], Ct);
         Assert.Equal(6, result.Affected);
-        Assert.Equal(Row(("id", "a"), ("name", "A"), ("n", 1L)), await t.Db.Get(t.T("items"), Row(("id", "a")), null, Ct));
-        Assert.Equal(2L, (await t.Db.Get(t.T("items"), Row(("id", "old")), null, Ct))!["n"]);
-        Assert.Equal(2L, (await t.Db.Get(t.T("items"), Row(("id", "c")), null, Ct))!["hits"]);
-        Assert.NotNull(await t.Db.Get(t.T("pairs"), Row(("a", "x"), ("b", 1)), null, Ct));
+        Assert.Equal(Row(("id", "a"), ("name", "A"), ("n", 1L)), await t.Db.GetAsync(t.T("items"), Row(("id", "a")), Ct));
+        Assert.Equal(2L, (await t.Db.GetAsync(t.T("items"), Row(("id", "old")), Ct))!["n"]);
+        Assert.Equal(2L, (await t.Db.GetAsync(t.T("items"), Row(("id", "c")), Ct))!["hits"]);
+        Assert.NotNull(await t.Db.GetAsync(t.T("pairs"), Row(("a", "x"), ("b", 1)), Ct));
     }
 
     [Fact]
@@ -220,19 +220,19 @@ public abstract partial class SqlDriverTests<TTarget>
     {
         Target.RequireServer();
         await using var t = await Open();
-        await t.Db.Put(t.T("items"), Row(("id", "taken"), ("n", 1)), null, Ct);
-        var ex = await Assert.ThrowsAsync<DbException>(() => t.Db.Batch(
+        await t.Db.PutAsync(t.T("items"), Row(("id", "taken"), ("n", 1)), Ct);
+        var ex = await Assert.ThrowsAsync<DbException>(() => t.Db.BatchAsync(
         [
             new DbBatchItem(DbOperation.Add, t.T("items"), Row(("id", "new1"))),
             new DbBatchItem(DbOperation.Incr, t.T("items"), Row(("id", "taken"), ("hits", 5))),
             new DbBatchItem(DbOperation.Add, t.T("items"), Row(("id", "taken"))),
             new DbBatchItem(DbOperation.Add, t.T("items"), Row(("id", "new2"))),
-        ], null, Ct));
+        ], Ct));
         Assert.Equal(409, ex.Status);
-        Assert.Null(await t.Db.Get(t.T("items"), Row(("id", "new1")), null, Ct));
-        Assert.Null(await t.Db.Get(t.T("items"), Row(("id", "new2")), null, Ct));
-        Assert.Equal(Row(("id", "taken"), ("n", 1L)), await t.Db.Get(t.T("items"), Row(("id", "taken")), null, Ct));
+        Assert.Null(await t.Db.GetAsync(t.T("items"), Row(("id", "new1")), Ct));
+        Assert.Null(await t.Db.GetAsync(t.T("items"), Row(("id", "new2")), Ct));
+        Assert.Equal(Row(("id", "taken"), ("n", 1L)), await t.Db.GetAsync(t.T("items"), Row(("id", "taken")), Ct));
         // the pool is fine afterwards
-        Assert.Equal(1, (await t.Db.Add(t.T("items"), Row(("id", "new1")), null, Ct)).Affected);
+        Assert.Equal(1, (await t.Db.AddAsync(t.T("items"), Row(("id", "new1")), Ct)).Affected);
     }
 }

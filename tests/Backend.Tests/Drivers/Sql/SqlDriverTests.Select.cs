@@ -14,13 +14,13 @@ public abstract partial class SqlDriverTests<TTarget>
     private async Task<TestDb> OpenWithRows()
     {
         var t = await Open(Items);
-        await t.Db.Batch(Enumerable.Range(1, Names.Length).Select(i => new DbBatchItem(DbOperation.Put, t.T("items"),
-            Row(("id", $"r{i:00}"), ("name", Names[i - 1]), ("n", i), ("score", i / 2.0), ("flag", i % 2 == 0), ("big", Base + i)))), null, Ct);
+        await t.Db.BatchAsync(Enumerable.Range(1, Names.Length).Select(i => new DbBatchItem(DbOperation.Put, t.T("items"),
+            Row(("id", $"r{i:00}"), ("name", Names[i - 1]), ("n", i), ("score", i / 2.0), ("flag", i % 2 == 0), ("big", Base + i)))), Ct);
         return t;
     }
 
     private static async Task<long[]> Ns(TestDb t, DbRow query, DbOptions? options = null) =>
-        [.. (await t.Db.Select(t.T("items"), query, options, Ct)).Rows.Select(r => (long)r["n"]!)];
+        [.. (await t.Db.SelectAsync(t.T("items"), query, options, Ct)).Rows.Select(r => (long)r["n"]!)];
 
     [Theory]
     [MemberData(nameof(SqlDriverData.Operators), MemberType = typeof(SqlDriverData))]
@@ -32,10 +32,10 @@ public abstract partial class SqlDriverTests<TTarget>
         // the same condition in UpdateAll and DelAll touches the same rows
         if (expected.Length > 0 && !(value is null && op == DbCompare.Eq))
         {
-            Assert.Equal(expected.Length, (await t.Db.UpdateAll(t.T("items"), Row((column, value)), Row(("note", "hit")), new DbOptions().Op(column, op), Ct)).Affected);
+            Assert.Equal(expected.Length, (await t.Db.UpdateAllAsync(t.T("items"), Row((column, value)), Row(("note", "hit")), new DbOptions().Op(column, op), Ct)).Affected);
             Assert.Equal(expected, await Ns(t, Row(("note", "hit"))));
-            Assert.Equal(expected.Length, (await t.Db.DelAll(t.T("items"), Row((column, value)), new DbOptions().Op(column, op), Ct)).Affected);
-            Assert.Equal(Names.Length - expected.Length, (await t.Db.Select(t.T("items"), null, null, Ct)).Rows.Count);
+            Assert.Equal(expected.Length, (await t.Db.DelAllAsync(t.T("items"), Row((column, value)), new DbOptions().Op(column, op), Ct)).Affected);
+            Assert.Equal(Names.Length - expected.Length, (await t.Db.SelectAsync(t.T("items"), null, Ct)).Rows.Count);
         }
     }
 
@@ -45,12 +45,12 @@ public abstract partial class SqlDriverTests<TTarget>
         Target.RequireServer();
         await using var t = await Open(Items);
         string[] names = ["Back\\slash", "back%slash", "BACK_SLASH", "Élan", "élan"];
-        for (var i = 0; i < names.Length; i++) await t.Db.Put(t.T("items"), Row(("id", $"r{i}"), ("name", names[i]), ("n", i)), null, Ct);
+        for (var i = 0; i < names.Length; i++) await t.Db.PutAsync(t.T("items"), Row(("id", $"r{i}"), ("name", names[i]), ("n", i)), Ct);
         async Task<long[]> Like(string pattern, DbRow? extra = null)
         {
             var query = extra ?? Row();
             query["name"] = pattern;
-            return [.. (await t.Db.Select(t.T("items"), query, new DbOptions().Op("name", DbCompare.Like).Op("n", DbCompare.Ge), Ct)).Rows.Select(r => (long)r["n"]!)];
+            return [.. (await t.Db.SelectAsync(t.T("items"), query, new DbOptions().Op("name", DbCompare.Like).Op("n", DbCompare.Ge), Ct)).Rows.Select(r => (long)r["n"]!)];
         }
         Assert.Equal(new long[] { 0 }, await Like("back\\%"));
         Assert.Equal(new long[] { 0, 1, 2 }, await Like("back_slash"));
@@ -58,13 +58,13 @@ public abstract partial class SqlDriverTests<TTarget>
         // SQLite folds ASCII letters only, and so does PostgreSQL's lower() in the "C" collation; MySQL's LOWER folds É too
         Assert.Equal(Target.Pool == "mysql" ? new long[] { 3, 4 } : [3], await Like("É%"));
         // in a native search and in UpdateAll/DelAll too
-        var search = await t.Db.Search(t.T("items"), new DbNativeQuery("n < @max", new Dictionary<string, object?> { ["max"] = 2L }),
+        var search = await t.Db.SearchAsync(t.T("items"), new DbNativeQuery("n < @max", new Dictionary<string, object?> { ["max"] = 2L }),
             new DbOptions { Count = 5 }, Ct);
         Assert.Equal(2, search.Rows.Count);
-        Assert.Equal(3, (await t.Db.UpdateAll(t.T("items"), Row(("name", "BACK%")), Row(("note", "b")), new DbOptions().Op("name", DbCompare.Like), Ct)).Affected);
-        Assert.Equal(3, (await t.Db.Select(t.T("items"), Row(("note", "b")), null, Ct)).Rows.Count);
-        Assert.Equal(2, (await t.Db.DelAll(t.T("items"), Row(("name", "%SLASH"), ("n", 1)), new DbOptions().Op("name", DbCompare.Like).Op("n", DbCompare.Ge), Ct)).Affected);
-        Assert.Equal(["r0", "r3", "r4"], Ids(await t.Db.Select(t.T("items"), null, null, Ct)));
+        Assert.Equal(3, (await t.Db.UpdateAllAsync(t.T("items"), Row(("name", "BACK%")), Row(("note", "b")), new DbOptions().Op("name", DbCompare.Like), Ct)).Affected);
+        Assert.Equal(3, (await t.Db.SelectAsync(t.T("items"), Row(("note", "b")), Ct)).Rows.Count);
+        Assert.Equal(2, (await t.Db.DelAllAsync(t.T("items"), Row(("name", "%SLASH"), ("n", 1)), new DbOptions().Op("name", DbCompare.Like).Op("n", DbCompare.Ge), Ct)).Affected);
+        Assert.Equal(["r0", "r3", "r4"], Ids(await t.Db.SelectAsync(t.T("items"), null, Ct)));
     }
 
     [Fact]
@@ -90,8 +90,8 @@ public abstract partial class SqlDriverTests<TTarget>
 
         await using var u = await Open(Items);
         string[] words = ["b", "B", "a", "A", "_", "é", "Z", "z", "ab", "a b", "😀", "ﬀ"];
-        for (var i = 0; i < words.Length; i++) await u.Db.Put(u.T("items"), Row(("id", $"w{i:00}"), ("name", words[i])), null, Ct);
-        var sorted = (await u.Db.Select(u.T("items"), null, new DbOptions { Sort = "name" }, Ct)).Rows.Select(r => (string)r["name"]!).ToList();
+        for (var i = 0; i < words.Length; i++) await u.Db.PutAsync(u.T("items"), Row(("id", $"w{i:00}"), ("name", words[i])), Ct);
+        var sorted = (await u.Db.SelectAsync(u.T("items"), null, new DbOptions { Sort = "name" }, Ct)).Rows.Select(r => (string)r["name"]!).ToList();
         // UTF-8 byte order, which is code point order (UTF-16 ordinal order differs only for surrogates: the emoji goes last)
         Assert.Equal(["A", "B", "Z", "_", "a", "a b", "ab", "b", "z", "é", "ﬀ", "😀"], sorted);
     }
@@ -101,20 +101,20 @@ public abstract partial class SqlDriverTests<TTarget>
     {
         Target.RequireServer();
         await using var t = await Open(Items);
-        await t.Db.Add(t.T("items"), Row(("id", "apple"), ("name", "apple")), null, Ct);
-        await t.Db.Add(t.T("items"), Row(("id", "Apple"), ("name", "Apple")), null, Ct);
-        await t.Db.Add(t.T("items"), Row(("id", "apple "), ("name", "apple ")), null, Ct);
-        await t.Db.Add(t.T("items"), Row(("id", "äpple"), ("name", "äpple")), null, Ct);
-        Assert.Null(await t.Db.Get(t.T("items"), Row(("id", "APPLE")), null, Ct));
-        Assert.Equal("Apple", (await t.Db.Get(t.T("items"), Row(("id", "Apple")), null, Ct))!["name"]);
-        Assert.Equal("apple ", (await t.Db.Get(t.T("items"), Row(("id", "apple ")), null, Ct))!["name"]);
-        Assert.Equal(["apple"], Ids(await t.Db.Select(t.T("items"), Row(("name", "apple")), null, Ct)));
-        Assert.Equal(["Apple"], Ids(await t.Db.Select(t.T("items"), Row(("name", "Apple")), null, Ct)));
-        Assert.Empty((await t.Db.Select(t.T("items"), Row(("name", "APPLE")), null, Ct)).Rows);
-        Assert.Equal(["apple", "apple "], Ids(await t.Db.Select(t.T("items"), Row(("name", "app")), new DbOptions().Op("name", DbCompare.BeginsWith), Ct)));
-        Assert.Equal(0, (await t.Db.Update(t.T("items"), Row(("id", "APPLE"), ("n", 1)), null, Ct)).Affected);
-        Assert.Equal(0, (await t.Db.Del(t.T("items"), Row(("id", "APPLE")), null, Ct)).Affected);
-        Assert.Equal(4, (await t.Db.Select(t.T("items"), null, null, Ct)).Rows.Count);
+        await t.Db.AddAsync(t.T("items"), Row(("id", "apple"), ("name", "apple")), Ct);
+        await t.Db.AddAsync(t.T("items"), Row(("id", "Apple"), ("name", "Apple")), Ct);
+        await t.Db.AddAsync(t.T("items"), Row(("id", "apple "), ("name", "apple ")), Ct);
+        await t.Db.AddAsync(t.T("items"), Row(("id", "äpple"), ("name", "äpple")), Ct);
+        Assert.Null(await t.Db.GetAsync(t.T("items"), Row(("id", "APPLE")), Ct));
+        Assert.Equal("Apple", (await t.Db.GetAsync(t.T("items"), Row(("id", "Apple")), Ct))!["name"]);
+        Assert.Equal("apple ", (await t.Db.GetAsync(t.T("items"), Row(("id", "apple ")), Ct))!["name"]);
+        Assert.Equal(["apple"], Ids(await t.Db.SelectAsync(t.T("items"), Row(("name", "apple")), Ct)));
+        Assert.Equal(["Apple"], Ids(await t.Db.SelectAsync(t.T("items"), Row(("name", "Apple")), Ct)));
+        Assert.Empty((await t.Db.SelectAsync(t.T("items"), Row(("name", "APPLE")), Ct)).Rows);
+        Assert.Equal(["apple", "apple "], Ids(await t.Db.SelectAsync(t.T("items"), Row(("name", "app")), new DbOptions().Op("name", DbCompare.BeginsWith), Ct)));
+        Assert.Equal(0, (await t.Db.UpdateAsync(t.T("items"), Row(("id", "APPLE"), ("n", 1)), Ct)).Affected);
+        Assert.Equal(0, (await t.Db.DelAsync(t.T("items"), Row(("id", "APPLE")), Ct)).Affected);
+        Assert.Equal(4, (await t.Db.SelectAsync(t.T("items"), null, Ct)).Rows.Count);
     }
 
     /// <summary>20 rows: id 0..19 (int key), score = (i*7) % 5 with ties, maybe = NULL for every 4th row.</summary>
@@ -135,7 +135,7 @@ public abstract partial class SqlDriverTests<TTarget>
         {
             var o = options();
             o.Start = token;
-            var result = await t.Db.Select(t.T("scores"), null, o, Ct);
+            var result = await t.Db.SelectAsync(t.T("scores"), null, o, Ct);
             pages.Add(result.Rows);
             token = result.NextToken;
             Assert.True(pages.Count <= 100, "paging does not end");
@@ -169,8 +169,8 @@ public abstract partial class SqlDriverTests<TTarget>
     {
         Target.RequireServer();
         await using var t = await Open(Scores);
-        await t.Db.Batch(Enumerable.Range(0, 20).Select(i => new DbBatchItem(DbOperation.Put, t.T("scores"),
-            Row(("id", i), ("score", i * 7 % 5), ("ratio", i % 3 / 3.0), ("name", $"n{(19 - i) % 10}"), ("maybe", Maybe(i))))), null, Ct);
+        await t.Db.BatchAsync(Enumerable.Range(0, 20).Select(i => new DbBatchItem(DbOperation.Put, t.T("scores"),
+            Row(("id", i), ("score", i * 7 % 5), ("ratio", i % 3 / 3.0), ("name", $"n{(19 - i) % 10}"), ("maybe", Maybe(i))))), Ct);
         foreach (var sort in new string?[] { null, "score", "ratio", "name", "maybe" })
         {
             foreach (var desc in new[] { false, true })
@@ -196,13 +196,13 @@ public abstract partial class SqlDriverTests<TTarget>
     {
         Target.RequireServer();
         await using var t = await Open(Pairs);
-        await t.Db.Batch(Enumerable.Range(0, 20).Select(i => new DbBatchItem(DbOperation.Put, t.T("pairs"),
-            Row(("a", i % 2 == 0 ? "x" : "Y"), ("b", i / 2), ("v", i % 5 == 0 ? null : $"v{i % 3}")))), null, Ct);
+        await t.Db.BatchAsync(Enumerable.Range(0, 20).Select(i => new DbBatchItem(DbOperation.Put, t.T("pairs"),
+            Row(("a", i % 2 == 0 ? "x" : "Y"), ("b", i / 2), ("v", i % 5 == 0 ? null : $"v{i % 3}")))), Ct);
         var keys = new List<(string, long)>();
         string? token = null;
         do
         {
-            var page = await t.Db.Select(t.T("pairs"), null, new DbOptions { Count = count, Sort = sort, Desc = desc, Start = token }, Ct);
+            var page = await t.Db.SelectAsync(t.T("pairs"), null, new DbOptions { Count = count, Sort = sort, Desc = desc, Start = token }, Ct);
             keys.AddRange(page.Rows.Select(r => ((string)r["a"]!, (long)r["b"]!)));
             token = page.NextToken;
         }

@@ -13,11 +13,11 @@ public abstract partial class SqlDriverTests<TTarget>
         Target.RequireServer();
         await using var t = await Open();
         var id = "k" + text;
-        await t.Db.Put(t.T("items"), Row(("id", id), ("name", text), ("note", text)), null, Ct);
-        var row = await t.Db.Get(t.T("items"), Row(("id", id)), null, Ct);
+        await t.Db.PutAsync(t.T("items"), Row(("id", id), ("name", text), ("note", text)), Ct);
+        var row = await t.Db.GetAsync(t.T("items"), Row(("id", id)), Ct);
         Assert.Equal(Row(("id", id), ("name", text), ("note", text)), row);
-        Assert.Equal([id], Ids(await t.Db.Select(t.T("items"), Row(("name", text)), null, Ct)));
-        Assert.Equal([id], Ids(await t.Db.Select(t.T("items"), Row(("note", text)), null, Ct)));
+        Assert.Equal([id], Ids(await t.Db.SelectAsync(t.T("items"), Row(("name", text)), Ct)));
+        Assert.Equal([id], Ids(await t.Db.SelectAsync(t.T("items"), Row(("note", text)), Ct)));
     }
 
     [Fact]
@@ -27,13 +27,13 @@ public abstract partial class SqlDriverTests<TTarget>
         await using var t = await Open();
         var big = string.Concat(Enumerable.Range(0, 20_000).Select(i => (char)('a' + i % 26) + (i % 3 == 0 ? "é" : "😀")));
         var doc = new JsonObject { ["text"] = big, ["list"] = new JsonArray([.. Enumerable.Range(0, 2000).Select(i => (JsonNode)i)]) };
-        await t.Db.Put(t.T("items"), Row(("id", "big"), ("note", big), ("doc", doc)), null, Ct);
-        var row = (await t.Db.Get(t.T("items"), Row(("id", "big")), null, Ct))!;
+        await t.Db.PutAsync(t.T("items"), Row(("id", "big"), ("note", big), ("doc", doc)), Ct);
+        var row = (await t.Db.GetAsync(t.T("items"), Row(("id", "big")), Ct))!;
         Assert.True(big == (string?)row["note"], "long text differs");
         Assert.True(JsonNode.DeepEquals(doc, (JsonNode?)row["doc"]));
         var max = new string('x', DbValues.DefaultMaxLength);
-        await t.Db.Put(t.T("items"), Row(("id", "max"), ("note", max)), null, Ct);
-        Assert.True(max == (string?)(await t.Db.Get(t.T("items"), Row(("id", "max")), null, Ct))!["note"], "longest text differs");
+        await t.Db.PutAsync(t.T("items"), Row(("id", "max"), ("note", max)), Ct);
+        Assert.True(max == (string?)(await t.Db.GetAsync(t.T("items"), Row(("id", "max")), Ct))!["note"], "longest text differs");
     }
 
     [Theory]
@@ -42,11 +42,11 @@ public abstract partial class SqlDriverTests<TTarget>
     {
         Target.RequireServer();
         await using var t = await Open();
-        await t.Db.Put(t.T("items"), Row(("id", "a"), ("n", value), ("big", value), ("hits", value)), null, Ct);
-        Assert.Equal(Row(("id", "a"), ("n", value), ("big", value), ("hits", value)), await t.Db.Get(t.T("items"), Row(("id", "a")), null, Ct));
-        await t.Db.Put(t.T("pairs"), Row(("a", "x"), ("b", value)), null, Ct);
-        Assert.Equal(Row(("a", "x"), ("b", value)), await t.Db.Get(t.T("pairs"), Row(("a", "x"), ("b", value)), null, Ct));
-        Assert.Equal(["a"], Ids(await t.Db.Select(t.T("items"), Row(("big", value)), null, Ct)));
+        await t.Db.PutAsync(t.T("items"), Row(("id", "a"), ("n", value), ("big", value), ("hits", value)), Ct);
+        Assert.Equal(Row(("id", "a"), ("n", value), ("big", value), ("hits", value)), await t.Db.GetAsync(t.T("items"), Row(("id", "a")), Ct));
+        await t.Db.PutAsync(t.T("pairs"), Row(("a", "x"), ("b", value)), Ct);
+        Assert.Equal(Row(("a", "x"), ("b", value)), await t.Db.GetAsync(t.T("pairs"), Row(("a", "x"), ("b", value)), Ct));
+        Assert.Equal(["a"], Ids(await t.Db.SelectAsync(t.T("items"), Row(("big", value)), Ct)));
     }
 
     [Theory]
@@ -55,11 +55,11 @@ public abstract partial class SqlDriverTests<TTarget>
     {
         Target.RequireServer();
         await using var t = await Open();
-        await t.Db.Put(t.T("items"), Row(("id", "a"), ("score", value)), null, Ct);
-        var back = (await t.Db.Get(t.T("items"), Row(("id", "a")), null, Ct))!["score"];
+        await t.Db.PutAsync(t.T("items"), Row(("id", "a"), ("score", value)), Ct);
+        var back = (await t.Db.GetAsync(t.T("items"), Row(("id", "a")), Ct))!["score"];
         Assert.IsType<double>(back);
         Assert.Equal(BitConverter.DoubleToInt64Bits(value), BitConverter.DoubleToInt64Bits((double)back));
-        Assert.Equal(["a"], Ids(await t.Db.Select(t.T("items"), Row(("score", value)), null, Ct)));
+        Assert.Equal(["a"], Ids(await t.Db.SelectAsync(t.T("items"), Row(("score", value)), Ct)));
     }
 
     [Fact]
@@ -67,15 +67,15 @@ public abstract partial class SqlDriverTests<TTarget>
     {
         Target.RequireServer();
         await using var t = await Open();
-        await t.Db.Put(t.T("items"), Row(("id", "t"), ("flag", true)), null, Ct);
-        await t.Db.Put(t.T("items"), Row(("id", "f"), ("flag", "no")), null, Ct);
-        await t.Db.Put(t.T("items"), Row(("id", "n")), null, Ct);
-        Assert.Equal(true, (await t.Db.Get(t.T("items"), Row(("id", "t")), null, Ct))!["flag"]);
-        Assert.Equal(false, (await t.Db.Get(t.T("items"), Row(("id", "f")), null, Ct))!["flag"]);
-        Assert.False((await t.Db.Get(t.T("items"), Row(("id", "n")), null, Ct))!.ContainsKey("flag"));
-        Assert.Equal(["t"], Ids(await t.Db.Select(t.T("items"), Row(("flag", "1")), null, Ct)));
-        Assert.Equal(["f"], Ids(await t.Db.Select(t.T("items"), Row(("flag", false)), null, Ct)));
-        Assert.Equal(["f", "t"], Ids(await t.Db.Select(t.T("items"), Row(("flag", null)), new DbOptions().Op("flag", DbCompare.Ne), Ct)));
+        await t.Db.PutAsync(t.T("items"), Row(("id", "t"), ("flag", true)), Ct);
+        await t.Db.PutAsync(t.T("items"), Row(("id", "f"), ("flag", "no")), Ct);
+        await t.Db.PutAsync(t.T("items"), Row(("id", "n")), Ct);
+        Assert.Equal(true, (await t.Db.GetAsync(t.T("items"), Row(("id", "t")), Ct))!["flag"]);
+        Assert.Equal(false, (await t.Db.GetAsync(t.T("items"), Row(("id", "f")), Ct))!["flag"]);
+        Assert.False((await t.Db.GetAsync(t.T("items"), Row(("id", "n")), Ct))!.ContainsKey("flag"));
+        Assert.Equal(["t"], Ids(await t.Db.SelectAsync(t.T("items"), Row(("flag", "1")), Ct)));
+        Assert.Equal(["f"], Ids(await t.Db.SelectAsync(t.T("items"), Row(("flag", false)), Ct)));
+        Assert.Equal(["f", "t"], Ids(await t.Db.SelectAsync(t.T("items"), Row(("flag", null)), new DbOptions().Op("flag", DbCompare.Ne), Ct)));
     }
 
     [Theory]
@@ -84,14 +84,14 @@ public abstract partial class SqlDriverTests<TTarget>
     {
         Target.RequireServer();
         await using var t = await Open();
-        await t.Db.Put(t.T("items"), Row(("id", "a"), ("doc", json)), null, Ct);
-        var back = (await t.Db.Get(t.T("items"), Row(("id", "a")), null, Ct))!["doc"];
+        await t.Db.PutAsync(t.T("items"), Row(("id", "a"), ("doc", json)), Ct);
+        var back = (await t.Db.GetAsync(t.T("items"), Row(("id", "a")), Ct))!["doc"];
         var node = Assert.IsAssignableFrom<JsonNode>(back);
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(json), node), $"{json} came back as {node.ToJsonString()}");
         // updates and upserts bind JSON the same way
-        await t.Db.Update(t.T("items"), Row(("id", "a"), ("doc", json)), null, Ct);
-        await t.Db.Incr(t.T("items"), Row(("id", "a"), ("doc", json), ("hits", 1)), null, Ct);
-        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(json), (JsonNode?)(await t.Db.Get(t.T("items"), Row(("id", "a")), null, Ct))!["doc"]));
+        await t.Db.UpdateAsync(t.T("items"), Row(("id", "a"), ("doc", json)), Ct);
+        await t.Db.IncrAsync(t.T("items"), Row(("id", "a"), ("doc", json), ("hits", 1)), Ct);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(json), (JsonNode?)(await t.Db.GetAsync(t.T("items"), Row(("id", "a")), Ct))!["doc"]));
     }
 
     [Fact]
@@ -99,8 +99,8 @@ public abstract partial class SqlDriverTests<TTarget>
     {
         Target.RequireServer();
         await using var t = await Open();
-        await t.Db.Put(t.T("items"), Row(("id", "a"), ("doc", "not json"), ("name", null), ("n", null)), null, Ct);
-        var row = (await t.Db.Get(t.T("items"), Row(("id", "a")), null, Ct))!;
+        await t.Db.PutAsync(t.T("items"), Row(("id", "a"), ("doc", "not json"), ("name", null), ("n", null)), Ct);
+        var row = (await t.Db.GetAsync(t.T("items"), Row(("id", "a")), Ct))!;
         Assert.Equal(["id", "doc"], row.Keys);
         Assert.Equal("not json", ((JsonNode)row["doc"]!).GetValue<string>());
     }
@@ -110,8 +110,8 @@ public abstract partial class SqlDriverTests<TTarget>
     {
         Target.RequireServer();
         await using var t = await Open();
-        var ex = await Assert.ThrowsAsync<DbException>(() => t.Db.Put(t.T("items"), Row(("id", "a"), ("n", "abc")), null, Ct));
+        var ex = await Assert.ThrowsAsync<DbException>(() => t.Db.PutAsync(t.T("items"), Row(("id", "a"), ("n", "abc")), Ct));
         Assert.Equal(400, ex.Status);
-        Assert.Null(await t.Db.Get(t.T("items"), Row(("id", "a")), null, Ct));
+        Assert.Null(await t.Db.GetAsync(t.T("items"), Row(("id", "a")), Ct));
     }
 }

@@ -6,7 +6,7 @@ namespace Backend.Api;
 
 /// <summary>Sends built-in API replies through the app's post-process hooks (the reference's <c>api.sendJSON</c>).
 /// Injected into the modules' endpoint classes, so no reply resolves a service per request.</summary>
-public sealed class ApiReply(ApiHooks hooks)
+internal sealed class ApiReply(ApiHooks hooks)
 {
     /// <summary>Runs post-process hooks on the data, then writes it as JSON.</summary>
     public async Task Send(HttpContext context, object? data)

@@ -4,7 +4,7 @@ namespace Backend.Api;
 
 /// <summary>What of a row a caller may see: the owner sees every column but hidden ones (secrets); anyone else sees
 /// only public columns, plus computed properties that are not table columns (the reference's rule).</summary>
-public static class RowFilters
+internal static class RowFilters
 {
     /// <summary>The row as its owner may see it.</summary>
     public static DbRow Own(TableSchema table, DbRow row)

@@ -5,7 +5,7 @@ namespace Backend.Auth;
 /// <summary>Path rules from configuration: deny (<c>-api-deny</c>, <c>-api-deny-path</c>), the allow list that needs no
 /// signature (defaults, replaced by <c>-api-allow</c>, extended by <c>-api-allow-path</c>, reduced by
 /// <c>-api-disallow-path</c>) and admin-only paths (<c>-api-allow-admin</c>). Each list is one compiled regex.</summary>
-public sealed class AccessRules
+internal sealed class AccessRules
 {
     /// <summary>Paths that need no signature by default.</summary>
     public static IReadOnlyList<string> DefaultAllow { get; } =

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 namespace Backend.Auth;
 
 /// <summary>Verifies a request's signature (header, query parameter or session cookie) against its account.</summary>
-public sealed class RequestAuthenticator(Db db, SessionStore sessions, TimeProvider time, IOptions<AuthOptions> options)
+internal sealed class RequestAuthenticator(Db db, SessionStore sessions, TimeProvider time, IOptions<AuthOptions> options)
 {
     private readonly AuthOptions _options = options.Value;
 

@@ -10,7 +10,7 @@ namespace Backend.Auth;
 /// account's least recently used one, so no account can push out the sessions of others; and the store holds at
 /// most <see cref="MaxSessions"/> (<c>-api-session-max</c>), beyond which the least recently used session of all
 /// ends. Thread-safe.</summary>
-public sealed class SessionStore
+internal sealed class SessionStore
 {
     /// <summary>Cookie name.</summary>
     public const string CookieName = "bk_session";

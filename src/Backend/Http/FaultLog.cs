@@ -5,7 +5,7 @@ namespace Backend.Http;
 /// <summary>Rate limit for the log of server faults: at most <see cref="MaxPerWindow"/> faults a minute are logged in
 /// full (with their stack trace); the rest are counted and reported as one summary line when the next window
 /// starts. A flood of requests that hit the same fault therefore cannot flood the log. Thread-safe.</summary>
-public sealed class FaultLog(TimeProvider time)
+internal sealed class FaultLog(TimeProvider time)
 {
     /// <summary>Faults logged in full per window.</summary>
     public const int MaxPerWindow = 10;

@@ -7,7 +7,7 @@ namespace Backend.Http;
 /// answered in the JSON error shape (414, 431). Kestrel itself rejects requests only at twice these sizes
 /// (<see cref="KestrelFactor"/>): its own rejections have an empty body, since it answers them before any
 /// middleware runs, so they are kept for what no client should send.</summary>
-public static class RequestLimits
+internal static class RequestLimits
 {
     /// <summary>Longest URL (path and query, as sent) in bytes: 64 KiB. The reference lets clients put small images
     /// base64-encoded in the query (<c>/message/add?icon=...</c>).</summary>

@@ -5,7 +5,7 @@ namespace Backend.Api.Accounts;
 
 /// <summary>Creates accounts: the one path used by <c>/account/add</c> and <c>bkcs add-user</c>, so both apply the same
 /// rules (required columns, alias default, admin-only columns, nothing written on bad input).</summary>
-public static class AccountWriter
+internal static class AccountWriter
 {
     /// <summary>Adds an account from column values (login, secret and name required). Admin-only columns (type,
     /// ACLs, expiry) are kept only when <paramref name="asAdmin"/>; location, readonly and key columns never come

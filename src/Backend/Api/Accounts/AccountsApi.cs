@@ -11,7 +11,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 namespace Backend.Api.Accounts;
 
 /// <summary>The <c>/account/*</c> endpoints of the reference: add, get, select, update, del, put/secret, subscribe.</summary>
-public static class AccountsApi
+internal static class AccountsApi
 {
     /// <summary>Registers the module's services: its options (<c>/account/subscribe</c>) and the endpoints.</summary>
     public static void AddServices(IServiceCollection services, BackendConfig config)

@@ -4,7 +4,7 @@ namespace Backend.Api.Connections;
 
 /// <summary>The combined second key <c>TYPE:OTHERID</c> of both connection tables, and the row processor that
 /// splits it so replies read <c>{id: OTHER, type, ...}</c>.</summary>
-public static class ConnectionKey
+internal static class ConnectionKey
 {
     /// <summary>The stored key for a connection of <paramref name="type"/> with <paramref name="other"/>.</summary>
     public static string Combine(string type, string other) => type + ":" + other;

@@ -12,7 +12,7 @@ namespace Backend.Api.Connections;
 
 /// <summary>The <c>/connection/*</c> and <c>/reference/*</c> endpoints of the reference. Every call works on the
 /// caller's own rows; the reverse rows and the counters are kept by <see cref="ConnectionWriter"/>.</summary>
-public static class ConnectionsApi
+internal static class ConnectionsApi
 {
     /// <summary>Registers the module's services: its account-deletion handler and the row processor that splits the
     /// stored <c>TYPE:ID</c> key.</summary>

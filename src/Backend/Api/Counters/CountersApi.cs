@@ -14,7 +14,7 @@ namespace Backend.Api.Counters;
 /// on every driver. Another account's record shows only public columns and only public counters that are not
 /// autoincr may be bumped on it: autoincr counters count connections and belong to the connections API, so a
 /// client must not be able to fake "how many liked me".</summary>
-public static class CountersApi
+internal static class CountersApi
 {
     /// <summary>Registers the module's services: its account creation and deletion handlers.</summary>
     public static void AddServices(IServiceCollection services, BackendConfig config)

@@ -14,7 +14,7 @@ namespace Backend.Api.Data;
 /// <summary>The data API of the reference: generic access to any described table, <c>/data/columns[/TABLE]</c>,
 /// <c>/data/keys/TABLE</c> and <c>/data/OP/TABLE</c>. Options are the <c>_</c> parameters, the others column values.
 /// Secure by default: admins only unless <c>-api-unsecure data</c> (rules in <see cref="DataCaller"/>).</summary>
-public static class DataApi
+internal static class DataApi
 {
     /// <summary>Registers the module's services: the endpoints (<c>-api-unsecure</c> comes from the core's
     /// <see cref="AccessOptions"/>).</summary>

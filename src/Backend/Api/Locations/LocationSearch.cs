@@ -15,7 +15,7 @@ namespace Backend.Api.Locations;
 /// Privacy: distances are measured to each account's cloaked position (<see cref="GeoCloak"/>, the centre of its
 /// <c>-api-location-cloak</c> cell), and the radius test and the order use that distance too, so searches from any
 /// number of centres, with any radius, learn nothing finer than the cell.</summary>
-public static class LocationSearch
+internal static class LocationSearch
 {
     /// <summary>Decimals of the distances returned (0.01 km = 10 m): finer would only help to locate others.</summary>
     public const int DistanceDecimals = 2;

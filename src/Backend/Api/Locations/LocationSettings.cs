@@ -8,7 +8,7 @@ namespace Backend.Api.Locations;
 /// <summary>The location parameters, read once at start-up: <c>-min-distance</c> (km: the smallest cell, and the
 /// smallest move <c>/location/put</c> records), <c>-max-distance</c> (km: the largest search radius) and
 /// <c>-api-location-cloak</c> (km: the cell other accounts' positions are snapped to).</summary>
-public sealed class LocationSettings
+internal sealed class LocationSettings
 {
     /// <summary>The settings of the bound <see cref="LocationOptions"/>.</summary>
     /// <exception cref="ConfigException">A distance that is not greater than 0.</exception>

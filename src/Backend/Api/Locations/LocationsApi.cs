@@ -14,7 +14,7 @@ namespace Backend.Api.Locations;
 
 /// <summary>The locations endpoints: <c>/location/put</c> stores the caller's position in <c>bk_location</c> and its
 /// <c>bk_account</c> row; <c>/location/get</c> lists the accounts within a radius, closest first, paged.</summary>
-public static class LocationsApi
+internal static class LocationsApi
 {
     /// <summary>Registers the module's services; checks <c>-min-distance</c> and <c>-max-distance</c> now, so a bad
     /// value stops start-up.</summary>

@@ -7,7 +7,7 @@ namespace Backend.Api.Messages;
 /// <summary>A message image as uploaded: its bytes and what kind of image the bytes say it is. Only JPEG, PNG, GIF
 /// and WebP are accepted, recognised by their magic bytes (never by a client-given name or content type), and at
 /// most <see cref="MaxBytes"/>.</summary>
-public sealed record MessageImage(byte[] Bytes, string Extension, string ContentType)
+internal sealed record MessageImage(byte[] Bytes, string Extension, string ContentType)
 {
     /// <summary>Largest image accepted (1 MiB); larger is a 413. Note that <c>-api-upload-limit</c> (1 MiB by
     /// default) also bounds the whole request, and a base64 image is a third bigger than its bytes.</summary>

@@ -7,7 +7,7 @@ namespace Backend.Api.Messages;
 /// <c>icon</c> as the link that returns the image (<c>/message/image?sender=S&amp;mtime=M</c>, plus
 /// <c>&amp;recipient=R</c> for the sent box) instead of where the file is kept. Sent rows carry <c>sender</c> (the
 /// caller) as well as <c>recipient</c>, so their link is right (the original built <c>sender=undefined</c>).</summary>
-public static class MessageRows
+internal static class MessageRows
 {
     /// <summary>A row of <paramref name="table"/> as its owner sees it.</summary>
     public static DbRow Reply(string table, DbRow stored)

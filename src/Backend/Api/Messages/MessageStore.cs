@@ -8,7 +8,7 @@ namespace Backend.Api.Messages;
 /// Rows are written and deleted one at a time (no driver-specific transaction is needed), in an order that never
 /// leaves a row pointing at a missing image: the image is stored before any row and deleted only after the last
 /// row referring to it is gone.</summary>
-public sealed class MessageStore(Db db, IFileStore files, TimeProvider time)
+internal sealed class MessageStore(Db db, IFileStore files, TimeProvider time)
 {
     /// <summary>How many later milliseconds a message may move to when its (sender, recipient, mtime) is taken.</summary>
     public const int MaxAttempts = 500;

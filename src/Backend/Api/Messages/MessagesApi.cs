@@ -15,7 +15,7 @@ namespace Backend.Api.Messages;
 /// <summary>The <c>/message/*</c> endpoints of the reference: add, get (inbox, archive, sent), archive, del (inbox,
 /// archive, sent) and image. Every call works on the caller's own boxes only: the box owner is always the
 /// authenticated account, whatever <c>id</c> or <c>_ops</c> the client sends.</summary>
-public static class MessagesApi
+internal static class MessagesApi
 {
     /// <summary>Registers the file store (the local <c>-images-dir</c> unless the app registered another
     /// <see cref="IFileStore"/> first), the <see cref="MessageStore"/> and the endpoints.</summary>

@@ -13,7 +13,7 @@ namespace Backend.Api.Status;
 /// <summary>The status / presence endpoints of the reference: <c>/status/put</c>, <c>/status/get</c>,
 /// <c>/status/del</c>. Reads go through the facade's read-through cache (<c>bk_status</c> is a cached table, so every
 /// write through the facade, including the data API's, drops the entry).</summary>
-public static class StatusApi
+internal static class StatusApi
 {
     /// <summary>Registers the module's services: its options, the presence rule, the endpoints.</summary>
     public static void AddServices(IServiceCollection services, BackendConfig config)

@@ -5,7 +5,7 @@ namespace Backend.Api.Status;
 
 /// <summary>Whether a status row counts as online: it was put less than <c>-api-status-interval</c> ms ago. Computed
 /// when read (never stored), so a row goes offline by itself without any write.</summary>
-public sealed class StatusPresence(long intervalMs, TimeProvider time)
+internal sealed class StatusPresence(long intervalMs, TimeProvider time)
 {
     /// <summary>The rule of <c>-api-status-interval</c> on the app's clock.</summary>
     public StatusPresence(IOptions<StatusOptions> options, TimeProvider time)

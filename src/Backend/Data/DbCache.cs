@@ -74,6 +74,32 @@ public sealed class DbCache : IDisposable
         _generations.AddOrUpdate(table, 1, (_, g) => g + 1);
     }
 
+    /// <summary>The read-through: a hit is a copy of the cached row (or null for a cached miss); a miss reads through
+    /// <paramref name="driver"/> with the read-retry policy and stores a copy of what came back. The row returned is the
+    /// caller's to change.</summary>
+    internal async ValueTask<DbRow?> GetOrLoadAsync(IDbDriver driver, DbRequest request, CancellationToken cancellationToken)
+    {
+        var key = Key(request);
+        if (TryGet(key, out var cached)) return cached is null ? null : Copy(cached);
+        // A write that invalidates while this read is in flight bumps the version, and the read is then not stored:
+        // otherwise the row read before the write would be served until the next invalidation.
+        var version = Version;
+        var rows = (await DbReadRetry.Run(driver, request, cancellationToken)).Rows;
+        var row = rows.Count > 0 ? rows[0] : null;
+        SetIfUnchanged(key, row is null ? null : Copy(row), version);
+        return row;
+    }
+
+    /// <summary>Drops what a write made stale, when the write is to a cached table or says <see cref="DbOptions.Cached"/>:
+    /// the row's entry, or the whole table after a write of many rows (<paramref name="all"/>, UpdateAll, DelAll, a
+    /// native query).</summary>
+    internal void Invalidate(DbRequest request, bool all)
+    {
+        if (!request.Options.Cached && !IsCachedTable(request.Table.Name)) return;
+        if (all || request.Operation is DbOperation.UpdateAll or DbOperation.DelAll or DbOperation.Query) ClearTable(request.Table.Name);
+        else Remove(Key(request));
+    }
+
     /// <summary>A copy deep enough that callers editing a returned row (JSON values included) cannot change the cache.</summary>
     internal static DbRow Copy(DbRow row)
     {

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Backend.DynamoDb;
 
-public sealed partial class DynamoDbDriver
+internal sealed partial class DynamoDbDriver
 {
     /// <summary>0: not known yet, 1: TransactWriteItems works, -1: the endpoint does not have it (dynalite).</summary>
     private int _transactions;

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Backend.DynamoDb;
 
-public sealed partial class DynamoDbDriver
+internal sealed partial class DynamoDbDriver
 {
     /// <summary>Creates missing tables (on-demand capacity, with all their indexes) and adds missing global secondary
     /// indexes to existing ones, one at a time (DynamoDB builds one online index per table at a time), waiting each

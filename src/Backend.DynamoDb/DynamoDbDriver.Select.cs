@@ -7,7 +7,7 @@ using Backend.Data;
 
 namespace Backend.DynamoDb;
 
-public sealed partial class DynamoDbDriver
+internal sealed partial class DynamoDbDriver
 {
     /// <summary>How a select reads: a Query of the table or of an index, or a Scan; which conditions are the key
     /// condition, which the filter expression, and which are checked in memory.</summary>

@@ -18,7 +18,7 @@ namespace Backend.DynamoDb;
 /// abandoning the HTTP request and the driver by making no further request; past the limit the call is a
 /// <see cref="DbTimeout"/> 504. DynamoDB itself has nothing to cancel: each request ends on the service side within
 /// its 1 MB page anyway.</para></summary>
-public sealed partial class DynamoDbDriver : IDbDriver
+internal sealed partial class DynamoDbDriver : IDbDriver
 {
     private readonly IAmazonDynamoDB _client;
     private readonly ILogger _logger;

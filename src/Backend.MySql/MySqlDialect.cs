@@ -6,7 +6,7 @@ namespace Backend.MySql;
 /// <summary>The MySQL/MariaDB dialect: backquoted names, <c>@pN</c> parameters, native types. NULLs already sort
 /// first ascending and last descending in MySQL, like SQLite. Text comparisons are case-sensitive because text
 /// columns use a binary collation (see <see cref="MySqlSqlBuilder"/>).</summary>
-public sealed class MySqlDialect : SqlDialect
+internal sealed class MySqlDialect : SqlDialect
 {
     /// <summary>The one instance.</summary>
     public static MySqlDialect Instance { get; } = new();

@@ -18,7 +18,7 @@ namespace Backend.MySql;
 /// <c>KILL QUERY</c> and throws CommandTimeoutExpired) or interrupted by the server (its own <c>max_statement_time</c> or
 /// <c>max_execution_time</c>, an operator's <c>KILL QUERY</c>) 504, anything else 500 with the server's message inside
 /// (never shown to HTTP clients).</summary>
-public sealed class MySqlDriver : AdoSqlDriver<MySqlConnection>
+internal sealed class MySqlDriver : AdoSqlDriver<MySqlConnection>
 {
     private readonly MySqlDataSource _dataSource;
     private readonly MySqlSqlBuilder _sql;

@@ -14,7 +14,7 @@ namespace Backend.MySql;
 /// composite key would pass InnoDB's 3072-byte key limit); the rest are LONGTEXT.</item>
 /// <item>Upserts are <c>INSERT ... ON DUPLICATE KEY UPDATE</c>.</item>
 /// </list></summary>
-public sealed class MySqlSqlBuilder(string collation = MySqlSqlBuilder.DefaultCollation) : SqlBuilder(MySqlDialect.Instance)
+internal sealed class MySqlSqlBuilder(string collation = MySqlSqlBuilder.DefaultCollation) : SqlBuilder(MySqlDialect.Instance)
 {
     /// <summary>Binary collation of servers without a no-pad one (MySQL 5.7): trailing spaces are ignored when comparing.</summary>
     public const string DefaultCollation = "utf8mb4_bin";

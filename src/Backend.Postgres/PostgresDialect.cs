@@ -7,7 +7,7 @@ namespace Backend.Postgres;
 
 /// <summary>The PostgreSQL dialect: positional <c>$n</c> parameters, native types, byte-order ("C") text so text
 /// compares and sorts exactly like SQLite's binary collation, and NULLs first ascending / last descending.</summary>
-public sealed class PostgresDialect : SqlDialect
+internal sealed class PostgresDialect : SqlDialect
 {
     /// <summary>The one instance.</summary>
     public static PostgresDialect Instance { get; } = new();

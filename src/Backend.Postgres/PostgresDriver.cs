@@ -15,7 +15,7 @@ namespace Backend.Postgres;
 /// past the time limit (Npgsql's command timeout: it sends a cancel request, then throws a TimeoutException inside an
 /// NpgsqlException) or cancelled by the server (57014: its own <c>statement_timeout</c>, an operator's
 /// <c>pg_cancel_backend</c>) 504, anything else 500 with the server's message inside (never shown to HTTP clients).</summary>
-public sealed class PostgresDriver : AdoSqlDriver<NpgsqlConnection>
+internal sealed class PostgresDriver : AdoSqlDriver<NpgsqlConnection>
 {
     /// <summary>Key of the advisory lock that serialises table creation and upgrades across processes.</summary>
     private const long InitLockKey = 0x626B_6373_696E_6974; // "bkcsinit"

@@ -6,7 +6,7 @@ namespace Backend.Postgres;
 
 /// <summary>SQL for PostgreSQL: the shared builder (its <c>ON CONFLICT ... excluded.</c> upserts are valid
 /// PostgreSQL) with Put as an upsert that replaces the whole row and idempotent ADD COLUMN.</summary>
-public sealed class PostgresSqlBuilder() : SqlBuilder(PostgresDialect.Instance)
+internal sealed class PostgresSqlBuilder() : SqlBuilder(PostgresDialect.Instance)
 {
     /// <inheritdoc />
     public override string AddColumn(TableSchema table, ColumnSchema column)

@@ -8,7 +8,7 @@ using StackExchange.Redis;
 
 namespace Backend.Redis;
 
-public sealed partial class RedisDriver
+internal sealed partial class RedisDriver
 {
     private async Task<DbResult> Select(DbRequest r, CancellationToken cancellationToken)
     {

@@ -27,7 +27,7 @@ namespace Backend.Redis;
 /// is cancelled, or with a <see cref="DbTimeout"/> 504 once it has run for <c>-db-redis-timeout</c>. A single command
 /// that does not answer within <c>-db-connect-timeout</c> (the client's command timeout) is a 503, as before: the
 /// server is unreachable or stuck. The write phase of UpdateAll/DelAll (chunks of 500 rows) runs to its end.</para></summary>
-public sealed partial class RedisDriver : IDbDriver
+internal sealed partial class RedisDriver : IDbDriver
 {
     private const int ReadBatch = 1000;
     private const int WriteChunk = 500;

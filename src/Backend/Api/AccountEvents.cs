@@ -6,7 +6,7 @@ namespace Backend.Api;
 /// <summary>Events about an account (a message arrived, someone connected, a counter changed), delivered to that
 /// account's <c>/account/subscribe</c> long polls through <see cref="IPubSub"/> on the channel
 /// <c>account:ID</c>. Each event is a JSON object <c>{"path","mtime","type",...}</c> as in the reference.</summary>
-public sealed class AccountEvents(IPubSub pubsub, TimeProvider time)
+internal sealed class AccountEvents(IPubSub pubsub, TimeProvider time)
 {
     /// <summary>The pub/sub channel of an account.</summary>
     public static string Channel(string accountId) => "account:" + accountId;

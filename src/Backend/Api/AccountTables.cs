@@ -5,7 +5,7 @@ namespace Backend.Api;
 
 /// <summary>The account tables as the reference defines them, shared by every API module. <c>bk_auth</c> is keyed by login (looked up on every
 /// signed request); <c>bk_account</c> by id holds the profile. Apps extend either by describing it again.</summary>
-public static class AccountTables
+internal static class AccountTables
 {
     /// <summary>Credentials and roles (<see cref="AuthTables.Auth"/>, described by the Auth layer).</summary>
     public const string Auth = AuthTables.Auth;

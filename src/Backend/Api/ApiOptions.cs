@@ -5,7 +5,7 @@ namespace Backend.Api;
 
 /// <summary>Reads the database options a client passes with a leading underscore: <c>_select</c>, <c>_ops</c>
 /// (pairs <c>column,op,column,op</c>), <c>_count</c>, <c>_start</c> (or <c>_token</c>), <c>_desc</c>, <c>_sort</c>.</summary>
-public static class ApiOptions
+internal static class ApiOptions
 {
     /// <summary>Rows per page when the client does not say.</summary>
     public const int DefaultCount = 50;

@@ -4,7 +4,7 @@ namespace Backend.Api;
 
 /// <summary>Which of a request's values a caller may write to a table, shared by every module that stores client
 /// input (accounts, connections, counters, messages, ...).</summary>
-public static class WritableColumns
+internal static class WritableColumns
 {
     /// <summary>The columns a caller may write: never keys, hidden, <c>now</c> or location columns through the API;
     /// readonly columns only on add; admin columns only for admins.</summary>

@@ -5,7 +5,7 @@ namespace Backend.Auth;
 /// <summary>The signature check and cookie sessions: <c>-api-signature-max-age</c>, <c>-api-require-checksum</c>,
 /// <c>-api-no-session</c>, <c>-api-session-age</c>, <c>-api-session-max</c>, <c>-api-session-max-per-account</c>.
 /// Bound from the parameter registry (docs/configuration.md has the defaults and bounds).</summary>
-public sealed class AuthOptions
+internal sealed class AuthOptions
 {
     /// <summary>How far ahead a signature's expires may lie, in milliseconds (406 beyond it).</summary>
     [ConfigurationKeyName("api-signature-max-age")]
@@ -35,7 +35,7 @@ public sealed class AuthOptions
 /// <summary>The path rules: <c>-api-allow</c> (null: the built-in public paths), <c>-api-allow-path</c>,
 /// <c>-api-disallow-path</c>, <c>-api-deny</c>, <c>-api-deny-path</c>, <c>-api-allow-admin</c>, and <c>-api-unsecure</c>
 /// (endpoints allowed unsafe operations).</summary>
-public sealed class AccessOptions
+internal sealed class AccessOptions
 {
     /// <summary>Replaces the built-in public paths when set.</summary>
     [ConfigurationKeyName("api-allow")]

@@ -5,7 +5,7 @@ namespace Backend.Auth;
 /// <summary><c>bk_auth</c>, the credentials table the signature check reads: keyed by login, with the account id, the
 /// secret (hidden) and the admin-only roles and access lists. It belongs to the Auth layer, which needs it; the accounts
 /// API writes it through the facade.</summary>
-public static class AuthTables
+internal static class AuthTables
 {
     /// <summary>Credentials and roles.</summary>
     public const string Auth = "bk_auth";

@@ -6,7 +6,7 @@ namespace Backend.Configuration;
 /// Serves the effective values of a <see cref="BackendConfig"/> as <c>config["api-port"]</c>; List parameters also
 /// as <c>config["api-allow-path:0"]</c>... so they bind to arrays. Reloads when the config is Set or re-validated.
 /// </summary>
-public sealed class BackendConfigurationProvider : ConfigurationProvider
+internal sealed class BackendConfigurationProvider : ConfigurationProvider
 {
     private readonly BackendConfig _config;
 

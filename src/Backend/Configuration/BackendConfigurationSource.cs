@@ -4,7 +4,7 @@ namespace Backend.Configuration;
 
 /// <summary>An <see cref="IConfigurationSource"/> exposing a <see cref="BackendConfig"/> under its parameter names.</summary>
 /// <param name="config">The loaded backend configuration.</param>
-public sealed class BackendConfigurationSource(BackendConfig config) : IConfigurationSource
+internal sealed class BackendConfigurationSource(BackendConfig config) : IConfigurationSource
 {
     /// <summary>The configuration this source exposes.</summary>
     public BackendConfig Config { get; } = config ?? throw new ArgumentNullException(nameof(config));

@@ -4,7 +4,7 @@ namespace Backend.Data;
 
 /// <summary>The facade's read-through cache: <c>-db-cache-size</c>, <c>-db-cache-ttl</c>, <c>-db-caching</c>. Bound
 /// from the parameter registry.</summary>
-public sealed class DbCacheOptions
+internal sealed class DbCacheOptions
 {
     /// <summary>Rows kept.</summary>
     [ConfigurationKeyName("db-cache-size")]

@@ -28,7 +28,7 @@ public enum DbCompare
 }
 
 /// <summary>Parses operator names as clients of the original send them (<c>gt</c>, <c>&gt;</c>, <c>begins_with</c>, ...).</summary>
-public static class DbCompareNames
+internal static class DbCompareNames
 {
     /// <summary>Parses an operator name; false when unknown.</summary>
     public static bool TryParse(string? name, out DbCompare op)

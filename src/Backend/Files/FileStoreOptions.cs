@@ -4,7 +4,7 @@ namespace Backend.Files;
 
 /// <summary>The local file store: <c>-images-dir</c> (absolute: path parameters are resolved against the home).
 /// Bound from the parameter registry.</summary>
-public sealed class FileStoreOptions
+internal sealed class FileStoreOptions
 {
     /// <summary>Directory of uploaded images.</summary>
     [ConfigurationKeyName("images-dir")]

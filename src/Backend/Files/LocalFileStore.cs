@@ -6,7 +6,7 @@ namespace Backend.Files;
 /// home's <c>images/</c> by default). Writes go to a temporary file in the target directory, then are moved over the
 /// target, so readers never see half a file. Every path is checked by <see cref="FileStorePath"/> and its resolved
 /// full path must stay under the root.</summary>
-public sealed class LocalFileStore : IFileStore
+internal sealed class LocalFileStore : IFileStore
 {
     private const string TempSuffix = ".tmp";
     private readonly string _rootWithSeparator;

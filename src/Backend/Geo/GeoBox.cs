@@ -6,7 +6,7 @@ namespace Backend.Geo;
 /// <param name="MinLongitude">Western edge.</param>
 /// <param name="MaxLatitude">Northern edge.</param>
 /// <param name="MaxLongitude">Eastern edge.</param>
-public readonly record struct GeoBox(double MinLatitude, double MinLongitude, double MaxLatitude, double MaxLongitude)
+internal readonly record struct GeoBox(double MinLatitude, double MinLongitude, double MaxLatitude, double MaxLongitude)
 {
     /// <summary>True when the box crosses the ±180 meridian.</summary>
     public bool CrossesAntimeridian => MinLongitude > MaxLongitude;

@@ -7,7 +7,7 @@ namespace Backend.Geo;
 /// <c>cellKm</c> width measured at the row's middle latitude (fewer, wider cells toward the poles; at least one per
 /// row). Cells are about <c>cellKm</c> x <c>cellKm</c>; the cloaked point is at most <see cref="MaxOffsetKm"/> from
 /// the real one.</summary>
-public static class GeoCloak
+internal static class GeoCloak
 {
     /// <summary>The centre of the cell of <paramref name="cellKm"/> that holds the point; the point itself when
     /// <paramref name="cellKm"/> is 0 (cloaking off).</summary>

@@ -7,7 +7,7 @@ namespace Backend.Geo;
 /// <param name="Box">The circle's bounding box (what a row must also lie in).</param>
 /// <param name="Precision">The length of the geohashes in <paramref name="Cells"/>.</param>
 /// <param name="Cells">The cells to read.</param>
-public sealed record GeoCover(GeoBox Box, int Precision, IReadOnlyList<string> Cells)
+internal sealed record GeoCover(GeoBox Box, int Precision, IReadOnlyList<string> Cells)
 {
     /// <summary>Plans a search of everything within <paramref name="distanceKm"/> of a point in a table whose
     /// geohashes have <paramref name="storedPrecision"/> characters, reading at most <paramref name="maxCells"/>

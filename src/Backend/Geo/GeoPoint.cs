@@ -3,7 +3,7 @@ namespace Backend.Geo;
 /// <summary>A point on the earth in degrees: latitude -90..90 (north positive), longitude -180..180 (east positive).</summary>
 /// <param name="Latitude">Degrees north.</param>
 /// <param name="Longitude">Degrees east.</param>
-public readonly record struct GeoPoint(double Latitude, double Longitude)
+internal readonly record struct GeoPoint(double Latitude, double Longitude)
 {
     /// <summary>True when both coordinates are finite numbers within their ranges.</summary>
     public bool IsValid => IsLatitude(Latitude) && IsLongitude(Longitude);

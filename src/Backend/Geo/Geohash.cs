@@ -6,7 +6,7 @@ namespace Backend.Geo;
 /// Cells are half-open (<c>[south, north)</c>, <c>[west, east)</c>); latitude 90 and longitude 180 fall in the last
 /// cell. Also: neighbours (across the ±180 meridian; none beyond a pole), cells covering a box, haversine distance,
 /// and the cell size table that turns <c>-min-distance</c> into a precision.</summary>
-public static class Geohash
+internal static class Geohash
 {
     /// <summary>The longest geohash handled: 12 characters = 60 bits, a cell of about 3.7 cm x 1.9 cm.</summary>
     public const int MaxPrecision = 12;

@@ -5,7 +5,7 @@ namespace Backend.Geo;
 /// <param name="Longitude">Longitude of the centre.</param>
 /// <param name="LatitudeError">Half the cell's height in degrees: the true latitude is within ± this of the centre.</param>
 /// <param name="LongitudeError">Half the cell's width in degrees.</param>
-public readonly record struct GeohashCell(double Latitude, double Longitude, double LatitudeError, double LongitudeError)
+internal readonly record struct GeohashCell(double Latitude, double Longitude, double LatitudeError, double LongitudeError)
 {
     /// <summary>The cell's bounds.</summary>
     public GeoBox Bounds => new(Latitude - LatitudeError, Longitude - LongitudeError, Latitude + LatitudeError, Longitude + LongitudeError);

@@ -2,7 +2,7 @@ namespace Backend.Hosting;
 
 /// <summary>The backend home layout: etc/ (config), var/ (database files), tmp/, images/, web/ (static files that
 /// override the built-in ones). Created at start-up.</summary>
-public static class BackendHome
+internal static class BackendHome
 {
     /// <summary>Folders every home has.</summary>
     public static IReadOnlyList<string> Folders { get; } = ["etc", "var", "tmp", "images", "web"];

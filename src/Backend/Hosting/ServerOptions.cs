@@ -4,7 +4,7 @@ namespace Backend.Hosting;
 
 /// <summary>The HTTP server: <c>-port</c>, <c>-bind</c>, <c>-api-upload-limit</c>, <c>-web-dir</c>,
 /// <c>-api-no-static</c>, <c>-api-disable</c>. Bound from the parameter registry.</summary>
-public sealed class ServerOptions
+internal sealed class ServerOptions
 {
     /// <summary>TCP port.</summary>
     [ConfigurationKeyName("port")]

@@ -3,7 +3,7 @@ using Backend.Data;
 namespace Backend.Http;
 
 /// <summary>The one place a database error's kind becomes an HTTP status.</summary>
-public static class DbErrorStatus
+internal static class DbErrorStatus
 {
     /// <summary>The status a client sees for an error of this kind.</summary>
     public static int Of(DbErrorKind kind) => kind switch

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http;
 namespace Backend.Http;
 
 /// <summary>Writes JSON replies and errors in the documented shapes.</summary>
-public static class JsonReply
+internal static class JsonReply
 {
     /// <summary>Serializer options of every reply: property names as given (rows keep their column names), no nulls.</summary>
     public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.General)

@@ -8,7 +8,7 @@ namespace Backend.PubSub;
 /// <summary>In-process pub/sub: subscribers of this process only. Publishing is synchronous and allocation-light
 /// (an immutable handler list per channel, swapped on subscribe/unsubscribe), so publishing where nobody listens
 /// costs one dictionary lookup.</summary>
-public sealed partial class LocalPubSub(ILogger<LocalPubSub>? logger = null) : IPubSub
+internal sealed partial class LocalPubSub(ILogger<LocalPubSub>? logger = null) : IPubSub
 {
     private readonly ConcurrentDictionary<string, ImmutableArray<Action<string>>> _channels = new(StringComparer.Ordinal);
     private readonly ILogger _logger = logger ?? NullLogger<LocalPubSub>.Instance;

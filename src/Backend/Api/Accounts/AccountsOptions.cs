@@ -4,7 +4,7 @@ namespace Backend.Api.Accounts;
 
 /// <summary>The accounts module: <c>-api-subscribe-interval</c> and <c>-api-subscribe-timeout</c> of
 /// <c>/account/subscribe</c>. Bound from the parameter registry.</summary>
-public sealed class AccountsOptions
+internal sealed class AccountsOptions
 {
     /// <summary>Milliseconds events are collected before they are delivered as one list.</summary>
     [ConfigurationKeyName("api-subscribe-interval")]

@@ -5,7 +5,7 @@ namespace Backend.Api.Connections;
 /// <summary>The connection tables. <c>bk_connection</c> holds the links an account made (<c>id</c> = the owner),
 /// <c>bk_reference</c> the reverse links (<c>id</c> = the target). DynamoDB has only a hash and a range key, so the
 /// second key column <c>type</c> stores <c>TYPE:OTHERID</c>; a row processor splits it back for replies.</summary>
-public static class ConnectionTables
+internal static class ConnectionTables
 {
     /// <summary>Connections I made.</summary>
     public const string Connection = "bk_connection";

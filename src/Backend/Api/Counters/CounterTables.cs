@@ -5,7 +5,7 @@ namespace Backend.Api.Counters;
 /// <summary>The counters table <c>bk_counter</c>: one row per account. <c>TYPE0</c>/<c>TYPE1</c> columns marked
 /// autoincr are kept by the connections API (how many I liked / how many liked me); apps add more counters by
 /// describing the table again. Public columns are what other accounts may see (and bump when not autoincr).</summary>
-public static class CounterTables
+internal static class CounterTables
 {
     /// <summary>The table name.</summary>
     public const string Counter = "bk_counter";

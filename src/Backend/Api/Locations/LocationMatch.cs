@@ -4,7 +4,7 @@ namespace Backend.Api.Locations;
 /// <see cref="LocationSearch.DistanceDecimals"/> decimals (what the reply shows, and the paging order), and its id.</summary>
 /// <param name="Distance">Rounded distance in km.</param>
 /// <param name="Id">Account id.</param>
-public readonly record struct LocationMatch(double Distance, string Id)
+internal readonly record struct LocationMatch(double Distance, string Id)
 {
     /// <summary>The distance before rounding (0 for a match read back from a paging token).</summary>
     public double Exact { get; init; }

@@ -4,7 +4,7 @@ namespace Backend.Api.Locations;
 
 /// <summary>The locations module: <c>-min-distance</c>, <c>-max-distance</c>, <c>-api-location-cloak</c> (km). Bound
 /// from the parameter registry; <see cref="LocationSettings"/> checks them and derives the geohash length.</summary>
-public sealed class LocationOptions
+internal sealed class LocationOptions
 {
     /// <summary>Radius in km of the smallest location cell.</summary>
     [ConfigurationKeyName("min-distance")]

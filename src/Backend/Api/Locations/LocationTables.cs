@@ -6,7 +6,7 @@ namespace Backend.Api.Locations;
 /// <c>-min-distance</c> gives: 4 characters for 5 km) and then the account id, so the rows of one cell are one
 /// primary-key range on every driver (a hash-key Query on DynamoDB, a key prefix range on Redis and SQL), and an index
 /// on (geohash, latitude, longitude, id) narrows that range to the latitudes searched.</summary>
-public static class LocationTables
+internal static class LocationTables
 {
     /// <summary>The table name.</summary>
     public const string Location = "bk_location";

@@ -16,7 +16,7 @@ namespace Backend.Api.Messages;
 /// <para><c>icon</c> (the image's name in the file store) is an admin column: only the messages API and admins write it,
 /// since <c>/message/image</c> serves whatever file a box row names (under <c>-api-unsecure data</c> an account could
 /// otherwise point its own row at another's image).</para></summary>
-public static class MessageTables
+internal static class MessageTables
 {
     /// <summary>New messages (the inbox), keyed by recipient.</summary>
     public const string Inbox = "bk_message";

@@ -4,7 +4,7 @@ using Backend.Data;
 namespace Backend.Api.Status;
 
 /// <summary>The status / presence table: one row per account with its last status and when it was put.</summary>
-public static class StatusTables
+internal static class StatusTables
 {
     /// <summary>Status per account.</summary>
     public const string Status = "bk_status";

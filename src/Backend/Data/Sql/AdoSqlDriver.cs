@@ -7,6 +7,8 @@ namespace Backend.Data.Sql;
 /// call, opened within the connect timeout or a fast 503; deadlock victims retried with backoff; client-library
 /// errors translated to <see cref="DbException"/>s; reads, selects, native queries and single writes run alike. A
 /// driver supplies its connections and commands, which errors are retryable and what they mean, and its batch.
+/// <para>A base class for provider packages (public and unsealed by design: Backend.Postgres and Backend.MySql derive
+/// from it, and so can a third party's driver for another ADO.NET database).</para>
 /// <para>Time limit and cancellation are the client library's own: every command carries the pool's time limit as its
 /// CommandTimeout (whole seconds, rounded up: the libraries' unit; set by the factory in the connection string), and
 /// the caller's token goes to every call. Both libraries then stop the statement on the server (Npgsql sends a

@@ -4,7 +4,9 @@ using Backend.Data;
 namespace Backend.Data.Sql;
 
 /// <summary>Builds parameterised SQL for <see cref="DbRequest"/>s. Only identifiers from the table schema
-/// (validated names) are written into the text; every value is a parameter.</summary>
+/// (validated names) are written into the text; every value is a parameter. A base class for provider packages
+/// (public and unsealed by design): a SQL driver derives from it with its <see cref="SqlDialect"/> and overrides the
+/// statements its database writes differently, as PostgreSQL and MySQL do.</summary>
 public class SqlBuilder(SqlDialect dialect)
 {
     /// <summary>The dialect in use.</summary>

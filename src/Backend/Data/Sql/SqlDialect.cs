@@ -2,7 +2,8 @@ using Backend.Data;
 
 namespace Backend.Data.Sql;
 
-/// <summary>What differs between SQL databases. The SQLite dialect is the default; PostgreSQL and MySQL drivers override.</summary>
+/// <summary>What differs between SQL databases. The SQLite dialect is the default; PostgreSQL and MySQL drivers override.
+/// A base class for provider packages (public and unsealed by design): a third party's SQL driver derives from it.</summary>
 public class SqlDialect
 {
     /// <summary>The SQLite dialect.</summary>

@@ -22,7 +22,7 @@ namespace Backend.Data.Sqlite;
 /// (<c>IN (SELECT ...)</c> over an endless CTE, sorters, DISTINCT) do not grow RSS: they spill beyond the 2 MB page
 /// cache to deleted files in /var/tmp (one grew 35 MB/s, deleted with the statement), so no heap limit or temp_store
 /// change is needed either; the time limit bounds that disk use.</para></summary>
-public sealed partial class SqliteDriver : IDbDriver, IInProcessGet
+internal sealed partial class SqliteDriver : IDbDriver, IInProcessGet
 {
     private readonly SqliteConnectionPool _pool;
     private readonly SemaphoreSlim _writeLock = new(1, 1);

@@ -54,7 +54,7 @@ public abstract class DynamoDbTestBase(DynamoDbTarget target) : IClassFixture<Dy
         Target.OpenAsync(describe ?? All, Target.CreateDriver(args));
 
     /// <summary>The driver behind a test Db.</summary>
-    protected static DynamoDbDriver Driver(TestDb t) => (DynamoDbDriver)t.Db.Pools.All.Single();
+    private protected static DynamoDbDriver Driver(TestDb t) => (DynamoDbDriver)t.Db.Pools.All.Single();
 
     public static DbRow Row(params (string Name, object? Value)[] values)
     {

@@ -99,6 +99,9 @@ public sealed class BackendClient : IDisposable
     /// <summary>The server.</summary>
     public Uri BaseAddress { get; }
 
+    /// <summary>The server process's log so far, when the client knows its server: a 5xx failure shows its end.</summary>
+    public Func<string>? ServerOutput { get; init; }
+
     /// <summary>The account requests are signed as; null sends them unsigned.</summary>
     public TestAccount? Account { get; set; }
 
@@ -186,6 +189,11 @@ public sealed class BackendClient : IDisposable
             text,
             response.Content.Headers.ContentType?.ToString(),
             response.Headers.TryGetValues("Set-Cookie", out var cookies) ? [.. cookies] : []);
+        if (result.Status >= 500 && ServerOutput is { } output)
+        {
+            var log = output();
+            Assert.Fail($"{request.Method} {request.RequestUri} answered {result.Status}: {result}\nserver log (end):\n{log[Math.Max(0, log.Length - 4000)..]}");
+        }
         result.AssertNothingLeaked($"{request.Method} {request.RequestUri}");
         return result;
     }

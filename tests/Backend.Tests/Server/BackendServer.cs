@@ -124,7 +124,7 @@ public sealed class BackendServer : IAsyncDisposable
     }
 
     /// <summary>A client for this server, signing as <paramref name="account"/> (anonymous when null).</summary>
-    public BackendClient Client(TestAccount? account = null, bool cookies = false) => new(BaseAddress, account, cookies);
+    public BackendClient Client(TestAccount? account = null, bool cookies = false) => new(BaseAddress, account, cookies) { ServerOutput = () => Output };
 
     /// <summary>Kills the process tree and waits for it; the home stays.</summary>
     public async Task StopAsync()

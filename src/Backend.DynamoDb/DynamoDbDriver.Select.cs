@@ -9,117 +9,14 @@ namespace Backend.DynamoDb;
 
 internal sealed partial class DynamoDbDriver
 {
-    /// <summary>How a select reads: a Query of the table or of an index, or a Scan; which conditions are the key
-    /// condition, which the filter expression, and which are checked in memory.</summary>
-    private sealed class Plan
+    private static readonly IReadOnlySet<string> NoIndexes = new HashSet<string>();
+
+    /// <summary>The plan of a read (<see cref="DynamoDbQueryPlanner"/>); the state of the table's indexes is read only
+    /// when the plan depends on it.</summary>
+    private async Task<DynamoDbQueryPlan> PlanAsync(DynamoDbTable t, IReadOnlyList<DbCondition> conditions, DbNativeQuery? native, CancellationToken ct)
     {
-        public required DynamoDbTable Table { get; init; }
-
-        public required Expressions Expressions { get; init; }
-
-        /// <summary>True for a Query (of the table when <see cref="Index"/> is null), false for a Scan.</summary>
-        public bool IsQuery { get; init; }
-
-        public GlobalIndex? Index { get; init; }
-
-        public string? KeyCondition { get; init; }
-
-        public string? Filter { get; init; }
-
-        /// <summary>The equality value of the queried hash key.</summary>
-        public object? HashValue { get; init; }
-
-        public List<DbCondition> Memory { get; } = [];
-
-        public bool Matches(DbRow row) => Memory.All(c => Conditions.Matches(row, c, Table.Column(c.Column)));
-    }
-
-    /// <summary>Chooses how to read the rows matching the conditions (and the native filter of a Search):
-    /// <list type="number">
-    /// <item>an equality on the hash key: Query the table (range key conditions become the key condition);</item>
-    /// <item>else an equality on the hash column of an active index: Query that index — when the index has a range
-    /// key, only if every matching row has that attribute (it is a key or <c>now</c> column, or a condition on it
-    /// excludes NULL), because rows without it are not in the index;</item>
-    /// <item>else Scan.</item>
-    /// </list>
-    /// Other conditions become the filter expression; those DynamoDB cannot express there (the queried key's own
-    /// columns, begins_with on numbers, ordering of bools) are checked in memory.</summary>
-    private async Task<Plan> PlanAsync(DynamoDbTable t, IReadOnlyList<DbCondition> conditions, DbNativeQuery? native, CancellationToken ct)
-    {
-        var e = new Expressions();
-        var byColumn = conditions.GroupBy(c => c.Column).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
-        DbCondition? Eq(string column) => byColumn.GetValueOrDefault(column)?.FirstOrDefault(c => c.Op == DbCompare.Eq && Conditions.IsKeyValue(c.Value));
-
-        string? hash = null, range = null;
-        GlobalIndex? index = null;
-        if (Eq(t.Hash) is not null)
-        {
-            hash = t.Hash;
-            range = t.Range;
-        }
-        else if (t.Indexes.Count > 0)
-        {
-            var active = await ActiveIndexesAsync(t, ct);
-            var best = -1;
-            foreach (var i in t.Indexes.Where(i => active.Contains(i.Name) && Eq(i.Hash) is not null))
-            {
-                var rangeConditions = i.Range is null ? [] : byColumn.GetValueOrDefault(i.Range) ?? [];
-                if (i.Range is not null && !t.AlwaysPresent(i.Range) && !rangeConditions.Any(Conditions.ExcludesNull)) continue;
-                var score = rangeConditions.Any(c => Conditions.RangeKey(t, c, new Expressions()) is not null) ? 2 : 1;
-                if (score <= best) continue;
-                best = score;
-                index = i;
-            }
-            if (index is not null)
-            {
-                hash = index.Hash;
-                range = index.Range;
-            }
-        }
-
-        var filters = new List<string>();
-        var memory = new List<DbCondition>();
-        string? key = null;
-        object? hashValue = null;
-        var used = new HashSet<DbCondition>();
-        if (hash is not null)
-        {
-            var h = Eq(hash)!;
-            used.Add(h);
-            hashValue = h.Value;
-            key = $"{e.Name(hash)} = {e.Value(t.Encode(hash, h.Value)!)}";
-            if (range is not null)
-            {
-                foreach (var c in byColumn.GetValueOrDefault(range) ?? [])
-                {
-                    if (Conditions.RangeKey(t, c, e) is not { } rk) continue;
-                    key += " AND " + rk;
-                    used.Add(c);
-                    break;
-                }
-            }
-        }
-        foreach (var c in conditions)
-        {
-            if (used.Contains(c)) continue;
-            // A Query's filter cannot name the queried key's attributes.
-            if (hash is not null && (c.Column == hash || c.Column == range)) memory.Add(c);
-            else if (Conditions.Filter(t, c, e) is { } f) filters.Add(f);
-            else memory.Add(c);
-        }
-        if (native is not null && !string.IsNullOrWhiteSpace(native.Text)) filters.Add("(" + Conditions.Native(native, e) + ")");
-        var plan = new Plan
-        {
-            Table = t,
-            Expressions = e,
-            IsQuery = hash is not null,
-            Index = index,
-            KeyCondition = key,
-            HashValue = hashValue,
-            Filter = filters.Count > 0 ? string.Join(" AND ", filters) : null,
-        };
-        plan.Memory.AddRange(memory);
-        return plan;
+        var active = DynamoDbQueryPlanner.NeedsActiveIndexes(t, conditions) ? await ActiveIndexesAsync(t, ct) : NoIndexes;
+        return new DynamoDbQueryPlanner(t, active).Plan(conditions, native);
     }
 
     /// <summary>Select and Search. A Query of the table ordered by its key (no sort, or sort on a key column) pages
@@ -133,21 +30,18 @@ internal sealed partial class DynamoDbDriver
     {
         var t = DynamoDbTable.For(r.Table);
         var o = r.Options;
-        if (r.Conditions.FirstOrDefault(c => c.Op == DbCompare.Like) is { } like)
-            throw new DbException(DbErrorKind.BadInput, $"{t.Name}: the like operator is not supported on dynamodb (on {like.Column}); use begins_with or contains");
+        var plan = await PlanAsync(t, r.Conditions, r.Native, ct);
         var order = r.Table.OrderColumns(o);
         var token = string.IsNullOrEmpty(o.Start) ? null : DecodeToken(o.Start, order);
         int? limit = o.Count is int n ? n + 1 : null;
-        if (r.Conditions.Any(Conditions.MatchesNothing)) return SelectPaging.Page([], order, o.Count, o.Select);
+        if (plan.Read == DynamoDbRead.Nothing) return SelectPaging.Page([], order, o.Count, o.Select);
 
-        var plan = await PlanAsync(t, r.Conditions, r.Native, ct);
         var known = Known(r.Table, o.Select);
         List<string>? columns = null;
         if (o.Select is not null)
             columns = [.. (known ?? []).Concat(order.Select(c => c.Name)).Concat(plan.Memory.Select(c => c.Column)).Distinct(StringComparer.Ordinal)];
 
-        var native = plan.IsQuery && plan.Index is null && (o.Sort is null || !r.Table.HasColumn(o.Sort) || r.Table.PrimaryKeys.Contains(o.Sort));
-        var rows = native
+        var rows = plan.InKeyOrder(o.Sort)
             ? await ReadInKeyOrderAsync(plan, columns, token, order, o.Desc, limit, ct)
             : await ReadSortedAsync(plan, columns, token, order, o.Desc, limit, ct);
 
@@ -164,7 +58,7 @@ internal sealed partial class DynamoDbDriver
 
     /// <summary>Native paging over a table Query: the token is the last row's key (as the keyset token of the SQL
     /// drivers, which order by the key too), used as ExclusiveStartKey.</summary>
-    private async Task<List<DbRow>> ReadInKeyOrderAsync(Plan plan, List<string>? columns, IReadOnlyList<object?>? token, IReadOnlyList<ColumnSchema> order, bool desc, int? limit, CancellationToken ct)
+    private async Task<List<DbRow>> ReadInKeyOrderAsync(DynamoDbQueryPlan plan, List<string>? columns, IReadOnlyList<object?>? token, IReadOnlyList<ColumnSchema> order, bool desc, int? limit, CancellationToken ct)
     {
         var t = plan.Table;
         Dictionary<string, AttributeValue>? start = null;
@@ -209,7 +103,7 @@ internal sealed partial class DynamoDbDriver
     }
 
     /// <summary>Reads every matching row and keeps, in memory, the first <paramref name="limit"/> after the token in SQL order.</summary>
-    private async Task<List<DbRow>> ReadSortedAsync(Plan plan, List<string>? columns, IReadOnlyList<object?>? token, IReadOnlyList<ColumnSchema> order, bool desc, int? limit, CancellationToken ct)
+    private async Task<List<DbRow>> ReadSortedAsync(DynamoDbQueryPlan plan, List<string>? columns, IReadOnlyList<object?>? token, IReadOnlyList<ColumnSchema> order, bool desc, int? limit, CancellationToken ct)
     {
         var comparer = Comparer<DbRow>.Create((a, b) => ValueOrder.CompareRows(a, b, order, desc));
         var reverse = Comparer<DbRow>.Create((a, b) => comparer.Compare(b, a));
@@ -238,8 +132,9 @@ internal sealed partial class DynamoDbDriver
     }
 
     /// <summary>Every row the plan matches, page by page (Query or Scan, filter applied by DynamoDB and in memory).</summary>
-    private async IAsyncEnumerable<DbRow> ReadAllAsync(Plan plan, List<string>? columns, [EnumeratorCancellation] CancellationToken ct)
+    private async IAsyncEnumerable<DbRow> ReadAllAsync(DynamoDbQueryPlan plan, List<string>? columns, [EnumeratorCancellation] CancellationToken ct)
     {
+        if (plan.Read == DynamoDbRead.Nothing) yield break;
         var t = plan.Table;
         var projection = plan.Expressions.Projection(columns);
         Dictionary<string, AttributeValue>? start = null;
@@ -248,7 +143,7 @@ internal sealed partial class DynamoDbDriver
             List<Dictionary<string, AttributeValue>>? items;
             if (plan.IsQuery)
             {
-                Interlocked.Increment(ref plan.Index is null ? ref TableQueries : ref IndexQueries);
+                Interlocked.Increment(ref plan.Read == DynamoDbRead.TableQuery ? ref TableQueries : ref IndexQueries);
                 var res = await _client.QueryAsync(new QueryRequest
                 {
                     TableName = t.Name,
@@ -296,10 +191,8 @@ internal sealed partial class DynamoDbDriver
     /// <summary>The keys (and any columns needed) of every row matching the conditions, for UpdateAll and DelAll.</summary>
     private async Task<List<DbRow>> MatchingKeysAsync(DynamoDbTable t, IReadOnlyList<DbCondition> conditions, CancellationToken ct)
     {
-        if (conditions.FirstOrDefault(c => c.Op == DbCompare.Like) is { } like)
-            throw new DbException(DbErrorKind.BadInput, $"{t.Name}: the like operator is not supported on dynamodb (on {like.Column}); use begins_with or contains");
-        if (conditions.Any(Conditions.MatchesNothing)) return [];
         var plan = await PlanAsync(t, conditions, null, ct);
+        if (plan.Read == DynamoDbRead.Nothing) return [];
         var columns = t.Schema.PrimaryKeys.Concat(plan.Memory.Select(c => c.Column)).Distinct(StringComparer.Ordinal).ToList();
         var rows = new List<DbRow>();
         await foreach (var row in ReadAllAsync(plan, columns, ct)) rows.Add(row);

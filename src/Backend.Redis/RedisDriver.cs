@@ -331,9 +331,26 @@ internal sealed partial class RedisDriver : IDbDriver
         var code = (long)result[0];
         if (code >= 0) return (int)code;
         var item = requests[(int)(long)result[1] - 1];
-        if (code == -1) throw new DbException(DbErrorKind.Conflict, $"{item.Table.Name}: a record with this key already exists");
-        if (code == -2) throw new DbException(DbErrorKind.BadInput, $"{item.Table.Name}: counter {(string?)result[2]} would overflow");
-        throw new DbException(DbErrorKind.BadInput, $"{item.Table.Name}: cannot add to counter {(string?)result[2]}: {(string?)result[3]}");
+        throw (WriteFailure)code switch
+        {
+            WriteFailure.KeyExists => new DbException(DbErrorKind.Conflict, $"{item.Table.Name}: a record with this key already exists"),
+            WriteFailure.CounterOverflow => new DbException(DbErrorKind.BadInput, $"{item.Table.Name}: counter {(string?)result[2]} would overflow"),
+            // WriteFailure.CounterFailed, the only other code the script answers.
+            _ => new DbException(DbErrorKind.BadInput, $"{item.Table.Name}: cannot add to counter {(string?)result[2]}: {(string?)result[3]}"),
+        };
+    }
+
+    /// <summary>The failures <see cref="RedisScripts.Write"/> answers with a negative first element (see there).</summary>
+    private enum WriteFailure : long
+    {
+        /// <summary>An Add's key exists: nothing was written.</summary>
+        KeyExists = -1,
+
+        /// <summary>A counter would overflow: nothing was written.</summary>
+        CounterOverflow = -2,
+
+        /// <summary>HINCRBY failed anyway (the stored value is not an integer): that item's counters were restored.</summary>
+        CounterFailed = -3,
     }
 
     /// <summary>The row key and the arguments of <see cref="RedisScripts.Put"/> (PK, then the set section <see cref="AddItem"/> would
@@ -360,16 +377,8 @@ internal sealed partial class RedisDriver : IDbDriver
 
     private static void AddItem(DbRequest r, TableKeys k, List<RedisKey> keys, List<RedisValue> args)
     {
-        var op = r.Operation switch
-        {
-            DbOperation.Add => "add",
-            DbOperation.Put => "put",
-            DbOperation.Update => "update",
-            DbOperation.Incr => "incr",
-            DbOperation.Replace => "replace",
-            DbOperation.Del => "del",
-            _ => throw new DbException(DbErrorKind.BadInput, $"cannot write with {r.Operation}"),
-        };
+        var op = RedisWriteOps.Of(r);
+        var writes = RedisWriteOps.WritesColumns(op);
         var pk = k.PkOf(r.Row);
         var kbase = keys.Count + 1;
         keys.Add(k.Row(pk));
@@ -377,11 +386,10 @@ internal sealed partial class RedisDriver : IDbDriver
         foreach (var ix in k.Indexes) keys.Add(ix.Key);
         // Whether non-key columns are written, and which indexes they touch, without building a set of them.
         var changes = false;
-        if (op != "del")
+        if (writes)
             foreach (var name in r.Row.Keys)
                 if (k.Table.Column(name) is { Primary: 0 }) changes = true;
-        // "incrx": an Incr of the existing row only (DbOptions.NoUpsert); the script reads it as "incr" plus that rule.
-        args.Add(op == "incr" && r.Options.NoUpsert ? "incrx" : op);
+        args.Add(RedisWriteOps.Token(op));
         args.Add(kbase);
         args.Add(pk);
         args.Add(changes ? "1" : "0");
@@ -389,7 +397,7 @@ internal sealed partial class RedisDriver : IDbDriver
         foreach (var ix in k.Indexes)
         {
             var affected = false;
-            if (op != "del")
+            if (writes)
                 foreach (var c in ix.Columns)
                     if (c.Primary == 0 && r.Row.ContainsKey(c.Name)) affected = true;
             args.Add(affected ? "1" : "0");
@@ -398,16 +406,16 @@ internal sealed partial class RedisDriver : IDbDriver
         }
         // The three sections (sets, deletes, increments) go straight into args, each after its count, one pass per
         // section in the row's order: no intermediate lists on the write path.
-        var partial = op is "update" or "replace" or "incr";
+        var counters = RedisWriteOps.AddsToCounters(op);
         var at = args.Count;
         args.Add(0);
         var count = 0;
-        if (op != "del")
+        if (writes)
         {
             foreach (var (name, value) in r.Row)
             {
                 if (value is null || k.Table.Column(name) is not { } column) continue;
-                if (op == "incr" && column is { Type: ColumnType.Counter, Primary: 0 }) continue;
+                if (counters && column is { Type: ColumnType.Counter, Primary: 0 }) continue;
                 args.Add(name);
                 args.Add(RedisLayout.Stored(value));
                 count++;
@@ -421,7 +429,7 @@ internal sealed partial class RedisDriver : IDbDriver
         at = args.Count;
         args.Add(0);
         count = 0;
-        if (op != "del" && partial)
+        if (writes && RedisWriteOps.IsPartial(op))
         {
             foreach (var (name, value) in r.Row)
             {
@@ -437,7 +445,7 @@ internal sealed partial class RedisDriver : IDbDriver
         at = args.Count;
         args.Add(0);
         count = 0;
-        if (op == "incr")
+        if (counters)
         {
             foreach (var (name, value) in r.Row)
             {

@@ -53,8 +53,8 @@ internal static class RedisScripts
         """;
 
     /// <summary>Applies writes (one, or all items of a batch) atomically.
-    /// <para>ARGV: item count, then per item: op (add put update incr incrx replace del; incrx is an incr of an existing
-    /// row only: nothing when the row is missing), kbase (KEYS index of the row key;
+    /// <para>ARGV: item count, then per item: op (the name of a <see cref="RedisWriteOp"/>, <see cref="RedisWriteOps.Token"/>:
+    /// add put update replace incr incrx del; incrx is an incr of an existing row only: nothing when the row is missing), kbase (KEYS index of the row key;
     /// kbase+1 is the PK ZSET, kbase+1+j index j's ZSET), PK, changes (1 when non-key columns are written), index
     /// count, per index: affected flag, column count, columns; set count, field/value pairs; delete count, fields;
     /// incr count, field/delta/indexed triples.</para>

@@ -82,7 +82,8 @@ internal static class Commands
         .AddPostgres()
         .AddMySql()
         .AddDynamoDb()
-        .AddRedis();
+        .AddRedis()
+        .AddMemcached();
 
     private static async Task<int> AddUserAsync(string[] args, TextWriter stdout, TextWriter stderr)
     {

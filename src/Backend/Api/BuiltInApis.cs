@@ -5,6 +5,7 @@ using Backend.Api.Data;
 using Backend.Api.Locations;
 using Backend.Api.Messages;
 using Backend.Api.Status;
+using Backend.Api.Sys;
 using Backend.Configuration;
 using Backend.Data;
 using Backend.PubSub;
@@ -43,10 +44,11 @@ internal static class BuiltInApis
         MessagesApi.AddServices(services, config);
         StatusApi.AddServices(services, config);
         DataApi.AddServices(services, config);
+        SystemApi.AddServices(services, config);
     }
 
     /// <summary>The module names <c>-api-disable</c> takes.</summary>
-    public static readonly string[] Modules = ["account", "connection", "counter", "location", "message", "status", "data"];
+    public static readonly string[] Modules = ["account", "connection", "counter", "location", "message", "status", "data", "system"];
 
     /// <summary>Maps the endpoints of every built-in module not turned off by <c>-api-disable</c> (its paths then answer
     /// 404; its tables and account-deletion handlers stay, so data is kept consistent).</summary>
@@ -66,5 +68,6 @@ internal static class BuiltInApis
         if (!disabled.Contains("message")) routes.MapMessagesApi();
         if (!disabled.Contains("status")) routes.MapStatusApi();
         if (!disabled.Contains("data")) routes.MapDataApi();
+        if (!disabled.Contains("system")) routes.MapSystemApi();
     }
 }

@@ -17,6 +17,7 @@ public sealed partial class ConfigRegistry
         AddCore(registry);
         AddApi(registry);
         AddDb(registry);
+        AddCache(registry);
         return registry;
     }
 
@@ -39,7 +40,7 @@ public sealed partial class ConfigRegistry
         r.Add(new("port", ConfigType.Int, "8000", "TCP port the API server listens on", S) { Min = 1, Max = 65535, Aliases = ["api-port"] });
         r.Add(new("bind", ConfigType.String, "127.0.0.1", "Address the API server listens on; 0.0.0.0 listens on all interfaces", S) { Aliases = ["api-bind"] });
         r.Add(new("api-upload-limit", ConfigType.Int, "1048576", "Largest accepted request body in bytes (1 MiB by default), uploads included", S) { Min = 1024, Aliases = ["api-max-request-size"] });
-        r.Add(new("api-disable", ConfigType.List, null, "Built-in API modules turned off, their endpoints then answer 404: account, connection, counter, location, message, status, data", S));
+        r.Add(new("api-disable", ConfigType.List, null, "Built-in API modules turned off, their endpoints then answer 404: account, connection, counter, location, message, status, data, system", S));
         r.Add(new("api-no-session", ConfigType.Bool, "false", "Turn cookie sessions off: _session=1 starts none and session cookies are not accepted", S));
         r.Add(new("api-no-static", ConfigType.Bool, "false", "Serve no static files (web-dir and the built-in web/ folder)", S));
         AddPathList(r, "api-allow", "Regexps of URL paths open without a signature; replaces the built-in list of public paths");
@@ -48,7 +49,7 @@ public sealed partial class ConfigRegistry
         AddPathList(r, "api-deny", "Regexps of URL paths refused to every account; replaces the built-in deny list");
         AddPathList(r, "api-deny-path", "Regexps of URL paths to add to the deny list");
         AddPathList(r, "api-allow-admin", "Regexps of URL paths that only admin accounts may call");
-        r.Add(new("api-unsecure", ConfigType.List, null, "API endpoints allowed unsafe operations such as table scans, e.g. data", S));
+        r.Add(new("api-unsecure", ConfigType.List, null, "API modules opened to every signed-in account: data (table scans, other accounts' public rows), system (the cache)", S));
         r.Add(new("api-session-age", ConfigType.Int, "2592000000", "Lifetime of a cookie session in milliseconds (30 days by default)", S) { Min = 0 });
         r.Add(new("api-session-max", ConfigType.Int, "100000", "Most cookie sessions kept in memory; beyond it the least recently used session ends", S) { Min = 1 });
         r.Add(new("api-session-max-per-account", ConfigType.Int, "100", "Most cookie sessions of one account; starting one more ends that account's least recently used session", S) { Min = 1 });
@@ -97,5 +98,12 @@ public sealed partial class ConfigRegistry
         r.Add(new("db-dynamodb-max", ConfigType.Int, null, "Most HTTP connections to the DynamoDB endpoint; -db-max-connections when not set", S) { Min = 1, Max = 1000 });
         foreach (var pool in new[] { "sqlite", "pgsql", "mysql", "dynamodb", "redis" })
             r.Add(new($"db-{pool}-timeout", ConfigType.Int, null, $"Milliseconds a call in the {pool} pool may run before it is stopped and answered 504; -db-timeout when not set", S) { Min = 100 });
+    }
+
+    private static void AddCache(ConfigRegistry r)
+    {
+        const string S = "cache";
+        r.Add(new("cache-type", ConfigType.String, "local", "Cache kind: local (an LRU in this process, the default), redis (shared, -redis-host; needs the Redis provider)", S));
+        r.Add(new("lru-max", ConfigType.Int, "100000", "Keys the local LRU cache keeps; putting more evicts the least recently used", S) { Min = 1 });
     }
 }

@@ -1,6 +1,7 @@
 using Backend.Api;
 using Backend.Api.Accounts;
 using Backend.Auth;
+using Backend.Cache;
 using Backend.Configuration;
 using Backend.Data;
 using Backend.Data.Sqlite;
@@ -106,6 +107,11 @@ public sealed class BackendApplicationBuilder
             return db;
         });
         Services.AddHostedService<DbInitService>();
+        Services.AddBackendOptions<CacheOptions>(Config);
+        var cacheType = Config.Configuration.Get<CacheOptions>()?.Type ?? "local";
+        if (!_caches.TryGetValue(cacheType, out var createCache))
+            throw new ConfigException($"invalid value for -{Config.GivenName("cache-type")}: \"{cacheType}\" is not a registered cache kind ({string.Join(", ", _caches.Keys.Order(StringComparer.Ordinal))}; redis needs the Redis provider: builder.AddRedis())");
+        Services.TryAddSingleton(createCache);
         Services.TryAddSingleton<Http.FaultLog>();
         Services.TryAddSingleton<ApiHooks>();
         Services.TryAddSingleton(sp =>
@@ -144,6 +150,21 @@ public sealed class BackendApplicationBuilder
         _drivers[kind] = create;
         return this;
     }
+
+    /// <summary>Registers a cache kind for <c>-cache-type KIND</c>; <paramref name="create"/> runs once, when the
+    /// <see cref="ICache"/> is first needed.</summary>
+    public BackendApplicationBuilder AddCache(string kind, Func<IServiceProvider, ICache> create)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(kind);
+        ArgumentNullException.ThrowIfNull(create);
+        _caches[kind] = create;
+        return this;
+    }
+
+    private readonly Dictionary<string, Func<IServiceProvider, ICache>> _caches = new(StringComparer.Ordinal)
+    {
+        ["local"] = sp => new LocalCache(sp.GetRequiredService<IOptions<CacheOptions>>().Value.LruMax, sp.GetRequiredService<TimeProvider>()),
+    };
 
     private readonly Dictionary<string, Func<BackendConfig, IDbDriverFactory>> _drivers = new(StringComparer.Ordinal)
     {

@@ -38,8 +38,10 @@ public sealed class DependencyTests
     }
 
     [Fact]
-    public void The_memcached_client_references_nothing_of_the_core() =>
-        Assert.DoesNotContain(typeof(Backend.Memcached.Client.MemcachedClient).Assembly.GetReferencedAssemblies(), a => a.Name is not null && a.Name.StartsWith("Backend", StringComparison.Ordinal));
+    public void The_memcached_client_uses_nothing_of_the_core() =>
+        AssertKept(Types.InAssembly(typeof(Backend.Memcached.Client.MemcachedClient).Assembly).That().ResideInNamespace("Backend.Memcached.Client")
+            .ShouldNot().HaveDependencyOnAny("Backend.Cache", "Backend.Configuration", "Backend.Data", "Backend.Hosting", "Backend.Http", "Backend.Auth", "Backend.Api")
+            .GetResult(), "Backend.Memcached.Client -> core");
 
     [Theory]
     [InlineData(typeof(Backend.Redis.RedisDriver))]

@@ -8,7 +8,6 @@ using Backend.Api.Status;
 using Backend.Api.Sys;
 using Backend.Configuration;
 using Backend.Data;
-using Backend.PubSub;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -34,7 +33,6 @@ internal static class BuiltInApis
     /// <summary>Registers the modules' services (an app's own registrations made earlier win).</summary>
     public static void AddServices(IServiceCollection services, BackendConfig config)
     {
-        services.TryAddSingleton<IPubSub, LocalPubSub>();
         services.TryAddSingleton<AccountEvents>();
         services.TryAddSingleton<ApiReply>();
         AccountsApi.AddServices(services, config);

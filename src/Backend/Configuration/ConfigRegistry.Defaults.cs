@@ -18,6 +18,7 @@ public sealed partial class ConfigRegistry
         AddApi(registry);
         AddDb(registry);
         AddCache(registry);
+        AddPubSub(registry);
         return registry;
     }
 
@@ -105,5 +106,11 @@ public sealed partial class ConfigRegistry
         const string S = "cache";
         r.Add(new("cache-type", ConfigType.String, "local", "Cache kind: local (an LRU in this process, the default), redis (shared, -redis-host; needs the Redis provider)", S));
         r.Add(new("lru-max", ConfigType.Int, "100000", "Keys the local LRU cache keeps; putting more evicts the least recently used", S) { Min = 1 });
+    }
+
+    private static void AddPubSub(ConfigRegistry r)
+    {
+        const string S = "msg";
+        r.Add(new("msg-type", ConfigType.String, "local", "Pub/sub kind (account events, cache invalidation): local (this process only, the default), or a kind a provider adds", S));
     }
 }

@@ -5,6 +5,7 @@ using Backend.Cache;
 using Backend.Configuration;
 using Backend.Data;
 using Backend.Data.Sqlite;
+using Backend.PubSub;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -112,6 +113,11 @@ public sealed class BackendApplicationBuilder
         if (!_caches.TryGetValue(cacheType, out var createCache))
             throw new ConfigException($"invalid value for -{Config.GivenName("cache-type")}: \"{cacheType}\" is not a registered cache kind ({string.Join(", ", _caches.Keys.Order(StringComparer.Ordinal))}; redis needs the Redis provider: builder.AddRedis())");
         Services.TryAddSingleton(createCache);
+        Services.AddBackendOptions<PubSubOptions>(Config);
+        var msgType = Config.Configuration.Get<PubSubOptions>()?.Type ?? "local";
+        if (!_pubsubs.TryGetValue(msgType, out var createPubSub))
+            throw new ConfigException($"invalid value for -{Config.GivenName("msg-type")}: \"{msgType}\" is not a registered pub/sub kind ({string.Join(", ", _pubsubs.Keys.Order(StringComparer.Ordinal))})");
+        Services.TryAddSingleton(createPubSub);
         Services.TryAddSingleton<Http.FaultLog>();
         Services.TryAddSingleton<ApiHooks>();
         Services.TryAddSingleton(sp =>
@@ -164,6 +170,21 @@ public sealed class BackendApplicationBuilder
     private readonly Dictionary<string, Func<IServiceProvider, ICache>> _caches = new(StringComparer.Ordinal)
     {
         ["local"] = sp => new LocalCache(sp.GetRequiredService<IOptions<CacheOptions>>().Value.LruMax, sp.GetRequiredService<TimeProvider>()),
+    };
+
+    /// <summary>Registers a pub/sub kind for <c>-msg-type KIND</c>; <paramref name="create"/> runs once, when the
+    /// <see cref="IPubSub"/> is first needed.</summary>
+    public BackendApplicationBuilder AddPubSub(string kind, Func<IServiceProvider, IPubSub> create)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(kind);
+        ArgumentNullException.ThrowIfNull(create);
+        _pubsubs[kind] = create;
+        return this;
+    }
+
+    private readonly Dictionary<string, Func<IServiceProvider, IPubSub>> _pubsubs = new(StringComparer.Ordinal)
+    {
+        ["local"] = sp => new LocalPubSub(sp.GetRequiredService<ILogger<LocalPubSub>>()),
     };
 
     private readonly Dictionary<string, Func<BackendConfig, IDbDriverFactory>> _drivers = new(StringComparer.Ordinal)

@@ -29,7 +29,9 @@ internal static class MemcachedServers
 
     public static MemcachedClient Client(IEnumerable<string> servers, Action<MemcachedClientOptions>? configure = null)
     {
-        var options = new MemcachedClientOptions();
+        // A generous timeout unless a test sets its own: the whole suite runs in parallel on two shared cores, where a
+        // first connect plus a thousand pipelined calls can take over the client's default second.
+        var options = new MemcachedClientOptions { Timeout = TimeSpan.FromSeconds(10) };
         foreach (var s in servers) options.Servers.Add(s);
         configure?.Invoke(options);
         return new MemcachedClient(options);

@@ -4,6 +4,7 @@ using Backend.Cache;
 using Backend.Configuration;
 using Backend.Redis;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace Backend.Hosting;
@@ -11,14 +12,14 @@ namespace Backend.Hosting;
 /// <summary>Registers the Redis driver and the Redis cache on the builder.</summary>
 public static class RedisBuilderExtensions
 {
-    /// <summary>Adds the <c>redis</c> pool kind (the pool is created when <c>-db-redis-pool</c> is set) and the
-    /// <c>redis</c> cache kind (used with <c>-cache-type redis</c>, on the server of the reference's <c>-redis-host</c>,
-    /// <c>-redis-port</c> and <c>-redis-options</c>).</summary>
+    /// <summary>Adds the <c>redis</c> pool kind (the pool is created when <c>-db-redis-pool</c> is set), the
+    /// <c>redis</c> cache kind (<c>-cache-type redis</c>) and the <c>redis</c> pub/sub kind (<c>-msg-type redis</c>),
+    /// both on the server of the reference's <c>-redis-host</c>, <c>-redis-port</c> and <c>-redis-options</c>.</summary>
     public static BackendApplicationBuilder AddRedis(this BackendApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         const string S = "cache";
-        builder.Parameters.Add(new("redis-host", ConfigType.String, "127.0.0.1", "Redis server of the redis cache (-cache-type redis)", S));
+        builder.Parameters.Add(new("redis-host", ConfigType.String, "127.0.0.1", "Redis server of the redis cache (-cache-type redis) and pub/sub (-msg-type redis)", S));
         builder.Parameters.Add(new("redis-port", ConfigType.Int, "6379", "Port of -redis-host", S) { Min = 1, Max = 65535 });
         builder.Parameters.Add(new("redis-options", ConfigType.String, null,
             "Options of the redis cache's connection as a JSON object: password, user, db (number), ssl (bool), timeout (ms, default 1000)", S));
@@ -26,6 +27,12 @@ public static class RedisBuilderExtensions
         {
             var config = sp.GetRequiredService<BackendConfig>();
             return new RedisCache(CacheOptions(config.Get("redis-host") ?? "127.0.0.1", config.GetInt("redis-port"), config.Get("redis-options")));
+        });
+        builder.AddPubSub("redis", sp =>
+        {
+            var config = sp.GetRequiredService<BackendConfig>();
+            return new RedisPubSub(CacheOptions(config.Get("redis-host") ?? "127.0.0.1", config.GetInt("redis-port"), config.Get("redis-options")),
+                sp.GetRequiredService<ILogger<RedisPubSub>>());
         });
         return builder.AddDbDriver(new RedisDriverFactory());
     }

@@ -1,13 +1,22 @@
 using System.Text.Json;
 using Backend.PubSub;
+using Microsoft.Extensions.Logging;
 
 namespace Backend.Api;
 
 /// <summary>Events about an account (a message arrived, someone connected, a counter changed), delivered to that
 /// account's <c>/account/subscribe</c> long polls through <see cref="IPubSub"/> on the channel
 /// <c>account:ID</c>. Each event is a JSON object <c>{"path","mtime","type",...}</c> as in the reference.</summary>
-internal sealed class AccountEvents(IPubSub pubsub, TimeProvider time)
+internal sealed partial class AccountEvents(IPubSub pubsub, TimeProvider time, ILogger<AccountEvents> logger)
 {
+    // Set while publishes fail: an outage is logged once when it starts and once when it ends, not per request.
+    private int _failing;
+
+    /// <summary>Events that could not be published (the transport down), for metrics.</summary>
+    public long Failed => Interlocked.Read(ref _failed);
+
+    private long _failed;
+
     /// <summary>The pub/sub channel of an account.</summary>
     public static string Channel(string accountId) => "account:" + accountId;
 
@@ -29,8 +38,30 @@ internal sealed class AccountEvents(IPubSub pubsub, TimeProvider time)
         {
             foreach (var (k, v) in extra) body.TryAdd(k, v);
         }
-        return pubsub.PublishAsync(Channel(accountId), JsonSerializer.Serialize(body), cancellationToken);
+        return Send(Channel(accountId), JsonSerializer.Serialize(body), cancellationToken);
     }
+
+    // An event is a side effect of a write that already happened: a transport that is down loses the event (counted,
+    // logged once per outage), never the request.
+    private async ValueTask Send(string channel, string message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await pubsub.PublishAsync(channel, message, cancellationToken);
+            if (Volatile.Read(ref _failing) == 1 && Interlocked.Exchange(ref _failing, 0) == 1) LogRecovered(logger);
+        }
+        catch (PubSubException ex)
+        {
+            Interlocked.Increment(ref _failed);
+            if (Interlocked.Exchange(ref _failing, 1) == 0) LogFailing(logger, ex.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "account events are not delivered: {Reason}; further failures are counted, not logged, until it recovers")]
+    private static partial void LogFailing(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "account events are delivered again")]
+    private static partial void LogRecovered(ILogger logger);
 
     /// <summary>Calls <paramref name="onEvent"/> with the JSON text of every event for <paramref name="accountId"/>
     /// until the handle is disposed.</summary>

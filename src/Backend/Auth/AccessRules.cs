@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Backend.Security;
 
 namespace Backend.Auth;
 
@@ -53,18 +54,32 @@ internal sealed class AccessRules
         return path.Length > 1 && path.EndsWith('/') ? path.TrimEnd('/') is { Length: > 0 } t ? t : "/" : path.Length == 0 ? "/" : path;
     }
 
-    /// <summary>The path is denied to everybody.</summary>
-    public bool IsDenied(string path) => _deny?.IsMatch(path) == true;
+    /// <summary>The path is denied to everybody (also when the match could not be decided in time).</summary>
+    public bool IsDenied(string path) => Match(_deny, path, whenUndecided: true);
 
-    /// <summary>The path needs no signature.</summary>
-    public bool IsAllowed(string path) => _allow?.IsMatch(path) == true;
+    /// <summary>The path needs no signature (not when the match could not be decided in time).</summary>
+    public bool IsAllowed(string path) => Match(_allow, path, whenUndecided: false);
 
-    /// <summary>Only admins may call the path.</summary>
-    public bool IsAdminOnly(string path) => _admin?.IsMatch(path) == true;
+    /// <summary>Only admins may call the path (also when the match could not be decided in time).</summary>
+    public bool IsAdminOnly(string path) => Match(_admin, path, whenUndecided: true);
+
+    // Undecided only for a pattern the non-backtracking engine cannot run (see SafeRegex), and then the safe answer.
+    private static bool Match(Regex? regex, string path, bool whenUndecided)
+    {
+        if (regex is null) return false;
+        try
+        {
+            return regex.IsMatch(path);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return whenUndecided;
+        }
+    }
 
     private static Regex? Combine(IEnumerable<string> patterns)
     {
         var list = patterns.Where(p => p.Length > 0).Distinct(StringComparer.Ordinal).ToList();
-        return list.Count == 0 ? null : new Regex(string.Join("|", list.Select(p => "(?:" + p + ")")), RegexOptions.Compiled | RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, TimeSpan.FromMilliseconds(100));
+        return list.Count == 0 ? null : SafeRegex.Create(string.Join("|", list.Select(p => "(?:" + p + ")")), RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, TimeSpan.FromSeconds(1));
     }
 }

@@ -141,7 +141,7 @@ internal sealed class RequestAuthenticator(Db db, SessionStore sessions, TimePro
         {
             try
             {
-                return new Regex(p, RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, TimeSpan.FromMilliseconds(50));
+                return SafeRegex.Create(p, RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, TimeSpan.FromMilliseconds(50));
             }
             catch (ArgumentException)
             {

@@ -75,6 +75,8 @@ public static partial class FuzzApi
         new("/data/columns/TABLE", [], []),
         new("/data/keys/TABLE", [], []),
         new("/data/OP/TABLE", [.. Select, "_noscan", "_noprocessrows", "_query"], []),
+        .. new[] { "get", "put", "set", "incr", "del", "keys", "clear", "init", "stats" }
+            .Select(op => new FuzzEndpoint($"/system/cache/{op}", ["name", "value", "ttl", "pattern", "_count"], [])),
     ];
 
     /// <summary>The tables of the built-in modules, described exactly as the server describes them.</summary>

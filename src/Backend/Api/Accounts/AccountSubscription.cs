@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Backend.Security;
 using System.Threading.Channels;
 using Backend.Http;
 using Microsoft.AspNetCore.Http;
@@ -69,9 +70,9 @@ internal sealed class AccountSubscription(AccountEvents events, ApiReply reply, 
         if (match.Length > MaxPatternLength) throw ApiException.BadRequest($"match is longer than {MaxPatternLength} characters");
         try
         {
-            // Client-supplied: a timeout bounds a catastrophic pattern; non-backtracking is not used because clients of
-            // the original send JavaScript regexps that may use backreferences or lookarounds.
-            return new Regex(match, RegexOptions.CultureInvariant, MatchTimeout);
+            // Client-supplied: non-backtracking where the pattern allows it; clients of the original send JavaScript
+            // regexps that may use backreferences or lookarounds, which keep the backtracking engine and its timeout.
+            return SafeRegex.Create(match, RegexOptions.CultureInvariant, MatchTimeout);
         }
         catch (ArgumentException)
         {

@@ -11,7 +11,7 @@ public class GeneratedDocsTests
         var doc = File.ReadAllText(Path.Combine(RepoRoot(), "docs", "configuration.md"));
         // The registry bkcs prints: the core's and its drivers' parameters.
         var registry = Backend.Hosting.BackendApplicationBuilder.CreateBuilder(["-log", "none", "-home", Path.GetTempPath()])
-            .AddPostgres().AddMySql().AddDynamoDb().AddRedis().Parameters;
+            .AddPostgres().AddMySql().AddDynamoDb().AddRedis().AddRabbitMq().Parameters;
         Assert.Contains(registry.FormatHelp().Trim(), doc, StringComparison.Ordinal);
     }
 

@@ -83,7 +83,8 @@ internal static class Commands
         .AddMySql()
         .AddDynamoDb()
         .AddRedis()
-        .AddMemcached();
+        .AddMemcached()
+        .AddRabbitMq();
 
     private static async Task<int> AddUserAsync(string[] args, TextWriter stdout, TextWriter stderr)
     {

@@ -9,9 +9,9 @@ public class GeneratedDocsTests
     public void The_configuration_doc_matches_the_registry()
     {
         var doc = File.ReadAllText(Path.Combine(RepoRoot(), "docs", "configuration.md"));
-        // The registry bkcs prints: the core's and its drivers' parameters.
+        // The registry bkcs prints: the core's and its providers' parameters.
         var registry = Backend.Hosting.BackendApplicationBuilder.CreateBuilder(["-log", "none", "-home", Path.GetTempPath()])
-            .AddPostgres().AddMySql().AddDynamoDb().AddRedis().Parameters;
+            .AddPostgres().AddMySql().AddDynamoDb().AddRedis().AddMemcached().AddNetMq().Parameters;
         Assert.Contains(registry.FormatHelp().Trim(), doc, StringComparison.Ordinal);
     }
 

@@ -77,14 +77,15 @@ internal static class Commands
         }
     }
 
-    /// <summary>bkcs includes every database driver.</summary>
+    /// <summary>bkcs includes every database driver, cache and pub/sub provider.</summary>
     private static BackendApplicationBuilder CreateBuilder(string[] args) => BackendApplicationBuilder.CreateBuilder(args)
         .AddPostgres()
         .AddMySql()
         .AddDynamoDb()
         .AddRedis()
         .AddMemcached()
-        .AddRabbitMq();
+        .AddRabbitMq()
+        .AddNetMq();
 
     private static async Task<int> AddUserAsync(string[] args, TextWriter stdout, TextWriter stderr)
     {

@@ -28,11 +28,13 @@ internal sealed class RedisCache : ICache, IAsyncDisposable
         """;
 
     private readonly Task<ConnectionMultiplexer> _connection;
+    private readonly TimeSpan _timeout;
     private long _hits, _misses, _errors;
 
     public RedisCache(ConfigurationOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        _timeout = TimeSpan.FromMilliseconds(options.AsyncTimeout);
         _connection = ConnectionMultiplexer.ConnectAsync(options);
     }
 
@@ -42,7 +44,9 @@ internal sealed class RedisCache : ICache, IAsyncDisposable
     {
         try
         {
-            return (await _connection).GetDatabase();
+            // The first calls wait for the connection at most one command's timeout: a server that is down at start
+            // must not hold them for the whole connect timeout.
+            return (await _connection.WaitAsync(_timeout)).GetDatabase();
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -163,7 +167,7 @@ internal sealed class RedisCache : ICache, IAsyncDisposable
     // SCAN over the cache's prefix: the pattern is ours (only * and ?), so Redis's other glob characters are escaped.
     private async IAsyncEnumerable<RedisKey> Scan(string? pattern, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var connection = await _connection;
+        var connection = await _connection.WaitAsync(_timeout, cancellationToken);
         var match = Prefix + Escape(pattern ?? "*");
         foreach (var endpoint in connection.GetEndPoints())
         {

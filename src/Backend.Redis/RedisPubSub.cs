@@ -22,12 +22,14 @@ internal sealed partial class RedisPubSub : IPubSub, IAsyncDisposable
     private readonly ConcurrentDictionary<string, ImmutableArray<Action<string>>> _handlers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ChannelMessageQueue> _queues = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _subscribing = new(1, 1);
+    private readonly TimeSpan _timeout;
     private long _failed;
 
     public RedisPubSub(ConfigurationOptions options, ILogger<RedisPubSub> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _logger = logger;
+        _timeout = TimeSpan.FromMilliseconds(options.AsyncTimeout);
         _connection = ConnectionMultiplexer.ConnectAsync(options);
     }
 
@@ -40,7 +42,8 @@ internal sealed partial class RedisPubSub : IPubSub, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(message);
         try
         {
-            var connection = await _connection;
+            // At most one command's timeout for the first connect: a server down at start must not hold publishers.
+            var connection = await _connection.WaitAsync(_timeout, cancellationToken);
             await connection.GetSubscriber().PublishAsync(RedisChannel.Literal(Prefix + channel), message).WaitAsync(cancellationToken);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
@@ -63,7 +66,7 @@ internal sealed partial class RedisPubSub : IPubSub, IAsyncDisposable
                 ChannelMessageQueue queue;
                 try
                 {
-                    var connection = await _connection;
+                    var connection = await _connection.WaitAsync(_timeout, cancellationToken);
                     queue = await connection.GetSubscriber().SubscribeAsync(RedisChannel.Literal(Prefix + channel)).WaitAsync(cancellationToken);
                 }
                 catch (Exception ex) when (ex is RedisException or TimeoutException)

@@ -111,6 +111,6 @@ public sealed partial class ConfigRegistry
     private static void AddPubSub(ConfigRegistry r)
     {
         const string S = "msg";
-        r.Add(new("msg-type", ConfigType.String, "local", "Pub/sub kind (account events, cache invalidation): local (this process only, the default), or a kind a provider adds", S));
+        r.Add(new("msg-type", ConfigType.String, "local", "Pub/sub kind (account events, cache invalidation): local (this process only, the default), redis (-redis-host), amqp (RabbitMQ, -amqp-host), zmq or nanomsg (brokerless, -msg-host); all but local need their provider, which bkcs has", S));
     }
 }

@@ -33,8 +33,8 @@ public sealed class DependencyTests
     public void The_core_never_references_a_provider_assembly()
     {
         var references = Core.GetReferencedAssemblies().Select(a => a.Name).ToList();
-        Assert.DoesNotContain(references, n => n is "Backend.Postgres" or "Backend.MySql" or "Backend.DynamoDb" or "Backend.Redis" or "Backend.Memcached" or "Backend.RabbitMq");
-        AssertKept(Types.InAssembly(Core).ShouldNot().HaveDependencyOnAny("Npgsql", "MySqlConnector", "Amazon", "StackExchange.Redis", "RabbitMQ.Client").GetResult(), "core -> client library");
+        Assert.DoesNotContain(references, n => n is "Backend.Postgres" or "Backend.MySql" or "Backend.DynamoDb" or "Backend.Redis" or "Backend.Memcached" or "Backend.RabbitMq" or "Backend.NetMq");
+        AssertKept(Types.InAssembly(Core).ShouldNot().HaveDependencyOnAny("Npgsql", "MySqlConnector", "Amazon", "StackExchange.Redis", "RabbitMQ.Client", "NetMQ").GetResult(), "core -> client library");
     }
 
     [Fact]
@@ -56,6 +56,7 @@ public sealed class DependencyTests
     [InlineData(typeof(Backend.DynamoDb.DynamoDbDriver))]
     [InlineData(typeof(Backend.Memcached.Client.MemcachedClient))]
     [InlineData(typeof(Backend.RabbitMq.RabbitMqPubSub))]
+    [InlineData(typeof(Backend.NetMq.NetMqPubSub))]
     public void Providers_stay_below_http_auth_and_the_api(Type driver) =>
         AssertKept(Types.InAssembly(driver.Assembly).That().DoNotResideInNamespace("Backend.Hosting").ShouldNot()
             .HaveDependencyOnAny("Backend.Http", "Backend.Auth", "Backend.Api").GetResult(), $"{driver.Assembly.GetName().Name} -> upper layer");

@@ -35,7 +35,8 @@ public sealed class RedisCacheSuite : CacheSuite, IAsyncDisposable
     protected override ICache Open()
     {
         var (host, port) = RequireServer();
-        var cache = new RedisCache(RedisBuilderExtensions.CacheOptions(host, port, null));
+        // A lenient timeout: this suite is about behaviour, and the whole test run shares two cores.
+        var cache = new RedisCache(RedisBuilderExtensions.CacheOptions(host, port, """{"timeout":5000}"""));
         _opened.Add(cache);
         return cache;
     }
@@ -56,7 +57,7 @@ public sealed class RedisCacheTests
     public async Task Clear_removes_only_the_caches_own_keys_from_a_shared_server()
     {
         var (host, port) = RedisCacheSuite.RequireServer();
-        await using var cache = new RedisCache(RedisBuilderExtensions.CacheOptions(host, port, null));
+        await using var cache = new RedisCache(RedisBuilderExtensions.CacheOptions(host, port, """{"timeout":5000}"""));
         await using var raw = await ConnectionMultiplexer.ConnectAsync($"{host}:{port}");
         var other = $"not-the-cache:{Guid.NewGuid():N}";
         await raw.GetDatabase().StringSetAsync(other, "kept");

@@ -22,8 +22,8 @@ public sealed class RedisPubSubSuite : PubSubSuite, IAsyncDisposable
     protected override Task<(IPubSub Publisher, IPubSub Subscriber)> Open()
     {
         var (host, port) = RedisCacheSuite.RequireServer();
-        var publisher = Connect(host, port);
-        var subscriber = Connect(host, port);
+        var publisher = Connect(host, port, """{"timeout":5000}""");
+        var subscriber = Connect(host, port, """{"timeout":5000}""");
         _opened.Add(publisher);
         _opened.Add(subscriber);
         return Task.FromResult<(IPubSub, IPubSub)>((publisher, subscriber));

@@ -88,7 +88,7 @@ public sealed class QueryCancellationTests(AdminServerFixture fixture) : IClassF
                 DateTime? stopped;
                 while ((stopped = await running.PgStoppedAtAsync(pgPid, marker)) is null)
                 {
-                    Assert.True(cancelled.ElapsedMilliseconds < 10_000, $"pgsql still runs the statement {cancelled.ElapsedMilliseconds} ms after the disconnect");
+                    Assert.True(cancelled.ElapsedMilliseconds < 10_000, $"pgsql still runs the statement {cancelled.ElapsedMilliseconds} ms after the disconnect; server log: {fixture.Server.Output[^Math.Min(4000, fixture.Server.Output.Length)..]}");
                     await Task.Delay(50, Ct);
                 }
                 var ms = (stopped.Value - pgDisconnect).TotalMilliseconds;

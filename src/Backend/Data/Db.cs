@@ -195,7 +195,7 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
     {
         var request = _requests.UpdateAll(table, query, values, options);
         var result = await Run(request, cancellationToken);
-        Cache.Invalidate(request, all: true);
+        await Cache.Invalidate(request, all: true);
         return result;
     }
 
@@ -208,7 +208,7 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
     {
         var request = _requests.DelAll(table, query, options);
         var result = await Run(request, cancellationToken);
-        Cache.Invalidate(request, all: true);
+        await Cache.Invalidate(request, all: true);
         return result;
     }
 
@@ -277,7 +277,7 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
     {
         var request = _requests.Native(DbOperation.Query, table, query, options);
         var result = await Pools.Resolve(request.Options.Pool, table).ExecuteAsync(request, cancellationToken);
-        Cache.Invalidate(request, all: true);
+        await Cache.Invalidate(request, all: true);
         return result;
     }
 
@@ -304,7 +304,7 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
         var driver = Pools.Resolve(options.Pool, requests[0].Table.Name);
         if (requests.Any(r => Pools.Resolve(options.Pool, r.Table.Name) != driver)) throw DbException.BadInput("batch items must be in one pool");
         var result = await driver.ExecuteAsync(new DbRequest { Operation = DbOperation.Batch, Table = requests[0].Table, Options = options, Batch = requests }, cancellationToken);
-        foreach (var r in requests) Cache.Invalidate(r, all: false);
+        foreach (var r in requests) await Cache.Invalidate(r, all: false);
         return result;
     }
 
@@ -332,7 +332,7 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
     {
         var request = _requests.Prepare(op, table, row, options);
         var result = await Pools.Resolve(request.Options.Pool, table).ExecuteAsync(request, cancellationToken);
-        Cache.Invalidate(request, all: false);
+        await Cache.Invalidate(request, all: false);
         return result;
     }
 

@@ -105,6 +105,7 @@ public sealed class BackendApplicationBuilder
             // bk_auth is read on every signed request: cached, and every write to it through the facade drops the entry.
             db.Cache.CacheTables([AccountTables.Auth, .. cache.Tables]);
             foreach (var setup in sp.GetServices<IDbSetup>()) setup.Configure(db);
+            db.Cache.Cluster = sp.GetService<DbCacheCluster>();
             return db;
         });
         Services.AddHostedService<DbInitService>();
@@ -118,6 +119,13 @@ public sealed class BackendApplicationBuilder
         if (!_pubsubs.TryGetValue(msgType, out var createPubSub))
             throw new ConfigException($"invalid value for -{Config.GivenName("msg-type")}: \"{msgType}\" is not a registered pub/sub kind ({string.Join(", ", _pubsubs.Keys.Order(StringComparer.Ordinal))})");
         Services.TryAddSingleton(createPubSub);
+        if (cacheType != "local" || msgType != "local")
+        {
+            // Several processes: the read cache gets a shared second level and an invalidation broadcast.
+            Services.TryAddSingleton(sp => new DbCacheCluster(sp.GetRequiredService<ICache>(), sp.GetRequiredService<IPubSub>(), shared: cacheType != "local",
+                TimeSpan.FromMilliseconds(sp.GetRequiredService<IOptions<DbCacheOptions>>().Value.TtlMs), sp.GetRequiredService<ILogger<DbCacheCluster>>()));
+            Services.AddHostedService<DbCacheClusterService>();
+        }
         Services.TryAddSingleton<Http.FaultLog>();
         Services.TryAddSingleton<ApiHooks>();
         Services.TryAddSingleton(sp =>

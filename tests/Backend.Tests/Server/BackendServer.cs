@@ -261,7 +261,8 @@ public sealed class BackendServer : IAsyncDisposable
         throw new ServerStartException($"bkcs did not listen on {Port} within {StartTimeout.TotalSeconds} s; output:\n{Output}");
     }
 
-    private static int FreePort()
+    /// <summary>A TCP port free on loopback now (the OS picks it).</summary>
+    public static int FreePort()
     {
         while (true)
         {

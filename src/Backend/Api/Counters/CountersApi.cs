@@ -24,6 +24,14 @@ internal static class CountersApi
         services.AddSingleton<IAccountCreationHandler, CountersCreation>();
         services.AddSingleton<IAccountDeletionHandler, CountersDeletion>();
         services.TryAddSingleton<CounterEndpoints>();
+        services.AddSingleton<IDbSetup, CountersDbSetup>();
+    }
+
+    /// <summary>Makes <c>bk_counter</c> a cached table, as the reference always cached counters: reads go through
+    /// the read cache, and every write through the facade (increments by any module) drops the row everywhere.</summary>
+    private sealed class CountersDbSetup : IDbSetup
+    {
+        public void Configure(Db db) => db.Cache.CacheTables([CounterTables.Counter]);
     }
 
     /// <summary>Maps the endpoints.</summary>
@@ -92,7 +100,7 @@ internal sealed class CounterEndpoints(Db db, ApiReply reply, AccountEvents even
 
     private async Task Reply(HttpContext context, string id, string me, CancellationToken cancellationToken)
     {
-        var row = await db.GetAsync(CounterTables.Counter, new DbRow { ["id"] = id }, cancellationToken);
+        var row = await db.GetCachedAsync(CounterTables.Counter, new DbRow { ["id"] = id }, cancellationToken);
         await reply.Send(context, CounterRows.Shape(db.Table(CounterTables.Counter), id, row, me));
     }
 }

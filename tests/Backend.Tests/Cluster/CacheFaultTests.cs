@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using Backend.Tests.Memcached;
+using Backend.Tests.Server;
+
+namespace Backend.Tests.Cluster;
+
+/// <summary>Issue 11, point 7: the shared cache server goes down and comes back while requests run. Cached reads
+/// (<c>bk_auth</c> on every signed request, <c>bk_counter</c>) fall back to the database: no 5xx; the outage is logged
+/// once when it starts and once when it ends, not per request; nothing needs a restart.</summary>
+public sealed class CacheFaultTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Reads_go_to_the_database_while_memcached_is_down_and_use_it_again_when_it_is_back()
+    {
+        MemcachedServers.Program();
+        using var memcached = new MemcachedProcess();
+        await using var node = await BackendServer.StartAsync(["-cache-type", "memcache", "-memcache-host", memcached.Host, "-log", "info"]);
+        var me = await Accounts.Add(node, null);
+        using var client = node.Client(me);
+
+        var statuses = new List<int>();
+        async Task Run(TimeSpan time)
+        {
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < time)
+            {
+                statuses.Add((await client.Get("/account/get")).Status);
+                statuses.Add((await client.Get("/counter/incr", ("ping", "1"))).Status);
+                statuses.Add((await client.Get("/counter/get")).Status);
+            }
+        }
+
+        await Run(TimeSpan.FromSeconds(1));
+        memcached.Stop();
+        await Run(TimeSpan.FromSeconds(2));
+        memcached.Start();
+        // Back: the client reconnects by itself (a dead server is retried); give it a moment, then run again.
+        var back = Stopwatch.StartNew();
+        while (!node.Output.Contains("database cache: the shared cache is available again", StringComparison.Ordinal))
+        {
+            Assert.True(back.Elapsed < TimeSpan.FromSeconds(15), $"the node did not use memcached again within 15 s; statuses {string.Join(",", statuses.CountBy(s => s).Select(p => $"{p.Key}x{p.Value}"))}; log: {node.Output[^Math.Min(3000, node.Output.Length)..]}");
+            await Run(TimeSpan.FromMilliseconds(200));
+        }
+        await Run(TimeSpan.FromSeconds(1));
+
+        Assert.All(statuses, s => Assert.Equal(200, s));
+        var counter = (await client.Get("/counter/get")).Json!["ping"]!.GetValue<long>();
+        Assert.Equal(statuses.Count / 3, counter);
+        // One line when the outage starts, one when it ends.
+        Assert.Equal(1, Count(node.Output, "database cache: the shared cache is not available"));
+        Assert.Equal(1, Count(node.Output, "database cache: the shared cache is available again"));
+    }
+
+    private static int Count(string text, string what)
+    {
+        var n = 0;
+        for (var i = text.IndexOf(what, StringComparison.Ordinal); i >= 0; i = text.IndexOf(what, i + what.Length, StringComparison.Ordinal)) n++;
+        return n;
+    }
+}

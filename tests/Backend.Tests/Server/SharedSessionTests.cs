@@ -196,3 +196,47 @@ public abstract class SharedSessionTests(SharedSessionFixture fixture)
 public sealed class RedisSharedSessionTests(RedisSharedSessionFixture fixture) : SharedSessionTests(fixture), IClassFixture<RedisSharedSessionFixture>;
 
 public sealed class MemcacheSharedSessionTests(MemcacheSharedSessionFixture fixture) : SharedSessionTests(fixture), IClassFixture<MemcacheSharedSessionFixture>;
+
+/// <summary>A node whose shared cache is down: a request only a session cookie could authenticate is answered 503
+/// (never 500, never the 400 of an unknown cookie), starting or ending a session is 503, a signed request goes on, and
+/// the outage is logged once.</summary>
+public sealed class SessionCacheDownFixture : ServerFixture
+{
+    protected override IEnumerable<string> Arguments =>
+        ["-cache-type", "memcache", "-memcache-host", $"127.0.0.1:{Backend.Tests.Memcached.MemcachedServers.FreePort()}", "-memcache-options", """{"timeout":300}"""];
+}
+
+public sealed class SessionCacheDownTests(SessionCacheDownFixture fixture) : IClassFixture<SessionCacheDownFixture>
+{
+    private static readonly SignOptions Unsigned = new() { In = SignatureIn.None };
+
+    private BackendClient Client(TestAccount? account, bool cookies) =>
+        new(fixture.Server.BaseAddress, account, cookies) { ServerOutput = () => fixture.Server.Output, ExpectUnavailable = true };
+
+    [Fact]
+    public async Task Only_requests_that_need_the_session_store_are_503()
+    {
+        var account = await fixture.AddAccount();
+        using var signed = Client(account, cookies: true);
+        ApiAssert.Error(await signed.Get("/account/get", ("_session", "1")), 503, "Sessions unavailable");
+
+        using var cookieOnly = Client(null, cookies: true);
+        cookieOnly.Cookies.Add(cookieOnly.BaseAddress, new Cookie("bk_session", Backend.Auth.SessionStore.NewId()));
+        ApiAssert.Error(await cookieOnly.GetRaw("/account/get", "", Unsigned), 503, "Sessions unavailable");
+        ApiAssert.Error(await cookieOnly.GetRaw("/account/get", "", Unsigned), 503, "Sessions unavailable");
+        // A cookie that is not a session id never reaches the cache: the 400 of an unknown cookie.
+        using var forged = Client(null, cookies: true);
+        forged.Cookies.Add(forged.BaseAddress, new Cookie("bk_session", "forged"));
+        ApiAssert.Error(await forged.GetRaw("/account/get", "", Unsigned), 400, "Invalid request: no login provided");
+
+        // A signed request carrying a cookie is authenticated by its signature; ending that cookie's session is 503.
+        signed.Cookies.Add(signed.BaseAddress, new Cookie("bk_session", Backend.Auth.SessionStore.NewId()));
+        ApiAssert.Ok(await signed.Get("/account/get"));
+        ApiAssert.Error(await signed.Get("/account/get", ("_session", "0")), 503, "Sessions unavailable");
+        // A secret change still succeeds (the sessions end by the signature check instead).
+        ApiAssert.Ok(await signed.Get("/account/put/secret", ("secret", Accounts.NewSecret())));
+
+        Assert.DoesNotContain("Unhandled", fixture.Server.Output, StringComparison.OrdinalIgnoreCase);
+        Assert.Single(fixture.Server.Output.Split('\n'), l => l.Contains("cookie sessions are unavailable", StringComparison.Ordinal));
+    }
+}

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
+using Backend.Cache;
 using Backend.Data;
 using Backend.Http;
 using Backend.Security;
@@ -9,12 +10,15 @@ using Microsoft.Extensions.Options;
 namespace Backend.Auth;
 
 /// <summary>Verifies a request's signature (header, query parameter or session cookie) against its account.</summary>
-internal sealed class RequestAuthenticator(Db db, SessionStore sessions, TimeProvider time, IOptions<AuthOptions> options)
+internal sealed class RequestAuthenticator(Db db, ISessionStore sessions, TimeProvider time, IOptions<AuthOptions> options)
 {
     private readonly AuthOptions _options = options.Value;
 
     /// <summary>Header and query parameter name of the signature.</summary>
     public const string SignatureName = "bk-signature";
+
+    /// <summary>The error of a request only a session cookie could authenticate while the shared cache is down.</summary>
+    public const string SessionsUnavailable = "Sessions unavailable";
 
     private static readonly ConcurrentDictionary<string, Regex?> AclCache = new(StringComparer.Ordinal);
 
@@ -25,9 +29,18 @@ internal sealed class RequestAuthenticator(Db db, SessionStore sessions, TimePro
         var fromSession = false;
         string? text = request.Headers[SignatureName];
         if (string.IsNullOrEmpty(text)) text = request.Query[SignatureName];
-        if (string.IsNullOrEmpty(text) && !_options.NoSession)
+        if (string.IsNullOrEmpty(text) && !_options.NoSession && request.Cookies[SessionStore.CookieName] is { } cookie)
         {
-            text = sessions.Find(request.Cookies[SessionStore.CookieName]);
+            try
+            {
+                text = await sessions.FindAsync(cookie, context.RequestAborted);
+            }
+            catch (CacheException)
+            {
+                // The shared session cache is down and only the cookie could authenticate this request: not a 500, and
+                // not a 400 that would tell the client its session is gone.
+                return new ApiStatus(503, SessionsUnavailable);
+            }
             fromSession = text is not null;
         }
         if (string.IsNullOrEmpty(text)) return new ApiStatus(400, "Invalid request: no login provided");
@@ -99,8 +112,16 @@ internal sealed class RequestAuthenticator(Db db, SessionStore sessions, TimePro
             ?? throw ApiException.NotFound("No account record found");
         var expires = time.GetUtcNow().ToUnixTimeMilliseconds() + ageMs;
         var header = RequestSignature.CreateSessionHeader(login, auth.GetString("secret") ?? "", RequestSignature.DomainName(context.Request.Host.Value ?? ""), expires);
-        EndSession(context);
-        var id = sessions.Start(login, header, expires);
+        string id;
+        try
+        {
+            await EndSessionAsync(context);
+            id = await sessions.StartAsync(login, header, expires, context.RequestAborted);
+        }
+        catch (CacheException)
+        {
+            throw new ApiException(503, SessionsUnavailable);
+        }
         context.Response.Cookies.Append(SessionStore.CookieName, id, new CookieOptions
         {
             HttpOnly = true,
@@ -111,13 +132,36 @@ internal sealed class RequestAuthenticator(Db db, SessionStore sessions, TimePro
         });
     }
 
-    /// <summary>Ends the request's cookie session, if any.</summary>
-    internal void EndSession(HttpContext context)
+    /// <summary>Ends the request's cookie session, if any. A shared cache that is down answers 503 (the session may
+    /// still be there); the cookie is deleted either way.</summary>
+    internal async ValueTask EndSessionAsync(HttpContext context)
     {
         if (context.Request.Cookies[SessionStore.CookieName] is { } id)
         {
-            sessions.End(id);
             context.Response.Cookies.Delete(SessionStore.CookieName);
+            try
+            {
+                await sessions.EndAsync(id, context.RequestAborted);
+            }
+            catch (CacheException)
+            {
+                throw new ApiException(503, SessionsUnavailable);
+            }
+        }
+    }
+
+    /// <summary>Ends every session of <paramref name="login"/> on every node (its secret changed, or it was deleted).
+    /// Never fails the request: with the shared cache down the sessions are still refused, by the signature check,
+    /// once the nodes' cached credentials expire (<c>-db-cache-ttl</c>).</summary>
+    internal async ValueTask EndAccountSessionsAsync(string login)
+    {
+        try
+        {
+            await sessions.EndAllAsync(login, CancellationToken.None);
+        }
+        catch (CacheException)
+        {
+            // counted and logged by the store
         }
     }
 

@@ -9,8 +9,8 @@ namespace Backend.Auth;
 /// most <see cref="MaxPerAccount"/> sessions (<c>-api-session-max-per-account</c>), starting one more ends that
 /// account's least recently used one, so no account can push out the sessions of others; and the store holds at
 /// most <see cref="MaxSessions"/> (<c>-api-session-max</c>), beyond which the least recently used session of all
-/// ends. Thread-safe.</summary>
-internal sealed class SessionStore
+/// ends. Thread-safe. Used with <c>-cache-type local</c>; a shared cache kind uses <see cref="SharedSessionStore"/>.</summary>
+internal sealed class SessionStore : ISessionStore
 {
     /// <summary>Cookie name.</summary>
     public const string CookieName = "bk_session";
@@ -57,7 +57,7 @@ internal sealed class SessionStore
     {
         ArgumentNullException.ThrowIfNull(login);
         ArgumentNullException.ThrowIfNull(signatureHeader);
-        var id = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var id = NewId();
         lock (_lock)
         {
             if (!_byAccount.TryGetValue(login, out var own)) _byAccount[login] = own = new LinkedList<Entry>();
@@ -101,6 +101,41 @@ internal sealed class SessionStore
             if (_byId.TryGetValue(id, out var entry)) Remove(entry);
         }
     }
+
+    /// <summary>Ends every session of <paramref name="login"/>.</summary>
+    public void EndAll(string login)
+    {
+        ArgumentNullException.ThrowIfNull(login);
+        lock (_lock)
+        {
+            if (!_byAccount.TryGetValue(login, out var own)) return;
+            while (own.Count > 0) Remove(own.First!.Value);
+        }
+    }
+
+    /// <inheritdoc />
+    ValueTask<string> ISessionStore.StartAsync(string login, string signatureHeader, long expiresMs, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(Start(login, signatureHeader, expiresMs));
+
+    /// <inheritdoc />
+    ValueTask<string?> ISessionStore.FindAsync(string? id, CancellationToken cancellationToken) => ValueTask.FromResult(Find(id));
+
+    /// <inheritdoc />
+    ValueTask ISessionStore.EndAsync(string? id, CancellationToken cancellationToken)
+    {
+        End(id);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    ValueTask ISessionStore.EndAllAsync(string login, CancellationToken cancellationToken)
+    {
+        EndAll(login);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>A new random session id (256 bits, base64url).</summary>
+    internal static string NewId() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     private static void MoveFirst(LinkedList<Entry> list, LinkedListNode<Entry> node)
     {

@@ -52,8 +52,8 @@ public sealed partial class ConfigRegistry
         AddPathList(r, "api-allow-admin", "Regexps of URL paths that only admin accounts may call");
         r.Add(new("api-unsecure", ConfigType.List, null, "API modules opened to every signed-in account: data (table scans, other accounts' public rows), system (the cache)", S));
         r.Add(new("api-session-age", ConfigType.Int, "2592000000", "Lifetime of a cookie session in milliseconds (30 days by default)", S) { Min = 0 });
-        r.Add(new("api-session-max", ConfigType.Int, "100000", "Most cookie sessions kept in memory; beyond it the least recently used session ends", S) { Min = 1 });
-        r.Add(new("api-session-max-per-account", ConfigType.Int, "100", "Most cookie sessions of one account; starting one more ends that account's least recently used session", S) { Min = 1 });
+        r.Add(new("api-session-max", ConfigType.Int, "100000", "Most cookie sessions kept in this process (-cache-type local); beyond it the least recently used session ends. A shared cache is bounded by its server's memory", S) { Min = 1 });
+        r.Add(new("api-session-max-per-account", ConfigType.Int, "100", "Most cookie sessions of one account; starting one more ends that account's least recently used session (in a shared cache: its oldest started)", S) { Min = 1 });
         r.Add(new("api-signature-max-age", ConfigType.Int, "604800000", "Largest number of milliseconds a signature's expires may lie in the future (7 days by default, enough for signed image links); a later expires is refused with 406", S) { Min = 1000 });
         r.Add(new("api-require-checksum", ConfigType.Bool, "false", "Signed requests with a JSON or multipart body must carry the body's SHA-1 checksum in the signature (off for the original's clients, which send none for multipart)", S));
         r.Add(new("web-dir", ConfigType.Path, "web", "Directory with extra static files to serve; relative to the home", S) { Aliases = ["api-web"] });

@@ -128,10 +128,15 @@ public sealed class BackendApplicationBuilder
         }
         Services.TryAddSingleton<Http.FaultLog>();
         Services.TryAddSingleton<ApiHooks>();
-        Services.TryAddSingleton(sp =>
+        // Sessions live where the cache does: in this process with the local cache, else in the shared cache, so every
+        // node sees them. The kind is the registered ICache's (an app's own cache decides too).
+        Services.TryAddSingleton<ISessionStore>(sp =>
         {
             var auth = sp.GetRequiredService<IOptions<AuthOptions>>().Value;
-            return new SessionStore(auth.SessionMax, auth.SessionMaxPerAccount, sp.GetRequiredService<TimeProvider>());
+            var cache = sp.GetRequiredService<ICache>();
+            return cache.Kind == "local"
+                ? new SessionStore(auth.SessionMax, auth.SessionMaxPerAccount, sp.GetRequiredService<TimeProvider>())
+                : new SharedSessionStore(cache, auth.SessionMaxPerAccount, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SharedSessionStore>>());
         });
         Services.TryAddSingleton<RequestAuthenticator>();
         Services.TryAddSingleton(sp => AccessRules.FromOptions(sp.GetRequiredService<IOptions<AccessOptions>>().Value));

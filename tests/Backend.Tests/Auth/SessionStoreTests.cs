@@ -97,4 +97,21 @@ public sealed class SessionStoreTests
         }, TestContext.Current.CancellationToken)));
         Assert.InRange(store.Count, 1, 1000);
     }
+
+    [Fact]
+    public void Ending_all_sessions_of_an_account_leaves_the_others()
+    {
+        var store = new SessionStore(100, 10, _time);
+        var a1 = store.Start("a", "a1", Later(60_000));
+        var a2 = store.Start("a", "a2", Later(60_000));
+        var b1 = store.Start("b", "b1", Later(60_000));
+        store.EndAll("a");
+        store.EndAll("nobody");
+        Assert.Null(store.Find(a1));
+        Assert.Null(store.Find(a2));
+        Assert.Equal("b1", store.Find(b1));
+        Assert.Equal(1, store.Count);
+        var a3 = store.Start("a", "a3", Later(60_000));
+        Assert.Equal("a3", store.Find(a3));
+    }
 }

@@ -102,6 +102,9 @@ public abstract class SharedCacheFixture : IAsyncLifetime
     /// <summary>The cache arguments of both servers, or null when the cache server is not there.</summary>
     protected abstract string[]? CacheArguments();
 
+    /// <summary>The cache arguments (for other two-node fixtures on the same cache), or null.</summary>
+    public string[]? Arguments() => CacheArguments();
+
     protected abstract string Server { get; }
 
     public AdminServerFixture? A { get; private set; }

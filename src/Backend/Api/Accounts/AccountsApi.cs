@@ -81,7 +81,7 @@ internal sealed class AccountEndpoints(Db db, ApiReply reply, RequestAuthenticat
             }
             else
             {
-                auth.EndSession(context);
+                await auth.EndSessionAsync(context);
             }
         }
         var mine = RowFilters.Own(table, row);
@@ -140,7 +140,8 @@ internal sealed class AccountEndpoints(Db db, ApiReply reply, RequestAuthenticat
         // The account is gone and nobody can sign as it: the modules' rows go after it, whatever the client does.
         foreach (var handler in _deletionHandlers)
             await handler.DeleteAccountDataAsync(me, row, CancellationToken.None);
-        auth.EndSession(context);
+        await auth.EndAccountSessionsAsync(api.Account!.GetString("login")!);
+        if (context.Request.Cookies.ContainsKey(SessionStore.CookieName)) context.Response.Cookies.Delete(SessionStore.CookieName);
         await reply.Send(context, row is null ? new DbRow { ["id"] = me } : RowFilters.Own(table, row));
     }
 
@@ -150,6 +151,9 @@ internal sealed class AccountEndpoints(Db db, ApiReply reply, RequestAuthenticat
         api.RequireAccountId();
         var secret = api.Require("secret");
         await db.UpdateAsync(AccountTables.Auth, new DbRow { ["login"] = api.Account!.GetString("login"), ["secret"] = secret }, context.RequestAborted);
+        // Its sessions hold signatures of the old secret: end them on every node now, not when each node's cached
+        // credentials expire.
+        await auth.EndAccountSessionsAsync(api.Account!.GetString("login")!);
         await reply.Send(context, new DbRow());
     }
 }

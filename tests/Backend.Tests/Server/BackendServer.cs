@@ -261,7 +261,7 @@ public sealed class BackendServer : IAsyncDisposable
         throw new ServerStartException($"bkcs did not listen on {Port} within {StartTimeout.TotalSeconds} s; output:\n{Output}");
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         while (true)
         {

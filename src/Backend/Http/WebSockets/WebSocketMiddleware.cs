@@ -88,6 +88,7 @@ internal sealed partial class WebSocketMiddleware(
                     break;
                 }
                 message.ResetWrittenCount();
+                if (socket.State != WebSocketState.Open) continue; // closing: the client's close frame is awaited
                 idle?.Change(TimeSpan.FromMilliseconds(_options.IdleTimeoutMs), Timeout.InfiniteTimeSpan);
                 if (Volatile.Read(ref inflight) >= _options.MaxInflight)
                 {
@@ -157,7 +158,9 @@ internal sealed partial class WebSocketMiddleware(
                 {
                     if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
                         await socket.CloseOutputAsync(status, frame.Reason, CancellationToken.None);
-                    break;
+                    // The reader goes on until the client's close frame, for a while.
+                    connection.Ended.CancelAfter(CloseWait);
+                    return;
                 }
                 if (frame.IsEvent) connection.EventSent();
                 if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
@@ -168,10 +171,7 @@ internal sealed partial class WebSocketMiddleware(
         {
             // the client went away
         }
-        finally
-        {
-            await connection.Ended.CancelAsync();
-        }
+        await connection.Ended.CancelAsync();
     }
 
     // One message: a GET of its URL through the rest of the pipeline, with the upgrade's headers. Never throws.

@@ -183,7 +183,7 @@ internal sealed record Options(string Bkcs, int Clients, int Inflight, double Se
         return new(Get("bkcs", bkcs), int.Parse(Get("clients", "32"), System.Globalization.CultureInfo.InvariantCulture),
             int.Parse(Get("inflight", "16"), System.Globalization.CultureInfo.InvariantCulture),
             double.Parse(Get("seconds", "10"), System.Globalization.CultureInfo.InvariantCulture),
-            double.Parse(Get("warmup", "3"), System.Globalization.CultureInfo.InvariantCulture),
+            double.Parse(Get("warmup", "8"), System.Globalization.CultureInfo.InvariantCulture),
             int.Parse(Get("rounds", "3"), System.Globalization.CultureInfo.InvariantCulture));
     }
 }

@@ -132,6 +132,7 @@ public sealed class BackendApplicationBuilder
             return new SessionStore(auth.SessionMax, auth.SessionMaxPerAccount, sp.GetRequiredService<TimeProvider>());
         });
         Services.TryAddSingleton<RequestAuthenticator>();
+        Services.TryAddSingleton<IWebSocketAuthenticator, WebSocketUpgradeAuthenticator>();
         Services.TryAddSingleton(sp => AccessRules.FromOptions(sp.GetRequiredService<IOptions<AccessOptions>>().Value));
         BuiltInApis.AddServices(Services, Config);
         return new BackendApplication(Web.Build(), Config);

@@ -181,6 +181,42 @@ public sealed class WebSocketTests(WebSocketFixture fixture) : IClassFixture<Web
     }
 
     [Fact]
+    public async Task A_signed_upgrade_makes_every_unsigned_message_that_accounts_until_its_secret_changes()
+    {
+        var me = await fixture.AddAccount();
+        using var http = fixture.Client(me);
+        var upgradeSignature = http.Sign(HttpMethod.Get, http.Url("/"), null, null, http.Defaults)!;
+        using var ws = await WsClient.Connect(Port, ("bk-signature", upgradeSignature));
+
+        var overHttp = await http.Get("/account/get");
+        Assert.True(JsonNode.DeepEquals(WsUrls.Http(overHttp), await ws.Ask("/account/get")));
+        Assert.True(JsonNode.DeepEquals(WsUrls.Http(await http.Get("/counter/get")), await ws.Ask("/counter/get")));
+
+        // A message's own signature still wins (another account's here).
+        var other = await fixture.AddAccount();
+        using var them = fixture.Client(other);
+        Assert.Equal(other.Id, (string?)(await ws.Ask(WsUrls.Signed(them, "/account/get")))!["id"]);
+
+        // The secret changes: the socket's identity ends, as a session's would.
+        ApiAssert.Ok(await http.PostForm("/account/put/secret", ("secret", Accounts.NewSecret())));
+        var refused = await ws.Ask("/account/get");
+        Assert.Equal(401, (int)refused!["status"]!);
+    }
+
+    [Fact]
+    public async Task A_badly_signed_upgrade_is_refused_with_the_http_error()
+    {
+        var me = await fixture.AddAccount();
+        using var http = fixture.Client(me);
+        var wrong = http.Sign(HttpMethod.Get, http.Url("/"), null, null, new SignOptions { Secret = "not-the-secret" })!;
+        using var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("bk-signature", wrong);
+        socket.Options.CollectHttpResponseDetails = true;
+        await Assert.ThrowsAnyAsync<WebSocketException>(() => socket.ConnectAsync(new Uri($"ws://127.0.0.1:{Port}/"), TestContext.Current.CancellationToken));
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, socket.HttpStatusCode);
+    }
+
+    [Fact]
     public async Task A_bad_signature_gets_the_same_error_json_as_http()
     {
         var me = await fixture.AddAccount();

@@ -22,12 +22,15 @@ internal sealed partial class WebSocketMiddleware(
     IHttpContextFactory contexts,
     IOptions<WebSocketServerOptions> options,
     IOptions<WebSocketPorts> ports,
+    IWebSocketAuthenticator authenticator,
     IHostApplicationLifetime lifetime,
     TimeProvider time,
     ILogger<WebSocketMiddleware> logger)
 {
     private static readonly UTF8Encoding StrictUtf8 = new(false, true);
     private static readonly TimeSpan CloseWait = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(250);
+    private const string SignatureName = "bk-signature";
 
     private readonly WebSocketServerOptions _options = options.Value;
     private readonly int _port = ports.Value.WebSocketPort;
@@ -44,6 +47,19 @@ internal sealed partial class WebSocketMiddleware(
 
     private async Task Serve(HttpContext upgrade)
     {
+        // A signed upgrade is checked once, like any request, and refused with the same JSON error; its account is then
+        // the socket's for every message without a signature of its own.
+        WebSocketIdentity? identity = null;
+        if (!string.IsNullOrEmpty(upgrade.Request.Headers[SignatureName]) || !string.IsNullOrEmpty(upgrade.Request.Query[SignatureName]))
+        {
+            var (status, text, id) = await authenticator.AuthenticateUpgradeAsync(upgrade);
+            if (id is null)
+            {
+                await JsonReply.Error(upgrade, status, text);
+                return;
+            }
+            identity = id;
+        }
         using var socket = await upgrade.WebSockets.AcceptWebSocketAsync();
         var connection = new WebSocketConnection();
         var inflight = 0;
@@ -55,6 +71,7 @@ internal sealed partial class WebSocketMiddleware(
         var writer = Write(socket, connection);
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(_options.MaxMessage, 16 * 1024) + 1);
         var message = new ArrayBufferWriter<byte>();
+        var broken = false;
         try
         {
             while (true)
@@ -96,7 +113,7 @@ internal sealed partial class WebSocketMiddleware(
                     continue;
                 }
                 Interlocked.Increment(ref inflight);
-                connection.Enqueue(Run(upgrade, connection, url, () =>
+                connection.Enqueue(Run(upgrade, connection, identity, url, () =>
                 {
                     Interlocked.Decrement(ref inflight);
                     idle?.Change(TimeSpan.FromMilliseconds(_options.IdleTimeoutMs), Timeout.InfiniteTimeSpan);
@@ -111,6 +128,7 @@ internal sealed partial class WebSocketMiddleware(
         {
             // The client went away, or broke the protocol (the framework already sent the close frame, 1007 for bad UTF-8).
             LogSocketError(logger, ex.WebSocketErrorCode);
+            broken = true;
         }
         finally
         {
@@ -133,6 +151,12 @@ internal sealed partial class WebSocketMiddleware(
             {
                 // gone without its close frame
             }
+        }
+        if (broken && socket.State != WebSocketState.Closed)
+        {
+            // The framework sent its close frame (1007) and will read no more: linger a moment so the frame reaches the
+            // client before the connection ends, rather than a reset overtaking it.
+            await Task.Delay(Linger, time);
         }
 
         void OnIdle()
@@ -175,7 +199,7 @@ internal sealed partial class WebSocketMiddleware(
     }
 
     // One message: a GET of its URL through the rest of the pipeline, with the upgrade's headers. Never throws.
-    private async Task<WebSocketConnection.Frame> Run(HttpContext upgrade, WebSocketConnection connection, string url, Action done)
+    private async Task<WebSocketConnection.Frame> Run(HttpContext upgrade, WebSocketConnection connection, WebSocketIdentity? identity, string url, Action done)
     {
         try
         {
@@ -193,7 +217,8 @@ internal sealed partial class WebSocketMiddleware(
                 Path = PathString.FromUriComponent(rawPath),
                 QueryString = q < 0 ? "" : target[q..],
                 RawTarget = target,
-                Headers = CopyHeaders(upgrade.Request.Headers, HasQuerySignature(target, q)),
+                // The upgrade's signature was for the upgrade: with an identity it is never sent again.
+                Headers = CopyHeaders(upgrade.Request.Headers, identity is not null || HasQuerySignature(target, q)),
             };
             var body = new MemoryStream();
             var features = new FeatureCollection();
@@ -203,6 +228,7 @@ internal sealed partial class WebSocketMiddleware(
             features.Set<IHttpRequestLifetimeFeature>(new HttpRequestLifetimeFeature { RequestAborted = connection.Ended.Token });
             if (upgrade.Features.Get<IHttpConnectionFeature>() is { } conn) features.Set(conn);
             features.Set(connection);
+            if (identity is not null) features.Set(identity);
             var context = contexts.Create(features);
             try
             {
@@ -230,7 +256,7 @@ internal sealed partial class WebSocketMiddleware(
 
     // The upgrade's headers apply to every message, except its bk-signature when the message carries its own, and
     // the upgrade's own framing headers.
-    private static HeaderDictionary CopyHeaders(IHeaderDictionary upgrade, bool ownSignature)
+    private static HeaderDictionary CopyHeaders(IHeaderDictionary upgrade, bool dropSignature)
     {
         var headers = new HeaderDictionary(upgrade.Count);
         foreach (var (name, value) in upgrade)
@@ -241,7 +267,7 @@ internal sealed partial class WebSocketMiddleware(
                 || name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)
                 || name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase)
                 || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
-                || (ownSignature && name.Equals("bk-signature", StringComparison.OrdinalIgnoreCase))) continue;
+                || (dropSignature && name.Equals("bk-signature", StringComparison.OrdinalIgnoreCase))) continue;
             headers[name] = value;
         }
         return headers;

@@ -52,7 +52,24 @@ internal sealed partial class WebSocketMiddleware(
         WebSocketIdentity? identity = null;
         if (!string.IsNullOrEmpty(upgrade.Request.Headers[SignatureName]) || !string.IsNullOrEmpty(upgrade.Request.Query[SignatureName]))
         {
-            var (status, text, id) = await authenticator.AuthenticateUpgradeAsync(upgrade);
+            int status;
+            string text;
+            WebSocketIdentity? id;
+            try
+            {
+                (status, text, id) = await authenticator.AuthenticateUpgradeAsync(upgrade);
+            }
+            catch (Data.DbException ex)
+            {
+                // This runs before the error handler: the same answers it gives (503 when the database is down).
+                status = DbErrorStatus.Of(ex.Kind);
+                (text, id) = (status < 500 || ex.Kind == Data.DbErrorKind.Unavailable ? ex.Message : "Database error", null);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogFault(logger, ex);
+                (status, text, id) = (500, "Internal error", null);
+            }
             if (id is null)
             {
                 await JsonReply.Error(upgrade, status, text);

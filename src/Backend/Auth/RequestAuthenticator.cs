@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Backend.Cache;
 using Backend.Data;
 using Backend.Http;
+using Backend.Http.WebSockets;
 using Backend.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
@@ -29,6 +31,8 @@ internal sealed class RequestAuthenticator(Db db, ISessionStore sessions, TimePr
         var fromSession = false;
         string? text = request.Headers[SignatureName];
         if (string.IsNullOrEmpty(text)) text = request.Query[SignatureName];
+        if (string.IsNullOrEmpty(text) && context.Features.Get<WebSocketIdentity>() is { } socket)
+            return await AuthenticateSocketAsync(context, api, socket, normalizedPath);
         if (string.IsNullOrEmpty(text) && !_options.NoSession && request.Cookies[SessionStore.CookieName] is { } cookie)
         {
             try
@@ -90,6 +94,26 @@ internal sealed class RequestAuthenticator(Db db, ISessionStore sessions, TimePr
         api.Account = auth;
         return ApiStatus.Ok;
     }
+
+    // A message of a WebSocket whose upgrade was signed: the account is re-read (cached) and re-checked on each message,
+    // as a session is; the HMAC was verified at the upgrade, the secret must still be the one it was made with.
+    private async ValueTask<ApiStatus> AuthenticateSocketAsync(HttpContext context, ApiRequest api, WebSocketIdentity socket, string normalizedPath)
+    {
+        var auth = await db.GetCachedAsync(AuthTables.Auth, new DbRow { ["login"] = socket.Login }, context.RequestAborted);
+        if (auth is null) return new ApiStatus(404, "No account record found");
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (auth.GetLong("expires") is long exp && exp > 0 && exp < now)
+            return new ApiStatus(412, "This account has expired");
+        if (AclMatch(auth.GetString("acl_deny"), normalizedPath, whenInvalid: true) == true) return new ApiStatus(403, "Access denied");
+        if (AclMatch(auth.GetString("acl_allow"), normalizedPath, whenInvalid: false) == false) return new ApiStatus(403, "Not permitted");
+        if (!CryptographicOperations.FixedTimeEquals(SecretHash(auth.GetString("secret")), socket.SecretHash)) return new ApiStatus(401, "Not authenticated");
+        auth.Remove("secret");
+        api.Account = auth;
+        return ApiStatus.Ok;
+    }
+
+    /// <summary>SHA-256 of a secret, kept instead of the secret itself.</summary>
+    internal static byte[] SecretHash(string? secret) => SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(secret ?? ""));
 
     /// <summary>Whether a multipart body must be kept whole for its checksum: checksums are required, or the
     /// request's signature carries one.</summary>

@@ -40,6 +40,11 @@ public sealed partial class ConfigRegistry
         const string S = "api";
         r.Add(new("port", ConfigType.Int, "8000", "TCP port the API server listens on", S) { Min = 1, Max = 65535, Aliases = ["api-port"] });
         r.Add(new("bind", ConfigType.String, "127.0.0.1", "Address the API server listens on; 0.0.0.0 listens on all interfaces", S) { Aliases = ["api-bind"] });
+        r.Add(new("ws-port", ConfigType.Int, "0", "TCP port of WebSocket connections (each message a request URL, answered as HTTP would); 0 serves them on the HTTP port, another port listens for upgrades only", S) { Min = 0, Max = 65535 });
+        r.Add(new("ws-bind", ConfigType.String, "", "Address a separate -ws-port listens on; empty is the HTTP -bind", S));
+        r.Add(new("ws-max-message", ConfigType.Int, "65536", "Largest WebSocket message in bytes; a bigger one closes the socket with 1009", S) { Min = 16, Max = 16_777_216 });
+        r.Add(new("ws-max-inflight", ConfigType.Int, "16", "Most requests of one WebSocket running at once; one more is answered 429 (replies keep the order of the requests)", S) { Min = 1, Max = 10_000 });
+        r.Add(new("ws-idle-timeout", ConfigType.Int, "300000", "Milliseconds without a message from the client (nothing in flight) after which a WebSocket is closed with 1000; 0 never", S) { Min = 0 });
         r.Add(new("api-upload-limit", ConfigType.Int, "1048576", "Largest accepted request body in bytes (1 MiB by default), uploads included", S) { Min = 1024, Aliases = ["api-max-request-size"] });
         r.Add(new("api-disable", ConfigType.List, null, "Built-in API modules turned off, their endpoints then answer 404: account, connection, counter, location, message, status, data, system", S));
         r.Add(new("api-no-session", ConfigType.Bool, "false", "Turn cookie sessions off: _session=1 starts none and session cookies are not accepted", S));

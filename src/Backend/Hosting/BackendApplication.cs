@@ -4,6 +4,7 @@ using Backend.Auth;
 using Backend.Configuration;
 using Backend.Data;
 using Backend.Http;
+using Backend.Http.WebSockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -50,6 +51,9 @@ public sealed class BackendApplication : IEndpointRouteBuilder, IAsyncDisposable
         if (_backendUsed) return this;
         _backendUsed = true;
         var server = Web.Services.GetRequiredService<IOptions<ServerOptions>>().Value;
+        // WebSockets first: each message runs through everything after it (Http/WebSockets/WebSocketMiddleware).
+        Web.UseWebSockets();
+        Web.UseMiddleware<WebSocketMiddleware>();
         Web.UseMiddleware<ErrorHandlingMiddleware>();
         Web.UseMiddleware<AccessMiddleware>();
         if (!server.NoStatic)

@@ -8,6 +8,7 @@ using Backend.Data.Sqlite;
 using Backend.PubSub;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Backend.Http.WebSockets;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -78,6 +79,7 @@ public sealed class BackendApplicationBuilder
         BackendHome.Ensure(Config.Home);
         var server = Config.Configuration.Get<ServerOptions>() ?? new ServerOptions();
         var bindName = Config.GivenName("bind");
+        var ws = Config.Configuration.Get<WebSocketServerOptions>() ?? new WebSocketServerOptions();
         Web.WebHost.ConfigureKestrel(o =>
         {
             o.AddServerHeader = false;
@@ -87,7 +89,11 @@ public sealed class BackendApplicationBuilder
             o.Limits.MaxRequestLineSize = Http.RequestLimits.KestrelFactor * Http.RequestLimits.MaxUrlLength;
             o.Limits.MaxRequestHeadersTotalSize = Http.RequestLimits.KestrelFactor * Http.RequestLimits.MaxHeadersSize;
             Listen(o, server.Bind, server.Port, bindName);
+            if (ws.Port != 0 && ws.Port != server.Port)
+                Listen(o, string.IsNullOrEmpty(ws.Bind) ? server.Bind : ws.Bind, ws.Port, string.IsNullOrEmpty(ws.Bind) ? bindName : Config.GivenName("ws-bind"));
         });
+        Services.AddBackendOptions<WebSocketServerOptions>(Config);
+        Services.AddSingleton(Options.Create(new WebSocketPorts { WebSocketPort = ws.Port == 0 ? server.Port : ws.Port, Separate = ws.Port != 0 && ws.Port != server.Port }));
 
         Services.AddBackendOptions<ServerOptions>(Config);
         Services.AddBackendOptions<AuthOptions>(Config);
@@ -139,6 +145,7 @@ public sealed class BackendApplicationBuilder
                 : new SharedSessionStore(cache, auth.SessionMaxPerAccount, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SharedSessionStore>>());
         });
         Services.TryAddSingleton<RequestAuthenticator>();
+        Services.TryAddSingleton<IWebSocketAuthenticator, WebSocketUpgradeAuthenticator>();
         Services.TryAddSingleton(sp => AccessRules.FromOptions(sp.GetRequiredService<IOptions<AccessOptions>>().Value));
         BuiltInApis.AddServices(Services, Config);
         return new BackendApplication(Web.Build(), Config);

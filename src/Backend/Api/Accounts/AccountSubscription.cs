@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Backend.Security;
 using System.Threading.Channels;
 using Backend.Http;
+using Backend.Http.WebSockets;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
@@ -12,7 +13,8 @@ namespace Backend.Api.Accounts;
 /// connected, a counter changed) as one JSON list. Events are batched on a clock that starts with the poll and ticks
 /// every <c>-api-subscribe-interval</c> ms, so one is delivered at most one interval after it happened; a poll with no
 /// event answers <c>[]</c> after <c>-api-subscribe-timeout</c>. Like the reference this is not a queue: events that
-/// happen while no poll is open are lost.</summary>
+/// happen while no poll is open are lost. Over a WebSocket, <c>push=1</c> subscribes the socket instead
+/// (<c>docs/websockets.md</c>).</summary>
 internal sealed class AccountSubscription(AccountEvents events, ApiReply reply, IOptions<AccountsOptions> options, TimeProvider time)
 {
     /// <summary>Most events one reply carries; later ones in the same window are dropped (a client that is that far
@@ -32,6 +34,14 @@ internal sealed class AccountSubscription(AccountEvents events, ApiReply reply, 
         var api = context.Api();
         var me = api.RequireAccountId();
         var match = Pattern(api.Get("match"));
+        if (context.Features.Get<WebSocketConnection>() is { } socket && api.Get("push") is "1" or "true")
+        {
+            // Over a WebSocket, push=1 subscribes the socket itself: each event is sent as its own message
+            // {"event":{...}} until the socket closes (or the next push=1 replaces this one).
+            await socket.Subscribe(await events.Subscribe(me, text => { if (Matches(match, text)) socket.Push(text); }, context.RequestAborted));
+            await reply.Send(context, new JsonObject { ["subscribed"] = true });
+            return;
+        }
         var queue = Channel.CreateBounded<string>(new BoundedChannelOptions(MaxEvents) { FullMode = BoundedChannelFullMode.DropWrite });
         var aborted = context.RequestAborted;
         var started = time.GetTimestamp();

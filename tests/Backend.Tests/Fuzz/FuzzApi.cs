@@ -77,6 +77,8 @@ public static partial class FuzzApi
         new("/data/OP/TABLE", [.. Select, "_noscan", "_noprocessrows", "_query"], []),
         .. new[] { "get", "put", "set", "incr", "del", "keys", "clear", "init", "stats" }
             .Select(op => new FuzzEndpoint($"/system/cache/{op}", ["name", "value", "ttl", "pattern", "_count"], [])),
+        // (subscribe waits for its timeout, 1 s by default, when an admin calls it: the timeout is not fuzzed)
+        .. new[] { "msg", "publish", "subscribe", "stats" }.Select(op => new FuzzEndpoint($"/system/msg/{op}", ["channel", "msg"], [])),
     ];
 
     /// <summary>The tables of the built-in modules, described exactly as the server describes them.</summary>

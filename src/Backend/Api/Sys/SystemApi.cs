@@ -13,7 +13,8 @@ using Microsoft.Extensions.Options;
 namespace Backend.Api.Sys;
 
 /// <summary>The system API of the reference: <c>/system/cache/(init|stats|keys|get|set|put|incr|del|clear)</c> on the
-/// configured <see cref="ICache"/>. Admins only, unless <c>-api-unsecure system</c> opens it to every signed-in
+/// configured <see cref="ICache"/>, and <c>/system/msg/(msg|publish|subscribe|stats)</c> on the configured pub/sub
+/// (<see cref="SystemMsgEndpoints"/>). Admins only, unless <c>-api-unsecure system</c> opens it to every signed-in
 /// account (as the reference allowed: the cache then holds nothing private).</summary>
 internal static class SystemApi
 {
@@ -22,23 +23,28 @@ internal static class SystemApi
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(config);
         services.TryAddSingleton<SystemEndpoints>();
+        services.TryAddSingleton<SystemMsgEndpoints>();
     }
 
     public static IEndpointRouteBuilder MapSystemApi(this IEndpointRouteBuilder routes)
     {
         var endpoints = routes.Handlers<SystemEndpoints>();
         routes.MapMethods("/system/cache/{op}", ApiRoutes.Methods, endpoints.Cache);
+        routes.MapMethods("/system/msg/{op}", ApiRoutes.Methods, endpoints.Msg);
         return routes;
     }
 }
 
 /// <summary>The handlers of the system endpoints.</summary>
-internal sealed class SystemEndpoints(ICache cache, ApiReply reply, IOptions<AccessOptions> access)
+internal sealed class SystemEndpoints(ICache cache, ApiReply reply, IOptions<AccessOptions> access, SystemMsgEndpoints msg)
 {
     /// <summary>Most keys <c>/system/cache/keys</c> lists (<c>_count</c>, 1000 by default).</summary>
     public const int MaxKeys = 10_000;
 
     private readonly bool _unsecure = access.Value.Unsecure.Contains("system", StringComparer.Ordinal);
+
+    /// <summary><c>/system/msg/{op}</c>.</summary>
+    public Task Msg(HttpContext context, string op) => msg.Handle(context, op, _unsecure);
 
     public async Task Cache(HttpContext context, string op)
     {

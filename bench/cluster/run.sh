@@ -13,7 +13,7 @@
 #        This is the cold path: a node just started, or more active accounts than -db-cache-size.
 # /account/get itself then reads bk_account from SQLite (not cached) in every configuration.
 #
-# Settings (environment): DURATION=8s WARMUP=3s CONNECTIONS=64 THREADS=2 ROUNDS=3 ACCOUNTS=500 PHASES="l1 l2"
+# Settings (environment): DURATION=8s WARMUP=8s CONNECTIONS=64 THREADS=2 ROUNDS=3 ACCOUNTS=500 PHASES="l1 l2"
 #   SKIP_BUILD=1  use the existing Release build of bkcs
 #   REDIS=127.0.0.1:6380 MEMCACHE=127.0.0.1:11212   (default: read from scripts/servers status)
 #   OUT=path      the summary (default bench/cluster/last-run.txt)
@@ -22,7 +22,7 @@ cd "$(dirname "$0")/../.."
 root=$(pwd)
 
 DURATION=${DURATION:-8s}
-WARMUP=${WARMUP:-3s}
+WARMUP=${WARMUP:-8s}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 ROUNDS=${ROUNDS:-3}

@@ -43,6 +43,30 @@ public abstract class ClusterTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_websocket_on_node_b_is_pushed_the_event_an_action_on_node_a_caused()
+    {
+        fixture.Require();
+        var me = await Accounts.Add(fixture.A, null);
+        var other = await Accounts.Add(fixture.A, null);
+        using var mine = fixture.B.Client(me);
+        using var onA = fixture.A.Client(other);
+        using var ws = await WsClient.Connect(fixture.B.Port);
+        var subscribed = await ws.Ask(WsUrls.Signed(mine, "/account/subscribe", ("push", "1")));
+        Assert.True((bool)subscribed!["subscribed"]!, subscribed.ToJsonString());
+        var receive = ws.ReceiveJson();
+        var started = Stopwatch.StartNew();
+        while (!receive.IsCompleted)
+        {
+            Assert.True(started.Elapsed < TimeSpan.FromSeconds(15), $"no event reached the socket on node B within 15 s ({fixture.CacheType}/{fixture.MsgType})");
+            ApiAssert.Ok(await onA.Get("/counter/incr", ("id", me.Id), ("ping", "1")));
+            await Task.WhenAny(receive, Task.Delay(300, Ct));
+        }
+        var e = (await receive)!["event"]!;
+        Assert.Equal("/counter/incr", (string?)e["path"]);
+        Assert.Equal(other.Id, (string?)e["id"]);
+    }
+
+    [Fact]
     public async Task A_counter_written_on_node_a_is_read_on_node_b_within_the_bound_and_never_the_old_value_after()
     {
         fixture.Require();

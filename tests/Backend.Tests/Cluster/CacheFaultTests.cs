@@ -49,15 +49,8 @@ public sealed class CacheFaultTests
         var counter = (await client.Get("/counter/get")).Json!["ping"]!.GetValue<long>();
         Assert.Equal(statuses.Count / 3, counter);
         // One line when the outage starts, one when it ends.
-        Assert.Equal(1, Count(node.Output, "database cache: the shared cache is not available"));
-        Assert.Equal(1, Count(node.Output, "database cache: the shared cache is available again"));
-    }
-
-    private static int Count(string text, string what)
-    {
-        var n = 0;
-        for (var i = text.IndexOf(what, StringComparison.Ordinal); i >= 0; i = text.IndexOf(what, i + what.Length, StringComparison.Ordinal)) n++;
-        return n;
+        Assert.Equal(1, LogLines.Count(node.Output, "database cache: the shared cache is not available"));
+        Assert.Equal(1, LogLines.Count(node.Output, "database cache: the shared cache is available again"));
     }
 }
 
@@ -114,11 +107,16 @@ public sealed class BrokerFaultTests
             await Task.WhenAny(poll, Task.Delay(300, Ct));
         }
         Assert.NotEmpty((await poll).Json!.AsArray());
-        Assert.Equal(1, Count(node.Output, "account events are not delivered"));
-        Assert.Equal(1, Count(node.Output, "account events are delivered again"));
+        Assert.Equal(1, LogLines.Count(node.Output, "account events are not delivered"));
+        Assert.Equal(1, LogLines.Count(node.Output, "account events are delivered again"));
     }
+}
 
-    private static int Count(string text, string what)
+/// <summary>Counting lines of a server's log.</summary>
+internal static class LogLines
+{
+    /// <summary>How many times <paramref name="what"/> occurs in <paramref name="text"/>.</summary>
+    public static int Count(string text, string what)
     {
         var n = 0;
         for (var i = text.IndexOf(what, StringComparison.Ordinal); i >= 0; i = text.IndexOf(what, i + what.Length, StringComparison.Ordinal)) n++;

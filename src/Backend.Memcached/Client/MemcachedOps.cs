@@ -316,6 +316,13 @@ internal sealed class MetadumpOp(int limit, string? prefix) : MemcachedOp<IReadO
                 Fail(new MemcachedException(MemcachedErrorKind.ServerError, server, Encoding.ASCII.GetString(line)));
                 return true;
             }
+            // The crawler could not take its lock (another crawl or the LRU maintainer holds it; seen under load in
+            // CI, where it cut one server's dump short): busy too, so the listing waits and tries again.
+            if (line.SequenceEqual("ERROR locked try again later"u8))
+            {
+                Fail(new MemcachedException(MemcachedErrorKind.ServerError, server, "BUSY: " + Encoding.ASCII.GetString(line)));
+                return true;
+            }
             if (MemcachedProtocol.ErrorOf(line, server) is { } error)
             {
                 Fail(error);

@@ -155,6 +155,40 @@ public sealed class MemcachedFailureTests
     }
 
     [Fact]
+    public async Task A_key_listing_cut_short_by_the_crawler_lock_is_tried_again()
+    {
+        // memcached's crawler answers "ERROR locked try again later" when it cannot take its lock (another crawl, the
+        // LRU maintainer): a real server cannot be made to do it on demand, so a scripted peer plays memcached here,
+        // refusing the first dump that way and answering the second.
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        var dumps = 0;
+        var peer = Task.Run(async () =>
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                using var socket = await listener.AcceptSocketAsync(Ct);
+                var buffer = new byte[256];
+                var got = "";
+                while (!got.Contains("\r\n", StringComparison.Ordinal)) got += System.Text.Encoding.ASCII.GetString(buffer, 0, await socket.ReceiveAsync(buffer, Ct));
+                Assert.Equal("lru_crawler metadump all\r\n", got);
+                dumps++;
+                var reply = i == 0 ? "key=a exp=-1 la=1 cas=1 fetch=no cls=1 size=60\r\nERROR locked try again later\r\n" : "key=a exp=-1 la=1 cas=1 fetch=no cls=1 size=60\r\nkey=b exp=-1 la=1 cas=2 fetch=no cls=1 size=60\r\nEND\r\n";
+                await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes(reply), System.Net.Sockets.SocketFlags.None, Ct);
+                // memcached keeps the connection; the client closes it when the listing is over
+                while (await socket.ReceiveAsync(buffer, Ct) > 0) { }
+            }
+        }, Ct);
+        using var client = Client([$"127.0.0.1:{port}"]);
+        var listing = await client.ListKeysAsync(cancellationToken: Ct);
+        Assert.Empty(listing.FailedServers);
+        Assert.Equal(["a", "b"], listing.Keys.Select(k => k.Key).Order(StringComparer.Ordinal));
+        await peer.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        Assert.Equal(2, dumps);
+    }
+
+    [Fact]
     public async Task Keys_live_on_the_server_the_ring_names_and_spread_over_three_real_servers()
     {
         using var a = new MemcachedProcess();
@@ -175,7 +209,16 @@ public sealed class MemcachedFailureTests
         Assert.Equal(600, all.Hits.Count);
         Assert.Equal(3, client.Counters.Connects);
         Assert.Equal(3, (await client.StatsAsync(Ct)).Count(s => s.Error is null));
-        Assert.Equal(600, (await client.ListKeysAsync("spread:", cancellationToken: Ct)).Keys.Count);
+        // The listing is best effort (a server whose crawler is busy is listed as failed, and a CI run once saw one
+        // server's third missing): nothing changes the keys now, so a few tries must find all of them.
+        MemcachedKeyListing listing = await client.ListKeysAsync("spread:", cancellationToken: Ct);
+        for (var attempt = 1; attempt < 5 && listing.Keys.Count != 600; attempt++)
+        {
+            TestContext.Current.TestOutputHelper?.WriteLine($"listing {attempt}: {listing.Keys.Count} keys, failed: {string.Join(",", listing.FailedServers)}");
+            await Task.Delay(200, Ct);
+            listing = await client.ListKeysAsync("spread:", cancellationToken: Ct);
+        }
+        Assert.True(listing.Keys.Count == 600, $"{listing.Keys.Count} keys listed; failed servers: {string.Join(",", listing.FailedServers)}; per server: {string.Join(", ", hosts.Select(h => $"{h}={listing.Keys.Count(k => client.ServerFor(k.Key).Name == h)}"))}");
     }
 
     [Fact]

@@ -40,6 +40,12 @@ public sealed partial class ConfigRegistry
         const string S = "api";
         r.Add(new("port", ConfigType.Int, "8000", "TCP port the API server listens on", S) { Min = 1, Max = 65535, Aliases = ["api-port"] });
         r.Add(new("bind", ConfigType.String, "127.0.0.1", "Address the API server listens on; 0.0.0.0 listens on all interfaces", S) { Aliases = ["api-bind"] });
+        r.Add(new("ssl-port", ConfigType.Int, "0", "HTTPS port of the API server, besides -port; 0 serves no HTTPS. Needs -ssl-pfx, or -ssl-cert with -ssl-key", S) { Min = 0, Max = 65535 });
+        r.Add(new("ssl-bind", ConfigType.String, "", "Address the HTTPS port listens on; empty is -bind", S));
+        r.Add(new("ssl-cert", ConfigType.Path, "", "PEM certificate (with its chain) of the HTTPS port; its key is -ssl-key", S));
+        r.Add(new("ssl-key", ConfigType.Path, "", "PEM private key of -ssl-cert (PKCS#8 or PKCS#1; an encrypted one takes -ssl-passphrase)", S));
+        r.Add(new("ssl-pfx", ConfigType.Path, "", "PKCS#12 (.pfx/.p12) file with the certificate and key of the HTTPS port, instead of -ssl-cert/-ssl-key", S));
+        r.Add(new("ssl-passphrase", ConfigType.String, "", "Passphrase of -ssl-pfx or of an encrypted -ssl-key", S));
         r.Add(new("ws-port", ConfigType.Int, "0", "TCP port of WebSocket connections (each message a request URL, answered as HTTP would); 0 serves them on the HTTP port, another port listens for upgrades only", S) { Min = 0, Max = 65535 });
         r.Add(new("ws-bind", ConfigType.String, "", "Address a separate -ws-port listens on; empty is the HTTP -bind", S));
         r.Add(new("ws-max-message", ConfigType.Int, "65536", "Largest WebSocket message in bytes; a bigger one closes the socket with 1009", S) { Min = 16, Max = 16_777_216 });

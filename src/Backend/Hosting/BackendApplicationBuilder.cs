@@ -80,6 +80,11 @@ public sealed class BackendApplicationBuilder
         var server = Config.Configuration.Get<ServerOptions>() ?? new ServerOptions();
         var bindName = Config.GivenName("bind");
         var ws = Config.Configuration.Get<WebSocketServerOptions>() ?? new WebSocketServerOptions();
+        var https = Config.Configuration.Get<HttpsOptions>() ?? new HttpsOptions();
+        if (https.Port != 0 && https.Port == server.Port)
+            throw new ConfigException($"invalid value for -{Config.GivenName("ssl-port")}: {https.Port} is the HTTP -{Config.GivenName("port")} too");
+        // Loaded here, so a bad certificate is a configuration error before anything starts.
+        var certificate = https.Port != 0 ? https.LoadCertificate(Config.GivenName) : null;
         Web.WebHost.ConfigureKestrel(o =>
         {
             o.AddServerHeader = false;
@@ -91,6 +96,9 @@ public sealed class BackendApplicationBuilder
             Listen(o, server.Bind, server.Port, bindName);
             if (ws.Port != 0 && ws.Port != server.Port)
                 Listen(o, string.IsNullOrEmpty(ws.Bind) ? server.Bind : ws.Bind, ws.Port, string.IsNullOrEmpty(ws.Bind) ? bindName : Config.GivenName("ws-bind"));
+            if (certificate is not null)
+                Listen(o, string.IsNullOrEmpty(https.Bind) ? server.Bind : https.Bind, https.Port, string.IsNullOrEmpty(https.Bind) ? bindName : Config.GivenName("ssl-bind"),
+                    l => l.UseHttps(certificate));
         });
         Services.AddBackendOptions<WebSocketServerOptions>(Config);
         Services.AddSingleton(Options.Create(new WebSocketPorts { WebSocketPort = ws.Port == 0 ? server.Port : ws.Port, Separate = ws.Port != 0 && ws.Port != server.Port }));
@@ -151,11 +159,12 @@ public sealed class BackendApplicationBuilder
         return new BackendApplication(Web.Build(), Config);
     }
 
-    private static void Listen(KestrelServerOptions o, string bind, int port, string bindName)
+    private static void Listen(KestrelServerOptions o, string bind, int port, string bindName, Action<ListenOptions>? configure = null)
     {
-        if (bind is "0.0.0.0" or "*" or "") o.ListenAnyIP(port);
-        else if (bind == "localhost") o.ListenLocalhost(port);
-        else if (IPAddress.TryParse(bind, out var ip)) o.Listen(ip, port);
+        configure ??= _ => { };
+        if (bind is "0.0.0.0" or "*" or "") o.ListenAnyIP(port, configure);
+        else if (bind == "localhost") o.ListenLocalhost(port, configure);
+        else if (IPAddress.TryParse(bind, out var ip)) o.Listen(ip, port, configure);
         else throw new ConfigException($"invalid value for -{bindName}: \"{bind}\" is not an IP address");
     }
 

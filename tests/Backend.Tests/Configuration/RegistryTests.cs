@@ -12,7 +12,7 @@ public sealed class RegistryTests
         string[] expected =
         [
             "home", "conf-file", "log", "debug", "web", "master",
-            "port", "bind", "ws-port", "ws-bind", "ws-max-message", "ws-max-inflight", "ws-idle-timeout", "api-upload-limit", "api-disable", "api-no-session", "api-no-static", "api-allow", "api-allow-path", "api-disallow-path",
+            "port", "bind", "ssl-port", "ssl-bind", "ssl-cert", "ssl-key", "ssl-pfx", "ssl-passphrase", "ws-port", "ws-bind", "ws-max-message", "ws-max-inflight", "ws-idle-timeout", "api-upload-limit", "api-disable", "api-no-session", "api-no-static", "api-allow", "api-allow-path", "api-disallow-path",
             "api-deny", "api-deny-path", "api-allow-admin", "api-unsecure", "api-session-age", "api-session-max",
             "api-session-max-per-account", "api-signature-max-age", "api-require-checksum", "api-location-cloak", "web-dir",
             "images-dir", "api-subscribe-interval", "api-subscribe-timeout", "api-status-interval", "min-distance", "max-distance",

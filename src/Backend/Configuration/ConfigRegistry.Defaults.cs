@@ -31,6 +31,8 @@ public sealed partial class ConfigRegistry
             Choices = ["none", "error", "warn", "info", "debug", "trace"],
         });
         r.Add(new("debug", ConfigType.Bool, "false", "Verbose logging, same as -log debug"));
+        r.Add(new("syslog", ConfigType.Bool, "false", "Log to the local syslog (the -syslog-socket datagram socket, facility user, tag backend) instead of the console"));
+        r.Add(new("syslog-socket", ConfigType.String, "/dev/log", "The local syslog socket of -syslog (/dev/log; under systemd-journald also /run/systemd/journal/syslog)"));
         r.Add(new("web", ConfigType.Bool, "false", "Run the Web server with the API; accepted, no effect yet (the process runtime is planned), every server runs it"));
         r.Add(new("master", ConfigType.Bool, "false", "Run the master process with the jobs scheduler; accepted, no effect yet (the jobs scheduler is planned)"));
     }

@@ -36,11 +36,19 @@ public sealed class BackendApplicationBuilder
         });
         Web.Configuration.AddBackendConfig(Config);
         Web.Logging.ClearProviders();
-        Web.Logging.AddSimpleConsole(o =>
+        if (Config.GetBool("syslog"))
         {
-            o.SingleLine = true;
-            o.TimestampFormat = "yyyy-MM-dd HH:mm:ss ";
-        });
+            // Checked now: a syslog socket that is not there is a configuration error, before anything starts.
+            Web.Logging.AddProvider(new SyslogLoggerProvider(Config.GetString("syslog-socket", SyslogLoggerProvider.DefaultSocket), Config.GivenName("syslog-socket"), TimeProvider.System));
+        }
+        else
+        {
+            Web.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "yyyy-MM-dd HH:mm:ss ";
+            });
+        }
         Web.Logging.SetMinimumLevel(LogLevelFromConfig(Config));
         Web.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         Web.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);

@@ -11,7 +11,7 @@ public sealed class RegistryTests
 
         string[] expected =
         [
-            "home", "conf-file", "log", "debug", "web", "master",
+            "home", "conf-file", "log", "debug", "syslog", "syslog-socket", "web", "master",
             "port", "bind", "ssl-port", "ssl-bind", "ssl-cert", "ssl-key", "ssl-pfx", "ssl-passphrase", "ws-port", "ws-bind", "ws-max-message", "ws-max-inflight", "ws-idle-timeout", "api-upload-limit", "api-disable", "api-no-session", "api-no-static", "api-allow", "api-allow-path", "api-disallow-path",
             "api-deny", "api-deny-path", "api-allow-admin", "api-unsecure", "api-session-age", "api-session-max",
             "api-session-max-per-account", "api-signature-max-age", "api-require-checksum", "api-location-cloak", "web-dir",

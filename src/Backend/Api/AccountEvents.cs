@@ -1,3 +1,4 @@
+using Backend.Data;
 using System.Text.Json;
 using Backend.PubSub;
 using Microsoft.Extensions.Logging;
@@ -9,13 +10,11 @@ namespace Backend.Api;
 /// <c>account:ID</c>. Each event is a JSON object <c>{"path","mtime","type",...}</c> as in the reference.</summary>
 internal sealed partial class AccountEvents(IPubSub pubsub, TimeProvider time, ILogger<AccountEvents> logger)
 {
-    // Set while publishes fail: an outage is logged once when it starts and once when it ends, not per request.
-    private int _failing;
+    // An outage is logged once when it starts and once when it ends, not per request.
+    private readonly Outage _outage = new();
 
     /// <summary>Events that could not be published (the transport down), for metrics.</summary>
-    public long Failed => Interlocked.Read(ref _failed);
-
-    private long _failed;
+    public long Failed => _outage.Count;
 
     /// <summary>The pub/sub channel of an account.</summary>
     public static string Channel(string accountId) => "account:" + accountId;
@@ -48,12 +47,11 @@ internal sealed partial class AccountEvents(IPubSub pubsub, TimeProvider time, I
         try
         {
             await pubsub.PublishAsync(channel, message, cancellationToken);
-            if (Volatile.Read(ref _failing) == 1 && Interlocked.Exchange(ref _failing, 0) == 1) LogRecovered(logger);
+            if (_outage.Recovered()) LogRecovered(logger);
         }
         catch (PubSubException ex)
         {
-            Interlocked.Increment(ref _failed);
-            if (Interlocked.Exchange(ref _failing, 1) == 0) LogFailing(logger, ex.Message);
+            if (_outage.Failed()) LogFailing(logger, ex.Message);
         }
     }
 

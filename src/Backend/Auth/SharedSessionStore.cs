@@ -1,3 +1,4 @@
+using Backend.Data;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -32,14 +33,13 @@ internal sealed partial class SharedSessionStore(ICache cache, int maxPerAccount
     private const string Prefix = "session:";
 
     // Set while the cache fails: an outage is logged once when it starts and once when it ends.
-    private int _failing;
-    private long _failures;
+    private readonly Outage _outage = new();
 
     /// <summary>Most sessions kept per account.</summary>
     public int MaxPerAccount { get; } = maxPerAccount >= 1 ? maxPerAccount : throw new ArgumentOutOfRangeException(nameof(maxPerAccount));
 
     /// <summary>Calls that failed because the cache server was down, for metrics.</summary>
-    public long Failures => Interlocked.Read(ref _failures);
+    public long Failures => _outage.Count;
 
     /// <summary>The cache key of a session.</summary>
     internal static string Key(string id) => Prefix + id;
@@ -133,13 +133,12 @@ internal sealed partial class SharedSessionStore(ICache cache, int maxPerAccount
         try
         {
             var result = await call();
-            if (Volatile.Read(ref _failing) == 1 && Interlocked.Exchange(ref _failing, 0) == 1) LogRecovered(logger);
+            if (_outage.Recovered()) LogRecovered(logger);
             return result;
         }
         catch (CacheException ex) when (!ex.IsBadInput)
         {
-            Interlocked.Increment(ref _failures);
-            if (Interlocked.Exchange(ref _failing, 1) == 0) LogFailing(logger, ex.Message);
+            if (_outage.Failed()) LogFailing(logger, ex.Message);
             throw;
         }
     }

@@ -37,8 +37,8 @@ internal sealed partial class DbCacheCluster : IDbCacheCluster, IAsyncDisposable
     private readonly TimeSpan _valueTtl;
     private readonly TimeSpan _versionTtl;
     private readonly string _node = Convert.ToHexString(RandomNumberGenerator.GetBytes(6));
-    private readonly Outage _cacheOutage;
-    private readonly Outage _busOutage;
+    private readonly PartOutage _cacheOutage;
+    private readonly PartOutage _busOutage;
     private DbCache? _target;
     private IAsyncDisposable? _subscription;
     private readonly CancellationTokenSource _stopping = new();
@@ -54,8 +54,8 @@ internal sealed partial class DbCacheCluster : IDbCacheCluster, IAsyncDisposable
         _valueTtl = ttl > TimeSpan.Zero ? ttl : TimeSpan.FromSeconds(5);
         // Versions outlive every value stored for them many times over (see ReadAsync on a version that restarts at 0).
         _versionTtl = TimeSpan.FromTicks(Math.Max(TimeSpan.FromHours(1).Ticks, _valueTtl.Ticks * 10));
-        _cacheOutage = new Outage(this, "the shared cache");
-        _busOutage = new Outage(this, "the invalidation broadcast");
+        _cacheOutage = new PartOutage(this, "the shared cache");
+        _busOutage = new PartOutage(this, "the invalidation broadcast");
     }
 
     /// <inheritdoc />
@@ -133,7 +133,8 @@ internal sealed partial class DbCacheCluster : IDbCacheCluster, IAsyncDisposable
             var text = await value;
             _cacheOutage.Recovered();
             // A value counts only at the version it was stored for.
-            if (text is not null && text.StartsWith(Stamp(version), StringComparison.Ordinal)) return new DbSharedRead(version, text[Stamp(version).Length..]);
+            var stamp = Stamp(version);
+            if (text is not null && text.StartsWith(stamp, StringComparison.Ordinal)) return new DbSharedRead(version, text[stamp.Length..]);
             return new DbSharedRead(version, null);
         }
         catch (CacheException ex) when (!ex.IsBadInput)
@@ -231,22 +232,20 @@ internal sealed partial class DbCacheCluster : IDbCacheCluster, IAsyncDisposable
     private static partial void LogRecovered(ILogger logger, string part);
 
     /// <summary>Failures of one part, logged once when an outage starts and once when it ends.</summary>
-    private sealed class Outage(DbCacheCluster owner, string part)
+    private sealed class PartOutage(DbCacheCluster owner, string part)
     {
-        private int _failing;
-        private long _count;
+        private readonly Outage _outage = new();
 
-        public long Count => Interlocked.Read(ref _count);
+        public long Count => _outage.Count;
 
         public void Failed(string reason)
         {
-            Interlocked.Increment(ref _count);
-            if (Interlocked.Exchange(ref _failing, 1) == 0) LogFailing(owner._logger, part, reason);
+            if (_outage.Failed()) LogFailing(owner._logger, part, reason);
         }
 
         public void Recovered()
         {
-            if (Volatile.Read(ref _failing) == 1 && Interlocked.Exchange(ref _failing, 0) == 1) LogRecovered(owner._logger, part);
+            if (_outage.Recovered()) LogRecovered(owner._logger, part);
         }
     }
 }

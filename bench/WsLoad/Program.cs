@@ -1,5 +1,5 @@
 // WebSocket vs HTTP keep-alive, same server, same run: signed GET /account/get.
-// Starts `dotnet bkcs.dll run-backend` on a free loopback port with a temporary home, adds the account bench/bench,
+// Starts `dotnet bkcs.dll run` on a free loopback port with a temporary home, adds the account bench/bench,
 // then alternates timed rounds: N WebSocket clients (one socket each, up to -ws-max-inflight requests pipelined) and
 // N HTTP/1.1 clients (one keep-alive connection each, one request at a time). Prints req/s of each and the ratio.
 using System.Diagnostics;
@@ -13,7 +13,7 @@ var opts = Options.Parse(args);
 var home = Directory.CreateTempSubdirectory("bkcs-wsload-").FullName;
 var port = FreePort();
 var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-foreach (var a in new[] { opts.Bkcs, "run-backend", "-home", home, "-port", $"{port}", "-bind", "127.0.0.1", "-log", "warn", "-ws-max-inflight", $"{opts.Inflight}" }) psi.ArgumentList.Add(a);
+foreach (var a in new[] { opts.Bkcs, "run", "-home", home, "-port", $"{port}", "-bind", "127.0.0.1", "-log", "warn", "-ws-max-inflight", $"{opts.Inflight}" }) psi.ArgumentList.Add(a);
 using var server = Process.Start(psi)!;
 server.OutputDataReceived += (_, _) => { };
 server.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("server: " + e.Data); };

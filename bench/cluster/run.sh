@@ -102,7 +102,7 @@ start_cfg() { # start_cfg CONFIG PHASE EXTRA...
   for try in 1 2 3 4 5; do
     p=$(free_port)
     # shellcheck disable=SC2046
-    dotnet "$bkcs_dll" run-backend -home "$tmp/$phase-$c" -bind 127.0.0.1 -port "$p" -log warn -api-allow-path '^/ping$' $(cfg_args "$c") "$@" \
+    dotnet "$bkcs_dll" run -home "$tmp/$phase-$c" -bind 127.0.0.1 -port "$p" -log warn -api-allow-path '^/ping$' $(cfg_args "$c") "$@" \
       >"$tmp/$phase-$c.log" 2>&1 &
     pid[$c]=$!
     port[$c]=$p

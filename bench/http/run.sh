@@ -219,13 +219,13 @@ rss_idle_after=$(awk '$1 == "idle" { v = $2 } END { print v + 0 }' "$tmp/rss.log
 stop_pid "$server_pid"; server_pid=""
 
 # ---- start-up: bkcs run-backend, fresh home each time, launch -> first 200 on /ping -------------------------------
-[ "$STARTS" -gt 0 ] && echo "== start-up of bkcs run-backend to the first 200 on /ping, $STARTS times (fresh home each time)"
+[ "$STARTS" -gt 0 ] && echo "== start-up of bkcs run to the first 200 on /ping, $STARTS times (fresh home each time)"
 : >"$tmp/starts"
 for i in $(seq "$STARTS"); do
   for try in 1 2 3 4 5; do
     rm -rf "$tmp/start-home"; mkdir -p "$tmp/start-home"
     t0=$(now_ns)
-    start_server "$tmp/start.log" dotnet "$bkcs_dll" run-backend -home "$tmp/start-home" -api-bind 127.0.0.1 \
+    start_server "$tmp/start.log" dotnet "$bkcs_dll" run -home "$tmp/start-home" -api-bind 127.0.0.1 \
       -api-allow-path '^/ping$' -api-port
     t1=$(now_ns)
     [ "$start_tries" -eq 1 ] && break # a start that had to change port is timed again: each figure is one clean start
@@ -314,7 +314,7 @@ rps_of() { # rps_of ROUND EP
   echo "RSS after the load (idle): $((rss_idle_after / 1024)) MB"
   if [ "$STARTS" -gt 0 ]; then
     start_median=$(median <"$tmp/starts"); start_max=$(sort -n "$tmp/starts" | tail -n 1)
-    echo "start-up of bkcs run-backend to the first 200 on /ping (fresh home, $STARTS runs, ms): $(sort -n "$tmp/starts" | paste -sd' ')"
+    echo "start-up of bkcs run to the first 200 on /ping (fresh home, $STARTS runs, ms): $(sort -n "$tmp/starts" | paste -sd' ')"
   fi
   echo
   verdict() { if [ "$1" = 1 ]; then echo met; else echo MISSED; fi; }

@@ -126,6 +126,6 @@ internal static class Commands
         await using var app = builder.Build();
         foreach (var warning in builder.Config.Warnings) app.Logger.LogWarning("{Warning}", warning);
         await app.RunAsync();
-        return 0;
+        return Environment.ExitCode;
     }
 }

@@ -15,6 +15,7 @@ public sealed partial class ConfigRegistry
     {
         var registry = new ConfigRegistry();
         AddCore(registry);
+        AddServer(registry);
         AddApi(registry);
         AddDb(registry);
         AddCache(registry);
@@ -33,8 +34,31 @@ public sealed partial class ConfigRegistry
         r.Add(new("debug", ConfigType.Bool, "false", "Verbose logging, same as -log debug"));
         r.Add(new("syslog", ConfigType.Bool, "false", "Log to the local syslog (the -syslog-socket datagram socket, facility user, tag backend) instead of the console"));
         r.Add(new("syslog-socket", ConfigType.String, "/dev/log", "The local syslog socket of -syslog (/dev/log; under systemd-journald also /run/systemd/journal/syslog)"));
-        r.Add(new("web", ConfigType.Bool, "false", "Run the Web server with the API; accepted, no effect yet (the process runtime is planned), every server runs it"));
-        r.Add(new("master", ConfigType.Bool, "false", "Run the master process with the jobs scheduler; accepted, no effect yet (the jobs scheduler is planned)"));
+        r.Add(new("web", ConfigType.Bool, "false", "Run the Web server as a parent process that owns the port and -server-max-workers worker processes (\"bkcs: server\" and \"bkcs: web\" in ps); without -web, -master and -monitor one process serves"));
+        r.Add(new("master", ConfigType.Bool, "false", "Run the jobs scheduler (etc/crontab, the remote job queue) in a process of its own (\"bkcs: master\")"));
+        r.Add(new("monitor", ConfigType.Bool, "false", "Run a monitor process (\"bkcs: monitor\") that starts the Web server (unless -no-web) and the master (with -master) and restarts any that exits"));
+        r.Add(new("no-web", ConfigType.Bool, "false", "With -monitor: start no Web server (a jobs-only node)"));
+        r.Add(new("daemon", ConfigType.Bool, "false", "Detach from the terminal, write -pid-file, send output to -log-file and -err-file; 'bkcs stop' ends it"));
+        r.Add(new("pid-file", ConfigType.Path, "var/bkcs.pid", "Process id file of the top process (written with -daemon, -monitor or -web; read by bkcs stop and bkcs restart); relative to the home"));
+        r.Add(new("log-file", ConfigType.Path, "", "Append standard output (the log) to this file instead of the terminal; log/message.log with -daemon; relative to the home"));
+        r.Add(new("err-file", ConfigType.Path, "", "Append standard error (crash reports) to this file; log/error.log with -daemon; relative to the home"));
+        r.Add(new("worker", ConfigType.Bool, "false", "Set by the Web server on the worker processes it starts; not for the command line"));
+        r.Add(new("proxy-port", ConfigType.Int, "0", "Reverse-proxy mode of -web: the parent listens on -port and balances the workers, which listen on 127.0.0.1 from this port up (one port each); 0 shares -port among the workers with SO_REUSEPORT") { Min = 0, Max = 65535 });
+        r.Add(new("watch", ConfigType.Bool, "false", "Development: restart the server when etc/config, etc/crontab or a source file under -watch-dir changes (an app project is rebuilt first; a build error keeps the running server)"));
+        r.Add(new("watch-dir", ConfigType.List, null, "Directories -watch watches besides the home's etc/ (default: the app's project directory when the app runs from one)"));
+    }
+
+    private static void AddServer(ConfigRegistry r)
+    {
+        const string S = "server";
+        r.Add(new("server-max-workers", ConfigType.Int, "0", "Web worker processes of -web; 0 is one per CPU core", S) { Min = 0, Max = 256 });
+        r.Add(new("server-restart-delay", ConfigType.Int, "1000", "Milliseconds before a process that crashed soon after it started is started again; doubled for each crash in a row, up to -server-crash-delay", S) { Min = 0 });
+        r.Add(new("server-crash-delay", ConfigType.Int, "30000", "Longest wait between restarts of a process that keeps crashing; a process that ran this long before it exited is restarted at once", S) { Min = 100 });
+        r.Add(new("server-drain-time", ConfigType.Int, "10000", "Milliseconds a stopping web worker lets its open connections finish (each gets Connection: close with its next reply) before it closes them", S) { Min = 0, Max = 600000 });
+        r.Add(new("server-job-max-time", ConfigType.Int, "3600000", "Milliseconds a job may run before its process is killed", S) { Min = 1000 });
+        r.Add(new("server-max-jobs", ConfigType.Int, "0", "Jobs one master runs at once (each in a process of its own); 0 is one per CPU core", S) { Min = 0, Max = 1000 });
+        r.Add(new("server-jobs-interval", ConfigType.Int, "2000", "Milliseconds between two looks of the master at the remote job queue", S) { Min = 100 });
+        r.Add(new("server-jobs-tag", ConfigType.String, "", "Tag of the remote jobs this master takes from the queue; empty takes the untagged ones", S));
     }
 
     private static void AddApi(ConfigRegistry r)

@@ -102,8 +102,18 @@ public sealed class BackendApplication : IEndpointRouteBuilder, IAsyncDisposable
     /// <summary>Stops the server gracefully.</summary>
     public Task StopAsync(CancellationToken cancellationToken = default) => Web.StopAsync(cancellationToken);
 
-    /// <summary>Starts (tables first) and serves until shut down: Ctrl-C, SIGTERM, or <paramref name="cancellationToken"/>.</summary>
+    /// <summary>Runs this process as its parameters say (docs/operations.md): one process that serves (the default), or
+    /// with <c>-web</c>, <c>-master</c>, <c>-monitor</c>, <c>-daemon</c>, <c>-watch</c> the role the runtime gives it,
+    /// until shut down: Ctrl-C, SIGTERM, or <paramref name="cancellationToken"/>. A non-zero exit code of the role is set
+    /// as <see cref="Environment.ExitCode"/>.</summary>
     public async Task RunAsync(CancellationToken cancellationToken = default)
+    {
+        var code = await Runtime.ProcessRuntime.RunAsync(this, cancellationToken);
+        if (code != 0) Environment.ExitCode = code;
+    }
+
+    /// <summary>Starts (tables first) and serves in this process until shut down.</summary>
+    internal async Task RunSingleAsync(CancellationToken cancellationToken)
     {
         UseBackend();
         await ((IHost)Web).RunAsync(cancellationToken);

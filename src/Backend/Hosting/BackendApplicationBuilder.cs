@@ -85,6 +85,10 @@ public sealed class BackendApplicationBuilder
     {
         Config.Validate();
         BackendHome.Ensure(Config.Home);
+        var plan = Runtime.RuntimePlan.From(Config, Environment());
+        Services.TryAddSingleton(plan);
+        if (!plan.ServesHttp) Services.AddSingleton<Microsoft.AspNetCore.Hosting.Server.IServer, Runtime.NoHttpServer>();
+        if (plan.Role != Runtime.ProcessRole.Single) Runtime.Posix.SetProcessName(Runtime.ProcessRuntime.ProcessName(plan.Role));
         var server = Config.Configuration.Get<ServerOptions>() ?? new ServerOptions();
         var bindName = Config.GivenName("bind");
         var ws = Config.Configuration.Get<WebSocketServerOptions>() ?? new WebSocketServerOptions();

@@ -12,6 +12,9 @@ public sealed class RegistryTests
         string[] expected =
         [
             "home", "conf-file", "log", "debug", "syslog", "syslog-socket", "web", "master",
+            "monitor", "no-web", "daemon", "pid-file", "log-file", "err-file", "worker", "proxy-port", "watch", "watch-dir",
+            "server-max-workers", "server-restart-delay", "server-crash-delay", "server-drain-time", "server-job-max-time",
+            "server-max-jobs", "server-jobs-interval", "server-jobs-tag",
             "port", "bind", "ssl-port", "ssl-bind", "ssl-cert", "ssl-key", "ssl-pfx", "ssl-passphrase", "ws-port", "ws-bind", "ws-max-message", "ws-max-inflight", "ws-idle-timeout", "api-upload-limit", "api-disable", "api-no-session", "api-no-static", "api-allow", "api-allow-path", "api-disallow-path",
             "api-deny", "api-deny-path", "api-allow-admin", "api-unsecure", "api-session-age", "api-session-max",
             "api-session-max-per-account", "api-signature-max-age", "api-require-checksum", "api-location-cloak", "web-dir",
@@ -91,7 +94,7 @@ public sealed class RegistryTests
         var lines = registry.FormatHelp().Split('\n');
 
         var sections = lines.Where(l => l.Length > 0 && !l.StartsWith(' ') && registry.All.Any(p => p.Section == l)).ToList();
-        Assert.Equal(["core", "aaa", "api", "cache", "db", "msg"], sections);
+        Assert.Equal(["core", "aaa", "api", "cache", "db", "msg", "server"], sections);
 
         var core = lines.SkipWhile(l => l != "core").Skip(1).TakeWhile(l => l.StartsWith("  -", StringComparison.Ordinal)).ToList();
         var names = core.Select(l => l.Trim().Split(' ')[0]).ToList();

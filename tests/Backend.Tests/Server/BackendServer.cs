@@ -5,7 +5,7 @@ using System.Text;
 
 namespace Backend.Tests.Server;
 
-/// <summary>The real server as a child process: <c>dotnet bkcs.dll run-backend -home HOME -api-port PORT
+/// <summary>The real server as a child process: <c>dotnet bkcs.dll run -home HOME -api-port PORT
 /// -api-bind 127.0.0.1 [extra args]</c>. Started with <see cref="StartAsync"/>, which returns once the port accepts
 /// TCP connections; stdout and stderr are captured. Disposing kills the process tree and deletes the home when this
 /// server created it.</summary>
@@ -178,7 +178,7 @@ public sealed class BackendServer : IAsyncDisposable
     }
 
     private static List<string> BuildArgs(string home, int port, string[] extra) =>
-        ["run-backend", "-home", home, "-api-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-api-bind", "127.0.0.1", .. PoolArgs, .. extra];
+        ["run", "-home", home, "-api-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-api-bind", "127.0.0.1", .. PoolArgs, .. extra];
 
     /// <summary>The database pool the servers of this test run use: <c>BKCS_TEST_SERVER_POOL</c> (sqlite when unset),
     /// pointed at the server scripts/servers started. scripts/test runs this suite once per pool.</summary>

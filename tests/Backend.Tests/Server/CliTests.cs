@@ -15,7 +15,7 @@ public sealed class CliTests
         var home = BackendServer.CreateHome();
         try
         {
-            return await Run(["run-backend", "-home", home, .. args]);
+            return await Run(["run", "-home", home, .. args]);
         }
         finally
         {
@@ -92,7 +92,7 @@ public sealed class CliTests
         {
             Directory.CreateDirectory(Path.Combine(home, "etc"));
             await File.WriteAllTextAsync(Path.Combine(home, "etc", "config"), "api-port=abc\n", TestContext.Current.CancellationToken);
-            var (code, _, stderr) = await Run("run-backend", "-home", home);
+            var (code, _, stderr) = await Run("run", "-home", home);
             Assert.Equal(2, code);
             AssertOneLineError(stderr, "config");
         }

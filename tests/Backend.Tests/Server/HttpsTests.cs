@@ -126,7 +126,7 @@ public sealed class HttpsTests : IDisposable
             var home = BackendServer.CreateHome();
             try
             {
-                var (code, stdout, stderr) = await BackendServer.RunCommandAsync(["run-backend", "-home", home, "-port", BackendServer.FreePort().ToString(CultureInfo.InvariantCulture), .. args], TimeSpan.FromSeconds(60));
+                var (code, stdout, stderr) = await BackendServer.RunCommandAsync(["run", "-home", home, "-port", BackendServer.FreePort().ToString(CultureInfo.InvariantCulture), .. args], TimeSpan.FromSeconds(60));
                 Assert.True(code != 0, $"started with {string.Join(' ', args)}");
                 Assert.Contains(message, stderr + stdout, StringComparison.Ordinal);
                 Assert.DoesNotContain("   at ", stderr + stdout, StringComparison.Ordinal);

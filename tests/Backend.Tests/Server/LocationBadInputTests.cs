@@ -117,7 +117,7 @@ public sealed class LocationBadInputTests(ServerFixture fixture) : IClassFixture
         try
         {
             var (code, _, stderr) = await BackendServer.RunCommandAsync(
-                ["run-backend", "-home", home, "-api-port", "65001", "-api-bind", "127.0.0.1", name, value, .. BackendServer.PoolArgs]);
+                ["run", "-home", home, "-api-port", "65001", "-api-bind", "127.0.0.1", name, value, .. BackendServer.PoolArgs]);
             Assert.Equal(2, code);
             Assert.Contains($"invalid value for {name}", stderr, StringComparison.Ordinal);
             Assert.Contains("greater than 0", stderr, StringComparison.Ordinal);

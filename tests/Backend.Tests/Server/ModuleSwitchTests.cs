@@ -25,7 +25,7 @@ public sealed class ModuleSwitchTests
     [Fact]
     public async Task Api_disable_with_an_unknown_module_stops_start_up_with_one_line()
     {
-        var (code, _, stderr) = await BackendServer.RunCommandAsync(["run-backend", "-home", BackendServer.CreateHome(), "-port", "1", "-api-disable", "data,icons"]);
+        var (code, _, stderr) = await BackendServer.RunCommandAsync(["run", "-home", BackendServer.CreateHome(), "-port", "1", "-api-disable", "data,icons"]);
         Assert.Equal(2, code);
         Assert.Contains("invalid value for -api-disable: icons is not a module", stderr, StringComparison.Ordinal);
     }

@@ -212,7 +212,7 @@ internal static class QueryProbe
         return request;
     }
 
-    /// <summary>The server's process: the one whose command line names its home (<c>dotnet bkcs.dll run-backend -home HOME</c>).</summary>
+    /// <summary>The server's process: the one whose command line names its home (<c>dotnet bkcs.dll run -home HOME</c>).</summary>
     public static Process ServerProcess(BackendServer server)
     {
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
@@ -231,7 +231,7 @@ internal static class QueryProbe
             {
                 continue;
             }
-            if (args.Contains("run-backend") && args.Contains(server.Home) && args.Contains(server.Port.ToString(CultureInfo.InvariantCulture)))
+            if (args.Contains("run") && args.Contains(server.Home) && args.Contains(server.Port.ToString(CultureInfo.InvariantCulture)))
                 return Process.GetProcessById(pid);
         }
         throw new InvalidOperationException($"no process runs the server of {server.Home}");

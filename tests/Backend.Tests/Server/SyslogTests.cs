@@ -43,7 +43,7 @@ public sealed class SyslogTests : IDisposable
         var home = BackendServer.CreateHome();
         try
         {
-            var (code, stdout, stderr) = await BackendServer.RunCommandAsync(["run-backend", "-home", home, "-port", BackendServer.FreePort().ToString(CultureInfo.InvariantCulture),
+            var (code, stdout, stderr) = await BackendServer.RunCommandAsync(["run", "-home", home, "-port", BackendServer.FreePort().ToString(CultureInfo.InvariantCulture),
                 "-syslog", "-syslog-socket", Path.Combine(_dir, "nothing-here")], TimeSpan.FromSeconds(60));
             Assert.Equal(2, code);
             Assert.Contains("-syslog: cannot reach the syslog socket", stderr, StringComparison.Ordinal);

@@ -12,8 +12,13 @@ internal static class Commands
         usage: bkcs COMMAND [-name value ...]
 
         commands:
-          run-backend    run the API server (port 8000, embedded SQLite in ~/.backend by default)
-          run            same as run-backend
+          run-backend    development: the API server (port 8000, embedded SQLite in ~/.backend by default) as
+                         -debug -web -master: a Web server with worker processes and the jobs scheduler
+          run-server     production: -daemon -monitor -master -syslog: in the background, every process restarted
+                         if it exits, logs to syslog; 'bkcs stop' ends it (docs/operations.md)
+          run            one process serving the API, with no other parameters (add -web, -master, ... yourself)
+          stop           end the server of this home (SIGTERM to the process in -pid-file, var/bkcs.pid) and wait
+          restart        restart the Web workers of this home's server one at a time (SIGHUP)
           help           this text
           help config    every configuration parameter with its type, default and description
           add-user login L secret S name N [type admin] [column value ...]
@@ -52,8 +57,14 @@ internal static class Commands
                 case "sign":
                     return await SignCommand.RunAsync(args, stdout, stderr);
                 case "run-backend":
+                    return await RunServerAsync([args[0], .. DevelopmentFlags, .. args[1..]]);
+                case "run-server":
+                    return await RunServerAsync([args[0], .. ProductionFlags, .. args[1..]]);
                 case "run":
                     return await RunServerAsync(args);
+                case "stop":
+                case "restart":
+                    return await SignalCommand.RunAsync(command, CreateBuilder(args).Config, stdout, stderr);
                 default:
                     await stderr.WriteLineAsync($"bkcs: unknown command '{command}'; run 'bkcs help'");
                     return 2;
@@ -76,6 +87,12 @@ internal static class Commands
             return 1;
         }
     }
+
+    /// <summary>The reference's development mode (bkjs run-backend).</summary>
+    private static readonly string[] DevelopmentFlags = ["-debug", "-web", "-master"];
+
+    /// <summary>The reference's production mode (bkjs run-server).</summary>
+    private static readonly string[] ProductionFlags = ["-daemon", "-monitor", "-master", "-syslog"];
 
     /// <summary>bkcs includes every database driver, cache and pub/sub provider.</summary>
     private static BackendApplicationBuilder CreateBuilder(string[] args) => BackendApplicationBuilder.CreateBuilder(args)

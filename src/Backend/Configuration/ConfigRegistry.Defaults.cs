@@ -52,8 +52,8 @@ public sealed partial class ConfigRegistry
     {
         const string S = "server";
         r.Add(new("server-max-workers", ConfigType.Int, "0", "Web worker processes of -web; 0 is one per CPU core", S) { Min = 0, Max = 256 });
-        r.Add(new("server-restart-delay", ConfigType.Int, "1000", "Milliseconds before a process that crashed soon after it started is started again; doubled for each crash in a row, up to -server-crash-delay", S) { Min = 0 });
-        r.Add(new("server-crash-delay", ConfigType.Int, "30000", "Longest wait between restarts of a process that keeps crashing; a process that ran this long before it exited is restarted at once", S) { Min = 100 });
+        r.Add(new("server-restart-delay", ConfigType.Int, "1000", "Milliseconds before a process that crashes again soon after it was restarted is started again (a first exit restarts at once); doubled for each crash in a row, up to -server-crash-delay", S) { Min = 0 });
+        r.Add(new("server-crash-delay", ConfigType.Int, "30000", "Longest wait between restarts of a process that keeps crashing; a process that ran this long before it exited starts a new count (restarted at once)", S) { Min = 100 });
         r.Add(new("server-drain-time", ConfigType.Int, "10000", "Milliseconds a stopping web worker lets its open connections finish (each gets Connection: close with its next reply) before it closes them", S) { Min = 0, Max = 600000 });
         r.Add(new("server-job-max-time", ConfigType.Int, "3600000", "Milliseconds a job may run before its process is killed", S) { Min = 1000 });
         r.Add(new("server-max-jobs", ConfigType.Int, "0", "Jobs one master runs at once (each in a process of its own); 0 is one per CPU core", S) { Min = 0, Max = 1000 });

@@ -39,7 +39,9 @@ public sealed class BackendApplication : IEndpointRouteBuilder, IAsyncDisposable
         Db.Pools.Resolve(null, AccountTables.Auth); // an unknown -db-pool fails here, at start-up, not on the first request
 
         web.MapGet("/ping", () => Results.Ok());
-        BuiltInApis.Map(web, web.Services.GetRequiredService<IOptions<ServerOptions>>().Value.Disable);
+        var disabled = web.Services.GetRequiredService<IOptions<ServerOptions>>().Value.Disable;
+        BuiltInApis.Map(web, disabled);
+        if (!disabled.Contains("system")) Runtime.RestartApi.MapRestartApi(web);
     }
 
     /// <summary>Adds the backend's middleware at this point of the pipeline: the JSON error handler, the access gate,
@@ -51,6 +53,8 @@ public sealed class BackendApplication : IEndpointRouteBuilder, IAsyncDisposable
         if (_backendUsed) return this;
         _backendUsed = true;
         var server = Web.Services.GetRequiredService<IOptions<ServerOptions>>().Value;
+        // A web worker that drains says Connection: close on every reply (Http/ServerDrain).
+        if (Web.Services.GetRequiredService<Runtime.RuntimePlan>().Role == Runtime.ProcessRole.Worker) Web.UseMiddleware<Http.DrainMiddleware>();
         // WebSockets first: each message runs through everything after it (Http/WebSockets/WebSocketMiddleware).
         Web.UseWebSockets();
         Web.UseMiddleware<WebSocketMiddleware>();

@@ -85,10 +85,18 @@ public sealed class BackendApplicationBuilder
     {
         Config.Validate();
         BackendHome.Ensure(Config.Home);
-        var plan = Runtime.RuntimePlan.From(Config, Environment());
+        var processEnvironment = Environment();
+        var plan = Runtime.RuntimePlan.From(Config, processEnvironment);
+        if (plan.Role != Runtime.ProcessRole.Single || Config.GetBool("daemon") || Config.IsSet("log-file") || Config.IsSet("err-file"))
+            Runtime.ProcessRuntime.RedirectOutput(Config, processEnvironment);
         Services.TryAddSingleton(plan);
         if (!plan.ServesHttp) Services.AddSingleton<Microsoft.AspNetCore.Hosting.Server.IServer, Runtime.NoHttpServer>();
-        if (plan.Role != Runtime.ProcessRole.Single) Runtime.Posix.SetProcessName(Runtime.ProcessRuntime.ProcessName(plan.Role));
+        if (plan.Role != Runtime.ProcessRole.Single || Config.GetBool("daemon"))
+        {
+            Runtime.Posix.SetProcessName(Runtime.ProcessRuntime.ProcessName(plan.Role));
+            // The parent says once what the processes serve; each worker's "listening on" would repeat it.
+            Web.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        }
         var server = Config.Configuration.Get<ServerOptions>() ?? new ServerOptions();
         var bindName = Config.GivenName("bind");
         var ws = Config.Configuration.Get<WebSocketServerOptions>() ?? new WebSocketServerOptions();
@@ -97,6 +105,15 @@ public sealed class BackendApplicationBuilder
             throw new ConfigException($"invalid value for -{Config.GivenName("ssl-port")}: {https.Port} is the HTTP -{Config.GivenName("port")} too");
         // Loaded here, so a bad certificate is a configuration error before anything starts.
         var certificate = https.Port != 0 ? https.LoadCertificate(Config.GivenName) : null;
+        var drain = new Http.ServerDrain();
+        Services.TryAddSingleton(drain);
+        Services.TryAddSingleton<Runtime.ParentLinkHolder>();
+        Services.TryAddSingleton<Runtime.RestartEndpoints>();
+        if (plan.Role == Runtime.ProcessRole.Worker && !plan.Proxied)
+        {
+            // Web workers share the port: every listening socket gets SO_REUSEPORT before bind (Http/ServerDrain).
+            Web.WebHost.UseSockets(o => o.CreateBoundListenSocket = drain.CreateSharedListenSocket);
+        }
         Web.WebHost.ConfigureKestrel(o =>
         {
             o.AddServerHeader = false;
@@ -105,12 +122,27 @@ public sealed class BackendApplicationBuilder
             // can answer them in JSON; Kestrel's own, with an empty 414/431, sit above them as a backstop.
             o.Limits.MaxRequestLineSize = Http.RequestLimits.KestrelFactor * Http.RequestLimits.MaxUrlLength;
             o.Limits.MaxRequestHeadersTotalSize = Http.RequestLimits.KestrelFactor * Http.RequestLimits.MaxHeadersSize;
-            Listen(o, server.Bind, server.Port, bindName);
+            if (!plan.ServesHttp) return;
+            // A web worker counts its connections, so a drain knows when the last one is gone.
+            Action<ListenOptions> track = plan.Role == Runtime.ProcessRole.Worker
+                ? l => l.Use(next => connection => drain.TrackAsync(() => next(connection)))
+                : _ => { };
+            if (plan.Proxied)
+            {
+                // Behind the parent's reverse proxy: HTTP on this worker's own loopback port only.
+                o.Listen(IPAddress.Loopback, plan.OwnPort, track);
+                return;
+            }
+            Listen(o, server.Bind, server.Port, bindName, track);
             if (ws.Port != 0 && ws.Port != server.Port)
-                Listen(o, string.IsNullOrEmpty(ws.Bind) ? server.Bind : ws.Bind, ws.Port, string.IsNullOrEmpty(ws.Bind) ? bindName : Config.GivenName("ws-bind"));
+                Listen(o, string.IsNullOrEmpty(ws.Bind) ? server.Bind : ws.Bind, ws.Port, string.IsNullOrEmpty(ws.Bind) ? bindName : Config.GivenName("ws-bind"), track);
             if (certificate is not null)
                 Listen(o, string.IsNullOrEmpty(https.Bind) ? server.Bind : https.Bind, https.Port, string.IsNullOrEmpty(https.Bind) ? bindName : Config.GivenName("ssl-bind"),
-                    l => l.UseHttps(certificate));
+                    l =>
+                    {
+                        track(l);
+                        l.UseHttps(certificate);
+                    });
         });
         Services.AddBackendOptions<WebSocketServerOptions>(Config);
         Services.AddSingleton(Options.Create(new WebSocketPorts { WebSocketPort = ws.Port == 0 ? server.Port : ws.Port, Separate = ws.Port != 0 && ws.Port != server.Port }));

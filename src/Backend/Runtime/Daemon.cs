@@ -16,7 +16,9 @@ internal static class Daemon
         if (PidFile.Read(pidPath) is { } running && PidFile.IsBackend(running))
             throw new ConfigException($"a server of this home is already running (pid {running}, {pidPath}); 'bkcs stop' ends it");
         var psi = SelfCommand.Create(SelfCommand.OriginalArguments, new Dictionary<string, string> { [ChildVariables.Daemonized] = "1" });
-        using var child = Process.Start(psi) ?? throw new IOException("could not start the daemon process");
+        // The copy starts with its standard streams on the log files, so it holds nothing of this terminal or pipe.
+        using var child = Posix.WithStandardStreams(LogFile(config), ErrFile(config), () => Process.Start(psi))
+            ?? throw new IOException("could not start the daemon process");
         var deadline = DateTime.UtcNow + StartTimeout;
         while (DateTime.UtcNow < deadline)
         {

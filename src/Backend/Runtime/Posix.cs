@@ -65,6 +65,44 @@ internal static partial class Posix
         close(file);
     }
 
+    /// <summary>Runs <paramref name="start"/> (a process start) with standard input from /dev/null and standard output
+    /// and error appended to files, then puts this process's own back: the started process inherits the files as its
+    /// descriptors 0, 1 and 2 and holds nothing of this process's terminal or pipes (a caller reading this process's
+    /// output to its end is not kept waiting by a daemon).</summary>
+    public static T WithStandardStreams<T>(string outPath, string errPath, Func<T> start)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        if (!Supported) return start();
+        // Saved with close-on-exec, so the started process does not inherit the copies.
+        var saved = new[] { fcntl(0, F_DUPFD_CLOEXEC, 3), fcntl(1, F_DUPFD_CLOEXEC, 3), fcntl(2, F_DUPFD_CLOEXEC, 3) };
+        try
+        {
+            var input = open("/dev/null", O_RDONLY, 0);
+            if (input >= 0)
+            {
+                dup2(input, 0);
+                close(input);
+            }
+            RedirectToFile(1, outPath);
+            RedirectToFile(2, errPath);
+            return start();
+        }
+        finally
+        {
+            for (var fd = 0; fd < 3; fd++)
+            {
+                if (saved[fd] < 0) continue;
+                dup2(saved[fd], fd);
+                close(saved[fd]);
+            }
+        }
+    }
+
+    private const int F_DUPFD_CLOEXEC = 1030;
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int fcntl(int fd, int cmd, int arg);
+
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int kill(int pid, int sig);
 

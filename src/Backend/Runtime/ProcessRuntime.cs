@@ -20,7 +20,6 @@ internal static class ProcessRuntime
         var top = plan.ChildId is null;
         if (top && app.Config.GetBool("daemon") && !env.ContainsKey(ChildVariables.Daemonized))
             return await Daemon.DetachAsync(app.Config, ct);
-        if (top) RedirectOutput(app.Config, env.ContainsKey(ChildVariables.Daemonized));
         PidFile? pidFile = null;
         if (top && (plan.Role != ProcessRole.Single || env.ContainsKey(ChildVariables.Daemonized)))
             pidFile = PidFile.Create(app.Config.GetPath("pid-file")!);
@@ -45,10 +44,17 @@ internal static class ProcessRuntime
             case ProcessRole.Single:
                 await app.RunSingleAsync(ct);
                 return 0;
+            case ProcessRole.Worker:
             case ProcessRole.Master:
-                // Hosted services (the scheduler among them) run; nothing listens (NoHttpServer).
-                await app.RunSingleAsync(ct);
-                return 0;
+                // The master's hosted services (the scheduler among them) run; nothing listens (NoHttpServer).
+                return await WorkerRunner.RunAsync(app, plan, ct);
+            case ProcessRole.Server:
+                {
+                    using var server = new WebServerRunner(app);
+                    return await server.RunAsync(plan, ct);
+                }
+            case ProcessRole.Monitor:
+                return await MonitorRunner.RunAsync(app, ct);
             default:
                 app.Logger.LogError("this program cannot run as {Role}: nothing registered runs that role", plan.Role);
                 return 1;
@@ -64,9 +70,13 @@ internal static class ProcessRuntime
     };
 
     /// <summary>-log-file and -err-file (log/message.log and log/error.log for a daemon): standard output and error
-    /// appended to files, for this process and every process it starts.</summary>
-    private static void RedirectOutput(BackendConfig config, bool daemon)
+    /// appended to files, for this process and every process it starts. Done when the app is built, before the console
+    /// logger takes its writer; a process the runtime started inherits them and does nothing here.</summary>
+    public static void RedirectOutput(BackendConfig config, IReadOnlyDictionary<string, string> env)
     {
+        if (env.ContainsKey(ChildVariables.Role) || env.ContainsKey(ChildVariables.NoWatch)) return;
+        var daemon = env.ContainsKey(ChildVariables.Daemonized);
+        if (!daemon && config.GetBool("daemon")) return; // the process that detaches keeps its terminal to say how it went
         if (daemon) Daemon.Detached();
         var log = daemon ? Daemon.LogFile(config) : config.GetPath("log-file") is { Length: > 0 } l ? l : null;
         var err = daemon ? Daemon.ErrFile(config) : config.GetPath("err-file") is { Length: > 0 } e ? e : null;
@@ -74,11 +84,13 @@ internal static class ProcessRuntime
         {
             Console.Out.Flush();
             Posix.RedirectToFile(1, log);
+            Console.SetOut(new StreamWriter(new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false), FileAccess.Write)) { AutoFlush = true });
         }
         if (err is not null)
         {
             Console.Error.Flush();
             Posix.RedirectToFile(2, err);
+            Console.SetError(new StreamWriter(new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(2, ownsHandle: false), FileAccess.Write)) { AutoFlush = true });
         }
     }
 

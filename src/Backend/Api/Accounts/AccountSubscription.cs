@@ -15,7 +15,7 @@ namespace Backend.Api.Accounts;
 /// event answers <c>[]</c> after <c>-api-subscribe-timeout</c>. Like the reference this is not a queue: events that
 /// happen while no poll is open are lost. Over a WebSocket, <c>push=1</c> subscribes the socket instead
 /// (<c>docs/websockets.md</c>).</summary>
-internal sealed class AccountSubscription(AccountEvents events, ApiReply reply, IOptions<AccountsOptions> options, TimeProvider time)
+internal sealed class AccountSubscription(AccountEvents events, ApiReply reply, IOptions<AccountsOptions> options, TimeProvider time, ServerDrain drain)
 {
     /// <summary>Most events one reply carries; later ones in the same window are dropped (a client that is that far
     /// behind should re-read its state rather than replay events).</summary>
@@ -50,14 +50,19 @@ internal sealed class AccountSubscription(AccountEvents events, ApiReply reply, 
         {
             // Both clocks are the app's TimeProvider, so a test can move them.
             using var timeout = new CancellationTokenSource(_timeout, time);
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(aborted, timeout.Token);
+            // A worker that drains for a restart ends the poll now with what it has: the client polls again, elsewhere.
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(aborted, timeout.Token, drain.Token);
             try
             {
-                if (await queue.Reader.WaitToReadAsync(wait.Token)) await Task.Delay(UntilNextTick(time.GetElapsedTime(started), _interval), time, aborted);
+                if (await queue.Reader.WaitToReadAsync(wait.Token))
+                {
+                    using var tick = CancellationTokenSource.CreateLinkedTokenSource(aborted, drain.Token);
+                    await Task.Delay(UntilNextTick(time.GetElapsedTime(started), _interval), time, tick.Token);
+                }
             }
             catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
             {
-                // The timeout passed without an event: answer an empty list so the client polls again.
+                // The timeout passed without an event (or the worker drains): answer what is there so the client polls again.
             }
         }
         var list = new JsonArray();

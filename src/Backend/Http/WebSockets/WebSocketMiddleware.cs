@@ -24,6 +24,7 @@ internal sealed partial class WebSocketMiddleware(
     IOptions<WebSocketPorts> ports,
     IWebSocketAuthenticator authenticator,
     IHostApplicationLifetime lifetime,
+    ServerDrain drain,
     TimeProvider time,
     ILogger<WebSocketMiddleware> logger)
 {
@@ -31,6 +32,7 @@ internal sealed partial class WebSocketMiddleware(
     private static readonly TimeSpan CloseWait = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(250);
     private const string SignatureName = "bk-signature";
+    private const WebSocketCloseStatus ServiceRestart = (WebSocketCloseStatus)1012;
 
     private readonly WebSocketServerOptions _options = options.Value;
     private readonly int _port = ports.Value.WebSocketPort;
@@ -85,6 +87,8 @@ internal sealed partial class WebSocketMiddleware(
             ? time.CreateTimer(_ => OnIdle(), null, TimeSpan.FromMilliseconds(_options.IdleTimeoutMs), Timeout.InfiniteTimeSpan)
             : null;
         using var stopping = lifetime.ApplicationStopping.Register(() => connection.Close(WebSocketCloseStatus.EndpointUnavailable, "server stopping"));
+        // A worker draining for a restart: 1012 (service restart) tells the client to reconnect, which reaches another worker.
+        using var draining = drain.Token.Register(() => connection.Close(ServiceRestart, "server restarting"));
         var writer = Write(socket, connection);
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(_options.MaxMessage, 16 * 1024) + 1);
         var message = new ArrayBufferWriter<byte>();

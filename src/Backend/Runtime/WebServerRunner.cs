@@ -1,0 +1,181 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Backend.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Backend.Runtime;
+
+/// <summary>The Web server parent (<c>-web</c>, "bkcs: server"): owns the port, keeps -server-max-workers worker
+/// processes serving it (SO_REUSEPORT: the kernel spreads the connections), restarts a worker that exits, and
+/// restarts them one at a time on SIGHUP or <c>/system/restart</c>: a replacement is started and answers before the old
+/// worker drains and exits, so no request fails. With <c>-master</c> as the top process it also keeps the master
+/// running.</summary>
+internal sealed class WebServerRunner : IDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(2);
+
+    private readonly BackendApplication _app;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _restartLock = new(1, 1);
+    private readonly List<ChildSlot> _workers = [];
+    private ChildSupervisor? _supervisor;
+    private int _restartPending;
+
+    public WebServerRunner(BackendApplication app)
+    {
+        _app = app;
+        _logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Backend.Server");
+        _time = app.Services.GetRequiredService<TimeProvider>();
+    }
+
+    /// <summary>The worker processes: -server-max-workers, else one per core.</summary>
+    public static int WorkerCount(Configuration.BackendConfig config) => config.GetInt("server-max-workers") is > 0 and var n ? n : Environment.ProcessorCount;
+
+    public async Task<int> RunAsync(RuntimePlan plan, CancellationToken ct)
+    {
+        await using var link = await ParentLink.ConnectAsync(ProcessRuntime.CurrentEnvironment(), ct);
+        using var signals = ProcessRuntime.OnStopSignals(ct, out var registrations);
+        using var registered = registrations;
+        using var hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c =>
+        {
+            c.Cancel = true;
+            _ = RollingRestartAsync("SIGHUP");
+        });
+        var config = _app.Config;
+        using var guards = PortGuard.Claim(config);
+        var policy = new RestartPolicy(TimeSpan.FromMilliseconds(config.GetInt("server-restart-delay")), TimeSpan.FromMilliseconds(config.GetInt("server-crash-delay")));
+        await using var supervisor = new ChildSupervisor(policy, _logger, _time);
+        _supervisor = supervisor;
+        supervisor.RestartRequested += h => _ = RollingRestartAsync($"a request to /system/restart (worker pid {h.Pid})");
+
+        var count = WorkerCount(config);
+        for (var i = 1; i <= count; i++) _workers.Add(new ChildSlot($"web-{i}", ProcessRole.Worker));
+        if (plan.ChildId is null && config.GetBool("master")) supervisor.Start(new ChildSlot("master", ProcessRole.Master));
+        var started = _workers.Select(w => supervisor.Start(w)).ToList();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(signals.Token, link.StopRequested);
+        var ready = await Task.WhenAll(started.Select(h => supervisor.WaitReadyAsync(h, StartTimeout, stop.Token)));
+        if (ready.Any(r => !r))
+        {
+            if (!stop.IsCancellationRequested)
+                _logger.LogError("the Web workers did not start (see their errors above); stopping");
+            await supervisor.StopAllAsync(TimeSpan.FromSeconds(5));
+            return stop.IsCancellationRequested ? 0 : 1;
+        }
+        if (_logger.IsEnabled(LogLevel.Information))
+            _logger.LogInformation("serving {Urls} with {Count} worker processes (SO_REUSEPORT); SIGHUP or /system/restart restarts them one at a time",
+                string.Join(", ", guards.Urls), count);
+        await link.SendAsync("ready");
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // SIGTERM, Ctrl-C, or the monitor asked
+        }
+        _logger.LogInformation("stopping the Web workers");
+        await _restartLock.WaitAsync(CancellationToken.None);
+        await supervisor.StopAllAsync(DrainGrace(config));
+        return 0;
+    }
+
+    public void Dispose() => _restartLock.Dispose();
+
+    private static TimeSpan DrainGrace(Configuration.BackendConfig config) => TimeSpan.FromMilliseconds(config.GetInt("server-drain-time")) + TimeSpan.FromSeconds(30);
+
+    /// <summary>Restarts the workers one at a time; a request while one runs is done once after it.</summary>
+    private async Task RollingRestartAsync(string reason)
+    {
+        var supervisor = _supervisor;
+        if (supervisor is null || supervisor.Stopping) return;
+        if (Interlocked.Exchange(ref _restartPending, 1) == 1) return; // one is already waiting
+        await _restartLock.WaitAsync();
+        try
+        {
+            Interlocked.Exchange(ref _restartPending, 0);
+            if (supervisor.Stopping) return;
+            if (_logger.IsEnabled(LogLevel.Information)) _logger.LogInformation("restarting the Web workers one at a time ({Reason})", reason);
+            var grace = DrainGrace(_app.Config);
+            foreach (var slot in _workers)
+            {
+                if (supervisor.Stopping) return;
+                var old = slot.Current;
+                var next = supervisor.Start(slot, replacement: true);
+                if (!await supervisor.WaitReadyAsync(next, StartTimeout, CancellationToken.None))
+                {
+                    _logger.LogError("the new {Slot} did not start (see its errors above): the restart stops here, the running workers keep serving", slot.Name);
+                    await supervisor.StopAsync(next, TimeSpan.FromSeconds(5));
+                    return;
+                }
+                slot.Current = next;
+                slot.CrashesInRow = 0;
+                if (old is not null) await supervisor.StopAsync(old, grace);
+            }
+            _logger.LogInformation("the Web workers were restarted");
+        }
+        finally
+        {
+            _restartLock.Release();
+        }
+    }
+}
+
+/// <summary>The Web server parent's hold on its ports: each is bound (not listened on) with SO_REUSEPORT, so a port
+/// another program listens on is a clear error at start, and the workers, binding the same way, share it.</summary>
+internal sealed class PortGuard : IDisposable
+{
+    private readonly List<Socket> _sockets;
+
+    private PortGuard(List<Socket> sockets, List<string> urls)
+    {
+        _sockets = sockets;
+        Urls = urls;
+    }
+
+    public IReadOnlyList<string> Urls { get; }
+
+    public static PortGuard Claim(Configuration.BackendConfig config)
+    {
+        var sockets = new List<Socket>();
+        var urls = new List<string>();
+        var bind = config.GetString("bind", "127.0.0.1");
+        try
+        {
+            Add(bind, config.GetInt("port"), "http", config.GivenName("port"));
+            if (config.GetInt("ssl-port") is > 0 and var ssl) Add(config.GetString("ssl-bind", "") is { Length: > 0 } b ? b : bind, ssl, "https", config.GivenName("ssl-port"));
+            if (config.GetInt("ws-port") is > 0 and var ws && ws != config.GetInt("port")) Add(config.GetString("ws-bind", "") is { Length: > 0 } b ? b : bind, ws, "ws", config.GivenName("ws-port"));
+        }
+        catch
+        {
+            foreach (var s in sockets) s.Dispose();
+            throw;
+        }
+        return new PortGuard(sockets, urls);
+
+        void Add(string address, int port, string scheme, string name)
+        {
+            var ip = address is "0.0.0.0" or "*" or "" ? IPAddress.Any : address == "localhost" ? IPAddress.Loopback : IPAddress.Parse(address);
+            var socket = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            socket.SetRawSocketOption(1, 15, BitConverter.GetBytes(1));
+            try
+            {
+                socket.Bind(new IPEndPoint(ip, port));
+            }
+            catch (SocketException ex)
+            {
+                socket.Dispose();
+                throw new IOException($"-{name} {port}: {ex.Message}", ex);
+            }
+            sockets.Add(socket);
+            urls.Add($"{scheme}://{address}:{port}");
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var s in _sockets) s.Dispose();
+    }
+}

@@ -23,6 +23,10 @@ internal static class Commands
           help config    every configuration parameter with its type, default and description
           add-user login L secret S name N [type admin] [column value ...]
                          add an account directly in the database (as an admin would: type, ACLs allowed)
+          run-job NAME [-args JSON]
+                         run a registered job now, in this process (crontab jobs run in processes of the
+                         master), and record the run in bk_job_run; exit 0 done, 1 the job failed, 2 unknown job
+                         or bad -args (docs/jobs.md)
           sign           print a bk-signature for a request (for curl); 'bkcs sign' alone shows its usage
           version        print the version
 
@@ -56,6 +60,8 @@ internal static class Commands
                     return await AddUserAsync(args, stdout, stderr);
                 case "sign":
                     return await SignCommand.RunAsync(args, stdout, stderr);
+                case "run-job":
+                    return await RunJobCommand.RunAsync(args, CreateBuilder, stdout, stderr);
                 case "run-backend":
                     return await RunServerAsync([args[0], .. DevelopmentFlags, .. args[1..]]);
                 case "run-server":
@@ -95,7 +101,7 @@ internal static class Commands
     private static readonly string[] ProductionFlags = ["-daemon", "-monitor", "-master", "-syslog"];
 
     /// <summary>bkcs includes every database driver, cache and pub/sub provider.</summary>
-    private static BackendApplicationBuilder CreateBuilder(string[] args) => BackendApplicationBuilder.CreateBuilder(args)
+    internal static BackendApplicationBuilder CreateBuilder(string[] args) => BackendApplicationBuilder.CreateBuilder(args)
         .AddPostgres()
         .AddMySql()
         .AddDynamoDb()

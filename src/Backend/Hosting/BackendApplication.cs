@@ -81,6 +81,11 @@ public sealed class BackendApplication : IEndpointRouteBuilder, IAsyncDisposable
     /// <summary>Access checks and pre/post-process hooks.</summary>
     public ApiHooks Api { get; }
 
+    /// <summary>The jobs this program runs by name (crontab, <c>bkcs run-job</c>, <c>/system/jobs/submit</c>):
+    /// <c>app.Jobs.Add("cleanup", async (job, args, ct) => ...)</c>. Register them before <see cref="RunAsync"/>: every
+    /// process of the program (the job processes the master starts included) registers the same ones.</summary>
+    public Backend.Jobs.JobRegistry Jobs => Services.GetRequiredService<Backend.Jobs.JobRegistry>();
+
     /// <summary>The application's logger.</summary>
     public ILogger Logger { get; }
 

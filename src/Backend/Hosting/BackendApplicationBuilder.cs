@@ -29,6 +29,7 @@ public sealed class BackendApplicationBuilder
         Config = BackendConfig.Load(args, parameters ?? ConfigRegistry.CreateDefault(), Environment());
         Tables = new TableRegistry();
         BuiltInApis.Describe(Tables);
+        Backend.Jobs.JobsModule.Describe(Tables);
         Web = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             ContentRootPath = AppContext.BaseDirectory,
@@ -200,6 +201,7 @@ public sealed class BackendApplicationBuilder
         Services.TryAddSingleton<IWebSocketAuthenticator, WebSocketUpgradeAuthenticator>();
         Services.TryAddSingleton(sp => AccessRules.FromOptions(sp.GetRequiredService<IOptions<AccessOptions>>().Value));
         BuiltInApis.AddServices(Services, Config);
+        Backend.Jobs.JobsModule.AddServices(Services, Config);
         return new BackendApplication(Web.Build(), Config);
     }
 

@@ -70,5 +70,5 @@ internal static class ChildVariables
     public const string Daemonized = "BACKENDCS_DAEMONIZED";
 
     /// <summary>Every variable above: removed from a child's environment before its own are set.</summary>
-    public static readonly string[] All = [Role, Id, Control, Token, Port, NoWatch, Daemonized];
+    public static readonly string[] All = [Role, Id, Control, Token, Port, NoWatch, Daemonized, .. Backend.Jobs.JobVariables.All];
 }

@@ -14,7 +14,7 @@ namespace Backend.Api.Sys;
 
 /// <summary>The system API of the reference: <c>/system/cache/(init|stats|keys|get|set|put|incr|del|clear)</c> on the
 /// configured <see cref="ICache"/>, and <c>/system/msg/(msg|publish|subscribe|stats)</c> on the configured pub/sub
-/// (<see cref="SystemMsgEndpoints"/>). Admins only, unless <c>-api-unsecure system</c> opens it to every signed-in
+/// (<see cref="SystemMsgEndpoints"/>), and <c>/system/jobs/(submit|runs|queue|list)</c> (<see cref="SystemJobEndpoints"/>, admins only). Admins only, unless <c>-api-unsecure system</c> opens it to every signed-in
 /// account (as the reference allowed: the cache then holds nothing private).</summary>
 internal static class SystemApi
 {
@@ -24,6 +24,7 @@ internal static class SystemApi
         ArgumentNullException.ThrowIfNull(config);
         services.TryAddSingleton<SystemEndpoints>();
         services.TryAddSingleton<SystemMsgEndpoints>();
+        services.TryAddSingleton<SystemJobEndpoints>();
     }
 
     public static IEndpointRouteBuilder MapSystemApi(this IEndpointRouteBuilder routes)
@@ -31,6 +32,8 @@ internal static class SystemApi
         var endpoints = routes.Handlers<SystemEndpoints>();
         routes.MapMethods("/system/cache/{op}", ApiRoutes.Methods, endpoints.Cache);
         routes.MapMethods("/system/msg/{op}", ApiRoutes.Methods, endpoints.Msg);
+        var jobs = routes.Handlers<SystemJobEndpoints>();
+        routes.MapMethods("/system/jobs/{op}", ApiRoutes.Methods, jobs.Handle);
         return routes;
     }
 }

@@ -1,0 +1,33 @@
+using Backend.Configuration;
+using Backend.Data;
+using Backend.Runtime;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+
+namespace Backend.Jobs;
+
+/// <summary>The jobs module (docs/jobs.md): the registry of jobs (<c>app.Jobs</c>) with the built-in ones, the
+/// master's scheduler (crontab and remote queue; a hosted service that works only in the master), the job process
+/// (<see cref="ProcessRole.Job"/>), and the tables of runs and queued jobs. The system API maps its endpoints
+/// (<c>/system/jobs/*</c>) on <see cref="JobRuns"/> and the registry.</summary>
+internal static class JobsModule
+{
+    public static void Describe(TableRegistry tables) => JobTables.Describe(tables);
+
+    public static void AddServices(IServiceCollection services, BackendConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(config);
+        services.AddBackendOptions<JobsOptions>(config);
+        var registry = new JobRegistry();
+        BuiltInJobs.Register(registry);
+        services.TryAddSingleton(registry);
+        services.TryAddSingleton<JobRuns>();
+        services.TryAddSingleton<JobExecutor>();
+        services.TryAddSingleton<JobLauncher>();
+        services.TryAddSingleton<CrontabFiles>();
+        services.AddSingleton<IHostedService, JobScheduler>();
+        services.AddSingleton<IRoleRunner, JobRoleRunner>();
+    }
+}

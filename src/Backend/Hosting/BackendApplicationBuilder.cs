@@ -87,6 +87,7 @@ public sealed class BackendApplicationBuilder
         BackendHome.Ensure(Config.Home);
         var plan = Runtime.RuntimePlan.From(Config, Environment());
         Services.TryAddSingleton(plan);
+        Runtime.WatchServices.Add(Services, plan);
         if (!plan.ServesHttp) Services.AddSingleton<Microsoft.AspNetCore.Hosting.Server.IServer, Runtime.NoHttpServer>();
         if (plan.Role != Runtime.ProcessRole.Single) Runtime.Posix.SetProcessName(Runtime.ProcessRuntime.ProcessName(plan.Role));
         var server = Config.Configuration.Get<ServerOptions>() ?? new ServerOptions();

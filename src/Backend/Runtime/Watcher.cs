@@ -211,7 +211,7 @@ internal sealed partial class Watcher(ILogger<Watcher> logger) : IRoleRunner
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "-watch: watching {ConfigFiles} and the sources under {Directories}; project: {Project}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "-watch: watching {ConfigFiles}; sources: {Directories}; project: {Project}")]
     private partial void LogWatching(string configFiles, string directories, string project);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "-watch: {Reason}: restarted the server (pid {Pid})")]

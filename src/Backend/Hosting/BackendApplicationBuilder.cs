@@ -91,6 +91,7 @@ public sealed class BackendApplicationBuilder
         if (plan.Role != Runtime.ProcessRole.Single || Config.GetBool("daemon") || Config.IsSet("log-file") || Config.IsSet("err-file"))
             Runtime.ProcessRuntime.RedirectOutput(Config, processEnvironment);
         Services.TryAddSingleton(plan);
+        Runtime.WatchServices.Add(Services, plan);
         if (!plan.ServesHttp) Services.AddSingleton<Microsoft.AspNetCore.Hosting.Server.IServer, Runtime.NoHttpServer>();
         if (plan.Role != Runtime.ProcessRole.Single || Config.GetBool("daemon"))
         {

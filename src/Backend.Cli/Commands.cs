@@ -13,7 +13,8 @@ internal static class Commands
 
         commands:
           run-backend    development: the API server (port 8000, embedded SQLite in ~/.backend by default) as
-                         -debug -web -master: a Web server with worker processes and the jobs scheduler
+                         -debug -watch -web -master: a Web server with worker processes and the jobs
+                         scheduler, restarted when etc/config, etc/crontab or the app's sources change
           run-server     production: -daemon -monitor -master -syslog: in the background, every process restarted
                          if it exits, logs to syslog; 'bkcs stop' ends it (docs/operations.md)
           run            one process serving the API, with no other parameters (add -web, -master, ... yourself)
@@ -95,7 +96,7 @@ internal static class Commands
     }
 
     /// <summary>The reference's development mode (bkjs run-backend).</summary>
-    private static readonly string[] DevelopmentFlags = ["-debug", "-web", "-master"];
+    private static readonly string[] DevelopmentFlags = ["-debug", "-watch", "-web", "-master"];
 
     /// <summary>The reference's production mode (bkjs run-server).</summary>
     private static readonly string[] ProductionFlags = ["-daemon", "-monitor", "-master", "-syslog"];

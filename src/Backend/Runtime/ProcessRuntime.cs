@@ -19,7 +19,7 @@ internal static class ProcessRuntime
         var env = CurrentEnvironment();
         // The server a -watch process runs is not a top process: the watcher detached (-daemon), redirected the output
         // and holds the pid file; the server inherits its streams.
-        var top = plan.ChildId is null && !env.ContainsKey(ChildVariables.NoWatch);
+        var top = plan.ChildId is null && !env.ContainsKey(ChildVariables.Role) && !env.ContainsKey(ChildVariables.NoWatch);
         if (top && app.Config.GetBool("daemon") && !env.ContainsKey(ChildVariables.Daemonized))
             return await Daemon.DetachAsync(app.Config, ct);
         PidFile? pidFile = null;

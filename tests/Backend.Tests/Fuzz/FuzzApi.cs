@@ -80,6 +80,7 @@ public static partial class FuzzApi
         // (subscribe waits for its timeout, 1 s by default, when an admin calls it: the timeout is not fuzzed)
         .. new[] { "msg", "publish", "subscribe", "stats" }.Select(op => new FuzzEndpoint($"/system/msg/{op}", ["channel", "msg"], [])),
         .. new[] { "submit", "runs", "queue", "list" }.Select(op => new FuzzEndpoint($"/system/jobs/{op}", ["name", "args", "tag", "status", "_count", "_start"], [])),
+        new("/system/restart", [], []),
     ];
 
     /// <summary>The tables of the built-in modules, described exactly as the server describes them.</summary>

@@ -174,10 +174,15 @@ public sealed class ProcessRuntimeTests
         using (var anonymous = server.Client()) ApiAssert.Error(await anonymous.Get("/system/restart"), 400, "Invalid request: no login provided");
         Assert.DoesNotContain("restarting the Web workers", server.Output, StringComparison.Ordinal);
 
+        // The restart picks up the configuration as it is now: the location module turned off in etc/config.
+        using (var client = server.Client(user)) Assert.NotEqual(404, (await client.Get("/location/get", ("latitude", "1"), ("longitude", "1"))).Status);
+        await File.WriteAllTextAsync(Path.Combine(home, "etc", "config"), "api-disable=location\n", TestContext.Current.CancellationToken);
+
         using (var client = server.Client(admin)) ApiAssert.Ok(await client.Get("/system/restart"));
         Assert.True(await ProcessTree.WaitUntil(() => server.Output.Contains("the Web workers were restarted", StringComparison.Ordinal), TimeSpan.FromSeconds(90)), server.Output);
         Assert.Contains("restarting the Web workers one at a time (a request to /system/restart", server.Output, StringComparison.Ordinal);
         Assert.Empty(Workers(server.ProcessId).Intersect(before));
+        using (var client = server.Client(user)) Assert.Equal(404, (await client.Get("/location/get", ("latitude", "1"), ("longitude", "1"))).Status);
     }
 
     [Fact]

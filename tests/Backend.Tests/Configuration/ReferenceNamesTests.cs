@@ -83,10 +83,21 @@ public sealed class ReferenceNamesTests : IDisposable
     public void Inert_parameters_say_so_in_help()
     {
         var registry = ConfigRegistry.CreateDefault();
-        foreach (var name in new[] { "web", "master", "db-sqlite-idle" })
+        foreach (var name in new[] { "db-sqlite-idle" })
         {
             Assert.True(registry.TryGet(name, out var parameter));
             Assert.Contains("no effect", parameter.Description, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void The_process_roles_are_no_longer_inert()
+    {
+        var registry = ConfigRegistry.CreateDefault();
+        foreach (var name in new[] { "web", "master", "monitor", "daemon", "watch" })
+        {
+            Assert.True(registry.TryGet(name, out var parameter));
+            Assert.DoesNotContain("no effect", parameter.Description, StringComparison.Ordinal);
         }
     }
 

@@ -106,7 +106,7 @@ internal sealed class CrontabFiles : IDisposable
             }
             _lastError = null;
             _jobs = jobs;
-            var files = string.Join(", ", _paths.Where(File.Exists));
+            var files = _paths.Where(File.Exists).ToList() is { Count: > 0 } found ? string.Join(", ", found) : $"no file ({string.Join(", ", _paths)} do not exist)";
             _logger.CrontabRead(jobs.Count, files);
             var old = _changed;
             _changed = new CancellationTokenSource();

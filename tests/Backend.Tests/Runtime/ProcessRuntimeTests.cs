@@ -186,6 +186,35 @@ public sealed class ProcessRuntimeTests
     }
 
     [Fact]
+    public async Task A_rolling_restart_closes_websockets_with_1012_and_answers_long_polls_at_once()
+    {
+        await using var server = await StartWeb(2, "-api-subscribe-timeout", "120000", "-api-subscribe-interval", "0");
+        var user = await Accounts.Add(server, null);
+        using var ws = await WsClient.Connect(server.Port);
+        await ws.Send("/ping");
+        await ws.Receive();
+        using var client = server.Client(user);
+        var poll = client.Get("/account/subscribe");
+        await Task.Delay(300, TestContext.Current.CancellationToken); // the poll is waiting on its worker
+        Assert.False(poll.IsCompleted);
+
+        var restarted = Stopwatch.StartNew();
+        Assert.True(Backend.Runtime.Posix.Kill(server.ProcessId, Backend.Runtime.Posix.SIGHUP));
+        // The socket's worker drains: 1012 (service restart), so the client knows to reconnect.
+        Assert.Equal((System.Net.WebSockets.WebSocketCloseStatus)1012, await ws.ReceiveClose());
+        // The long poll is answered with what it has (nothing) long before its 120 s timeout.
+        var reply = await poll.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        ApiAssert.Ok(reply);
+        Assert.Equal("[]", reply.Body.Trim());
+        Assert.True(restarted.Elapsed < TimeSpan.FromSeconds(60));
+        Assert.True(await ProcessTree.WaitUntil(() => server.Output.Contains("the Web workers were restarted", StringComparison.Ordinal), TimeSpan.FromSeconds(90)), server.Output);
+        // A new socket works on the new workers.
+        using var again = await WsClient.Connect(server.Port);
+        await again.Send("/ping");
+        await again.Receive();
+    }
+
+    [Fact]
     public async Task System_restart_on_a_single_process_server_is_409()
     {
         var home = BackendServer.CreateHome();

@@ -43,7 +43,7 @@ public sealed partial class ConfigRegistry
         r.Add(new("log-file", ConfigType.Path, "", "Append standard output (the log) to this file instead of the terminal; log/message.log with -daemon; relative to the home"));
         r.Add(new("err-file", ConfigType.Path, "", "Append standard error (crash reports) to this file; log/error.log with -daemon; relative to the home"));
         r.Add(new("worker", ConfigType.Bool, "false", "Set by the Web server on the worker processes it starts; not for the command line"));
-        r.Add(new("proxy-port", ConfigType.Int, "0", "Reverse-proxy mode of -web: the parent listens on -port and balances the workers, which listen on 127.0.0.1 from this port up (one port each); 0 shares -port among the workers with SO_REUSEPORT") { Min = 0, Max = 65535 });
+        r.Add(new("proxy-port", ConfigType.Int, "0", "Reverse-proxy mode of -web: the parent listens on -port and balances the workers, which listen on 127.0.0.1 from this port up (one port each, and one spare for a rolling restart; docs/proxy.md); 0 shares -port among the workers with SO_REUSEPORT") { Min = 0, Max = 65535 });
         r.Add(new("watch", ConfigType.Bool, "false", "Development: restart the server when etc/config, etc/crontab (or their .local) or a file under -watch-dir changes (an app running from its project's bin/ is rebuilt first, into tmp/watch/; a build error keeps the running server); SIGHUP restarts it too"));
         r.Add(new("watch-dir", ConfigType.List, null, "Directories -watch watches recursively besides the config files, relative to the home (default: the app's project directory when the app runs from one); bin/, obj/, .git/ and editor files are ignored"));
     }

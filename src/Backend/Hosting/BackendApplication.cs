@@ -54,7 +54,10 @@ public sealed class BackendApplication : IEndpointRouteBuilder, IAsyncDisposable
         _backendUsed = true;
         var server = Web.Services.GetRequiredService<IOptions<ServerOptions>>().Value;
         // A web worker that drains says Connection: close on every reply (Http/ServerDrain).
-        if (Web.Services.GetRequiredService<Runtime.RuntimePlan>().Role == Runtime.ProcessRole.Worker) Web.UseMiddleware<Http.DrainMiddleware>();
+        var plan = Web.Services.GetRequiredService<Runtime.RuntimePlan>();
+        // Behind the parent's reverse proxy the client's address, scheme and port come from its X-Forwarded-* headers.
+        if (plan.Proxied) Web.UseMiddleware<Runtime.ProxiedRequest>();
+        if (plan.Role == Runtime.ProcessRole.Worker) Web.UseMiddleware<Http.DrainMiddleware>();
         // WebSockets first: each message runs through everything after it (Http/WebSockets/WebSocketMiddleware).
         Web.UseWebSockets();
         Web.UseMiddleware<WebSocketMiddleware>();

@@ -18,11 +18,17 @@ internal sealed class ChildSlot(string name, ProcessRole role, IReadOnlyDictiona
 
     /// <summary>Crashes in a row, each soon after its start; reset by a process that ran -server-crash-delay.</summary>
     public int CrashesInRow { get; set; }
+
+    /// <summary>The loopback port of a worker behind the reverse proxy (0: none); a restart after a crash reuses it.</summary>
+    public int Port { get; set; }
 }
 
 /// <summary>One started process.</summary>
-internal sealed class ChildHandle(string id, ChildSlot slot, Process process, DateTimeOffset started)
+internal sealed class ChildHandle(string id, ChildSlot slot, Process process, DateTimeOffset started, int port = 0)
 {
+    /// <summary>Its own loopback port behind the reverse proxy (0: none).</summary>
+    public int Port { get; } = port;
+
     public string Id { get; } = id;
 
     public ChildSlot Slot { get; } = slot;
@@ -96,16 +102,19 @@ internal sealed class ChildSupervisor : IAsyncDisposable
     public bool Stopping => _stopping.IsCancellationRequested;
 
     /// <summary>Starts a process in <paramref name="slot"/> (it becomes the slot's <see cref="ChildSlot.Current"/>
-    /// unless <paramref name="replacement"/>, where the caller swaps it in).</summary>
-    public ChildHandle Start(ChildSlot slot, bool replacement = false)
+    /// unless <paramref name="replacement"/>, where the caller swaps it in), on <paramref name="port"/> behind the
+    /// reverse proxy (null: the slot's <see cref="ChildSlot.Port"/>).</summary>
+    public ChildHandle Start(ChildSlot slot, bool replacement = false, int? port = null)
     {
         var id = $"{slot.Name}.{Interlocked.Increment(ref _generation)}";
         var env = _control.ChildEnvironment(id);
         env[ChildVariables.Role] = slot.Role.ToString();
         foreach (var (k, v) in slot.Environment) env[k] = v;
+        var own = port ?? slot.Port;
+        if (own != 0) env[ChildVariables.Port] = own.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var process = Process.Start(SelfCommand.Create(SelfCommand.OriginalArguments, env))
             ?? throw new IOException($"could not start the {slot.Name} process");
-        var handle = new ChildHandle(id, slot, process, _time.GetUtcNow());
+        var handle = new ChildHandle(id, slot, process, _time.GetUtcNow(), own);
         lock (_handles) _handles[id] = handle;
         if (!replacement) slot.Current = handle;
         if (_logger.IsEnabled(LogLevel.Information)) _logger.LogInformation("started {Slot} (pid {Pid})", slot.Name, handle.Pid);

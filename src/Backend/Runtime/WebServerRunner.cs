@@ -8,7 +8,8 @@ using Microsoft.Extensions.Logging;
 namespace Backend.Runtime;
 
 /// <summary>The Web server parent (<c>-web</c>, "bkcs: server"): owns the port, keeps -server-max-workers worker
-/// processes serving it (SO_REUSEPORT: the kernel spreads the connections), restarts a worker that exits, and
+/// processes serving it (SO_REUSEPORT: the kernel spreads the connections; or, with <c>-proxy-port</c>, the parent
+/// listens and forwards to each worker on its own loopback port: <see cref="ReverseProxy"/>), restarts a worker that exits, and
 /// restarts them one at a time on SIGHUP or <c>/system/restart</c>: a replacement is started and answers before the old
 /// worker drains and exits, so no request fails. With <c>-master</c> as the top process it also keeps the master
 /// running.</summary>
@@ -21,6 +22,8 @@ internal sealed class WebServerRunner : IDisposable
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _restartLock = new(1, 1);
     private readonly List<ChildSlot> _workers = [];
+    private readonly ProxyRotation _rotation = new();
+    private int[] _proxyPorts = [];
     private ChildSupervisor? _supervisor;
     private int _restartPending;
 
@@ -45,17 +48,28 @@ internal sealed class WebServerRunner : IDisposable
             _ = RollingRestartAsync("SIGHUP");
         });
         var config = _app.Config;
-        using var guards = PortGuard.Claim(config);
+        var count = WorkerCount(config);
+        var proxied = config.GetInt("proxy-port") > 0;
+        if (proxied)
+        {
+            _proxyPorts = ReverseProxy.WorkerPorts(config, count);
+            ReverseProxy.CheckFree(config, _proxyPorts);
+        }
+        using var guards = proxied ? null : PortGuard.Claim(config);
         var policy = new RestartPolicy(TimeSpan.FromMilliseconds(config.GetInt("server-restart-delay")), TimeSpan.FromMilliseconds(config.GetInt("server-crash-delay")));
         await using var supervisor = new ChildSupervisor(policy, _logger, _time);
         _supervisor = supervisor;
         supervisor.RestartRequested += h => _ = RollingRestartAsync($"a request to /system/restart (worker pid {h.Pid})");
+        // Behind the proxy a worker takes requests once it serves and stops taking them the moment it exits.
+        supervisor.Crashed += (_, _) => UpdateRotation();
+        supervisor.Restarted += _ => UpdateRotation();
 
-        var count = WorkerCount(config);
-        for (var i = 1; i <= count; i++) _workers.Add(new ChildSlot($"web-{i}", ProcessRole.Worker));
+        for (var i = 1; i <= count; i++) _workers.Add(new ChildSlot($"web-{i}", ProcessRole.Worker) { Port = proxied ? _proxyPorts[i - 1] : 0 });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(signals.Token, link.StopRequested);
+        // The proxy listens first: a taken port is an error before any worker starts; until one serves it answers 503.
+        await using var proxy = proxied ? await ReverseProxy.StartAsync(config, _app.Services.GetRequiredService<ILoggerFactory>(), _rotation, stop.Token) : null;
         if (plan.ChildId is null && config.GetBool("master")) supervisor.Start(new ChildSlot("master", ProcessRole.Master));
         var started = _workers.Select(w => supervisor.Start(w)).ToList();
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(signals.Token, link.StopRequested);
         var ready = await Task.WhenAll(started.Select(h => supervisor.WaitReadyAsync(h, StartTimeout, stop.Token)));
         if (ready.Any(r => !r))
         {
@@ -64,9 +78,13 @@ internal sealed class WebServerRunner : IDisposable
             await supervisor.StopAllAsync(TimeSpan.FromSeconds(5));
             return stop.IsCancellationRequested ? 0 : 1;
         }
+        UpdateRotation();
         if (_logger.IsEnabled(LogLevel.Information))
-            _logger.LogInformation("serving {Urls} with {Count} worker processes (SO_REUSEPORT); SIGHUP or /system/restart restarts them one at a time",
-                string.Join(", ", guards.Urls), count);
+        {
+            _logger.LogInformation("serving {Urls} with {Count} worker processes ({Mode}); SIGHUP or /system/restart restarts them one at a time",
+                string.Join(", ", proxy?.Urls ?? guards!.Urls), count,
+                proxy is null ? "SO_REUSEPORT" : $"reverse proxy to 127.0.0.1:{_proxyPorts[0]}-{_proxyPorts[^1]}");
+        }
         await link.SendAsync("ready");
         try
         {
@@ -78,8 +96,27 @@ internal sealed class WebServerRunner : IDisposable
         }
         _logger.LogInformation("stopping the Web workers");
         await _restartLock.WaitAsync(CancellationToken.None);
+        // The proxy stops taking connections while the workers drain what they have.
+        var proxyStopped = proxy?.StopAsync(DrainGrace(config)) ?? Task.CompletedTask;
         await supervisor.StopAllAsync(DrainGrace(config));
+        await proxyStopped;
         return 0;
+    }
+
+    /// <summary>The workers that take new requests behind the proxy: each slot's process once it serves, until it exits.</summary>
+    private void UpdateRotation()
+    {
+        if (_proxyPorts.Length == 0) return;
+        _rotation.Set(_workers.Select(w => w.Current)
+            .Where(h => h is not null && h.Ready.Task.IsCompleted && !h.Exited.Task.IsCompleted)
+            .Select(h => h!.Port));
+    }
+
+    /// <summary>The proxy port no worker holds now: there is one more than the workers, for a replacement.</summary>
+    private int SparePort()
+    {
+        var held = _workers.Select(w => w.Port).ToHashSet();
+        return _proxyPorts.First(p => !held.Contains(p));
     }
 
     public void Dispose() => _restartLock.Dispose();
@@ -103,7 +140,7 @@ internal sealed class WebServerRunner : IDisposable
             {
                 if (supervisor.Stopping) return;
                 var old = slot.Current;
-                var next = supervisor.Start(slot, replacement: true);
+                var next = supervisor.Start(slot, replacement: true, port: _proxyPorts.Length > 0 ? SparePort() : 0);
                 if (!await supervisor.WaitReadyAsync(next, StartTimeout, CancellationToken.None))
                 {
                     _logger.LogError("the new {Slot} did not start (see its errors above): the restart stops here, the running workers keep serving", slot.Name);
@@ -111,7 +148,10 @@ internal sealed class WebServerRunner : IDisposable
                     return;
                 }
                 slot.Current = next;
+                slot.Port = next.Port;
                 slot.CrashesInRow = 0;
+                // Behind the proxy the replacement takes new requests from now on and the old worker none.
+                UpdateRotation();
                 if (old is not null) await supervisor.StopAsync(old, grace);
             }
             _logger.LogInformation("the Web workers were restarted");

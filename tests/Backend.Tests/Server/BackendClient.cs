@@ -80,7 +80,7 @@ public sealed class BackendClient : IDisposable
     private readonly HttpClient _http;
 
     /// <summary>Creates a client for the server at <paramref name="baseAddress"/>.</summary>
-    public BackendClient(Uri baseAddress, TestAccount? account = null, bool cookies = false)
+    public BackendClient(Uri baseAddress, TestAccount? account = null, bool cookies = false, System.Net.Security.RemoteCertificateValidationCallback? trust = null)
     {
         BaseAddress = baseAddress;
         Account = account;
@@ -93,11 +93,15 @@ public sealed class BackendClient : IDisposable
             Expect100ContinueTimeout = TimeSpan.FromSeconds(10),
             PooledConnectionLifetime = TimeSpan.FromMinutes(1),
         };
+        if (trust is not null) handler.SslOptions = new System.Net.Security.SslClientAuthenticationOptions { RemoteCertificateValidationCallback = trust };
         _http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
     }
 
     /// <summary>The server.</summary>
     public Uri BaseAddress { get; }
+
+    /// <summary>Headers added to every request (sent as given, after the signature is made).</summary>
+    public Dictionary<string, string> Headers { get; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The server process's log so far, when the client knows its server: a 5xx failure shows its end.</summary>
     public Func<string>? ServerOutput { get; init; }
@@ -161,6 +165,7 @@ public sealed class BackendClient : IDisposable
         }
         using var request = new HttpRequestMessage(method, uri);
         if (signature is not null && o.In == SignatureIn.Header) Assert.True(request.Headers.TryAddWithoutValidation("bk-signature", signature));
+        foreach (var (name, value) in Headers) Assert.True(request.Headers.TryAddWithoutValidation(name, value));
         if (body is not null)
         {
             if (ExpectContinue) request.Headers.ExpectContinue = true;

@@ -54,19 +54,27 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
             {
                 if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<DbRow?>(cancellationToken);
                 DbRow? row;
+                var started = Meter?.Start(driver) ?? 0;
                 try
                 {
                     row = inProcess.Get(request);
+                    Meter?.End(driver, DbOperation.Get, started, null);
                 }
                 catch (DbException ex) when (ex.Kind == DbErrorKind.Unavailable)
                 {
+                    Meter?.End(driver, DbOperation.Get, started, ex);
                     return new ValueTask<DbRow?>(AwaitGetAsync(driver, request, Task.FromException<DbResult>(ex), cancellationToken));
+                }
+                catch (Exception ex)
+                {
+                    Meter?.End(driver, DbOperation.Get, started, ex);
+                    throw;
                 }
                 if (row is null) return default;
                 _processors.Run(request, row);
                 return new ValueTask<DbRow?>(row);
             }
-            var first = DbReadRetry.Start(driver, request, cancellationToken);
+            var first = DbReadRetry.Start(driver, request, cancellationToken, Meter);
             return first.IsCompletedSuccessfully ? new ValueTask<DbRow?>(FirstRow(request, first.Result)) : new ValueTask<DbRow?>(AwaitGetAsync(driver, request, first, cancellationToken));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -90,7 +98,7 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
         }
         catch (DbException ex) when (ex.Kind == DbErrorKind.Unavailable)
         {
-            result = await DbReadRetry.RetryAfter503(driver, request, cancellationToken);
+            result = await DbReadRetry.RetryAfter503(driver, request, cancellationToken, Meter);
         }
         return FirstRow(request, result);
     }
@@ -276,7 +284,7 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
     public async Task<DbResult> QueryAsync(string table, DbNativeQuery query, DbOptions? options, CancellationToken cancellationToken = default)
     {
         var request = _requests.Native(DbOperation.Query, table, query, options);
-        var result = await Pools.Resolve(request.Options.Pool, table).ExecuteAsync(request, cancellationToken);
+        var result = await DbReadRetry.Start(Pools.Resolve(request.Options.Pool, table), request, cancellationToken, Meter);
         await Cache.Invalidate(request, all: true);
         return result;
     }
@@ -303,7 +311,7 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
         if (requests.Count == 0) return new DbResult();
         var driver = Pools.Resolve(options.Pool, requests[0].Table.Name);
         if (requests.Any(r => Pools.Resolve(options.Pool, r.Table.Name) != driver)) throw DbException.BadInput("batch items must be in one pool");
-        var result = await driver.ExecuteAsync(new DbRequest { Operation = DbOperation.Batch, Table = requests[0].Table, Options = options, Batch = requests }, cancellationToken);
+        var result = await DbReadRetry.Start(driver, new DbRequest { Operation = DbOperation.Batch, Table = requests[0].Table, Options = options, Batch = requests }, cancellationToken, Meter);
         foreach (var r in requests) await Cache.Invalidate(r, all: false);
         return result;
     }
@@ -328,17 +336,28 @@ public sealed class Db(TableRegistry tables, DbPools pools, long cacheSize = 10_
     /// <summary>The read-through cache behind <c>GetCachedAsync</c>.</summary>
     public DbCache Cache { get; } = new(cacheSize, cacheTtl);
 
+    /// <summary>The measurements of every driver call (null: none); set once by the app builder.</summary>
+    internal Metrics.DbMeter? Meter
+    {
+        get;
+        set
+        {
+            field = value;
+            Cache.Meter = value;
+        }
+    }
+
     private async Task<DbResult> Execute(DbOperation op, string table, object? row, DbOptions? options, CancellationToken cancellationToken)
     {
         var request = _requests.Prepare(op, table, row, options);
-        var result = await Pools.Resolve(request.Options.Pool, table).ExecuteAsync(request, cancellationToken);
+        var result = await DbReadRetry.Start(Pools.Resolve(request.Options.Pool, table), request, cancellationToken, Meter);
         await Cache.Invalidate(request, all: false);
         return result;
     }
 
     /// <summary>Runs a request on its pool, a read with the retry policy.</summary>
     private Task<DbResult> Run(DbRequest request, CancellationToken cancellationToken) =>
-        DbReadRetry.Run(Pools.Resolve(request.Options.Pool, request.Table.Name), request, cancellationToken);
+        DbReadRetry.Run(Pools.Resolve(request.Options.Pool, request.Table.Name), request, cancellationToken, Meter);
 
     /// <summary>Validates and converts a call into a driver request, as every operation does first; modules call it to
     /// check a whole set of writes before making the first.</summary>

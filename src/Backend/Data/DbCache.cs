@@ -113,6 +113,9 @@ public sealed class DbCache : IDisposable
         else Remove(LocalKey(table, sharedKey));
     }
 
+    /// <summary>Counts hits and misses (null: not counted); set by <see cref="Db"/>.</summary>
+    internal Metrics.DbMeter? Meter { get; set; }
+
     /// <summary>The read-through: a hit is a copy of the cached row (or null for a cached miss); a miss asks the shared
     /// level when there is one (a value stored for the row's current version), else reads through
     /// <paramref name="driver"/> with the read-retry policy, and stores a copy of what came back in both levels. The
@@ -120,7 +123,12 @@ public sealed class DbCache : IDisposable
     internal async ValueTask<DbRow?> GetOrLoadAsync(IDbDriver driver, DbRequest request, CancellationToken cancellationToken)
     {
         var key = Key(request);
-        if (TryGet(key, out var cached)) return cached is null ? null : Copy(cached);
+        if (TryGet(key, out var cached))
+        {
+            Meter?.CacheHit(request.Table.Name);
+            return cached is null ? null : Copy(cached);
+        }
+        Meter?.CacheMiss(request.Table.Name);
         // A write that invalidates while this read is in flight bumps the version, and the read is then not stored:
         // otherwise the row read before the write would be served until the next invalidation.
         var version = Version;
@@ -137,7 +145,7 @@ public sealed class DbCache : IDisposable
                 return stored;
             }
         }
-        var rows = (await DbReadRetry.Run(driver, request, cancellationToken)).Rows;
+        var rows = (await DbReadRetry.Run(driver, request, cancellationToken, Meter)).Rows;
         var row = rows.Count > 0 ? rows[0] : null;
         // Stored for the version read before the database: if a write came in between, its version is newer and no
         // process takes this value.

@@ -166,6 +166,7 @@ public sealed class BackendApplicationBuilder
             db.Cache.CacheTables([AccountTables.Auth, .. cache.Tables]);
             foreach (var setup in sp.GetServices<IDbSetup>()) setup.Configure(db);
             db.Cache.Cluster = sp.GetService<DbCacheCluster>();
+            db.Meter = new Metrics.DbMeter(sp.GetRequiredService<Metrics.BackendMetrics>());
             return db;
         });
         Services.AddHostedService<DbInitService>();
@@ -173,12 +174,16 @@ public sealed class BackendApplicationBuilder
         var cacheType = Config.Configuration.Get<CacheOptions>()?.Type ?? "local";
         if (!_caches.TryGetValue(cacheType, out var createCache))
             throw new ConfigException($"invalid value for -{Config.GivenName("cache-type")}: \"{cacheType}\" is not a registered cache kind ({string.Join(", ", _caches.Keys.Order(StringComparer.Ordinal))}; redis needs the Redis provider: builder.AddRedis())");
-        Services.TryAddSingleton(createCache);
+        // Measured (Metrics/MeteredServices): backend.cache.* and backend.pubsub.* on the built-in kinds.
+        Services.TryAddSingleton<ICache>(sp => new Metrics.MeteredCache(createCache(sp), sp.GetRequiredService<Metrics.BackendMetrics>()));
         Services.AddBackendOptions<PubSubOptions>(Config);
         var msgType = Config.Configuration.Get<PubSubOptions>()?.Type ?? "local";
         if (!_pubsubs.TryGetValue(msgType, out var createPubSub))
             throw new ConfigException($"invalid value for -{Config.GivenName("msg-type")}: \"{msgType}\" is not a registered pub/sub kind ({string.Join(", ", _pubsubs.Keys.Order(StringComparer.Ordinal))})");
-        Services.TryAddSingleton(createPubSub);
+        Services.TryAddSingleton<IPubSub>(sp => new Metrics.MeteredPubSub(createPubSub(sp), msgType, sp.GetRequiredService<Metrics.BackendMetrics>()));
+        Services.TryAddSingleton<Metrics.BackendMetrics>();
+        Services.TryAddSingleton(sp => new Metrics.StatsCollector(sp.GetRequiredService<TimeProvider>()));
+        Services.TryAddSingleton<Metrics.MachineStats>();
         if (cacheType != "local" || msgType != "local")
         {
             // Several processes: the read cache gets a shared second level and an invalidation broadcast.

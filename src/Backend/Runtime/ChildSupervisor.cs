@@ -92,6 +92,12 @@ internal sealed class ChildSupervisor : IAsyncDisposable
     /// <summary>A child asked for a rolling restart of the Web workers (<c>/system/restart</c>).</summary>
     public event Action<ChildHandle>? RestartRequested;
 
+    /// <summary>Any other message from a child (<c>stats</c>, <c>stats-part</c>).</summary>
+    public event Action<ChildHandle, ControlMessage>? MessageReceived;
+
+    /// <summary>Sends a message to a child; false when it is gone.</summary>
+    public Task<bool> SendAsync(ChildHandle handle, ControlMessage message) => _control.SendAsync(handle.Id, message);
+
     /// <summary>A process exited unasked (before it is started again).</summary>
     public event Action<ChildHandle, int>? Crashed;
 
@@ -233,6 +239,9 @@ internal sealed class ChildSupervisor : IAsyncDisposable
                     break;
                 case "restart":
                     RestartRequested?.Invoke(handle);
+                    break;
+                default:
+                    MessageReceived?.Invoke(handle, message);
                     break;
             }
         }

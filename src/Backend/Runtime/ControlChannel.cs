@@ -186,6 +186,9 @@ internal sealed class ControlClient : IAsyncDisposable
     /// <summary>Sends an op to the parent; false when the parent is gone.</summary>
     public Task<bool> SendAsync(string op) => _connection.SendAsync(new ControlMessage(op));
 
+    /// <summary>Sends a message to the parent; false when the parent is gone.</summary>
+    public Task<bool> SendAsync(ControlMessage message) => _connection.SendAsync(message);
+
     private async Task ReadLoopAsync()
     {
         try
@@ -213,7 +216,7 @@ internal sealed class ControlClient : IAsyncDisposable
 /// <summary>JSON lines over a connected Unix socket; writes are serialised.</summary>
 internal sealed class ControlConnection(Socket socket) : IDisposable
 {
-    private const int MaxLine = 64 * 1024;
+    private const int MaxLine = 16 * 1024 * 1024; // a worker's statistics with their samples (stats-part) are the largest
     private readonly NetworkStream _stream = new(socket, ownsSocket: true);
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly byte[] _buffer = new byte[4096];

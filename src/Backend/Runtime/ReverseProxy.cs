@@ -16,18 +16,55 @@ using Yarp.ReverseProxy.Forwarder;
 
 namespace Backend.Runtime;
 
-/// <summary>One worker behind the reverse proxy: its loopback port and the requests it has in hand.</summary>
-internal sealed class ProxyDestination(int port)
+/// <summary>One worker behind the reverse proxy: its loopback port, the requests it has in hand, and the client that
+/// holds the proxy's pooled connections to it: when the worker leaves the rotation (a rolling restart) and its last
+/// request is done, the client is disposed, which closes those connections, so the draining worker is not kept
+/// waiting for idle keep-alive connections until -server-drain-time.</summary>
+internal sealed class ProxyDestination(int port, Func<HttpMessageInvoker>? createClient = null)
 {
+    private readonly Lazy<HttpMessageInvoker> _client = new(createClient ?? ReverseProxy.CreateClient);
+    private int _retired;
+    private int _disposed;
+
     public int Port { get; } = port;
 
     public string Prefix { get; } = $"http://127.0.0.1:{port}/";
+
+    public HttpMessageInvoker Client => _client.Value;
 
     /// <summary>Requests forwarded to it and not finished (the balancing picks the least busy).</summary>
     public int InFlight;
 
     /// <summary>A connection to it was refused: skipped until this time (Stopwatch ticks), unless every worker is.</summary>
     public long DownUntil;
+
+    public bool Retired => Volatile.Read(ref _retired) != 0;
+
+    /// <summary>Takes a request; false once it left the rotation.</summary>
+    public bool TryEnter()
+    {
+        Interlocked.Increment(ref InFlight);
+        if (!Retired) return true;
+        Exit();
+        return false;
+    }
+
+    public void Exit()
+    {
+        if (Interlocked.Decrement(ref InFlight) == 0 && Retired) CloseConnections();
+    }
+
+    /// <summary>Out of the rotation: its connections close once its last request is done.</summary>
+    public void Retire()
+    {
+        Interlocked.Exchange(ref _retired, 1);
+        if (Volatile.Read(ref InFlight) == 0) CloseConnections();
+    }
+
+    private void CloseConnections()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0 && _client.IsValueCreated) _client.Value.Dispose();
+    }
 }
 
 /// <summary>The workers that take new requests, as an immutable snapshot swapped whole: a rolling restart puts a
@@ -35,17 +72,25 @@ internal sealed class ProxyDestination(int port)
 internal sealed class ProxyRotation
 {
     private static readonly long DownTicks = Stopwatch.Frequency; // 1 s
+    private readonly Func<HttpMessageInvoker>? _createClient;
     private ProxyDestination[] _current = [];
     private int _next;
 
+    public ProxyRotation(Func<HttpMessageInvoker>? createClient = null) => _createClient = createClient;
+
     public IReadOnlyList<ProxyDestination> Current => Volatile.Read(ref _current);
 
-    /// <summary>Sets the serving ports; a port already in the rotation keeps its counters.</summary>
+    /// <summary>Sets the serving ports; a port already in the rotation keeps its counters and connections, a port that
+    /// left it is retired (<see cref="ProxyDestination.Retire"/>).</summary>
     public void Set(IEnumerable<int> ports)
     {
-        var old = Volatile.Read(ref _current);
-        var next = ports.Distinct().Order().Select(p => old.FirstOrDefault(d => d.Port == p) ?? new ProxyDestination(p)).ToArray();
-        Volatile.Write(ref _current, next);
+        lock (this)
+        {
+            var old = Volatile.Read(ref _current);
+            var next = ports.Distinct().Order().Select(p => old.FirstOrDefault(d => d.Port == p) ?? new ProxyDestination(p, _createClient)).ToArray();
+            Volatile.Write(ref _current, next);
+            foreach (var gone in old.Where(d => !next.Contains(d))) gone.Retire();
+        }
     }
 
     /// <summary>The least busy worker (round robin among equals), skipping ones marked down unless all are; null when
@@ -86,12 +131,12 @@ internal sealed class ReverseProxy : IAsyncDisposable
     private static readonly TimeSpan ActivityTimeout = TimeSpan.FromMinutes(30);
 
     private readonly WebApplication _web;
-    private readonly HttpMessageInvoker _client;
+    private readonly ProxyRotation _rotation;
 
-    private ReverseProxy(WebApplication web, HttpMessageInvoker client)
+    private ReverseProxy(WebApplication web, ProxyRotation rotation)
     {
         _web = web;
-        _client = client;
+        _rotation = rotation;
     }
 
     public IReadOnlyList<string> Urls { get; private init; } = [];
@@ -173,19 +218,7 @@ internal sealed class ReverseProxy : IAsyncDisposable
             }
         });
         var web = builder.Build();
-        // One client for every worker (it pools connections per port); as YARP advises for a forwarder: no proxy, no
-        // redirects, no decompression, no cookies, no tracing headers of its own.
-        var client = new HttpMessageInvoker(new SocketsHttpHandler
-        {
-            UseProxy = false,
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            UseCookies = false,
-            ActivityHeadersPropagator = null,
-            ConnectTimeout = TimeSpan.FromSeconds(5),
-            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
-        });
-        var handler = new ProxyHandler(web.Services.GetRequiredService<IHttpForwarder>(), client, rotation, loggerFactory.CreateLogger("Backend.Proxy"));
+        var handler = new ProxyHandler(web.Services.GetRequiredService<IHttpForwarder>(), rotation, loggerFactory.CreateLogger("Backend.Proxy"));
         web.Run(handler.HandleAsync);
         try
         {
@@ -194,11 +227,23 @@ internal sealed class ReverseProxy : IAsyncDisposable
         catch
         {
             await web.DisposeAsync();
-            client.Dispose();
             throw;
         }
-        return new ReverseProxy(web, client) { Urls = urls };
+        return new ReverseProxy(web, rotation) { Urls = urls };
     }
+
+    /// <summary>The client of one worker (it pools connections to its port); as YARP advises for a forwarder: no
+    /// proxy, no redirects, no decompression, no cookies, no tracing headers of its own.</summary>
+    public static HttpMessageInvoker CreateClient() => new(new SocketsHttpHandler
+    {
+        UseProxy = false,
+        AllowAutoRedirect = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        UseCookies = false,
+        ActivityHeadersPropagator = null,
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
+    });
 
     private static void Listen(KestrelServerOptions o, string bind, int port, string bindName, Action<ListenOptions>? configure)
     {
@@ -226,7 +271,7 @@ internal sealed class ReverseProxy : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _web.DisposeAsync();
-        _client.Dispose();
+        _rotation.Set([]);
     }
 
     /// <summary>The proxy's loggers are the parent's (console, syslog or the daemon's log file).</summary>
@@ -240,7 +285,7 @@ internal sealed class ReverseProxy : IAsyncDisposable
         }
     }
 
-    private sealed class ProxyHandler(IHttpForwarder forwarder, HttpMessageInvoker client, ProxyRotation rotation, ILogger logger)
+    private sealed class ProxyHandler(IHttpForwarder forwarder, ProxyRotation rotation, ILogger logger)
     {
         private static readonly ForwarderRequestConfig RequestConfig = new()
         {
@@ -261,15 +306,21 @@ internal sealed class ReverseProxy : IAsyncDisposable
                     await Http.JsonReply.Error(context, 503, "No worker is serving, try again");
                     return;
                 }
-                Interlocked.Increment(ref destination.InFlight);
+                if (!destination.TryEnter())
+                {
+                    // It left the rotation between the pick and now: pick again.
+                    if (attempt < 8) continue;
+                    await Http.JsonReply.Error(context, 503, "No worker is serving, try again");
+                    return;
+                }
                 ForwarderError error;
                 try
                 {
-                    error = await forwarder.SendAsync(context, destination.Prefix, client, RequestConfig, ForwardedHeaders.Instance);
+                    error = await forwarder.SendAsync(context, destination.Prefix, destination.Client, RequestConfig, ForwardedHeaders.Instance);
                 }
                 finally
                 {
-                    Interlocked.Decrement(ref destination.InFlight);
+                    destination.Exit();
                 }
                 if (error == ForwarderError.None) return;
                 var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;

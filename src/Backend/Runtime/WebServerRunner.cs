@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using System.Text.Json;
 using Backend.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -23,6 +24,7 @@ internal sealed class WebServerRunner : IDisposable
     private readonly SemaphoreSlim _restartLock = new(1, 1);
     private readonly List<ChildSlot> _workers = [];
     private readonly ProxyRotation _rotation = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, StatsGather> _gathers = new(StringComparer.Ordinal);
     private int[] _proxyPorts = [];
     private ChildSupervisor? _supervisor;
     private int _restartPending;
@@ -63,6 +65,7 @@ internal sealed class WebServerRunner : IDisposable
         // Behind the proxy a worker takes requests once it serves and stops taking them the moment it exits.
         supervisor.Crashed += (_, _) => UpdateRotation();
         supervisor.Restarted += _ => UpdateRotation();
+        supervisor.MessageReceived += OnChildMessage;
 
         for (var i = 1; i <= count; i++) _workers.Add(new ChildSlot($"web-{i}", ProcessRole.Worker) { Port = proxied ? _proxyPorts[i - 1] : 0 });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(signals.Token, link.StopRequested);
@@ -101,6 +104,79 @@ internal sealed class WebServerRunner : IDisposable
         await supervisor.StopAllAsync(DrainGrace(config));
         await proxyStopped;
         return 0;
+    }
+
+    private void OnChildMessage(ChildHandle from, ControlMessage message)
+    {
+        if (message.Data is not { ValueKind: JsonValueKind.Object } data || !data.TryGetProperty("req", out var r) || r.GetString() is not { Length: > 0 } req) return;
+        if (message.Op == "stats") _ = GatherStatsAsync(from, req);
+        else if (message.Op == "stats-part" && _gathers.TryGetValue(req, out var gather) && data.TryGetProperty("stats", out var part)) gather.Add(part.Clone());
+    }
+
+    /// <summary><c>/system/stats/get</c> on a worker: every serving worker's statistics, merged, answered to the
+    /// worker that asked (a worker that does not answer within 2 s is left out).</summary>
+    private async Task GatherStatsAsync(ChildHandle asker, string req)
+    {
+        var supervisor = _supervisor!;
+        var workers = _workers.Select(w => w.Current).Where(h => h is not null && h.Ready.Task.IsCompleted && !h.Exited.Task.IsCompleted).Select(h => h!).ToList();
+        var gather = new StatsGather(workers.Count);
+        _gathers[req] = gather;
+        try
+        {
+            var ask = JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["req"] = req });
+            foreach (var w in workers) await supervisor.SendAsync(w, new ControlMessage("stats-collect", Data: ask));
+            try
+            {
+                await gather.Done.Task.WaitAsync(TimeSpan.FromSeconds(2));
+            }
+            catch (TimeoutException)
+            {
+                if (_logger.IsEnabled(LogLevel.Warning)) _logger.LogWarning("statistics: {Got} of {Count} workers answered within 2 s", gather.Count, workers.Count);
+            }
+            var parts = gather.Parts.Select(p => p.Deserialize<Metrics.ProcessStats>()).OfType<Metrics.ProcessStats>().ToList();
+            var result = new Dictionary<string, object?> { ["req"] = req, ["stats"] = parts.Count == 0 ? null : Metrics.ProcessStats.Merge(parts) };
+            await supervisor.SendAsync(asker, new ControlMessage("stats-result", Data: JsonSerializer.SerializeToElement(result)));
+        }
+        catch (Exception ex) when (ex is JsonException or IOException or InvalidOperationException)
+        {
+            if (_logger.IsEnabled(LogLevel.Warning)) _logger.LogWarning("statistics could not be merged: {Error}", ex.Message);
+        }
+        finally
+        {
+            _gathers.TryRemove(req, out _);
+        }
+    }
+
+    private sealed class StatsGather(int expected)
+    {
+        private readonly List<JsonElement> _parts = [];
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Count
+        {
+            get
+            {
+                lock (_parts) return _parts.Count;
+            }
+        }
+
+        public List<JsonElement> Parts
+        {
+            get
+            {
+                lock (_parts) return [.. _parts];
+            }
+        }
+
+        public void Add(JsonElement part)
+        {
+            lock (_parts)
+            {
+                _parts.Add(part);
+                if (_parts.Count >= expected) Done.TrySetResult();
+            }
+        }
     }
 
     /// <summary>The workers that take new requests behind the proxy: each slot's process once it serves, until it exits.</summary>

@@ -111,7 +111,7 @@ public sealed class RedisCacheTests
     {
         using var home = new TempDirectory();
         await using var local = BackendApplicationBuilder.CreateBuilder(["-home", home.Root, "-log", "none"]).Build();
-        Assert.IsType<LocalCache>(local.Services.GetService(typeof(ICache)));
+        Assert.IsType<LocalCache>(Backend.Metrics.Metered.Unwrap(local.Services.GetService(typeof(ICache))));
 
         await using var redis = BackendApplicationBuilder.CreateBuilder(["-home", home.Root, "-log", "none", "-cache-type", "redis", "-redis-port", "1"]).AddRedis().Build();
         Assert.Equal("redis", ((ICache)redis.Services.GetService(typeof(ICache))!).Kind);

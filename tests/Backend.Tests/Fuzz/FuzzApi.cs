@@ -81,6 +81,7 @@ public static partial class FuzzApi
         .. new[] { "msg", "publish", "subscribe", "stats" }.Select(op => new FuzzEndpoint($"/system/msg/{op}", ["channel", "msg"], [])),
         .. new[] { "submit", "runs", "queue", "list" }.Select(op => new FuzzEndpoint($"/system/jobs/{op}", ["name", "args", "tag", "status", "_count", "_start"], [])),
         new("/system/restart", [], []),
+        new("/system/stats/get", [], []),
     ];
 
     /// <summary>The tables of the built-in modules, described exactly as the server describes them.</summary>

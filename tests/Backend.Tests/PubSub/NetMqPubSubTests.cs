@@ -248,7 +248,7 @@ public sealed class NetMqPubSubTests : IAsyncDisposable
         using var home = new Backend.Tests.Data.TempDirectory();
         await using var app = BackendApplicationBuilder.CreateBuilder(["-home", home.Root, "-log", "none", "-msg-type", kind, "-msg-port", "0", "-msg-host", "127.0.0.1:1"])
             .AddNetMq().Build();
-        var bus = Assert.IsType<NetMqPubSub>(app.Services.GetRequiredService<IPubSub>());
+        var bus = Assert.IsType<NetMqPubSub>(Backend.Metrics.Metered.Unwrap(app.Services.GetRequiredService<IPubSub>()));
         Assert.NotEqual(0, bus.Port);
         Assert.Equal(["tcp://127.0.0.1:1"], NetMqBuilderExtensions.Options(app.Services.GetRequiredService<BackendConfig>()).Peers);
     }

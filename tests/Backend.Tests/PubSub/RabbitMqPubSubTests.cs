@@ -104,11 +104,11 @@ public sealed class RabbitMqPubSubTests
     {
         using var home = new TempDirectory();
         await using var app = BackendApplicationBuilder.CreateBuilder(["-home", home.Root, "-log", "none", "-msg-type", "amqp", "-amqp-host", "127.0.0.1:1"]).AddRabbitMq().Build();
-        var bus = Assert.IsType<RabbitMqPubSub>(app.Services.GetService(typeof(IPubSub)));
+        var bus = Assert.IsType<RabbitMqPubSub>(Backend.Metrics.Metered.Unwrap(app.Services.GetService(typeof(IPubSub))));
         Assert.False(bus.IsConnected); // created lazily: start-up does not wait for the broker
 
         await using var local = BackendApplicationBuilder.CreateBuilder(["-home", home.Root, "-log", "none"]).AddRabbitMq().Build();
-        Assert.IsType<LocalPubSub>(local.Services.GetService(typeof(IPubSub)));
+        Assert.IsType<LocalPubSub>(Backend.Metrics.Metered.Unwrap(local.Services.GetService(typeof(IPubSub))));
 
         var ex = Assert.Throws<ConfigException>(() => { BackendApplicationBuilder.CreateBuilder(["-home", home.Root, "-log", "none", "-msg-type", "amqp"]).Build(); });
         Assert.Contains("amqp", ex.Message, StringComparison.Ordinal);

@@ -75,9 +75,9 @@ public sealed class RedisPubSubTests
     {
         using var home = new TempDirectory();
         await using var local = BackendApplicationBuilder.CreateBuilder(["-home", home.Root, "-log", "none"]).Build();
-        Assert.IsType<LocalPubSub>(local.Services.GetService(typeof(IPubSub)));
+        Assert.IsType<LocalPubSub>(Backend.Metrics.Metered.Unwrap(local.Services.GetService(typeof(IPubSub))));
         await using var redis = BackendApplicationBuilder.CreateBuilder(["-home", home.Root, "-log", "none", "-msg-type", "redis", "-redis-port", "1"]).AddRedis().Build();
-        Assert.IsType<RedisPubSub>(redis.Services.GetService(typeof(IPubSub)));
+        Assert.IsType<RedisPubSub>(Backend.Metrics.Metered.Unwrap(redis.Services.GetService(typeof(IPubSub))));
         var builder = BackendApplicationBuilder.CreateBuilder(["-home", home.Root, "-log", "none", "-msg-type", "carrier-pigeon"]);
         var ex = Assert.Throws<Backend.Configuration.ConfigException>(() => { builder.Build(); });
         Assert.Contains("not a registered pub/sub kind", ex.Message, StringComparison.Ordinal);

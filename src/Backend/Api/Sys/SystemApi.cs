@@ -32,6 +32,7 @@ internal static class SystemApi
         var endpoints = routes.Handlers<SystemEndpoints>();
         routes.MapMethods("/system/cache/{op}", ApiRoutes.Methods, endpoints.Cache);
         routes.MapMethods("/system/msg/{op}", ApiRoutes.Methods, endpoints.Msg);
+        routes.MapMethods("/system/stats/get", ApiRoutes.Methods, endpoints.Stats);
         var jobs = routes.Handlers<SystemJobEndpoints>();
         routes.MapMethods("/system/jobs/{op}", ApiRoutes.Methods, jobs.Handle);
         return routes;
@@ -39,7 +40,7 @@ internal static class SystemApi
 }
 
 /// <summary>The handlers of the system endpoints.</summary>
-internal sealed class SystemEndpoints(ICache cache, ApiReply reply, IOptions<AccessOptions> access, SystemMsgEndpoints msg)
+internal sealed class SystemEndpoints(ICache cache, ApiReply reply, IOptions<AccessOptions> access, SystemMsgEndpoints msg, Metrics.MachineStats stats)
 {
     /// <summary>Most keys <c>/system/cache/keys</c> lists (<c>_count</c>, 1000 by default).</summary>
     public const int MaxKeys = 10_000;
@@ -48,6 +49,17 @@ internal sealed class SystemEndpoints(ICache cache, ApiReply reply, IOptions<Acc
 
     /// <summary><c>/system/msg/{op}</c>.</summary>
     public Task Msg(HttpContext context, string op) => msg.Handle(context, op, _unsecure);
+
+    /// <summary><c>/system/stats/get</c>: the reference's statistics (Metrics/ProcessStats), for the whole machine
+    /// when the server runs Web workers.</summary>
+    public async Task Stats(HttpContext context)
+    {
+        var api = context.Api();
+        api.RequireAccountId();
+        if (!api.IsAdmin && !_unsecure) throw new ApiException(403, "Access denied: the system API is for admins");
+        var snapshot = await stats.GetAsync(context.RequestAborted);
+        await reply.Send(context, snapshot.ToJson());
+    }
 
     public async Task Cache(HttpContext context, string op)
     {

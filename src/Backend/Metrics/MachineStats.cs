@@ -1,0 +1,24 @@
+using System.Text.Json;
+using Backend.Runtime;
+
+namespace Backend.Metrics;
+
+/// <summary>The statistics <c>/system/stats/get</c> answers: this process's, or, on a Web worker, the whole machine's
+/// (the Web server parent asks every worker for its figures over the control socket and merges them:
+/// <see cref="ProcessStats.Merge"/>). If the parent does not answer in time, this worker's own, with
+/// <c>processes</c> 1.</summary>
+internal sealed class MachineStats(StatsCollector collector, RuntimePlan plan, ParentLinkHolder holder)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
+
+    public async Task<ProcessStats> GetAsync(CancellationToken ct)
+    {
+        if (plan.Role == ProcessRole.Worker && holder.Link is { HasParent: true } link
+            && await link.RequestStatsAsync(Timeout, ct) is { ValueKind: JsonValueKind.Object } merged
+            && merged.Deserialize<ProcessStats>() is { } stats)
+        {
+            return stats;
+        }
+        return collector.Snapshot();
+    }
+}

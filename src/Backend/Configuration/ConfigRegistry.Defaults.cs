@@ -20,6 +20,7 @@ public sealed partial class ConfigRegistry
         AddDb(registry);
         AddCache(registry);
         AddPubSub(registry);
+        AddLogWatcher(registry);
         return registry;
     }
 
@@ -149,5 +150,22 @@ public sealed partial class ConfigRegistry
     {
         const string S = "msg";
         r.Add(new("msg-type", ConfigType.String, "local", "Pub/sub kind (account events, cache invalidation): local (this process only, the default), redis (-redis-host), amqp (RabbitMQ, -amqp-host), zmq or nanomsg (brokerless, -msg-host); all but local need their provider, which bkcs has", S));
+    }
+
+    private static void AddLogWatcher(ConfigRegistry r)
+    {
+        const string S = "logwatcher";
+        r.Add(new("logwatcher-url", ConfigType.Url, "", "URL the monitor POSTs its log reports to (JSON; docs/operations.md, \"Log watcher\"), instead of mailing them; this or -logwatcher-email turns the log watcher on", S));
+        r.Add(new("logwatcher-email", ConfigType.List, null, "Mail addresses the monitor sends its log reports to through -logwatcher-smtp-host, when no -logwatcher-url is given; this or -logwatcher-url turns the log watcher on", S));
+        r.Add(new("logwatcher-from", ConfigType.String, "", "Sender address of the log report mails; logwatcher@HOSTNAME when empty", S));
+        r.Add(new("logwatcher-ignore", ConfigType.List, null, "Regexps of log lines never reported (with the stack lines under them), checked before the match patterns", S) { ItemType = ConfigType.Regex });
+        r.Add(new("logwatcher-match", ConfigType.List, null, "Regexps of log lines to report, besides the built-in ones (the 'fail: ' and 'crit: ' lines of the log, .NET's 'Unhandled exception.', the reference's ']: ERROR: '); every line of -err-file is reported", S) { ItemType = ConfigType.Regex });
+        r.Add(new("logwatcher-interval", ConfigType.Number, "60", "Minutes between two scans of the log files (as in the reference; fractions allowed, 0.5 is 30 s); 0 turns the log watcher off", S) { Min = 0, Max = 1440 });
+        r.Add(new("logwatcher-file", ConfigType.List, null, "More files the log watcher scans with the match patterns, besides -log-file and -err-file (log/message.log and log/error.log with -daemon); relative to the home", S) { ItemType = ConfigType.Path });
+        r.Add(new("logwatcher-smtp-host", ConfigType.String, "localhost", "SMTP server the log report mails go through", S));
+        r.Add(new("logwatcher-smtp-port", ConfigType.Int, "25", "Port of -logwatcher-smtp-host", S) { Min = 1, Max = 65535 });
+        r.Add(new("logwatcher-smtp-tls", ConfigType.Bool, "false", "Require STARTTLS with -logwatcher-smtp-host (the port's implicit TLS, 465, is not supported)", S));
+        r.Add(new("logwatcher-smtp-user", ConfigType.String, "", "User name for SMTP authentication; none when empty", S));
+        r.Add(new("logwatcher-smtp-password", ConfigType.String, "", "Password of -logwatcher-smtp-user", S));
     }
 }

@@ -92,6 +92,7 @@ public sealed class BackendApplicationBuilder
             Runtime.ProcessRuntime.RedirectOutput(Config, processEnvironment);
         Services.TryAddSingleton(plan);
         Runtime.WatchServices.Add(Services, plan);
+        Runtime.LogWatcherServices.Add(Services, Config);
         if (!plan.ServesHttp) Services.AddSingleton<Microsoft.AspNetCore.Hosting.Server.IServer, Runtime.NoHttpServer>();
         if (plan.Role != Runtime.ProcessRole.Single || Config.GetBool("daemon"))
         {

@@ -37,6 +37,8 @@ internal static class MonitorRunner
         if (master is not null) supervisor.Start(master);
         if (logger.IsEnabled(LogLevel.Information))
             logger.LogInformation("monitoring {Processes}", string.Join(" and ", new[] { server?.Name, master?.Name }.Where(n => n is not null)));
+        // The log watcher scans the processes' log files and reports their errors (docs/operations.md, "Log watcher").
+        var logWatcher = app.Services.GetRequiredService<LogWatcher>().RunAsync(signals.Token);
         try
         {
             await Task.Delay(Timeout.Infinite, signals.Token);
@@ -46,6 +48,7 @@ internal static class MonitorRunner
             // SIGTERM or Ctrl-C
         }
         logger.LogInformation("stopping");
+        await logWatcher;
         await supervisor.StopAllAsync(TimeSpan.FromMilliseconds(config.GetInt("server-drain-time")) + TimeSpan.FromSeconds(60));
         return 0;
     }

@@ -26,6 +26,9 @@ public sealed class RegistryTests
             "db-caching", "db-cache-size", "db-cache-ttl", "db-max-connections", "db-connect-timeout",
             "db-timeout", "db-sqlite-timeout", "db-pgsql-timeout", "db-mysql-timeout", "db-dynamodb-timeout", "db-redis-timeout",
             "cache-type", "lru-max", "msg-type",
+            "logwatcher-url", "logwatcher-email", "logwatcher-from", "logwatcher-ignore", "logwatcher-match", "logwatcher-interval",
+            "logwatcher-file", "logwatcher-smtp-host", "logwatcher-smtp-port", "logwatcher-smtp-tls", "logwatcher-smtp-user",
+            "logwatcher-smtp-password",
         ];
         Assert.Equal(expected.Order(StringComparer.Ordinal), registry.All.Select(p => p.Name).Order(StringComparer.Ordinal));
         Assert.True(registry.TryGet("api-port", out var port));
@@ -94,7 +97,7 @@ public sealed class RegistryTests
         var lines = registry.FormatHelp().Split('\n');
 
         var sections = lines.Where(l => l.Length > 0 && !l.StartsWith(' ') && registry.All.Any(p => p.Section == l)).ToList();
-        Assert.Equal(["core", "aaa", "api", "cache", "db", "msg", "server"], sections);
+        Assert.Equal(["core", "aaa", "api", "cache", "db", "logwatcher", "msg", "server"], sections);
 
         var core = lines.SkipWhile(l => l != "core").Skip(1).TakeWhile(l => l.StartsWith("  -", StringComparison.Ordinal)).ToList();
         var names = core.Select(l => l.Trim().Split(' ')[0]).ToList();

@@ -63,6 +63,7 @@ public sealed class BackendApplication : IEndpointRouteBuilder, IAsyncDisposable
         // WebSockets first: each message runs through everything after it (Http/WebSockets/WebSocketMiddleware).
         Web.UseWebSockets();
         Web.UseMiddleware<WebSocketMiddleware>();
+        Http.AccessLog.AccessLogModule.UseForWebSocketMessages(Web);
         Web.UseMiddleware<ErrorHandlingMiddleware>();
         Web.UseMiddleware<AccessMiddleware>();
         if (!server.NoStatic)

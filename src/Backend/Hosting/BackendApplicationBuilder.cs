@@ -209,6 +209,8 @@ public sealed class BackendApplicationBuilder
         Services.TryAddSingleton(sp => AccessRules.FromOptions(sp.GetRequiredService<IOptions<AccessOptions>>().Value));
         BuiltInApis.AddServices(Services, Config);
         Backend.Jobs.JobsModule.AddServices(Services, Config);
+        // The access log: a process serving as part of a server (a Web worker, -daemon) writes log/access.log by default.
+        if (plan.ServesHttp) Http.AccessLog.AccessLogModule.AddServices(Services, Config, onByDefault: plan.Role == Runtime.ProcessRole.Worker || Config.GetBool("daemon"));
         return new BackendApplication(Web.Build(), Config);
     }
 

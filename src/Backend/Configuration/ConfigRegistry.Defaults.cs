@@ -84,6 +84,7 @@ public sealed partial class ConfigRegistry
         r.Add(new("api-no-static", ConfigType.Bool, "false", "Serve no static files (web-dir and the built-in web/ folder)", S));
         r.Add(new("api-access-log", ConfigType.Path, "", "Access log file, one line per request (combined log format plus milliseconds taken and account id; docs/operations.md), relative to the home; empty: log/access.log in the Web workers (-web, -monitor, run-server, run-backend) and with -daemon, none for a single process in the foreground (bkcs run), which writes one only when this is set", S));
         r.Add(new("api-no-access-log", ConfigType.Bool, "false", "Write no access log, whatever -api-access-log says", S));
+        r.Add(new("api-no-metrics", ConfigType.Bool, "false", "Keep no statistics in the process: /system/stats/get answers 404 (the instruments stay for OpenTelemetry or dotnet-counters listeners; docs/metrics.md)", S));
         AddPathList(r, "api-allow", "Regexps of URL paths open without a signature; replaces the built-in list of public paths");
         AddPathList(r, "api-allow-path", "Regexps of URL paths to add to the public paths open without a signature");
         AddPathList(r, "api-disallow-path", "Regexps of URL paths to remove from the public paths, e.g. ^/account/add$ closes registration");

@@ -35,7 +35,7 @@ public sealed class BackendApplication : IEndpointRouteBuilder, IAsyncDisposable
         _routes = web;
         Db = web.Services.GetRequiredService<Db>();
         // Listens from the start: /system/stats/get counts every request.
-        web.Services.GetRequiredService<Metrics.StatsCollector>();
+        web.Services.GetService<Metrics.StatsCollector>();
         Api = web.Services.GetRequiredService<ApiHooks>();
         Logger = web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Backend");
         Db.Pools.Resolve(null, AccountTables.Auth); // an unknown -db-pool fails here, at start-up, not on the first request

@@ -183,7 +183,7 @@ public sealed class BackendApplicationBuilder
             throw new ConfigException($"invalid value for -{Config.GivenName("msg-type")}: \"{msgType}\" is not a registered pub/sub kind ({string.Join(", ", _pubsubs.Keys.Order(StringComparer.Ordinal))})");
         Services.TryAddSingleton<IPubSub>(sp => new Metrics.MeteredPubSub(createPubSub(sp), msgType, sp.GetRequiredService<Metrics.BackendMetrics>()));
         Services.TryAddSingleton<Metrics.BackendMetrics>();
-        Services.TryAddSingleton(sp => new Metrics.StatsCollector(sp.GetRequiredService<TimeProvider>()));
+        if (!Config.GetBool("api-no-metrics")) Services.TryAddSingleton(sp => new Metrics.StatsCollector(sp.GetRequiredService<TimeProvider>()));
         Services.TryAddSingleton<Metrics.MachineStats>();
         if (cacheType != "local" || msgType != "local")
         {

@@ -19,8 +19,8 @@ internal static class WorkerRunner
         using var registered = registrations;
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
         app.Services.GetRequiredService<ParentLinkHolder>().Link = link;
-        var collector = app.Services.GetRequiredService<Metrics.StatsCollector>();
-        link.StatsProvider = () => System.Text.Json.JsonSerializer.SerializeToElement(collector.Snapshot());
+        if (app.Services.GetService<Metrics.StatsCollector>() is { } collector)
+            link.StatsProvider = () => System.Text.Json.JsonSerializer.SerializeToElement(collector.Snapshot());
         await app.StartAsync(ct);
         await link.SendAsync("ready");
         if (app.Logger.IsEnabled(LogLevel.Debug)) app.Logger.LogDebug("{Role} {Id} ready", plan.Role, plan.ChildId);

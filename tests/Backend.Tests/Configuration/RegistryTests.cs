@@ -15,7 +15,7 @@ public sealed class RegistryTests
             "monitor", "no-web", "daemon", "pid-file", "log-file", "err-file", "worker", "proxy-port", "watch", "watch-dir",
             "server-max-workers", "server-restart-delay", "server-crash-delay", "server-drain-time", "server-job-max-time",
             "server-max-jobs", "server-jobs-interval", "server-jobs-tag",
-            "port", "bind", "ssl-port", "ssl-bind", "ssl-cert", "ssl-key", "ssl-pfx", "ssl-passphrase", "ws-port", "ws-bind", "ws-max-message", "ws-max-inflight", "ws-idle-timeout", "api-upload-limit", "api-disable", "api-no-session", "api-no-static", "api-access-log", "api-no-access-log", "api-allow", "api-allow-path", "api-disallow-path",
+            "port", "bind", "ssl-port", "ssl-bind", "ssl-cert", "ssl-key", "ssl-pfx", "ssl-passphrase", "ws-port", "ws-bind", "ws-max-message", "ws-max-inflight", "ws-idle-timeout", "api-upload-limit", "api-disable", "api-no-session", "api-no-static", "api-access-log", "api-no-access-log", "api-no-metrics", "api-allow", "api-allow-path", "api-disallow-path",
             "api-deny", "api-deny-path", "api-allow-admin", "api-unsecure", "api-session-age", "api-session-max",
             "api-session-max-per-account", "api-signature-max-age", "api-require-checksum", "api-location-cloak", "web-dir",
             "images-dir", "api-subscribe-interval", "api-subscribe-timeout", "api-status-interval", "min-distance", "max-distance",

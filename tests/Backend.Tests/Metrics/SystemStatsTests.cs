@@ -59,6 +59,21 @@ public sealed class SystemStatsTests(AdminServerFixture fixture) : IClassFixture
     }
 }
 
+/// <summary><c>-api-no-metrics</c>: no statistics kept, <c>/system/stats/get</c> is 404.</summary>
+public sealed class NoMetricsTests
+{
+    [Fact]
+    public async Task With_api_no_metrics_the_stats_are_404()
+    {
+        var home = BackendServer.CreateHome();
+        var admin = await AdminServerFixture.MakeAdmin(home);
+        await using var server = await BackendServer.StartAsync(["-api-no-metrics"], home, ownsHome: true);
+        using var client = server.Client(admin);
+        ApiAssert.Error(await client.Get("/system/stats/get"), 404, "Statistics are off on this server (-api-no-metrics)");
+        ApiAssert.Ok(await client.Get("/account/get"));
+    }
+}
+
 /// <summary><c>/system/stats/get</c> on a server with Web workers covers every worker.</summary>
 [Collection(nameof(ProcessRuntimeCollection))]
 public sealed class MachineStatsTests

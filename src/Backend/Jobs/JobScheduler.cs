@@ -94,8 +94,17 @@ internal sealed class JobScheduler(
         {
             if (job.Type == JobType.Remote)
             {
-                if (await runs.EnqueueAsync(id, job.Name, job.Args, job.Tag, ct))
-                    logger.TickQueued(job.Name, job.Tag, id);
+                // Another master queued this tick first: its row (same id) is there, or was taken already.
+                if (!await runs.EnqueueAsync(id, job.Name, job.Args, job.Tag, ct)) return;
+                // A master that fires late can find the row already taken and deleted by the master that ran the tick,
+                // so its add succeeds again. A taken row always has its run row first (the claim comes before the
+                // delete): then this copy is removed at once and the tick counts as queued once.
+                if (await runs.GetAsync(id, ct) is not null)
+                {
+                    await runs.DequeueAsync(id, ct);
+                    return;
+                }
+                logger.TickQueued(job.Name, job.Tag, id);
                 return;
             }
             if (!(reserved = TryReserve()))
@@ -104,7 +113,7 @@ internal sealed class JobScheduler(
                 return;
             }
             var run = new JobRun(id, job.Name, job.Args, "cron", job.Tag);
-            if (await runs.ClaimAsync(run, ct)) Start(run, ct);
+            if (await ClaimAsync(run, ct)) Start(run, ct);
             else Release();
         }
         catch (DbException ex)
@@ -136,7 +145,9 @@ internal sealed class JobScheduler(
 
     private async Task TakeQueuedAsync(CancellationToken ct)
     {
-        foreach (var row in await runs.QueuedAsync(100, ct))
+        // The whole queue in key (time) order, so rows of other tags ahead of ours never hide ours; it stops as soon
+        // as this master is full.
+        await foreach (var row in runs.QueuedAsync(ct))
         {
             var id = row.GetString("id")!;
             var tag = row.GetString("tag") ?? "";
@@ -146,7 +157,7 @@ internal sealed class JobScheduler(
             bool claimed;
             try
             {
-                claimed = await runs.ClaimAsync(run, ct);
+                claimed = await ClaimAsync(run, ct);
             }
             catch
             {
@@ -158,6 +169,14 @@ internal sealed class JobScheduler(
             // Claimed here or by another master earlier: either way the queue row is done.
             await runs.DequeueAsync(id, ct);
         }
+    }
+
+    // The add of the run row is not cancelled half-way: a cancelled call could still have written the row, leaving a run
+    // this master never starts nor ends. Once claimed, the launcher records it (killed if the master is stopping).
+    private Task<bool> ClaimAsync(JobRun run, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        return runs.ClaimAsync(run, CancellationToken.None);
     }
 
     private bool TryReserve()

@@ -94,17 +94,13 @@ internal sealed class JobScheduler(
         {
             if (job.Type == JobType.Remote)
             {
-                // Another master queued this tick first: its row (same id) is there, or was taken already.
-                if (!await runs.EnqueueAsync(id, job.Name, job.Args, job.Tag, ct)) return;
-                // A master that fires late can find the row already taken and deleted by the master that ran the tick,
-                // so its add succeeds again. A taken row always has its run row first (the claim comes before the
-                // delete): then this copy is removed at once and the tick counts as queued once.
-                if (await runs.GetAsync(id, ct) is not null)
-                {
-                    await runs.DequeueAsync(id, ct);
-                    return;
-                }
-                logger.TickQueued(job.Name, job.Tag, id);
+                // A master that fires late can find the tick's row already taken and deleted by the master that ran
+                // it, so its add would succeed again: the run row (a claim always comes before the delete) says the
+                // tick is done. Between this look and the add another master may still take and delete the row; the
+                // copy added then is dropped by the next look at the queue (its claim conflicts), never run twice.
+                if (await runs.GetAsync(id, ct) is not null) return;
+                // Another master queued this tick first when the add conflicts.
+                if (await runs.EnqueueAsync(id, job.Name, job.Args, job.Tag, ct)) logger.TickQueued(job.Name, job.Tag, id);
                 return;
             }
             if (!(reserved = TryReserve()))

@@ -125,7 +125,9 @@ public sealed class TwoNodeJobTests
                 Assert.Empty(other.Lines(Started));
                 Assert.Single(ran.Lines(Ran));
                 Assert.Empty(other.Lines(Ran));
-                // Both masters fired the tick; exactly one of them queued it.
+                // Both masters fired the tick; exactly one of them queued it. (A second copy is possible only if the row
+                // is taken and deleted within one database round trip of a late master's look for the run: see
+                // docs/jobs.md, "Once per cluster".)
                 bool Queued(string l) => l.Contains($"queued for tag \"{tag}\" ({id})", StringComparison.Ordinal);
                 var queuedLines = a.Lines(Queued).Count + b.Lines(Queued).Count;
                 Assert.True(queuedLines == 1, $"tick {id} was queued {queuedLines} times\n{Output()}");

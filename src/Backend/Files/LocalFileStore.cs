@@ -95,6 +95,51 @@ internal sealed class LocalFileStore : IFileStore
     public Task<bool> ExistsAsync(string path, CancellationToken cancellationToken = default) =>
         Task.FromResult(File.Exists(FullPath(path)));
 
+    /// <inheritdoc />
+    /// <remarks>Regular files only, read from the disk as the listing goes: symbolic links (to files or folders) are
+    /// neither listed nor followed, nor is a <paramref name="directory"/> reached through one, so nothing outside the
+    /// root is ever named; this store's own writes in progress (<c>.NAME.ID.tmp</c>) and names the path rules refuse
+    /// are left out.</remarks>
+    public IAsyncEnumerable<FileStoreEntry> ListAsync(string? directory = null, CancellationToken cancellationToken = default)
+    {
+        // Checked now, not at the first read: a bad folder is the caller's error.
+        var start = string.IsNullOrEmpty(directory) ? Root : FullPath(directory);
+        return List(start, cancellationToken).ToAsyncEnumerable();
+    }
+
+    private IEnumerable<FileStoreEntry> List(string start, CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(start) || ThroughLink(start)) yield break;
+        var options = new EnumerationOptions
+        {
+            RecurseSubdirectories = true,
+            // A link is skipped, so a linked folder is not entered either; hidden files are listed (the default skips them).
+            AttributesToSkip = FileAttributes.ReparsePoint,
+            IgnoreInaccessible = true,
+            ReturnSpecialDirectories = false,
+        };
+        foreach (var file in new DirectoryInfo(start).EnumerateFiles("*", options))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (file.LinkTarget is not null || !file.FullName.StartsWith(_rootWithSeparator, StringComparison.Ordinal)) continue;
+            if (file.Name.StartsWith('.') && file.Name.EndsWith(TempSuffix, StringComparison.Ordinal)) continue;
+            var path = file.FullName[_rootWithSeparator.Length..];
+            if (Path.DirectorySeparatorChar != '/') path = path.Replace(Path.DirectorySeparatorChar, '/');
+            if (!FileStorePath.IsValid(path)) continue;
+            yield return new FileStoreEntry(path, file.Length, new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero));
+        }
+    }
+
+    // True when a folder between the root (excluded: it may be a link on purpose) and start is a symbolic link.
+    private bool ThroughLink(string start)
+    {
+        for (var dir = new DirectoryInfo(start); dir.FullName.Length > Root.Length; dir = dir.Parent!)
+        {
+            if (dir.LinkTarget is not null) return true;
+        }
+        return false;
+    }
+
     private async Task WriteAtomic(string path, Func<FileStream, Task> write, CancellationToken cancellationToken)
     {
         var target = FullPath(path);

@@ -14,8 +14,16 @@ internal sealed class JobLauncher(JobRuns runs, IOptions<JobsOptions> options, I
 {
     private int _sequence;
 
+    /// <summary>The error of a run claimed while its master was stopping: no process was started.</summary>
+    public const string NotStarted = "the master stopped before the job started";
+
     public async Task RunAsync(JobRun run, CancellationToken stopping)
     {
+        if (stopping.IsCancellationRequested)
+        {
+            await FinishAsync(run, JobStatus.Killed, NotStarted);
+            return;
+        }
         var maxTime = TimeSpan.FromMilliseconds(options.Value.MaxTimeMs);
         var id = "job-" + Interlocked.Increment(ref _sequence).ToString(CultureInfo.InvariantCulture);
         var env = new Dictionary<string, string>(StringComparer.Ordinal)

@@ -5,8 +5,9 @@ namespace Backend.Jobs;
 
 /// <summary>The jobs this program can run, by name: <c>app.Jobs.Add("cleanup", async (job, args, ct) => ...)</c>. The
 /// crontab, <c>bkcs run-job</c> and <c>/system/jobs/submit</c> name a job registered here; built-in jobs
-/// (<c>cleanup-jobs</c>, <c>noop</c>, <c>sleep</c>, <c>crash</c>) are registered the same way. A job runs in a process of
-/// its own, started from this same program, so register jobs before the application runs (docs/jobs.md).</summary>
+/// (<c>cleanup-jobs</c>, <c>noop</c>, <c>sleep</c>, <c>crash</c>, and the messages module's <c>cleanup-images</c>) are
+/// registered the same way. A job runs in a process of its own, started from this same program, so register jobs before
+/// the application runs (docs/jobs.md).</summary>
 public sealed partial class JobRegistry
 {
     private readonly Dictionary<string, JobDefinition> _jobs = new(StringComparer.Ordinal);
@@ -62,3 +63,8 @@ public sealed partial class JobRegistry
 
 /// <summary>One registered job.</summary>
 internal sealed record JobDefinition(string Name, Func<JobContext, JsonElement, CancellationToken, Task> Run, string Description);
+
+/// <summary>A job a module of the core contributes (the messages module's <c>cleanup-images</c>): registered as a DI
+/// service, added to the registry with the built-in jobs when the registry is built, so the jobs module needs to know
+/// no other module. An app's own job of the same name, added later through <c>app.Jobs</c>, replaces it.</summary>
+internal sealed record JobRegistration(string Name, Func<JobContext, JsonElement, CancellationToken, Task> Run, string Description);

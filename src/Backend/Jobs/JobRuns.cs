@@ -74,12 +74,8 @@ internal sealed class JobRuns(Db db, TimeProvider time)
         }
     }
 
-    /// <summary>The oldest queued jobs (at most <paramref name="count"/>).</summary>
-    public async Task<List<DbRow>> QueuedAsync(int count, CancellationToken ct)
-    {
-        var result = await db.SelectAsync(JobTables.Queue, null, new DbOptions { Count = count }, ct);
-        return result.Rows;
-    }
+    /// <summary>The queued jobs, oldest first, read page by page.</summary>
+    public IAsyncEnumerable<DbRow> QueuedAsync(CancellationToken ct) => db.ScanAsync(JobTables.Queue, null, ct);
 
     public Task DequeueAsync(string id, CancellationToken ct) => db.DelAsync(JobTables.Queue, new { id }, ct);
 

@@ -94,8 +94,13 @@ internal sealed class JobScheduler(
         {
             if (job.Type == JobType.Remote)
             {
-                if (await runs.EnqueueAsync(id, job.Name, job.Args, job.Tag, ct))
-                    logger.TickQueued(job.Name, job.Tag, id);
+                // A master that fires late can find the tick's row already taken and deleted by the master that ran
+                // it, so its add would succeed again: the run row (a claim always comes before the delete) says the
+                // tick is done. Between this look and the add another master may still take and delete the row; the
+                // copy added then is dropped by the next look at the queue (its claim conflicts), never run twice.
+                if (await runs.GetAsync(id, ct) is not null) return;
+                // Another master queued this tick first when the add conflicts.
+                if (await runs.EnqueueAsync(id, job.Name, job.Args, job.Tag, ct)) logger.TickQueued(job.Name, job.Tag, id);
                 return;
             }
             if (!(reserved = TryReserve()))
@@ -104,7 +109,7 @@ internal sealed class JobScheduler(
                 return;
             }
             var run = new JobRun(id, job.Name, job.Args, "cron", job.Tag);
-            if (await runs.ClaimAsync(run, ct)) Start(run, ct);
+            if (await ClaimAsync(run, ct)) Start(run, ct);
             else Release();
         }
         catch (DbException ex)
@@ -136,7 +141,9 @@ internal sealed class JobScheduler(
 
     private async Task TakeQueuedAsync(CancellationToken ct)
     {
-        foreach (var row in await runs.QueuedAsync(100, ct))
+        // The whole queue in key (time) order, so rows of other tags ahead of ours never hide ours; it stops as soon
+        // as this master is full.
+        await foreach (var row in runs.QueuedAsync(ct))
         {
             var id = row.GetString("id")!;
             var tag = row.GetString("tag") ?? "";
@@ -146,7 +153,7 @@ internal sealed class JobScheduler(
             bool claimed;
             try
             {
-                claimed = await runs.ClaimAsync(run, ct);
+                claimed = await ClaimAsync(run, ct);
             }
             catch
             {
@@ -158,6 +165,14 @@ internal sealed class JobScheduler(
             // Claimed here or by another master earlier: either way the queue row is done.
             await runs.DequeueAsync(id, ct);
         }
+    }
+
+    // The add of the run row is not cancelled half-way: a cancelled call could still have written the row, leaving a run
+    // this master never starts nor ends. Once claimed, the launcher records it (killed if the master is stopping).
+    private Task<bool> ClaimAsync(JobRun run, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        return runs.ClaimAsync(run, CancellationToken.None);
     }
 
     private bool TryReserve()

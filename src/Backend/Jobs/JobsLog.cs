@@ -23,6 +23,6 @@ internal static partial class JobsLog
     [LoggerMessage(Level = LogLevel.Information, Message = "job scheduler: at most {Max} jobs at once, remote queue every {Interval} ms, tag \"{Tag}\"")]
     public static partial void SchedulerStarted(this ILogger logger, int max, int interval, string tag);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "crontab: {Name} queued for tag \"{Tag}\" ({Id})")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "crontab: {Name} queued for tag \"{Tag}\" ({Id})")]
     public static partial void TickQueued(this ILogger logger, string name, string tag, string id);
 }

@@ -7,10 +7,11 @@ using Microsoft.Extensions.Hosting;
 
 namespace Backend.Jobs;
 
-/// <summary>The jobs module (docs/jobs.md): the registry of jobs (<c>app.Jobs</c>) with the built-in ones, the
-/// master's scheduler (crontab and remote queue; a hosted service that works only in the master), the job process
-/// (<see cref="ProcessRole.Job"/>), and the tables of runs and queued jobs. The system API maps its endpoints
-/// (<c>/system/jobs/*</c>) on <see cref="JobRuns"/> and the registry.</summary>
+/// <summary>The jobs module (docs/jobs.md): the registry of jobs (<c>app.Jobs</c>) with the built-in ones (its own and
+/// those other modules register as <see cref="JobRegistration"/> services), the master's scheduler (crontab and remote
+/// queue; a hosted service that works only in the master), the job process (<see cref="ProcessRole.Job"/>), and the
+/// tables of runs and queued jobs. The system API maps its endpoints (<c>/system/jobs/*</c>) on <see cref="JobRuns"/>
+/// and the registry.</summary>
 internal static class JobsModule
 {
     public static void Describe(TableRegistry tables) => JobTables.Describe(tables);
@@ -20,9 +21,13 @@ internal static class JobsModule
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(config);
         services.AddBackendOptions<JobsOptions>(config);
-        var registry = new JobRegistry();
-        BuiltInJobs.Register(registry);
-        services.TryAddSingleton(registry);
+        services.TryAddSingleton(sp =>
+        {
+            var registry = new JobRegistry();
+            BuiltInJobs.Register(registry);
+            foreach (var job in sp.GetServices<JobRegistration>()) registry.Add(job.Name, job.Run, job.Description);
+            return registry;
+        });
         services.TryAddSingleton<JobRuns>();
         services.TryAddSingleton<JobExecutor>();
         services.TryAddSingleton<JobLauncher>();

@@ -2,8 +2,8 @@ using Backend.Files;
 
 namespace Backend.Tests.Files;
 
-/// <summary>The local file store: round trips, replace, delete, atomic writes, and every way a path could try to
-/// leave the root.</summary>
+/// <summary>The local file store: round trips, replace, delete, atomic writes, listing, and every way a path (or a
+/// symbolic link) could try to leave the root.</summary>
 public sealed class LocalFileStoreTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("bkcs-files-").FullName;
@@ -138,6 +138,98 @@ public sealed class LocalFileStoreTests : IDisposable
         Directory.CreateDirectory(Path.Combine(_root, "images-evil"));
         await Assert.ThrowsAsync<ArgumentException>(() => store.PutAsync("../images-evil/x", new byte[] { 1 }, Ct));
         Assert.Empty(Directory.GetFiles(Path.Combine(_root, "images-evil")));
+    }
+
+    private async Task<List<FileStoreEntry>> List(string? directory = null)
+    {
+        var files = new List<FileStoreEntry>();
+        await foreach (var f in _store.ListAsync(directory, Ct)) files.Add(f);
+        return [.. files.OrderBy(f => f.Path, StringComparer.Ordinal)];
+    }
+
+    [Fact]
+    public async Task Listing_gives_every_file_at_any_depth_with_its_store_path_size_and_time()
+    {
+        Assert.Empty(await List()); // no root yet is no file
+        var before = DateTimeOffset.UtcNow.AddSeconds(-2);
+        await _store.PutAsync("top.png", new byte[] { 1, 2, 3 }, Ct);
+        await _store.PutAsync("message/ab/abc.png", new byte[] { 1 }, Ct);
+        await _store.PutAsync("message/cd/.hidden", new byte[] { 1, 2 }, Ct);
+        await _store.PutAsync("a b/ü.gif", new byte[] { 1 }, Ct);
+        var files = await List();
+        Assert.Equal(["a b/ü.gif", "message/ab/abc.png", "message/cd/.hidden", "top.png"], files.Select(f => f.Path));
+        Assert.Equal([1L, 1, 2, 3], files.Select(f => f.Length));
+        Assert.All(files, f => Assert.InRange(f.LastModified, before, DateTimeOffset.UtcNow.AddSeconds(2)));
+        var old = DateTime.UtcNow.AddDays(-3);
+        File.SetLastWriteTimeUtc(_store.FullPath("top.png"), old);
+        Assert.Equal(new DateTimeOffset(old), (await List()).Single(f => f.Path == "top.png").LastModified);
+        // Every listed path works with the other methods.
+        foreach (var f in files) Assert.True(await _store.ExistsAsync(f.Path, Ct), f.Path);
+    }
+
+    [Fact]
+    public async Task Listing_a_folder_gives_only_its_files_and_a_missing_folder_none()
+    {
+        await _store.PutAsync("message/ab/1.png", new byte[] { 1 }, Ct);
+        await _store.PutAsync("message/2.png", new byte[] { 1 }, Ct);
+        await _store.PutAsync("messages/3.png", new byte[] { 1 }, Ct);
+        await _store.PutAsync("icon/4.png", new byte[] { 1 }, Ct);
+        Assert.Equal(["message/2.png", "message/ab/1.png"], (await List("message")).Select(f => f.Path));
+        Assert.Equal(["message/ab/1.png"], (await List("message/ab")).Select(f => f.Path));
+        Assert.Equal(4, (await List("")).Count);
+        Assert.Empty(await List("nothing"));
+        Assert.Empty(await List("message/2.png")); // a file is not a folder
+    }
+
+    // "" is not a path but, for a listing, the whole store.
+    public static TheoryData<string> BadFolders => [.. BadPaths.Select(p => (string)p.Data).Where(p => p.Length > 0)];
+
+    [Theory]
+    [MemberData(nameof(BadFolders))]
+    public void Listing_a_malformed_folder_is_refused_at_the_call(string path) =>
+        Assert.Throws<ArgumentException>(() => _store.ListAsync(path, Ct));
+
+    [Fact]
+    public async Task Listing_never_follows_a_link_out_of_the_root_nor_shows_writes_in_progress()
+    {
+        // Outside the root: a folder of files and a file, reached from inside through symbolic links.
+        var outsideDir = Path.Combine(_root, "elsewhere");
+        Directory.CreateDirectory(Path.Combine(outsideDir, "deep"));
+        File.WriteAllText(Path.Combine(outsideDir, "deep", "x.png"), "x");
+        await _store.PutAsync("message/ab/real.png", new byte[] { 1 }, Ct);
+        Directory.CreateSymbolicLink(_store.FullPath("message/linked"), outsideDir);
+        File.CreateSymbolicLink(_store.FullPath("message/ab/link.png"), _outside);
+        Directory.CreateSymbolicLink(_store.FullPath("alias"), _store.FullPath("message"));
+        // A temporary file as PutAsync names it, left by a write that died.
+        File.WriteAllText(_store.FullPath("message/ab/.real.png.0123456789abcdef0123456789abcdef.tmp"), "partial");
+
+        Assert.Equal(["message/ab/real.png"], (await List()).Select(f => f.Path));
+        Assert.Equal(["message/ab/real.png"], (await List("message")).Select(f => f.Path));
+        Assert.Empty(await List("message/linked"));
+        Assert.Empty(await List("message/linked/deep"));
+        Assert.Empty(await List("alias"));
+        Assert.Equal("outside", File.ReadAllText(_outside));
+    }
+
+    [Fact]
+    public async Task A_store_that_does_not_implement_listing_says_so()
+    {
+        IFileStore store = new ForwardingStore(_store);
+        await _store.PutAsync("a.png", new byte[] { 1 }, Ct);
+        var ex = Assert.Throws<NotSupportedException>(() => store.ListAsync("message", Ct));
+        Assert.Contains(nameof(ForwardingStore), ex.Message, StringComparison.Ordinal);
+        Assert.True(await store.ExistsAsync("a.png", Ct)); // the rest works as before
+    }
+
+    /// <summary>A store written against the interface before it could list (as a third party's is): it implements the
+    /// other members only.</summary>
+    private sealed class ForwardingStore(IFileStore inner) : IFileStore
+    {
+        public Task PutAsync(string path, Stream content, CancellationToken cancellationToken = default) => inner.PutAsync(path, content, cancellationToken);
+        public Task PutAsync(string path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) => inner.PutAsync(path, content, cancellationToken);
+        public Task<Stream?> OpenAsync(string path, CancellationToken cancellationToken = default) => inner.OpenAsync(path, cancellationToken);
+        public Task<bool> DeleteAsync(string path, CancellationToken cancellationToken = default) => inner.DeleteAsync(path, cancellationToken);
+        public Task<bool> ExistsAsync(string path, CancellationToken cancellationToken = default) => inner.ExistsAsync(path, cancellationToken);
     }
 
     private sealed class FailingStream : Stream

@@ -23,6 +23,9 @@ public sealed class MasterProcess : IAsyncDisposable
     /// <summary>The master's home.</summary>
     public string Home { get; }
 
+    /// <summary>The master's process id (runs record their node as host:pid).</summary>
+    public int Pid => _process.Id;
+
     /// <summary>True once the master has exited.</summary>
     public bool HasExited => _process.HasExited;
 
@@ -159,6 +162,17 @@ public sealed class JobsDb : IAsyncDisposable
     {
         var rows = new List<DbRow>();
         await foreach (var row in _app.Db.ScanAsync("bk_job_run", null, TestContext.Current.CancellationToken))
+        {
+            if (match is null || match(row)) rows.Add(row);
+        }
+        return rows;
+    }
+
+    /// <summary>Every row of the remote queue, filtered.</summary>
+    public async Task<List<DbRow>> QueueAsync(Func<DbRow, bool>? match = null)
+    {
+        var rows = new List<DbRow>();
+        await foreach (var row in _app.Db.ScanAsync("bk_job_queue", null, TestContext.Current.CancellationToken))
         {
             if (match is null || match(row)) rows.Add(row);
         }

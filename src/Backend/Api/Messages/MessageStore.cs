@@ -13,6 +13,9 @@ internal sealed class MessageStore(Db db, IFileStore files, TimeProvider time)
     /// <summary>How many later milliseconds a message may move to when its (sender, recipient, mtime) is taken.</summary>
     public const int MaxAttempts = 500;
 
+    /// <summary>The folder of the file store holding message images (<c>message/XX/NAME.EXT</c>).</summary>
+    public const string ImageFolder = "message";
+
     /// <summary>Stores a message from <paramref name="sender"/> to <paramref name="recipient"/>: the image (if any),
     /// the inbox row and, unless <paramref name="noSent"/>, the sent row, all with the same mtime. Returns the sent
     /// row (as stored, <c>id</c> being the sender). The writes ignore cancellation: a client that goes away must not
@@ -27,7 +30,7 @@ internal sealed class MessageStore(Db db, IFileStore files, TimeProvider time)
         if (image is not null)
         {
             var name = Guid.NewGuid().ToString("N");
-            icon = $"message/{name[..2]}/{name}.{image.Extension}";
+            icon = $"{ImageFolder}/{name[..2]}/{name}.{image.Extension}";
             await files.PutAsync(icon, image.Bytes, ct);
         }
         var mtime = time.GetUtcNow().ToUnixTimeMilliseconds();

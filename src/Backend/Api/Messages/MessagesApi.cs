@@ -18,7 +18,7 @@ namespace Backend.Api.Messages;
 internal static class MessagesApi
 {
     /// <summary>Registers the file store (the local <c>-images-dir</c> unless the app registered another
-    /// <see cref="IFileStore"/> first), the <see cref="MessageStore"/> and the endpoints.</summary>
+    /// <see cref="IFileStore"/> first), the <see cref="MessageStore"/>, the endpoints and the <c>cleanup-images</c> job.</summary>
     public static void AddServices(IServiceCollection services, BackendConfig config)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -28,6 +28,8 @@ internal static class MessagesApi
         services.TryAddSingleton<MessageStore>();
         services.TryAddSingleton<MessageEndpoints>();
         services.AddSingleton<IAccountDeletionHandler, MessagesDeletion>();
+        // The cleanup-images job: kept with -api-disable message too, like the tables and the deletion handler.
+        MessageImageCleanup.AddServices(services);
     }
 
     /// <summary>Maps the endpoints.</summary>

@@ -10,7 +10,7 @@ namespace Backend.Jobs;
 /// it after <c>-server-job-max-time</c> (the whole process tree, SIGKILL) and records how it ended: <c>ok</c> (exit 0),
 /// <c>error</c> (the job threw, or the process crashed: the exit code or signal is the error), <c>timeout</c>,
 /// <c>killed</c> (the master stopped).</summary>
-internal sealed class JobLauncher(JobRuns runs, IOptions<JobsOptions> options, ILogger<JobLauncher> logger)
+internal sealed class JobLauncher(JobRuns runs, IOptions<JobsOptions> options, ILogger<JobLauncher> logger, Metrics.BackendMetrics metrics)
 {
     private int _sequence;
 
@@ -95,11 +95,13 @@ internal sealed class JobLauncher(JobRuns runs, IOptions<JobsOptions> options, I
             }
         }
         logger.JobEnded(status == JobStatus.Ok ? LogLevel.Information : LogLevel.Warning, run.Name, run.Id, status, started.ElapsedMilliseconds, error is null ? "" : ": " + error);
+        metrics.JobDuration.Record(started.Elapsed.TotalSeconds, new KeyValuePair<string, object?>("job.name", run.Name));
         await FinishAsync(run, status, error);
     }
 
     private async Task FinishAsync(JobRun run, string status, string? error)
     {
+        metrics.JobRuns.Add(1, new KeyValuePair<string, object?>("job.name", run.Name), new KeyValuePair<string, object?>("job.status", status));
         try
         {
             await runs.FinishAsync(run.Id, status, error, CancellationToken.None);

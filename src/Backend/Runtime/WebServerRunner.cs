@@ -27,6 +27,7 @@ internal sealed class WebServerRunner : IDisposable
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, StatsGather> _gathers = new(StringComparer.Ordinal);
     private int[] _proxyPorts = [];
     private ChildSupervisor? _supervisor;
+    private ChildSlot? _master;
     private int _restartPending;
 
     public WebServerRunner(BackendApplication app)
@@ -71,7 +72,11 @@ internal sealed class WebServerRunner : IDisposable
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(signals.Token, link.StopRequested);
         // The proxy listens first: a taken port is an error before any worker starts; until one serves it answers 503.
         await using var proxy = proxied ? await ReverseProxy.StartAsync(config, _app.Services.GetRequiredService<ILoggerFactory>(), _rotation, stop.Token) : null;
-        if (plan.ChildId is null && config.GetBool("master")) supervisor.Start(new ChildSlot("master", ProcessRole.Master));
+        if (plan.ChildId is null && config.GetBool("master"))
+        {
+            _master = new ChildSlot("master", ProcessRole.Master);
+            supervisor.Start(_master);
+        }
         var started = _workers.Select(w => supervisor.Start(w)).ToList();
         var ready = await Task.WhenAll(started.Select(h => supervisor.WaitReadyAsync(h, StartTimeout, stop.Token)));
         if (ready.Any(r => !r))
@@ -118,7 +123,8 @@ internal sealed class WebServerRunner : IDisposable
     private async Task GatherStatsAsync(ChildHandle asker, string req)
     {
         var supervisor = _supervisor!;
-        var workers = _workers.Select(w => w.Current).Where(h => h is not null && h.Ready.Task.IsCompleted && !h.Exited.Task.IsCompleted).Select(h => h!).ToList();
+        // The workers, and the master when this parent runs it (its jobs' figures).
+        var workers = _workers.Append(_master).Select(w => w?.Current).Where(h => h is not null && h.Ready.Task.IsCompleted && !h.Exited.Task.IsCompleted).Select(h => h!).ToList();
         var gather = new StatsGather(workers.Count);
         _gathers[req] = gather;
         try

@@ -101,4 +101,26 @@ public sealed class MachineStatsTests
         Assert.True(r.Json!["rss"]!["count"]!.GetValue<long>() >= 2, "a memory sample from each worker");
         TestContext.Current.SendDiagnosticMessage(string.Create(CultureInfo.InvariantCulture, $"machine stats: {pings} pings over 2 workers"));
     }
+
+    [Fact]
+    public async Task The_masters_job_runs_are_in_the_machine_stats()
+    {
+        var home = BackendServer.CreateHome();
+        var admin = await AdminServerFixture.MakeAdmin(home);
+        await using var server = await BackendServer.StartAsync(["-web", "-master", "-server-max-workers", "1", "-server-jobs-interval", "200"], home, ownsHome: true);
+        Assert.True(await ProcessTree.WaitUntil(() => server.Output.Contains("serving http://", StringComparison.Ordinal), TimeSpan.FromSeconds(60)), server.Output);
+        using var client = server.Client(admin);
+        ApiAssert.Ok(await client.Get("/system/jobs/submit", ("name", "noop")));
+        ApiAssert.Ok(await client.Get("/system/jobs/submit", ("name", "crash")));
+        JsonNode? jobs = null;
+        var counted = await ProcessTree.WaitUntil(() =>
+        {
+            var r = client.Get("/system/stats/get").GetAwaiter().GetResult();
+            jobs = r.Json?["jobs"];
+            return jobs?["runs"]?.GetValue<long>() >= 2;
+        }, TimeSpan.FromSeconds(60), 500);
+        Assert.True(counted, $"job runs not counted: {jobs?.ToJsonString()}\n{server.Output}");
+        Assert.Equal(1, jobs!["failures"]!.GetValue<long>());
+        Assert.Equal(1, jobs["response"]!["histogram"]!["count"]!.GetValue<long>() - 1); // both runs timed
+    }
 }

@@ -21,6 +21,7 @@ public sealed partial class ConfigRegistry
         AddCache(registry);
         AddPubSub(registry);
         AddLogWatcher(registry);
+        AddMetrics(registry);
         return registry;
     }
 
@@ -170,5 +171,16 @@ public sealed partial class ConfigRegistry
         r.Add(new("logwatcher-smtp-tls", ConfigType.Bool, "false", "Require STARTTLS with -logwatcher-smtp-host (the port's implicit TLS, 465, is not supported)", S));
         r.Add(new("logwatcher-smtp-user", ConfigType.String, "", "User name for SMTP authentication; none when empty", S));
         r.Add(new("logwatcher-smtp-password", ConfigType.String, "", "Password of -logwatcher-smtp-user", S));
+    }
+
+    private static void AddMetrics(ConfigRegistry r)
+    {
+        const string S = "metrics";
+        r.Add(new("prometheus-port", ConfigType.Int, "0", "Serve the statistics to Prometheus: GET /metrics on this port (text format; docs/metrics.md, \"Export\"), nothing else; with -web, Web worker N listens on this port + N - 1 (one scrape target per worker); 0 serves none", S) { Min = 0, Max = 65535 });
+        r.Add(new("prometheus-bind", ConfigType.String, "127.0.0.1", "Address -prometheus-port listens on; 0.0.0.0 for a Prometheus on another host (the endpoint has no authentication: open it to the scraper only)", S));
+        r.Add(new("prometheus-meters", ConfigType.List, null, "More meters (System.Diagnostics.Metrics) -prometheus-port exports, besides Backend, Microsoft.AspNetCore.Hosting, Microsoft.AspNetCore.Server.Kestrel and System.Runtime", S));
+        r.Add(new("collect-host", ConfigType.Url, "", "URL the statistics (/system/stats/get's JSON with mtime, host and pid; with -web the whole machine's, posted by the Web server process) are POSTed to as a JSON array of samples; empty posts none", S));
+        r.Add(new("collect-interval", ConfigType.Number, "30", "Seconds between two samples of the statistics for -collect-host (as in the reference; fractions allowed, at least 0.1)", S) { Min = 0, Max = 86400 });
+        r.Add(new("collect-send-interval", ConfigType.Number, "300", "Seconds between two posts to -collect-host, each with the samples taken since the last one (rounded to whole -collect-interval; a failed post's samples go with the next, at most 100 kept)", S) { Min = 0, Max = 86400 });
     }
 }

@@ -185,6 +185,8 @@ public sealed class BackendApplicationBuilder
         Services.TryAddSingleton<Metrics.BackendMetrics>();
         if (!Config.GetBool("api-no-metrics")) Services.TryAddSingleton(sp => new Metrics.StatsCollector(sp.GetRequiredService<TimeProvider>()));
         Services.TryAddSingleton<Metrics.MachineStats>();
+        // -prometheus-port and -collect-host (docs/metrics.md, "Export"); before the access log, so scrapes are not logged.
+        Metrics.MetricsExport.AddServices(Services, Config, plan);
         if (cacheType != "local" || msgType != "local")
         {
             // Several processes: the read cache gets a shared second level and an invalidation broadcast.

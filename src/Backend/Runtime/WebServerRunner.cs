@@ -94,6 +94,7 @@ internal sealed class WebServerRunner : IDisposable
                 proxy is null ? "SO_REUSEPORT" : $"reverse proxy to 127.0.0.1:{_proxyPorts[0]}-{_proxyPorts[^1]}");
         }
         await link.SendAsync("ready");
+        var reporting = ReportStatsAsync(stop.Token);
         try
         {
             await Task.Delay(Timeout.Infinite, stop.Token);
@@ -102,6 +103,7 @@ internal sealed class WebServerRunner : IDisposable
         {
             // SIGTERM, Ctrl-C, or the monitor asked
         }
+        await reporting;
         _logger.LogInformation("stopping the Web workers");
         await _restartLock.WaitAsync(CancellationToken.None);
         // The proxy stops taking connections while the workers drain what they have.
@@ -118,9 +120,25 @@ internal sealed class WebServerRunner : IDisposable
         else if (message.Op == "stats-part" && _gathers.TryGetValue(req, out var gather) && data.TryGetProperty("stats", out var part)) gather.Add(part.Clone());
     }
 
-    /// <summary><c>/system/stats/get</c> on a worker: every serving worker's statistics, merged, answered to the
-    /// worker that asked (a worker that does not answer within 2 s is left out).</summary>
+    /// <summary><c>/system/stats/get</c> on a worker: the machine's statistics (<see cref="MachineStatsAsync"/>),
+    /// answered to the worker that asked.</summary>
     private async Task GatherStatsAsync(ChildHandle asker, string req)
+    {
+        try
+        {
+            var merged = await MachineStatsAsync(req);
+            var result = new Dictionary<string, object?> { ["req"] = req, ["stats"] = merged };
+            await _supervisor!.SendAsync(asker, new ControlMessage("stats-result", Data: JsonSerializer.SerializeToElement(result)));
+        }
+        catch (Exception ex) when (ex is JsonException or IOException or InvalidOperationException)
+        {
+            if (_logger.IsEnabled(LogLevel.Warning)) _logger.LogWarning("statistics could not be merged: {Error}", ex.Message);
+        }
+    }
+
+    /// <summary>Every serving worker's statistics, merged (a worker that does not answer within 2 s is left out); null
+    /// when none answered.</summary>
+    private async Task<Metrics.ProcessStats?> MachineStatsAsync(string req)
     {
         var supervisor = _supervisor!;
         // The workers, and the master when this parent runs it (its jobs' figures).
@@ -140,17 +158,20 @@ internal sealed class WebServerRunner : IDisposable
                 if (_logger.IsEnabled(LogLevel.Warning)) _logger.LogWarning("statistics: {Got} of {Count} workers answered within 2 s", gather.Count, workers.Count);
             }
             var parts = gather.Parts.Select(p => p.Deserialize<Metrics.ProcessStats>()).OfType<Metrics.ProcessStats>().ToList();
-            var result = new Dictionary<string, object?> { ["req"] = req, ["stats"] = parts.Count == 0 ? null : Metrics.ProcessStats.Merge(parts) };
-            await supervisor.SendAsync(asker, new ControlMessage("stats-result", Data: JsonSerializer.SerializeToElement(result)));
-        }
-        catch (Exception ex) when (ex is JsonException or IOException or InvalidOperationException)
-        {
-            if (_logger.IsEnabled(LogLevel.Warning)) _logger.LogWarning("statistics could not be merged: {Error}", ex.Message);
+            return parts.Count == 0 ? null : Metrics.ProcessStats.Merge(parts);
         }
         finally
         {
             _gathers.TryRemove(req, out _);
         }
+    }
+
+    /// <summary>-collect-host: the machine's statistics posted on a schedule (Metrics/StatsReporter), from this parent.</summary>
+    private Task ReportStatsAsync(CancellationToken ct)
+    {
+        if (_app.Services.GetService<Metrics.StatsReporter>() is not { } reporter) return Task.CompletedTask;
+        var n = 0;
+        return reporter.RunAsync(_ => MachineStatsAsync($"collect-{++n}"), ct);
     }
 
     private sealed class StatsGather(int expected)

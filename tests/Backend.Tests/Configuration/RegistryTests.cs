@@ -29,6 +29,7 @@ public sealed class RegistryTests
             "logwatcher-url", "logwatcher-email", "logwatcher-from", "logwatcher-ignore", "logwatcher-match", "logwatcher-interval",
             "logwatcher-file", "logwatcher-smtp-host", "logwatcher-smtp-port", "logwatcher-smtp-tls", "logwatcher-smtp-user",
             "logwatcher-smtp-password",
+            "prometheus-port", "prometheus-bind", "prometheus-meters", "collect-host", "collect-interval", "collect-send-interval",
         ];
         Assert.Equal(expected.Order(StringComparer.Ordinal), registry.All.Select(p => p.Name).Order(StringComparer.Ordinal));
         Assert.True(registry.TryGet("api-port", out var port));
@@ -97,7 +98,7 @@ public sealed class RegistryTests
         var lines = registry.FormatHelp().Split('\n');
 
         var sections = lines.Where(l => l.Length > 0 && !l.StartsWith(' ') && registry.All.Any(p => p.Section == l)).ToList();
-        Assert.Equal(["core", "aaa", "api", "cache", "db", "logwatcher", "msg", "server"], sections);
+        Assert.Equal(["core", "aaa", "api", "cache", "db", "logwatcher", "metrics", "msg", "server"], sections);
 
         var core = lines.SkipWhile(l => l != "core").Skip(1).TakeWhile(l => l.StartsWith("  -", StringComparison.Ordinal)).ToList();
         var names = core.Select(l => l.Trim().Split(' ')[0]).ToList();

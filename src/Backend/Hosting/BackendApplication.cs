@@ -46,7 +46,8 @@ public sealed class BackendApplication : IEndpointRouteBuilder, IAsyncDisposable
         if (!disabled.Contains("system")) Runtime.RestartApi.MapRestartApi(web);
     }
 
-    /// <summary>Adds the backend's middleware at this point of the pipeline: the JSON error handler, the access gate,
+    /// <summary>Adds the backend's middleware at this point of the pipeline: the overload checks (the busy check, the
+    /// rate limits by address and, after the gate, by account; those configured), the JSON error handler, the access gate,
     /// static files (<c>-web-dir</c> and the built-in <c>web/</c>, unless <c>-api-no-static</c>) and routing. Call it
     /// after the middleware that must run before the gate; endpoints mapped before or after it alike run behind it.
     /// Calling it again does nothing.</summary>
@@ -64,8 +65,12 @@ public sealed class BackendApplication : IEndpointRouteBuilder, IAsyncDisposable
         Web.UseWebSockets();
         Web.UseMiddleware<WebSocketMiddleware>();
         Http.AccessLog.AccessLogModule.UseForWebSocketMessages(Web);
+        // Overload: the busy check (503) and the limits by client address (429), before any work is done for a
+        // request; the limits by account need the account, so they follow the gate (Http/Overload).
+        Http.Overload.OverloadModule.UseBeforeGate(Web);
         Web.UseMiddleware<ErrorHandlingMiddleware>();
         Web.UseMiddleware<AccessMiddleware>();
+        Http.Overload.OverloadModule.UseAfterGate(Web);
         if (!server.NoStatic)
         {
             foreach (var dir in new[] { server.WebDir ?? Config.HomePath("web"), Path.Combine(AppContext.BaseDirectory, "web") }.Where(Directory.Exists))

@@ -117,6 +117,8 @@ public sealed class BackendApplicationBuilder
             // Web workers share the port: every listening socket gets SO_REUSEPORT before bind (Http/ServerDrain).
             Web.WebHost.UseSockets(o => o.CreateBoundListenSocket = drain.CreateSharedListenSocket);
         }
+        // Clients connect here (not to a worker behind the parent's reverse proxy, which has the proxy's limits).
+        if (plan.ServesHttp && !plan.Proxied) ConnectionLimits.ApplyBacklog(Web.WebHost, server);
         Web.WebHost.ConfigureKestrel(o =>
         {
             o.AddServerHeader = false;
@@ -126,6 +128,7 @@ public sealed class BackendApplicationBuilder
             o.Limits.MaxRequestLineSize = Http.RequestLimits.KestrelFactor * Http.RequestLimits.MaxUrlLength;
             o.Limits.MaxRequestHeadersTotalSize = Http.RequestLimits.KestrelFactor * Http.RequestLimits.MaxHeadersSize;
             if (!plan.ServesHttp) return;
+            if (!plan.Proxied) ConnectionLimits.Apply(o.Limits, server);
             // A web worker counts its connections, so a drain knows when the last one is gone.
             Action<ListenOptions> track = plan.Role == Runtime.ProcessRole.Worker
                 ? l => l.Use(next => connection => drain.TrackAsync(() => next(connection)))
@@ -209,6 +212,7 @@ public sealed class BackendApplicationBuilder
         Services.TryAddSingleton<RequestAuthenticator>();
         Services.TryAddSingleton<IWebSocketAuthenticator, WebSocketUpgradeAuthenticator>();
         Services.TryAddSingleton(sp => AccessRules.FromOptions(sp.GetRequiredService<IOptions<AccessOptions>>().Value));
+        Http.Overload.OverloadModule.AddServices(Services, Config, plan.ServesHttp);
         BuiltInApis.AddServices(Services, Config);
         Backend.Jobs.JobsModule.AddServices(Services, Config);
         // The access log: a process serving as part of a server (a Web worker, -daemon) writes log/access.log by default.

@@ -194,6 +194,7 @@ internal sealed class ReverseProxy : IAsyncDisposable
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
         builder.Services.AddHttpForwarder();
+        ConnectionLimits.ApplyBacklog(builder.WebHost, server);
         var urls = new List<string>();
         builder.WebHost.ConfigureKestrel(o =>
         {
@@ -202,6 +203,8 @@ internal sealed class ReverseProxy : IAsyncDisposable
             o.Limits.MaxRequestBodySize = server.UploadLimit;
             o.Limits.MaxRequestLineSize = Http.RequestLimits.KestrelFactor * Http.RequestLimits.MaxUrlLength;
             o.Limits.MaxRequestHeadersTotalSize = Http.RequestLimits.KestrelFactor * Http.RequestLimits.MaxHeadersSize;
+            // The connection limits are enforced here, where the clients connect.
+            ConnectionLimits.Apply(o.Limits, server);
             Listen(o, server.Bind, server.Port, config.GivenName("bind"), null);
             urls.Add($"http://{server.Bind}:{server.Port}");
             if (ws.Port != 0 && ws.Port != server.Port)

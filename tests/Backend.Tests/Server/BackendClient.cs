@@ -196,7 +196,10 @@ public sealed class BackendClient : IDisposable
             (int)response.StatusCode,
             text,
             response.Content.Headers.ContentType?.ToString(),
-            response.Headers.TryGetValues("Set-Cookie", out var cookies) ? [.. cookies] : []);
+            response.Headers.TryGetValues("Set-Cookie", out var cookies) ? [.. cookies] : [])
+        {
+            RetryAfter = response.Headers.RetryAfter?.Delta is { } delta ? (long)delta.TotalSeconds : null,
+        };
         if (result.Status >= 500 && !(ExpectUnavailable && result.Status == 503) && ServerOutput is { } output)
         {
             var log = output();
@@ -258,6 +261,9 @@ public sealed class ApiResponse(int status, string body, string? contentType, IR
 
     /// <summary>Set-Cookie headers.</summary>
     public IReadOnlyList<string> SetCookies { get; } = setCookies;
+
+    /// <summary>The Retry-After header in seconds, when there is one.</summary>
+    public long? RetryAfter { get; init; }
 
     /// <summary>The body as JSON (null for an empty body); fails the test when it is not JSON.</summary>
     public JsonNode? Json

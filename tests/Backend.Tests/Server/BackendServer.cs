@@ -57,12 +57,17 @@ public sealed class BackendServer : IAsyncDisposable
     /// <summary>The path of bkcs.dll next to the test assembly.</summary>
     public static string BkcsDll => Path.Combine(AppContext.BaseDirectory, "bkcs.dll");
 
+    /// <summary>The path of testapp.dll (tests/Backend.Tests.App: the server of <c>bkcs run</c> plus endpoints only
+    /// tests need, such as <c>/test/block</c>) next to the test assembly.</summary>
+    public static string TestAppDll => Path.Combine(AppContext.BaseDirectory, "testapp.dll");
+
     /// <summary>A new empty home directory.</summary>
     public static string CreateHome() => Directory.CreateTempSubdirectory("bkcs-server-").FullName;
 
     /// <summary>Starts a server with a fresh home (deleted on dispose), or on <paramref name="home"/>, which is
-    /// deleted on dispose only with <paramref name="ownsHome"/>.</summary>
-    public static async Task<BackendServer> StartAsync(IEnumerable<string>? extraArgs = null, string? home = null, bool ownsHome = false)
+    /// deleted on dispose only with <paramref name="ownsHome"/>. <paramref name="program"/>: another server program
+    /// than <c>bkcs run</c>, such as <see cref="TestAppDll"/>, given the same parameters.</summary>
+    public static async Task<BackendServer> StartAsync(IEnumerable<string>? extraArgs = null, string? home = null, bool ownsHome = false, string? program = null)
     {
         var ct = TestContext.Current.CancellationToken;
         ownsHome |= home is null;
@@ -73,7 +78,7 @@ public sealed class BackendServer : IAsyncDisposable
         for (var attempt = 0; attempt < 3; attempt++)
         {
             var port = FreePort();
-            var server = new BackendServer(Launch(BuildArgs(home, port, args)), home, port, ownsHome);
+            var server = new BackendServer(Launch(BuildArgs(home, port, args, program is null), program), home, port, ownsHome);
             server.Capture();
             try
             {
@@ -177,8 +182,8 @@ public sealed class BackendServer : IAsyncDisposable
         }
     }
 
-    private static List<string> BuildArgs(string home, int port, string[] extra) =>
-        ["run", "-home", home, "-api-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-api-bind", "127.0.0.1", .. PoolArgs, .. extra];
+    private static List<string> BuildArgs(string home, int port, string[] extra, bool bkcs) =>
+        [.. bkcs ? ["run"] : Array.Empty<string>(), "-home", home, "-api-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-api-bind", "127.0.0.1", .. PoolArgs, .. extra];
 
     /// <summary>The database pool the servers of this test run use: <c>BKCS_TEST_SERVER_POOL</c> (sqlite when unset),
     /// pointed at the server scripts/servers started. scripts/test runs this suite once per pool.</summary>
@@ -196,9 +201,10 @@ public sealed class BackendServer : IAsyncDisposable
         return ["-db-pool", pool, $"-db-{pool}-pool", url];
     }
 
-    private static Process Launch(IEnumerable<string> args)
+    private static Process Launch(IEnumerable<string> args, string? program = null)
     {
-        Assert.True(File.Exists(BkcsDll), $"{BkcsDll} is missing: the test project must reference Backend.Cli");
+        program ??= BkcsDll;
+        Assert.True(File.Exists(program), $"{program} is missing: the test project must reference its project");
         var psi = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -207,7 +213,7 @@ public sealed class BackendServer : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = AppContext.BaseDirectory,
         };
-        psi.ArgumentList.Add(BkcsDll);
+        psi.ArgumentList.Add(program);
         foreach (var a in args) psi.ArgumentList.Add(a);
         // The server reads BKCS_* variables; the developer's own must not leak into tests.
         foreach (var key in psi.Environment.Keys.Where(k => k.StartsWith("BKCS_", StringComparison.OrdinalIgnoreCase)).ToList())

@@ -16,7 +16,9 @@ namespace Backend.Http.WebSockets;
 /// errors included (<c>{"status":401,"message":...}</c>). Replies come in the order of the requests; up to
 /// <c>-ws-max-inflight</c> requests of a socket run at once, one more is answered 429. A message over
 /// <c>-ws-max-message</c> bytes closes the socket with 1009, a binary one with 1003, invalid UTF-8 with 1007, no message
-/// for <c>-ws-idle-timeout</c> ms (nothing in flight) with 1000, the server stopping with 1001.</summary>
+/// for <c>-ws-idle-timeout</c> ms (nothing in flight) with 1000, the server stopping with 1001. With
+/// <c>-ws-max-connections</c>, an upgrade when that many sockets are open is answered 503 in the JSON shape (counted
+/// here, not by Kestrel's upgraded-connection limit, whose refusal is an exception and an empty 500).</summary>
 internal sealed partial class WebSocketMiddleware(
     RequestDelegate next,
     IHttpContextFactory contexts,
@@ -37,14 +39,33 @@ internal sealed partial class WebSocketMiddleware(
     private readonly WebSocketServerOptions _options = options.Value;
     private readonly int _port = ports.Value.WebSocketPort;
     private readonly bool _separate = ports.Value.Separate;
+    private int _open;
 
     public Task InvokeAsync(HttpContext context)
     {
         var onWsPort = !_separate || context.Connection.LocalPort == _port;
         if (!onWsPort) return next(context);
-        if (context.WebSockets.IsWebSocketRequest) return Serve(context);
+        if (context.WebSockets.IsWebSocketRequest) return _options.MaxConnections > 0 ? Counted(context) : Serve(context);
         // A separate WebSocket port serves upgrades only.
         return _separate ? JsonReply.Error(context, 426, "WebSocket upgrade required") : next(context);
+    }
+
+    private async Task Counted(HttpContext upgrade)
+    {
+        if (Interlocked.Increment(ref _open) > _options.MaxConnections)
+        {
+            Interlocked.Decrement(ref _open);
+            await JsonReply.Error(upgrade, 503, $"Too many WebSockets: at most {_options.MaxConnections} open");
+            return;
+        }
+        try
+        {
+            await Serve(upgrade);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _open);
+        }
     }
 
     private async Task Serve(HttpContext upgrade)

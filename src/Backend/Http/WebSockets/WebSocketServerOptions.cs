@@ -3,7 +3,7 @@ using Microsoft.Extensions.Configuration;
 namespace Backend.Http.WebSockets;
 
 /// <summary>WebSockets: <c>-ws-port</c>, <c>-ws-bind</c>, <c>-ws-max-message</c>, <c>-ws-max-inflight</c>,
-/// <c>-ws-idle-timeout</c>. Bound from the parameter registry.</summary>
+/// <c>-ws-idle-timeout</c>, <c>-ws-max-connections</c>. Bound from the parameter registry.</summary>
 internal sealed class WebSocketServerOptions
 {
     /// <summary>Port of the WebSocket upgrade; 0 is the HTTP port (the upgrade is served on the main port).</summary>
@@ -26,4 +26,8 @@ internal sealed class WebSocketServerOptions
     /// 1000; 0 never.</summary>
     [ConfigurationKeyName("ws-idle-timeout")]
     public long IdleTimeoutMs { get; set; } = 300_000;
+
+    /// <summary>Most sockets open at once in this process; an upgrade beyond it is answered 503; 0 is no limit.</summary>
+    [ConfigurationKeyName("ws-max-connections")]
+    public long MaxConnections { get; set; }
 }

@@ -8,7 +8,14 @@ using Backend.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
-var builder = BackendApplicationBuilder.CreateBuilder(args);
+var builder = BackendApplicationBuilder.CreateBuilder(args)
+    .AddPostgres()
+    .AddMySql()
+    .AddDynamoDb()
+    .AddRedis()
+    .AddMemcached()
+    .AddRabbitMq()
+    .AddNetMq();
 await using var app = builder.Build();
 
 app.MapGet("/test/block", (HttpContext context) =>

@@ -220,7 +220,8 @@ public sealed class BackendApplicationBuilder
         return new BackendApplication(Web.Build(), Config);
     }
 
-    private static void Listen(KestrelServerOptions o, string bind, int port, string bindName, Action<ListenOptions>? configure = null)
+    /// <summary>Listens on <paramref name="bind"/>:<paramref name="port"/> (also the reverse proxy's ports).</summary>
+    internal static void Listen(KestrelServerOptions o, string bind, int port, string bindName, Action<ListenOptions>? configure = null)
     {
         configure ??= _ => { };
         if (bind is "0.0.0.0" or "*" or "") o.ListenAnyIP(port, configure);

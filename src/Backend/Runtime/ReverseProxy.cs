@@ -205,18 +205,18 @@ internal sealed class ReverseProxy : IAsyncDisposable
             o.Limits.MaxRequestHeadersTotalSize = Http.RequestLimits.KestrelFactor * Http.RequestLimits.MaxHeadersSize;
             // The connection limits are enforced here, where the clients connect.
             ConnectionLimits.Apply(o.Limits, server);
-            Listen(o, server.Bind, server.Port, config.GivenName("bind"), null);
+            BackendApplicationBuilder.Listen(o, server.Bind, server.Port, config.GivenName("bind"), null);
             urls.Add($"http://{server.Bind}:{server.Port}");
             if (ws.Port != 0 && ws.Port != server.Port)
             {
                 var bind = string.IsNullOrEmpty(ws.Bind) ? server.Bind : ws.Bind;
-                Listen(o, bind, ws.Port, config.GivenName(string.IsNullOrEmpty(ws.Bind) ? "bind" : "ws-bind"), null);
+                BackendApplicationBuilder.Listen(o, bind, ws.Port, config.GivenName(string.IsNullOrEmpty(ws.Bind) ? "bind" : "ws-bind"), null);
                 urls.Add($"ws://{bind}:{ws.Port}");
             }
             if (certificate is not null)
             {
                 var bind = string.IsNullOrEmpty(https.Bind) ? server.Bind : https.Bind;
-                Listen(o, bind, https.Port, config.GivenName(string.IsNullOrEmpty(https.Bind) ? "bind" : "ssl-bind"), l => l.UseHttps(certificate));
+                BackendApplicationBuilder.Listen(o, bind, https.Port, config.GivenName(string.IsNullOrEmpty(https.Bind) ? "bind" : "ssl-bind"), l => l.UseHttps(certificate));
                 urls.Add($"https://{bind}:{https.Port}");
             }
         });
@@ -247,15 +247,6 @@ internal sealed class ReverseProxy : IAsyncDisposable
         ConnectTimeout = TimeSpan.FromSeconds(5),
         PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
     });
-
-    private static void Listen(KestrelServerOptions o, string bind, int port, string bindName, Action<ListenOptions>? configure)
-    {
-        configure ??= _ => { };
-        if (bind is "0.0.0.0" or "*" or "") o.ListenAnyIP(port, configure);
-        else if (bind == "localhost") o.ListenLocalhost(port, configure);
-        else if (IPAddress.TryParse(bind, out var ip)) o.Listen(ip, port, configure);
-        else throw new ConfigException($"invalid value for -{bindName}: \"{bind}\" is not an IP address");
-    }
 
     /// <summary>Stops taking connections and waits up to <paramref name="grace"/> for the requests in hand.</summary>
     public async Task StopAsync(TimeSpan grace)

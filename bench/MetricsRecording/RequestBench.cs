@@ -41,8 +41,6 @@ public class RequestBench
     private MeterListener? _noop;
     private StatsCollector? _stats;
     private readonly KeyValuePair<string, object?> _table = new("db.table", "bk_auth");
-    private readonly ConcurrentDictionary<string, KeyValuePair<string, object?>> _pools = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<(string, DbOp), TagList> _tags = new();
 
     [Params(ListenMode.Off, ListenMode.NoopListener, ListenMode.Stats)]
     public ListenMode Mode { get; set; }
@@ -99,8 +97,15 @@ public class RequestBench
     // ASP.NET Core (HostingApplicationDiagnostics, HostingMetrics): a start timestamp and active_requests +1 when a
     // request begins; at its end active_requests -1 and the duration, tagged url.scheme, http.request.method,
     // network.protocol.version, http.response.status_code and http.route.
+    // With statistics on (StatsCollector), RequestStatsMiddleware records instead, straight into the collector, and
+    // ASP.NET Core's instruments stay disabled unless another listener (OpenTelemetry, -prometheus-port) enables them.
     private long HttpStart()
     {
+        if (_stats is not null)
+        {
+            _stats.RequestStarted();
+            return Stopwatch.GetTimestamp();
+        }
         if (!_active.Enabled && !_duration.Enabled) return 0;
         if (_active.Enabled) _active.Add(1, new KeyValuePair<string, object?>("url.scheme", "http"), new KeyValuePair<string, object?>("http.request.method", "GET"));
         return Stopwatch.GetTimestamp();
@@ -108,6 +113,11 @@ public class RequestBench
 
     private void HttpEnd(long started, string route)
     {
+        if (_stats is not null)
+        {
+            _stats.RequestEnded(route, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return;
+        }
         if (started == 0) return;
         var tags = new TagList { { "url.scheme", "http" }, { "http.request.method", "GET" } };
         if (_active.Enabled) _active.Add(-1, tags);
@@ -121,33 +131,62 @@ public class RequestBench
     }
 
     // DbMeter.Start / End as src/Backend/Metrics/DbMeter.cs does them (a driver call that completed synchronously),
-    // with its two caches of tags.
-    private KeyValuePair<string, object?> Pool(string name) => _pools.GetOrAdd(name, n => new("db.pool", n));
+    // with its tags made once per driver and found by the driver's reference.
+    private sealed class DriverTags(string pool, PoolStat? stats)
+    {
+        public readonly KeyValuePair<string, object?> Pool = new("db.pool", pool);
 
-    private TagList Tags(string name, DbOp op) => _tags.GetOrAdd((name, op), k => new TagList { { "db.pool", k.Item1 }, { "db.operation", k.Item2.ToString() } });
+        public readonly PoolStat? Stats = stats;
+
+        public readonly TagList[] ByOperation = [.. Enum.GetValues<DbOp>().Select(op => new TagList { { "db.pool", pool }, { "db.operation", op.ToString() } })];
+    }
+
+    private readonly object _driver = new();
+    private readonly ConcurrentDictionary<object, DriverTags> _drivers = new(ReferenceEqualityComparer.Instance);
+
+    private DriverTags TagsOf(object driver) => _drivers.TryGetValue(driver, out var tags) ? tags : _drivers.GetOrAdd(driver, static (_, s) => new DriverTags("sqlite", s?.PoolStats("sqlite")), _stats);
 
     private void DbCall()
     {
-        if (!_metrics.DbDuration.Enabled && !_metrics.DbActive.Enabled) return;
-        _metrics.DbActive.Add(1, Pool("sqlite"));
+        if (_stats is null && !_metrics.DbDuration.Enabled && !_metrics.DbActive.Enabled) return;
+        var start = TagsOf(_driver);
+        start.Stats?.Queue.Add(1, _stats!.Now());
+        if (_metrics.DbActive.Enabled) _metrics.DbActive.Add(1, start.Pool);
         var started = Stopwatch.GetTimestamp();
-        var pool = Pool("sqlite");
-        _metrics.DbActive.Add(-1, pool);
-        _metrics.DbDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, Tags("sqlite", DbOp.Get));
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var tags = TagsOf(_driver);
+        if (tags.Stats is { } pool)
+        {
+            var now = _stats!.Now();
+            pool.Queue.Add(-1, now);
+            pool.Response.Record(seconds * 1000, now);
+        }
+        if (_metrics.DbActive.Enabled) _metrics.DbActive.Add(-1, tags.Pool);
+        if (_metrics.DbDuration.Enabled) _metrics.DbDuration.Record(seconds, in tags.ByOperation[(int)DbOp.Get]);
     }
 
-    /// <summary>http.server.active_requests +1 and -1.</summary>
+    /// <summary>http.server.active_requests +1 and -1 (with statistics: RequestStatsMiddleware's start, StatsCollector.RequestStarted).</summary>
     [Benchmark]
     public void HttpActive()
     {
+        if (_stats is not null)
+        {
+            _stats.RequestStarted();
+            return;
+        }
         if (_active.Enabled) _active.Add(1, new KeyValuePair<string, object?>("url.scheme", "http"), new KeyValuePair<string, object?>("http.request.method", "GET"));
         if (_active.Enabled) _active.Add(-1, new KeyValuePair<string, object?>("url.scheme", "http"), new KeyValuePair<string, object?>("http.request.method", "GET"));
     }
 
-    /// <summary>http.server.request.duration with its 5 tags.</summary>
+    /// <summary>http.server.request.duration with its 5 tags (with statistics: RequestStatsMiddleware's end, StatsCollector.RequestEnded).</summary>
     [Benchmark]
     public void HttpDuration()
     {
+        if (_stats is not null)
+        {
+            _stats.RequestEnded("/account/get", 0.1);
+            return;
+        }
         if (_duration.Enabled)
         {
             _duration.Record(0.0001, new TagList { { "url.scheme", "http" }, { "http.request.method", "GET" }, { "network.protocol.version", "1.1" },

@@ -22,9 +22,15 @@
 #   ENDPOINTS="get ping"       which endpoints, in this order within a round
 #   ORDER=abba                 on off in odd rounds, off on in even ones, so going first or second in a pair (which
 #                              moved the req/s ratio by 10-25% in some runs here, bench/README.md) falls on both alike;
-#                              the summary gives the medians by position too. on-off or off-on: always that order
+#                              the summary gives the medians by position too. on-off or off-on: always that order;
+#                              together: both servers loaded at once, each by its own wrk (no order at all, and the
+#                              machine's noise falls on both at the same moment)
 #   SKIP_BUILD=1               use the existing Release build (otherwise: dotnet build Backend.sln -c Release)
 #   OUT=path                   the summary (default bench/metrics/last-run.txt)
+#   RESTART=1                  fresh servers every RESTART rounds (1: every round; ROUNDS: one pair for the whole run,
+#                              as before 2026-12-03, when an A/A run showed a 5% bias between two identical processes)
+#   AA=1                       an A/A run: "on" starts with -api-no-metrics too, so both servers are the same and the
+#                              ratios show the method's own noise and bias (what a 3% target can be read against)
 # Environment variables reach the servers too (e.g. DOTNET_gcServer=1 bench/metrics/run.sh).
 # Needs: dotnet, wrk (installed from the Debian package if missing, as bench/http/run.sh does), curl, openssl; jq for
 # the final check of /system/stats/get (skipped without it).
@@ -45,7 +51,9 @@ EXPIRES=$(( ($(date +%s) + 86400) * 1000 )) # a day ahead (within -api-signature
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 bkcs_dll=$root/src/Backend.Cli/bin/Release/net10.0/bkcs.dll
 report_lua=$root/bench/http/report.lua
-settings="ROUNDS=$ROUNDS DURATION=$DURATION WARMUP=$WARMUP CONNECTIONS=$CONNECTIONS THREADS=$THREADS ENDPOINTS=\"$ENDPOINTS\" ORDER=$ORDER"
+AA=${AA:-0}
+RESTART=${RESTART:-1}
+settings="AA=$AA RESTART=$RESTART ROUNDS=$ROUNDS DURATION=$DURATION WARMUP=$WARMUP CONNECTIONS=$CONNECTIONS THREADS=$THREADS ENDPOINTS=\"$ENDPOINTS\" ORDER=$ORDER"
 
 die() { echo "bench/metrics/run.sh: $*" >&2; exit 1; }
 
@@ -111,7 +119,7 @@ fi
 
 # ---- servers -----------------------------------------------------------------------------------------------------
 modes=(on off)
-mode_args() { case $1 in on) ;; off) echo "-api-no-metrics" ;; esac; }
+mode_args() { case $1 in on) [ "$AA" != 1 ] || echo "-api-no-metrics" ;; off) echo "-api-no-metrics" ;; esac; }
 admin_secret=bench-admin
 start_mode() { # start_mode MODE: a fresh home with an admin account, a free port (retried when taken meanwhile), until it serves
   local m=$1 try p
@@ -160,65 +168,98 @@ for ep in "${endpoints[@]}"; do [ -n "${path[$ep]:-}" ] || die "unknown endpoint
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 start_utc=$(date -u '+%F %T')
 echo "== $start_utc UTC, commit $(git rev-parse --short HEAD), $(nproc) cores, load average $load_before"
-case $ORDER in on-off | off-on | abba) ;; *) die "ORDER is on-off, off-on or abba" ;; esac
+case $ORDER in on-off | off-on | abba | together) ;; *) die "ORDER is on-off, off-on, abba or together" ;; esac
 round_modes() { # round_modes ROUND: the modes in the order of that round
   if [ "$ORDER" = off-on ] || { [ "$ORDER" = abba ] && [ $(($1 % 2)) = 0 ]; }; then echo "off on"; else echo "on off"; fi
 }
-for m in "${modes[@]}"; do
-  start_mode "$m"
-  base="http://127.0.0.1:${port[$m]}"
-  code=$(curl -s -o "$tmp/add.json" -w '%{http_code}' "$base/account/add?login=bench&secret=bench&name=Bench")
-  [ "$code" = 200 ] || { cat "$tmp/add.json"; die "/account/add answered $code on $m"; }
-  code=$(curl -s -o "$tmp/check.json" -w '%{http_code}' -H "$header" "$base/account/get")
-  [ "$code" = 200 ] || { cat "$tmp/check.json"; die "signed /account/get answered $code on $m"; }
-  code=$(curl -s -o "$tmp/stats-$m.json" -w '%{http_code}' -H "$admin_header" "$base/system/stats/get")
-  want=200; [ "$m" = off ] && want=404
-  [ "$code" = "$want" ] || { cat "$tmp/stats-$m.json"; die "/system/stats/get answered $code on $m (expected $want)"; }
-  echo "   $m: pid ${pid[$m]} on port ${port[$m]}: run $(mode_args "$m") (/system/stats/get: $code)"
-done
+start_servers() { # start_servers ROUND: fresh on and off servers, started in that round's order, each checked
+  local m code base
+  for m in $(round_modes "$1"); do
+    start_mode "$m"
+    base="http://127.0.0.1:${port[$m]}"
+    code=$(curl -s -o "$tmp/add.json" -w '%{http_code}' "$base/account/add?login=bench&secret=bench&name=Bench")
+    [ "$code" = 200 ] || { cat "$tmp/add.json"; die "/account/add answered $code on $m"; }
+    code=$(curl -s -o "$tmp/check.json" -w '%{http_code}' -H "$header" "$base/account/get")
+    [ "$code" = 200 ] || { cat "$tmp/check.json"; die "signed /account/get answered $code on $m"; }
+    code=$(curl -s -o "$tmp/stats-$m.json" -w '%{http_code}' -H "$admin_header" "$base/system/stats/get")
+    want=200; { [ "$m" = off ] || [ "$AA" = 1 ]; } && want=404
+    [ "$code" = "$want" ] || { cat "$tmp/stats-$m.json"; die "/system/stats/get answered $code on $m (expected $want)"; }
+    echo "   $m: pid ${pid[$m]} on port ${port[$m]}: run $(mode_args "$m") (/system/stats/get: $code)"
+  done
+}
 
 # wrk_run MODE ENDPOINT DURATION: the WRK_RESULT line on stdout, plus wrk_cpu_us= (wrk's own CPU time, from `times`:
 # the children of this shell, so call it in $(...), a fresh subshell whose only child is this wrk).
 wrk_run() {
   local args=(-t"$THREADS" -c"$CONNECTIONS" -d"$3" --latency -s "$report_lua")
   [ "$2" = get ] && args+=(-H "$header")
-  wrk "${args[@]}" "http://127.0.0.1:${port[$1]}${path[$2]}" >"$tmp/wrk.out" 2>&1 \
-    || { cat "$tmp/wrk.out" >&2; die "wrk failed on $1 ${path[$2]}"; }
-  times >"$tmp/times"
-  grep -q '^WRK_RESULT' "$tmp/wrk.out" || { cat "$tmp/wrk.out" >&2; die "no wrk result for $1 ${path[$2]}"; }
-  echo "$(grep '^WRK_RESULT' "$tmp/wrk.out") wrk_cpu_us=$(awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, a, "m"); sub("s", "", a[2]); s += a[1] * 60 + a[2] } printf "%d", s * 1e6 }' "$tmp/times")"
+  wrk "${args[@]}" "http://127.0.0.1:${port[$1]}${path[$2]}" >"$tmp/wrk-$1.out" 2>&1 \
+    || { cat "$tmp/wrk-$1.out" >&2; die "wrk failed on $1 ${path[$2]}"; }
+  times >"$tmp/times-$1"
+  grep -q '^WRK_RESULT' "$tmp/wrk-$1.out" || { cat "$tmp/wrk-$1.out" >&2; die "no wrk result for $1 ${path[$2]}"; }
+  echo "$(grep '^WRK_RESULT' "$tmp/wrk-$1.out") wrk_cpu_us=$(awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, a, "m"); sub("s", "", a[2]); s += a[1] * 60 + a[2] } printf "%d", s * 1e6 }' "$tmp/times-$1")"
 }
 errors_of() { echo $(( $(field non2xx <<<"$1") + $(field connect <<<"$1") + $(field read <<<"$1") + $(field write <<<"$1") + $(field timeout <<<"$1") )); }
+
+# record ROUND EP MODE WRK_LINE S0 S1 BUSY0 BUSY1 TOTAL0 TOTAL1 CTX0 CTX1 POSITION: one run's row in $tmp/results
+record() {
+  local round=$1 ep=$2 m=$3 line=$4 s0=$5 s1=$6 busy0=$7 busy1=$8 total0=$9 total1=${10} c0=${11} c1=${12} position=${13}
+  local req dur rps cpu wrk_cpu mbusy share ctx errs
+  req=$(field requests <<<"$line"); dur=$(field duration_us <<<"$line")
+  if [ "$m" = on ]; then sent[$ep]=$(( sent[$ep] + req )); fi
+  rps=$(awk -v r="$req" -v d="$dur" 'BEGIN { printf "%.0f", r / (d / 1e6) }')
+  cpu=$(awk -v t=$((s1 - s0)) -v hz="$clk_tck" -v r="$req" 'BEGIN { printf "%.2f", r ? t / hz * 1e6 / r : 0 }')
+  wrk_cpu=$(awk -v t="$(field wrk_cpu_us <<<"$line")" -v r="$req" 'BEGIN { printf "%.2f", r ? t / r : 0 }')
+  mbusy=$(awk -v b=$((busy1 - busy0)) -v t=$((total1 - total0)) 'BEGIN { printf "%.0f", t ? 100 * b / t : 0 }')
+  share=$(awk -v s=$((s1 - s0)) -v t=$((total1 - total0)) 'BEGIN { printf "%.0f", t ? 100 * s / t : 0 }')
+  ctx=$(awk -v v="$(ctx_delta "$c0" "$c1")" -v r="$req" 'BEGIN { printf "%.3f", r ? v / r : 0 }')
+  errs=$(errors_of "$line")
+  echo "$round $ep $m $rps $(field p50_us <<<"$line") $(field p99_us <<<"$line") $cpu $mbusy $errs $wrk_cpu $share $ctx $position" >>"$tmp/results"
+  printf '   round %s %-12s %-3s %7s req/s  p50 %6s ms  p99 %6s ms  CPU us/req: server %6s wrk %5s  CPU%%: server %3s machine %3s  ctx sw/req %5s  errors %s\n' \
+    "$round" "${path[$ep]}" "$m" "$rps" "$(us_ms "$(field p50_us <<<"$line")")" "$(us_ms "$(field p99_us <<<"$line")")" \
+    "$cpu" "$wrk_cpu" "$share" "$mbusy" "$ctx" "$errs"
+}
+declare -A s0m wpid
 
 # ---- load --------------------------------------------------------------------------------------------------------
 : >"$tmp/results"
 declare -A sent=([get]=0 [ping]=0)
-echo "== wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $ROUNDS rounds of on and off ($ORDER) per endpoint, after a $WARMUP warm-up of each"
-for ep in "${endpoints[@]}"; do for m in "${modes[@]}"; do
-  line=$(wrk_run "$m" "$ep" "$WARMUP")
-  if [ "$m" = on ]; then sent[$ep]=$(( sent[$ep] + $(field requests <<<"$line") )); fi
-done; done
+echo "== wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $ROUNDS rounds of on and off ($ORDER) per endpoint, fresh servers every $RESTART round(s), after a $WARMUP warm-up of each"
 for round in $(seq "$ROUNDS"); do
+  if [ $(( (round - 1) % RESTART )) = 0 ]; then
+    # Fresh processes: each one's JIT (tiered compilation with dynamic PGO) and memory layout turn out a little
+    # different, which made two identical servers differ by 5% in CPU per request for a whole run (AA=1); new ones
+    # every round put that difference into the rounds' spread, where the median and its interval see it.
+    stop_all
+    start_servers "$round"
+    sent=([get]=0 [ping]=0)
+    for ep in "${endpoints[@]}"; do for m in $(round_modes "$round"); do
+      line=$(wrk_run "$m" "$ep" "$WARMUP")
+      if [ "$m" = on ]; then sent[$ep]=$(( sent[$ep] + $(field requests <<<"$line") )); fi
+    done; done
+  fi
   for ep in "${endpoints[@]}"; do
+    if [ "$ORDER" = together ]; then
+      # Both servers loaded at the same time, each by its own wrk: whatever else the machine does falls on both at
+      # once, and neither goes first.
+      read -r busy0 total0 <<<"$(machine_ticks)"
+      for m in "${modes[@]}"; do s0m[$m]=$(process_ticks "${pid[$m]}"); ctx_snapshot "${pid[$m]}" "$tmp/ctx0-$m"; done
+      for m in "${modes[@]}"; do ( wrk_run "$m" "$ep" "$DURATION" >"$tmp/line-$m" ) & wpid[$m]=$!; done
+      for m in "${modes[@]}"; do wait "${wpid[$m]}" || die "wrk failed on $m"; done
+      read -r busy1 total1 <<<"$(machine_ticks)"
+      for m in "${modes[@]}"; do
+        s1=$(process_ticks "${pid[$m]}"); ctx_snapshot "${pid[$m]}" "$tmp/ctx1-$m"
+        record "$round" "$ep" "$m" "$(cat "$tmp/line-$m")" "${s0m[$m]}" "$s1" "$busy0" "$busy1" "$total0" "$total1" "$tmp/ctx0-$m" "$tmp/ctx1-$m" 0
+      done
+      continue
+    fi
     position=0
     for m in $(round_modes "$round"); do
       position=$((position + 1))
       read -r busy0 total0 <<<"$(machine_ticks)"; s0=$(process_ticks "${pid[$m]}"); ctx_snapshot "${pid[$m]}" "$tmp/ctx0"
       line=$(wrk_run "$m" "$ep" "$DURATION")
       read -r busy1 total1 <<<"$(machine_ticks)"; s1=$(process_ticks "${pid[$m]}"); ctx_snapshot "${pid[$m]}" "$tmp/ctx1"
-      req=$(field requests <<<"$line"); dur=$(field duration_us <<<"$line")
-      if [ "$m" = on ]; then sent[$ep]=$(( sent[$ep] + req )); fi
-      rps=$(awk -v r="$req" -v d="$dur" 'BEGIN { printf "%.0f", r / (d / 1e6) }')
-      cpu=$(awk -v t=$((s1 - s0)) -v hz="$clk_tck" -v r="$req" 'BEGIN { printf "%.2f", r ? t / hz * 1e6 / r : 0 }')
-      wrk_cpu=$(awk -v t="$(field wrk_cpu_us <<<"$line")" -v r="$req" 'BEGIN { printf "%.2f", r ? t / r : 0 }')
-      mbusy=$(awk -v b=$((busy1 - busy0)) -v t=$((total1 - total0)) 'BEGIN { printf "%.0f", t ? 100 * b / t : 0 }')
-      share=$(awk -v s=$((s1 - s0)) -v t=$((total1 - total0)) 'BEGIN { printf "%.0f", t ? 100 * s / t : 0 }')
-      ctx=$(awk -v v="$(ctx_delta "$tmp/ctx0" "$tmp/ctx1")" -v r="$req" 'BEGIN { printf "%.3f", r ? v / r : 0 }')
-      errs=$(errors_of "$line")
-      echo "$round $ep $m $rps $(field p50_us <<<"$line") $(field p99_us <<<"$line") $cpu $mbusy $errs $wrk_cpu $share $ctx $position" >>"$tmp/results"
-      printf '   round %s %-12s %-3s %7s req/s  p50 %6s ms  p99 %6s ms  CPU us/req: server %6s wrk %5s  CPU%%: server %3s machine %3s  ctx sw/req %5s  errors %s\n' \
-        "$round" "${path[$ep]}" "$m" "$rps" "$(us_ms "$(field p50_us <<<"$line")")" "$(us_ms "$(field p99_us <<<"$line")")" \
-        "$cpu" "$wrk_cpu" "$share" "$mbusy" "$ctx" "$errs"
+      record "$round" "$ep" "$m" "$line" "$s0" "$s1" "$busy0" "$busy1" "$total0" "$total1" "$tmp/ctx0" "$tmp/ctx1" "$position"
     done
   done
 done
@@ -228,7 +269,7 @@ check=""
 if command -v jq >/dev/null; then
   code=$(curl -s -o "$tmp/stats-on.json" -w '%{http_code}' -H "$admin_header" "http://127.0.0.1:${port[on]}/system/stats/get")
   if [ "$code" = 200 ]; then
-    check="on: /system/stats/get counted $(jq -r '.api.routes["/account/get"].meter.count // 0' "$tmp/stats-on.json") /account/get (wrk completed ${sent[get]}, plus 1 start-up check)"
+    check="on: /system/stats/get counted $(jq -r '.api.routes["/account/get"].meter.count // 0' "$tmp/stats-on.json") /account/get (wrk completed ${sent[get]} since its start, plus 1 start-up check)"
     check="$check and $(jq -r '.api.routes["/ping"].meter.count // 0' "$tmp/stats-on.json") /ping (wrk completed ${sent[ping]}, plus 1 start-up check; requests still in flight when wrk stops are served but not counted by wrk),"
     check="$check $(jq -r '.pool.response.meter.count' "$tmp/stats-on.json") database calls, $(jq -r '.pool.cache.hits' "$tmp/stats-on.json") Db cache hits;"
     check="$check /account/get p50/p99 by the server: $(jq -r '.api.routes["/account/get"].histogram | "\(.median * 1000 | round / 1000) / \(.p99 * 1000 | round / 1000)"' "$tmp/stats-on.json") ms"
@@ -280,11 +321,17 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
       print ""
       print "on/off medians by position in the round (to see an order effect):"
       for (e = 1; e <= ne; e++) print "  " pos[eps[e]]
-      if ("get" in se) printf "target (issue 13): metrics on >= 0.97 of off for signed /account/get: req/s %.3f (%s), CPU per request %.3f (cost %+.1f%%, %s), estimate %.3f (%s)\n",
+      for (e = 1; e <= ne; e++) { ep = eps[e]; n = split(cr[ep], a, " "); sum = 0; sq = 0
+        for (i = 1; i <= n; i++) { sum += a[i]; sq += a[i] * a[i] }
+        mean = n ? sum / n : 0; sd = n > 1 ? sqrt((sq - n * mean * mean) / (n - 1)) : 0
+        printf "  %s: on/off CPU/req mean %.3f, standard error %.3f (%d rounds): 95%% interval %.3f-%.3f\n", (ep == "get" ? "/account/get" : "/" ep), mean, n ? sd / sqrt(n) : 0, n,
+          mean - 1.96 * (n ? sd / sqrt(n) : 0), mean + 1.96 * (n ? sd / sqrt(n) : 0) }
+      if (aa == 1) print "A/A run (AA=1): both servers ran with -api-no-metrics; the ratios above are the method'"'"'s noise and bias, not a cost"
+      else if ("get" in se) printf "target (issue 13): metrics on >= 0.97 of off for signed /account/get: req/s %.3f (%s), CPU per request %.3f (cost %+.1f%%, %s), estimate %.3f (%s)\n",
         median(rr["get"]), (median(rr["get"]) >= 0.97 ? "met" : "MISSED"), median(cr["get"]), 100 * (median(cr["get"]) - 1), (median(cr["get"]) <= 1 / 0.97 ? "met" : "MISSED"),
         median(est["get"]), (median(est["get"]) >= 0.97 ? "met" : "MISSED")
     }
-  ' "$tmp/results"
+  ' aa="$AA" "$tmp/results"
   echo "(on/off req/s: per round, the req/s of on over off of the same round; the median of those. on/off CPU/req: the"
   echo " server CPU (utime+stime, /proc/PID/stat, $clk_tck ticks/s) per request of on over that of off: above 1 is what the"
   echo " statistics cost. estimate: (server + wrk CPU per request of off) / (the same of on), median of per-round ratios: the"

@@ -170,7 +170,7 @@ public sealed class BackendApplicationBuilder
             db.Cache.CacheTables([AccountTables.Auth, .. cache.Tables]);
             foreach (var setup in sp.GetServices<IDbSetup>()) setup.Configure(db);
             db.Cache.Cluster = sp.GetService<DbCacheCluster>();
-            db.Meter = new Metrics.DbMeter(sp.GetRequiredService<Metrics.BackendMetrics>());
+            db.Meter = new Metrics.DbMeter(sp.GetRequiredService<Metrics.BackendMetrics>(), sp.GetService<Metrics.StatsCollector>());
             return db;
         });
         Services.AddHostedService<DbInitService>();
@@ -186,10 +186,12 @@ public sealed class BackendApplicationBuilder
             throw new ConfigException($"invalid value for -{Config.GivenName("msg-type")}: \"{msgType}\" is not a registered pub/sub kind ({string.Join(", ", _pubsubs.Keys.Order(StringComparer.Ordinal))})");
         Services.TryAddSingleton<IPubSub>(sp => new Metrics.MeteredPubSub(createPubSub(sp), msgType, sp.GetRequiredService<Metrics.BackendMetrics>()));
         Services.TryAddSingleton<Metrics.BackendMetrics>();
-        if (!Config.GetBool("api-no-metrics")) Services.TryAddSingleton(sp => new Metrics.StatsCollector(sp.GetRequiredService<TimeProvider>()));
+        if (!Config.GetBool("api-no-metrics")) Services.TryAddSingleton(sp => new Metrics.StatsCollector(sp.GetRequiredService<TimeProvider>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         Services.TryAddSingleton<Metrics.MachineStats>();
         // -prometheus-port and -collect-host (docs/metrics.md, "Export"); before the access log, so scrapes are not logged.
         Metrics.MetricsExport.AddServices(Services, Config, plan);
+        // After the Prometheus endpoint's filter (in MetricsExport), so its scrapes are not counted.
+        if (!Config.GetBool("api-no-metrics")) Services.AddTransient<IStartupFilter, Metrics.RequestStatsStartupFilter>();
         if (cacheType != "local" || msgType != "local")
         {
             // Several processes: the read cache gets a shared second level and an invalidation broadcast.

@@ -6,7 +6,6 @@ namespace Backend.Metrics;
 /// minutes, mostly).</summary>
 internal sealed class HistogramStat(DecayingReservoir reservoir)
 {
-    private readonly Lock _lock = new();
     private long _count;
     private double _min = double.NaN;
     private double _max = double.NaN;
@@ -19,17 +18,26 @@ internal sealed class HistogramStat(DecayingReservoir reservoir)
     {
     }
 
+    public HistogramStat(StatClock clock)
+        : this(new DecayingReservoir(clock))
+    {
+    }
+
     public long Count
     {
         get
         {
-            lock (_lock) return _count;
+            lock (reservoir.Sync) return _count;
         }
     }
 
-    public void Update(double value)
+    public void Update(double value) => Update(value, reservoir.Clock.NowMs());
+
+    /// <summary>Adds <paramref name="value"/> at <paramref name="now"/> (<see cref="StatClock.NowMs"/>): one lock for
+    /// the moments and the sample.</summary>
+    public void Update(double value, long now)
     {
-        lock (_lock)
+        lock (reservoir.Sync)
         {
             _count++;
             _sum += value;
@@ -38,15 +46,15 @@ internal sealed class HistogramStat(DecayingReservoir reservoir)
             var delta = value - _mean;
             _mean += delta / _count;
             _m2 += delta * (value - _mean);
+            reservoir.UpdateLocked(value, now);
         }
-        reservoir.Update(value);
     }
 
     public HistogramSnapshot Snapshot()
     {
         long count;
         double min, max, sum, mean, m2;
-        lock (_lock) (count, min, max, sum, mean, m2) = (_count, _min, _max, _sum, _mean, _m2);
+        lock (reservoir.Sync) (count, min, max, sum, mean, m2) = (_count, _min, _max, _sum, _mean, _m2);
         var sample = reservoir.Values();
         return new HistogramSnapshot(count, count == 0 ? 0 : min, count == 0 ? 0 : max, sum, count == 0 ? 0 : mean, count > 1 ? m2 / (count - 1) : 0, sample);
     }

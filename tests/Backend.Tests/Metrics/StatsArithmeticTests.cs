@@ -1,4 +1,6 @@
+using System.Diagnostics.Metrics;
 using Backend.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Backend.Tests.Metrics;
@@ -148,5 +150,67 @@ public sealed class StatsArithmeticTests
         var m = MeterSnapshot.Sum([new MeterSnapshot(1, 10, 2, 3, 4, 5), new MeterSnapshot(0.5, 5, 1, 1, 1, 1)]);
         Assert.Equal(new MeterSnapshot(1.5, 15, 3, 4, 5, 6), m);
         Assert.Equal(["15MinuteRate", "1MinuteRate", "5MinuteRate", "count", "currentRate", "mean"], m.ToJson().Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void The_collector_keeps_each_route_and_pool_once_and_adds_up_the_totals_at_the_snapshot()
+    {
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var factory = services.GetRequiredService<IMeterFactory>();
+        using var other = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var time = new FakeTimeProvider();
+        using var collector = new StatsCollector(time, factory);
+        using var metrics = new BackendMetrics(factory);
+        // Another app's instruments in the same process are not counted.
+        using var stranger = new BackendMetrics(other.GetRequiredService<IMeterFactory>());
+
+        // Requests, as RequestStatsMiddleware records them; "" is a request that matched no route (a 404).
+        foreach (var (route, ms) in new[] { ("/account/get", 10.0), ("/account/get", 20.0), ("/account/get", 30.0), ("/ping", 40.0), ("", 100.0) })
+        {
+            collector.RequestStarted();
+            collector.RequestEnded(route, ms);
+        }
+        // Database calls, as DbMeter records them.
+        foreach (var (pool, ms) in new[] { ("sqlite", 1.0), ("sqlite", 3.0), ("pg", 8.0) })
+        {
+            var stats = collector.PoolStats(pool);
+            stats.Queue.Add(1, collector.Now());
+            stats.Queue.Add(-1, collector.Now());
+            stats.Response.Record(ms, collector.Now());
+        }
+        metrics.DbErrors.Add(1, new KeyValuePair<string, object?>("db.pool", "pg"));
+        metrics.DbCacheHits.Add(2, new KeyValuePair<string, object?>("db.table", "bk_auth"));
+        stranger.DbErrors.Add(1, new KeyValuePair<string, object?>("db.pool", "sqlite"));
+        stranger.DbCacheHits.Add(5, new KeyValuePair<string, object?>("db.table", "bk_auth"));
+        time.Advance(TimeSpan.FromSeconds(5));
+        var snapshot = collector.Snapshot();
+
+        Assert.Equal(["/account/get", "/ping"], snapshot.Api.Routes.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(3, snapshot.Api.Routes["/account/get"].Histogram.Count);
+        Assert.Equal(20, snapshot.Api.Routes["/account/get"].Histogram.Mean, 1e-9);
+        var api = snapshot.Api.Response;
+        Assert.Equal(5, api.Meter.Count);                       // the routes and the request without one
+        Assert.Equal(1.0, api.Meter.OneMinuteRate, Tolerance);   // 5 in the first 5 s interval
+        Assert.Equal(200, api.Histogram.Sum, 1e-9);
+        Assert.Equal(40, api.Histogram.Mean, 1e-9);
+        Assert.Equal(10, api.Histogram.Min);
+        Assert.Equal(100, api.Histogram.Max);
+        // sample variance of 10, 20, 30, 40, 100: (900 + 400 + 100 + 0 + 3600) / 4
+        Assert.Equal(1250, api.Histogram.Variance, 1e-6);
+        Assert.Equal(5, snapshot.Api.Queue.Count); // one in progress as each started
+        Assert.Equal(0, snapshot.Api.Count);
+
+        Assert.Equal(["pg", "sqlite"], snapshot.Pools.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(2, snapshot.Pools["sqlite"].Response.Histogram.Count);
+        Assert.Equal(2, snapshot.Pools["sqlite"].Response.Histogram.Mean, 1e-9);
+        Assert.Equal(3, snapshot.Pool.Response.Meter.Count);
+        Assert.Equal(4, snapshot.Pool.Response.Histogram.Mean, 1e-9);
+        Assert.Equal(3, snapshot.Pool.Queue.Count);  // each call started with 1 in progress on its pool
+        Assert.Equal(1, snapshot.Pool.Queue.Max);
+        Assert.Equal(0, snapshot.Pool.Count);
+        Assert.Equal(1, snapshot.Pool.Errors);
+        Assert.Equal(1, snapshot.Pools["pg"].Errors);
+        Assert.Equal(0, snapshot.Pools["sqlite"].Errors);
+        Assert.Equal(2, snapshot.Pool.CacheHits);
     }
 }

@@ -6,7 +6,8 @@ namespace Backend.Tests.Server;
 
 /// <summary>compat-notes.md, "Further behaviours of the original's clients (settled 2026-12)": notes to oneself,
 /// the computed <c>age</c>, the <c>bk_counter</c> row written at account creation (the other points have their tests
-/// beside their endpoints: CounterTests, LocationBadInputTests, DataAdminTests).</summary>
+/// beside their endpoints: CounterTests, LocationBadInputTests, DataAdminTests, DataUnsecureTests; the whole
+/// flow of a 2014 client is OriginalClientFlowTests).</summary>
 public sealed class CompatNotesTests(AdminServerFixture fixture) : IClassFixture<AdminServerFixture>
 {
     [Fact]
@@ -17,6 +18,8 @@ public sealed class CompatNotesTests(AdminServerFixture fixture) : IClassFixture
         var png = Png(2_000);
         var byGet = await ca.Get("/message/add", ("id", a.Id), ("msg", "note by get"));
         ApiAssert.Ok(byGet);
+        var iconByGet = await ca.Get("/message/add", ("id", a.Id), ("icon", Convert.ToBase64String(png)));
+        ApiAssert.Ok(iconByGet);
         var byForm = await ca.PostForm("/message/add", ("id", a.Id), ("msg", "note by post"), ("icon", Convert.ToBase64String(png)));
         ApiAssert.Ok(byForm);
         var byMultipart = await SendMultipart(ca, png, ("id", a.Id));
@@ -25,12 +28,12 @@ public sealed class CompatNotesTests(AdminServerFixture fixture) : IClassFixture
         ApiAssert.Ok(byJson);
 
         var inbox = await Box(ca, "/message/get");
-        Assert.Equal(4, inbox.Count);
+        Assert.Equal(5, inbox.Count);
         Assert.All(inbox, m => Assert.Equal(a.Id, m["sender"]!.ToString()));
         Assert.Equal(["note by get", "note by json", "note by post"], inbox.Where(m => m["msg"] is not null).Select(m => m["msg"]!.ToString()).Order(StringComparer.Ordinal));
         // _nosent kept the JSON note out of the sent box.
         var sent = await Box(ca, "/message/get/sent");
-        Assert.Equal(3, sent.Count);
+        Assert.Equal(4, sent.Count);
         Assert.All(sent, m => Assert.Equal(a.Id, m["recipient"]!.ToString()));
 
         // The icons are served to their owner from either box.
@@ -41,7 +44,7 @@ public sealed class CompatNotesTests(AdminServerFixture fixture) : IClassFixture
             Assert.Equal("image/png", type);
             Assert.Equal(png, body);
         }
-        Assert.Equal(4, inbox.Concat(sent).Count(m => m["icon"] is not null));
+        Assert.Equal(6, inbox.Concat(sent).Count(m => m["icon"] is not null));
 
         // Deleting the inbox copy keeps the sent copy's image.
         var withIcon = inbox.First(m => m["icon"] is not null);

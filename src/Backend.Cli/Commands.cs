@@ -109,7 +109,8 @@ internal static class Commands
         .AddRedis()
         .AddMemcached()
         .AddRabbitMq()
-        .AddNetMq();
+        .AddNetMq()
+        .AddS3();
 
     private static async Task<int> AddUserAsync(string[] args, TextWriter stdout, TextWriter stderr)
     {

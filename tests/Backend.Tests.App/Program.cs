@@ -15,7 +15,8 @@ var builder = BackendApplicationBuilder.CreateBuilder(args)
     .AddRedis()
     .AddMemcached()
     .AddRabbitMq()
-    .AddNetMq();
+    .AddNetMq()
+    .AddS3();
 await using var app = builder.Build();
 
 app.MapGet("/test/block", (HttpContext context) =>

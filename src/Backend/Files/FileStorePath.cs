@@ -4,7 +4,7 @@ namespace Backend.Files;
 /// no empty, <c>.</c> or <c>..</c> segments, no backslashes, NUL or other control characters, no drive letters.
 /// Stores check these before touching anything, so a path built from client input can never name a file outside
 /// the store.</summary>
-internal static class FileStorePath
+public static class FileStorePath
 {
     /// <summary>Longest path accepted.</summary>
     public const int MaxLength = 1024;

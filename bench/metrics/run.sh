@@ -29,6 +29,7 @@
 #   OUT=path                   the summary (default bench/metrics/last-run.txt)
 #   RESTART=1                  fresh servers every RESTART rounds (1: every round; ROUNDS: one pair for the whole run,
 #                              as before 2026-12-03, when an A/A run showed a 5% bias between two identical processes)
+#   DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0   (the default here: no thread-pool spin-waiting, see below)
 #   AA=1                       an A/A run: "on" starts with -api-no-metrics too, so both servers are the same and the
 #                              ratios show the method's own noise and bias (what a 3% target can be read against)
 # Environment variables reach the servers too (e.g. DOTNET_gcServer=1 bench/metrics/run.sh).
@@ -53,7 +54,10 @@ bkcs_dll=$root/src/Backend.Cli/bin/Release/net10.0/bkcs.dll
 report_lua=$root/bench/http/report.lua
 AA=${AA:-0}
 RESTART=${RESTART:-1}
-settings="AA=$AA RESTART=$RESTART ROUNDS=$ROUNDS DURATION=$DURATION WARMUP=$WARMUP CONNECTIONS=$CONNECTIONS THREADS=$THREADS ENDPOINTS=\"$ENDPOINTS\" ORDER=$ORDER"
+# No spin-waiting in the thread pool's workers (both servers alike): a worker that spins before it sleeps burns CPU
+# that depends on how the load arrives, not on the work, and that noise is larger than the cost measured here.
+export DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=${DOTNET_ThreadPool_UnfairSemaphoreSpinLimit:-0}
+settings="AA=$AA RESTART=$RESTART DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=$DOTNET_ThreadPool_UnfairSemaphoreSpinLimit ROUNDS=$ROUNDS DURATION=$DURATION WARMUP=$WARMUP CONNECTIONS=$CONNECTIONS THREADS=$THREADS ENDPOINTS=\"$ENDPOINTS\" ORDER=$ORDER"
 
 die() { echo "bench/metrics/run.sh: $*" >&2; exit 1; }
 

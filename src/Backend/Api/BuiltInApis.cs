@@ -2,6 +2,7 @@ using Backend.Api.Accounts;
 using Backend.Api.Connections;
 using Backend.Api.Counters;
 using Backend.Api.Data;
+using Backend.Api.Icons;
 using Backend.Api.Locations;
 using Backend.Api.Messages;
 using Backend.Api.Status;
@@ -27,6 +28,7 @@ internal static class BuiltInApis
         CounterTables.Describe(tables);
         LocationTables.Describe(tables);
         MessageTables.Describe(tables);
+        IconTables.Describe(tables);
         StatusTables.Describe(tables);
     }
 
@@ -40,13 +42,14 @@ internal static class BuiltInApis
         CountersApi.AddServices(services, config);
         LocationsApi.AddServices(services, config);
         MessagesApi.AddServices(services, config);
+        IconsApi.AddServices(services, config);
         StatusApi.AddServices(services, config);
         DataApi.AddServices(services, config);
         SystemApi.AddServices(services, config);
     }
 
     /// <summary>The module names <c>-api-disable</c> takes.</summary>
-    public static readonly string[] Modules = ["account", "connection", "counter", "location", "message", "status", "data", "system"];
+    public static readonly string[] Modules = ["account", "connection", "counter", "location", "message", "icon", "status", "data", "system"];
 
     /// <summary>Maps the endpoints of every built-in module not turned off by <c>-api-disable</c> (its paths then answer
     /// 404; its tables and account-deletion handlers stay, so data is kept consistent).</summary>
@@ -64,6 +67,7 @@ internal static class BuiltInApis
         if (!disabled.Contains("counter")) routes.MapCountersApi();
         if (!disabled.Contains("location")) routes.MapLocationsApi();
         if (!disabled.Contains("message")) routes.MapMessagesApi();
+        if (!disabled.Contains("icon")) routes.MapIconsApi();
         if (!disabled.Contains("status")) routes.MapStatusApi();
         if (!disabled.Contains("data")) routes.MapDataApi();
         if (!disabled.Contains("system")) routes.MapSystemApi();

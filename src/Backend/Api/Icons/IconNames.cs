@@ -1,0 +1,55 @@
+using System.Security.Cryptography;
+using System.Text;
+using Backend.Http;
+
+namespace Backend.Api.Icons;
+
+/// <summary>Icon prefixes, types and where their files live. Prefix and type are identifiers, as the reference has
+/// them: prefix <c>[a-z0-9._-]</c>, type <c>[A-Za-z0-9._:-]</c> (the reference's <c>album1:icon1</c>); an account icon's
+/// type is one of <c>0</c>-<c>9</c>, <c>a</c>-<c>z</c>. The file of an icon is
+/// <c>icons/PREFIX/HH/HASH/TYPE.EXT</c>, HASH being the first 32 hex digits of the SHA-256 of the owner's id (so any id
+/// makes a safe folder name) and <c>:</c> in TYPE written as <c>~</c> (not a type character, so the mapping is one to
+/// one; the store refuses <c>:</c>).</summary>
+internal static class IconNames
+{
+    public const int MaxPrefix = 64;
+    public const int MaxType = 128;
+
+    /// <summary>The folder of the images store holding icons.</summary>
+    public const string Folder = "icons";
+
+    public static string Prefix(string? prefix)
+    {
+        if (string.IsNullOrEmpty(prefix)) throw ApiException.BadRequest("prefix is required");
+        if (prefix.Length > MaxPrefix || !prefix.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '.' or '_' or '-') || prefix.All(c => c == '.'))
+            throw ApiException.BadRequest($"prefix must be 1-{MaxPrefix} of a-z, 0-9, '.', '_', '-'");
+        return prefix;
+    }
+
+    public static string Type(string? type)
+    {
+        type ??= "";
+        if (type.Length > MaxType || !type.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or ':') || (type.Length > 0 && type.All(c => c == '.')))
+            throw ApiException.BadRequest($"type must be at most {MaxType} of A-Z, a-z, 0-9, '.', '_', '-', ':'");
+        return type;
+    }
+
+    /// <summary>An account icon's type: one character 0-9 or a-z; <c>0</c> when not given.</summary>
+    public static string AccountType(string? type)
+    {
+        if (string.IsNullOrEmpty(type)) return "0";
+        return type.Length == 1 && (char.IsAsciiDigit(type[0]) || char.IsAsciiLetterLower(type[0]))
+            ? type
+            : throw ApiException.BadRequest("type must be 0-9 or a-z");
+    }
+
+    /// <summary>The row key of an icon.</summary>
+    public static string Key(string prefix, string type) => $"{prefix}:{type}";
+
+    /// <summary>The store path of an icon's file.</summary>
+    public static string Path(string id, string prefix, string type, string ext)
+    {
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(id)))[..32];
+        return $"{Folder}/{prefix}/{hash[..2]}/{hash}/{(type.Length == 0 ? "_" : type.Replace(':', '~'))}.{ext}";
+    }
+}

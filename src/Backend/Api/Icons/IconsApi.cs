@@ -1,0 +1,254 @@
+using System.Globalization;
+using Backend.Api.Accounts;
+using Backend.Configuration;
+using Backend.Data;
+using Backend.Http;
+using Backend.Images;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Net.Http.Headers;
+
+namespace Backend.Api.Icons;
+
+/// <summary>The icon endpoints of the reference: account icons (<c>/account/put|get|del|select/icon</c> and the public
+/// URL <c>/image/account/ID/TYPE</c>) and icons by prefix (<c>/icon/put|get|del|select</c>). Every upload goes through
+/// <see cref="IImageProcessor"/> (oriented, metadata stripped, scaled by <c>_width</c>/<c>_height</c>, written as
+/// <c>_ext</c>); every read checks the icon's <c>acl_allow</c> and answers 404 to anyone not allowed.</summary>
+internal static class IconsApi
+{
+    /// <summary>Registers the store, the endpoints and the account deletion handler.</summary>
+    public static void AddServices(IServiceCollection services, BackendConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(config);
+        services.TryAddSingleton<IconStore>();
+        services.TryAddSingleton<IconEndpoints>();
+        services.AddSingleton<IAccountDeletionHandler, IconsDeletion>();
+    }
+
+    /// <summary>Maps the endpoints.</summary>
+    public static IEndpointRouteBuilder MapIconsApi(this IEndpointRouteBuilder routes)
+    {
+        var endpoints = routes.Handlers<IconEndpoints>();
+        var methods = ApiRoutes.Methods;
+        routes.MapMethods("/account/put/icon", methods, endpoints.PutAccountIcon);
+        routes.MapMethods("/account/get/icon", methods, endpoints.GetAccountIcon);
+        routes.MapMethods("/account/del/icon", methods, endpoints.DelAccountIcon);
+        routes.MapMethods("/account/select/icon", methods, endpoints.SelectAccountIcons);
+        routes.MapMethods("/image/account/{id}/{type}", methods, endpoints.AccountImage);
+        routes.MapMethods("/icon/put", methods, endpoints.Put);
+        routes.MapMethods("/icon/get", methods, endpoints.Get);
+        routes.MapMethods("/icon/del", methods, endpoints.Del);
+        routes.MapMethods("/icon/select", methods, endpoints.Select);
+        return routes;
+    }
+}
+
+/// <summary>The handlers of the icon endpoints.</summary>
+internal sealed class IconEndpoints(IconStore store, ApiReply reply)
+{
+    private const int MaxSelect = 1000;
+
+    public Task PutAccountIcon(HttpContext context) =>
+        Put(context, IconTables.AccountPrefix, IconNames.AccountType(context.Api().Get("type")), withDetails: false);
+
+    public Task GetAccountIcon(HttpContext context)
+    {
+        var api = context.Api();
+        var me = api.RequireAccountId();
+        return Serve(context, api.Get("id") ?? me, IconTables.AccountPrefix, IconNames.AccountType(api.Get("type")), me);
+    }
+
+    public async Task DelAccountIcon(HttpContext context)
+    {
+        var api = context.Api();
+        var me = api.RequireAccountId();
+        if (!await store.DeleteAsync(me, IconTables.AccountPrefix, IconNames.AccountType(api.Get("type"))))
+            throw ApiException.NotFound("Icon not found");
+        await reply.Send(context, new DbRow());
+    }
+
+    public async Task SelectAccountIcons(HttpContext context)
+    {
+        var api = context.Api();
+        var me = api.RequireAccountId();
+        var id = api.Get("id") ?? me;
+        var rows = await store.SelectAsync(id, IconTables.AccountPrefix, "", me, MaxSelect, context.RequestAborted);
+        await reply.Send(context, rows.Select(r => Describe(r, me, accountIcon: true)).ToList());
+    }
+
+    /// <summary><c>/image/account/ID/TYPE</c>: the account icon by a plain URL, for <c>img</c> tags; unsigned where
+    /// <c>-api-allow-path</c> opens it, and then only icons with <c>acl_allow</c> <c>all</c>.</summary>
+    public Task AccountImage(HttpContext context)
+    {
+        var id = context.Request.RouteValues["id"] as string ?? "";
+        var type = context.Request.RouteValues["type"] as string;
+        return Serve(context, id, IconTables.AccountPrefix, IconNames.AccountType(type), context.Api().AccountId);
+    }
+
+    public Task Put(HttpContext context)
+    {
+        var api = context.Api();
+        return Put(context, IconNames.Prefix(api.Get("prefix")), IconNames.Type(api.Get("type")), withDetails: true);
+    }
+
+    public Task Get(HttpContext context)
+    {
+        var api = context.Api();
+        var me = api.RequireAccountId();
+        return Serve(context, api.Get("id") ?? me, IconNames.Prefix(api.Get("prefix")), IconNames.Type(api.Get("type")), me);
+    }
+
+    public async Task Del(HttpContext context)
+    {
+        var api = context.Api();
+        var me = api.RequireAccountId();
+        if (!await store.DeleteAsync(me, IconNames.Prefix(api.Get("prefix")), IconNames.Type(api.Get("type"))))
+            throw ApiException.NotFound("Icon not found");
+        await reply.Send(context, new DbRow());
+    }
+
+    public async Task Select(HttpContext context)
+    {
+        var api = context.Api();
+        var me = api.RequireAccountId();
+        var prefix = IconNames.Prefix(api.Get("prefix"));
+        var rows = await store.SelectAsync(api.Get("id") ?? me, prefix, IconNames.Type(api.Get("type")), me, MaxSelect, context.RequestAborted);
+        await reply.Send(context, rows.Select(r => Describe(r, me, accountIcon: false)).ToList());
+    }
+
+    private async Task Put(HttpContext context, string prefix, string type, bool withDetails)
+    {
+        var api = context.Api();
+        var me = api.RequireAccountId();
+        var ct = context.RequestAborted;
+        var columns = new DbRow();
+        // "" is a value here (only the owner), so it is read from the parameters as given.
+        if (api.Params.TryGetValue("acl_allow", out var acl)) columns["acl_allow"] = IconAccess.Parse(acl);
+        if (withDetails)
+        {
+            if (api.Get("descr") is { } descr) columns["descr"] = descr.Length <= 1024 ? descr : throw ApiException.BadRequest("descr is too long: at most 1024 characters");
+            if (api.Get("latitude") is not null || api.Get("longitude") is not null)
+            {
+                columns["latitude"] = Coordinate(api, "latitude", 90);
+                columns["longitude"] = Coordinate(api, "longitude", 180);
+            }
+        }
+        var request = new ImageRequest
+        {
+            Width = api.Int("_width", 0, -ImageLimits.MaxSide, ImageLimits.MaxSide),
+            Height = api.Int("_height", 0, -ImageLimits.MaxSide, ImageLimits.MaxSide),
+            // The reference's default for icons is jpg.
+            Format = Format(api.Get("_ext")),
+            Quality = api.Int("_quality", 0, 0, 100),
+        };
+        // TODO(issue 14): the shared upload reader of Images/ (multipart, base64, raw body) once merged.
+        var upload = await Messages.MessageImage.ReadAsync(context, ct) ?? throw ApiException.BadRequest("icon is required");
+        DbRow row;
+        try
+        {
+            row = await store.PutAsync(me, prefix, type, upload.Bytes, request, columns, ct);
+        }
+        catch (ImageException ex)
+        {
+            throw new ApiException(ex.Status, ex.Message);
+        }
+        await reply.Send(context, Describe(row, me, accountIcon: !withDetails));
+    }
+
+    private static double Coordinate(ApiRequest api, string name, double bound) =>
+        double.TryParse(api.Require(name), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) && Math.Abs(v) <= bound
+            ? v
+            : throw ApiException.BadRequest($"{name} must be a number between -{bound} and {bound}");
+
+    private static string Format(string? ext) => ext?.ToLowerInvariant() switch
+    {
+        null or "jpg" or "jpeg" => "jpg",
+        "png" => "png",
+        "gif" => "gif",
+        "webp" => "webp",
+        _ => throw new ApiException(415, "_ext must be jpg, png, gif or webp"),
+    };
+
+    /// <summary>An icon as the select and put replies show it: <c>id</c>, <c>type</c> (without the prefix),
+    /// <c>prefix</c>, <c>url</c>, the size and format, and <c>acl_allow</c> to its owner only.</summary>
+    private static DbRow Describe(DbRow row, string me, bool accountIcon)
+    {
+        var id = row.GetString("id") ?? "";
+        var prefix = row.GetString("prefix") ?? "";
+        var key = row.GetString("type") ?? "";
+        var type = key.Length > prefix.Length && key.StartsWith(prefix + ":", StringComparison.Ordinal) ? key[(prefix.Length + 1)..] : "";
+        var described = new DbRow
+        {
+            ["id"] = id,
+            ["type"] = type,
+            ["prefix"] = prefix,
+            ["url"] = accountIcon
+                ? $"/account/get/icon?id={Uri.EscapeDataString(id)}&type={Uri.EscapeDataString(type)}"
+                : $"/icon/get?prefix={Uri.EscapeDataString(prefix)}&type={Uri.EscapeDataString(type)}&id={Uri.EscapeDataString(id)}",
+            ["ext"] = row.GetString("ext"),
+            ["width"] = row.GetLong("width"),
+            ["height"] = row.GetLong("height"),
+            ["mtime"] = row.GetLong("mtime"),
+        };
+        if (!accountIcon)
+        {
+            if (row.GetString("descr") is { } descr) described["descr"] = descr;
+            if (row.TryGetValue("latitude", out var latValue) && DbValues.ToDouble(latValue) is { } lat) described["latitude"] = lat;
+            if (row.TryGetValue("longitude", out var lonValue) && DbValues.ToDouble(lonValue) is { } lon) described["longitude"] = lon;
+        }
+        if (id == me) described["acl_allow"] = row.GetString("acl_allow") ?? "";
+        return described;
+    }
+
+    /// <summary>Answers the icon's bytes, or 304 to a conditional GET that has them, or 404.</summary>
+    private async Task Serve(HttpContext context, string id, string prefix, string type, string? viewer)
+    {
+        var ct = context.RequestAborted;
+        var found = await store.FindAsync(id, prefix, type, viewer, ct) ?? throw ApiException.NotFound("Icon not found");
+        var response = context.Response;
+        var etag = IconStore.ETag(found);
+        var modified = DateTimeOffset.FromUnixTimeMilliseconds(found.Mtime);
+        var headers = response.GetTypedHeaders();
+        response.Headers.ETag = etag;
+        headers.LastModified = modified;
+        // A public icon may sit in shared caches (CDNs) for an hour; any other is the viewer's business: kept by the
+        // browser, and revalidated (a 304) before each use.
+        response.Headers.CacheControl = found.Row.GetString("acl_allow") == "all" ? "public, max-age=3600" : "private, no-cache";
+        response.Headers.XContentTypeOptions = "nosniff";
+        if (NotModified(context.Request, etag, modified))
+        {
+            response.StatusCode = StatusCodes.Status304NotModified;
+            return;
+        }
+        await using var content = await store.OpenAsync(found, ct) ?? throw ApiException.NotFound("Icon not found");
+        response.ContentType = found.ContentType;
+        if (content.CanSeek) response.ContentLength = content.Length;
+        await content.CopyToAsync(response.Body, ct);
+    }
+
+    private static bool NotModified(HttpRequest request, string etag, DateTimeOffset modified)
+    {
+        var headers = request.GetTypedHeaders();
+        if (headers.IfNoneMatch is { Count: > 0 } match)
+            return match.Any(m => m.Tag == EntityTagHeaderValue.Any.Tag || m.Compare(new EntityTagHeaderValue(etag), useStrongComparison: false));
+        // Last-Modified has whole seconds.
+        return headers.IfModifiedSince is { } since && modified.ToUnixTimeSeconds() <= since.ToUnixTimeSeconds();
+    }
+}
+
+/// <summary>Limits of icon parameters.</summary>
+internal static class ImageLimits
+{
+    /// <summary>Largest <c>_width</c>/<c>_height</c> magnitude accepted.</summary>
+    public const int MaxSide = 10_000;
+}
+
+/// <summary>On account deletion: its icons, rows and files.</summary>
+internal sealed class IconsDeletion(IconStore store) : IAccountDeletionHandler
+{
+    public Task DeleteAccountDataAsync(string accountId, DbRow? account, CancellationToken cancellationToken) => store.DeleteAllAsync(accountId);
+}

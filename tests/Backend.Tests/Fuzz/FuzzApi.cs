@@ -27,6 +27,8 @@ public static partial class FuzzApi
         "_noprocessrows", "_noscan", "_desc",
     ];
 
+    private static readonly string[] IconPut = ["type", "icon", "acl_allow", "_width", "_height", "_ext", "_quality"];
+
     /// <summary>The operations of <c>/data/OP/TABLE</c>.</summary>
     public static readonly string[] DataOps = ["get", "select", "search", "list", "add", "put", "update", "incr", "replace", "del"];
 
@@ -68,6 +70,15 @@ public static partial class FuzzApi
         new("/message/del/archive", ["sender", "mtime"], ["bk_archive"]),
         new("/message/del/sent", ["recipient", "mtime"], ["bk_sent"]),
         new("/message/image", ["sender", "mtime", "recipient"], []),
+        new("/account/put/icon", IconPut, ["bk_icon"]),
+        new("/account/get/icon", ["id", "type"], ["bk_icon"]),
+        new("/account/select/icon", ["id"], ["bk_icon"]),
+        new("/account/del/icon", ["type"], ["bk_icon"]),
+        new("/image/account/ID/TYPE", [], ["bk_icon"]),
+        new("/icon/put", [.. IconPut, "prefix", "descr", "latitude", "longitude"], ["bk_icon"]),
+        new("/icon/get", ["id", "prefix", "type"], ["bk_icon"]),
+        new("/icon/select", ["id", "prefix", "type"], ["bk_icon"]),
+        new("/icon/del", ["prefix", "type"], ["bk_icon"]),
         new("/status/put", ["status", "id"], ["bk_status"]),
         new("/status/get", ["id"], ["bk_status"]),
         new("/status/del", ["id"], ["bk_status"]),

@@ -12,11 +12,7 @@ public sealed class IconTests(AdminServerFixture fixture) : IClassFixture<AdminS
     private static readonly HttpClient Raw = new() { Timeout = TimeSpan.FromSeconds(30) };
 
     /// <summary>A real JPEG of <paramref name="width"/> x <paramref name="height"/>.</summary>
-    private static byte[] Jpeg(int width, int height)
-    {
-        using var image = Image.Black(width, height, bands: 3).Add(new double[] { 200, 100, 50 }).Cast(Enums.BandFormat.Uchar);
-        return image.JpegsaveBuffer(q: 90);
-    }
+    private static byte[] Jpeg(int width, int height) => Images.TestImages.Photo(width, height);
 
     private static (int Width, int Height) Size(byte[] bytes)
     {

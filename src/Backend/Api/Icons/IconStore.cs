@@ -57,7 +57,7 @@ internal sealed class IconStore(Db db, IFileStore files, IImageProcessor images,
         var row = await db.GetAsync(IconTables.Icon, new DbRow { ["id"] = id, ["type"] = IconNames.Key(prefix, type) }, cancellationToken);
         if (row is null || !IconAccess.Allows(id, row.GetString("acl_allow"), viewer)) return null;
         if (row.GetString("icon") is not { Length: > 0 } path || !FileStorePath.IsValid(path)) return null;
-        return new Found(row, path, ContentTypeOf(row.GetString("ext")), row.GetLong("mtime") ?? 0);
+        return new Found(row, path, ImageFormats.ContentTypeOfExtension(row.GetString("ext") ?? ""), row.GetLong("mtime") ?? 0);
     }
 
     /// <summary>The file of a found icon, or null when it went away meanwhile.</summary>
@@ -102,15 +102,6 @@ internal sealed class IconStore(Db db, IFileStore files, IImageProcessor images,
         }
         while (token is { Length: > 0 });
     }
-
-    private static string ContentTypeOf(string? ext) => ext switch
-    {
-        "jpg" => "image/jpeg",
-        "png" => "image/png",
-        "gif" => "image/gif",
-        "webp" => "image/webp",
-        _ => "application/octet-stream",
-    };
 
     /// <summary>An entity tag of a stored icon (its time and size in the row), for conditional GETs.</summary>
     public static string ETag(Found icon) => string.Create(CultureInfo.InvariantCulture, $"\"{icon.Mtime:x}-{icon.Row.GetLong("width") ?? 0}x{icon.Row.GetLong("height") ?? 0}\"");

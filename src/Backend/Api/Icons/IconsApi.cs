@@ -145,8 +145,7 @@ internal sealed class IconEndpoints(IconStore store, ApiReply reply)
             Format = Format(api.Get("_ext")),
             Quality = api.Int("_quality", 0, 0, 100),
         };
-        // TODO(issue 14): the shared upload reader of Images/ (multipart, base64, raw body) once merged.
-        var upload = await Messages.MessageImage.ReadAsync(context, ct) ?? throw ApiException.BadRequest("icon is required");
+        var upload = await ImageUpload.ReadAsync(context, "icon", ct) ?? throw ApiException.BadRequest("icon is required");
         DbRow row;
         try
         {

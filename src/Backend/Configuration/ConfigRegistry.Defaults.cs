@@ -115,6 +115,10 @@ public sealed partial class ConfigRegistry
         r.Add(new("api-require-checksum", ConfigType.Bool, "false", "Signed requests with a JSON or multipart body must carry the body's SHA-1 checksum in the signature (off for the original's clients, which send none for multipart)", S));
         r.Add(new("web-dir", ConfigType.Path, "web", "Directory with extra static files to serve; relative to the home", S) { Aliases = ["api-web"] });
         r.Add(new("images-dir", ConfigType.Path, "images", "Directory where uploaded images (message images, icons) are stored; relative to the home", S) { Aliases = ["api-images-dir"] });
+        r.Add(new("api-image-max-pixels", ConfigType.Int, "40000000", "Most pixels (width x height) an uploaded image may declare, and a processed one may have (40 MP by default); more is answered 413, checked on the image's header before any pixel is decoded (docs/images.md)", S) { Min = 1, Max = 1_000_000_000 });
+        r.Add(new("api-image-max-side", ConfigType.Int, "20000", "Longest side in pixels of an uploaded or processed image; longer is answered 413", S) { Min = 16, Max = 100_000 });
+        r.Add(new("api-image-quality", ConfigType.Int, "80", "JPEG and WebP quality (1-100) of processed images when the request gives no _quality", S) { Min = 1, Max = 100 });
+        r.Add(new("api-image-concurrency", ConfigType.Int, "0", "Images processed at once in a process (uploads beyond it wait); 0 is the number of cores", S) { Min = 0, Max = 1024 });
         r.Add(new("api-subscribe-interval", ConfigType.Int, "5000", "Milliseconds /account/subscribe collects events before delivering them as one JSON list", S) { Min = 0, Max = 600000 });
         r.Add(new("api-subscribe-timeout", ConfigType.Int, "30000", "Milliseconds an /account/subscribe long poll waits for an event before answering an empty list", S) { Min = 100, Max = 3600000 });
         r.Add(new("api-status-interval", ConfigType.Int, "900000", "Milliseconds after a /status/put during which the account counts as online", S) { Min = 1000 });

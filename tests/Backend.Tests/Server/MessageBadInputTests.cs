@@ -89,19 +89,20 @@ public sealed class MessageBadInputTests(MessageServerFixture fixture) : IClassF
         var b = await fixture.AddAccount();
         using var ca = fixture.Client(a);
         var images = ImageFiles(fixture.Server).Length;
-        var big = Png(MaxImage + 1);
+        var big = Backend.Tests.Images.TestImages.PngOfSize(MaxImage + 1);
         ApiAssert.Error(await SendMultipart(ca, big, ("id", b.Id), ("msg", "big")), 413);
         ApiAssert.Error(await ca.PostJson("/message/add", new JsonObject { ["id"] = b.Id, ["icon"] = Convert.ToBase64String(big) }), 413);
         ApiAssert.Error(await ca.PostForm("/message/add", ("id", b.Id), ("icon", Convert.ToBase64String(big))), 413);
         await AssertNothingWritten(a, b, images);
         // Exactly the limit is fine.
-        var max = Png(MaxImage);
+        var max = Backend.Tests.Images.TestImages.PngOfSize(MaxImage);
+        Assert.Equal(MaxImage, max.Length);
         var ok = await SendMultipart(ca, max, ("id", b.Id));
         ApiAssert.Ok(ok);
         using var cb = fixture.Client(b);
         var (status, _, body) = await GetBytes(cb, $"/message/image?sender={a.Id}&mtime={ok.Object["mtime"]}");
         Assert.Equal(200, status);
-        Assert.Equal(max, body);
+        Assert.Equal(Stored(max), body);
     }
 
     [Fact]

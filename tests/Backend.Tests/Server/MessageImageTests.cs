@@ -4,22 +4,23 @@ using static Backend.Tests.Server.MessageTestSupport;
 namespace Backend.Tests.Server;
 
 /// <summary>Message images: sent as base64 in the query or a form, as a JSON string, or as a multipart file; served
-/// back byte-exact by <c>/message/image</c> with the right content type to the recipient (inbox and archive) and the
+/// back as processed (docs/images.md) by <c>/message/image</c> with the right content type to the recipient (inbox and archive) and the
 /// sender (sent box); deleted from the store once no box refers to them.</summary>
 public sealed class MessageImageTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     private static string Link(JsonNode row) => row["icon"]!.ToString();
 
-    private static async Task AssertImage(BackendClient client, string link, byte[] expected, string type)
+    // The stored image is the processed upload (docs/images.md), the same bytes for the same upload.
+    private static async Task AssertImage(BackendClient client, string link, byte[] upload, string type)
     {
         var (status, contentType, body) = await GetBytes(client, link);
         Assert.Equal(200, status);
         Assert.Equal(type, contentType);
-        Assert.Equal(expected, body);
+        Assert.Equal(Stored(upload), body);
     }
 
     [Fact]
-    public async Task A_base64_image_in_the_query_round_trips_byte_exact_for_recipient_and_sender()
+    public async Task A_base64_image_in_the_query_round_trips_as_processed_for_recipient_and_sender()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -49,7 +50,7 @@ public sealed class MessageImageTests(ServerFixture fixture) : IClassFixture<Ser
     }
 
     [Fact]
-    public async Task Images_by_JSON_form_and_multipart_round_trip_byte_exact()
+    public async Task Images_by_JSON_form_and_multipart_round_trip_as_processed()
     {
         var a = await fixture.AddAccount();
         var b = await fixture.AddAccount();
@@ -91,7 +92,7 @@ public sealed class MessageImageTests(ServerFixture fixture) : IClassFixture<Ser
         var png = Png(1000);
         var added = await Send(ca, b.Id, "pic", ("icon", Convert.ToBase64String(png)));
         var mtime = added["mtime"]!.GetValue<long>().ToString();
-        var file = Assert.Single(ImageFiles(fixture.Server), f => File.ReadAllBytes(f).SequenceEqual(png));
+        var file = Assert.Single(ImageFiles(fixture.Server), f => File.ReadAllBytes(f).SequenceEqual(Stored(png)));
 
         // The recipient deletes it: the sender's copy still needs the image.
         ApiAssert.Ok(await cb.Get("/message/del", ("sender", a.Id), ("mtime", mtime)));
@@ -118,8 +119,8 @@ public sealed class MessageImageTests(ServerFixture fixture) : IClassFixture<Ser
         ApiAssert.Ok(await cb.Get("/message/get", ("_archive", "1")));
         await Send(ca, b.Id, "trashed", ("icon", Convert.ToBase64String(trashed)), ("_nosent", "1"));
         var files = ImageFiles(fixture.Server);
-        var keptFile = Assert.Single(files, f => File.ReadAllBytes(f).SequenceEqual(kept));
-        var trashedFile = Assert.Single(files, f => File.ReadAllBytes(f).SequenceEqual(trashed));
+        var keptFile = Assert.Single(files, f => File.ReadAllBytes(f).SequenceEqual(Stored(kept)));
+        var trashedFile = Assert.Single(files, f => File.ReadAllBytes(f).SequenceEqual(Stored(trashed)));
 
         ApiAssert.Ok(await cb.Get("/message/get", ("_trash", "1")));
         Assert.False(File.Exists(trashedFile));

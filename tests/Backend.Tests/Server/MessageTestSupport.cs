@@ -1,5 +1,9 @@
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
+using Backend.Images;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using NetVips;
 
 namespace Backend.Tests.Server;
 
@@ -7,30 +11,34 @@ namespace Backend.Tests.Server;
 /// (<see cref="BackendClient"/> reads bodies as text, which would not be byte-exact).</summary>
 public static class MessageTestSupport
 {
-    private static readonly byte[] PngHeader = Convert.FromBase64String(
-        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==");
-
     private static readonly HttpClient Raw = new() { Timeout = TimeSpan.FromSeconds(30) };
 
-    /// <summary>A PNG of about <paramref name="size"/> bytes: a real 1x1 PNG followed by random bytes (every byte
-    /// value occurs, so a text or encoding slip shows).</summary>
-    public static byte[] Png(int size = 20_000) => WithTail(PngHeader, size);
+    private static readonly VipsImageProcessor Processor = new(Options.Create(new ImageOptions()), NullLogger<VipsImageProcessor>.Instance);
 
-    /// <summary>Bytes that start like a JPEG.</summary>
-    public static byte[] Jpeg(int size = 5_000) => WithTail([0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, (byte)'J', (byte)'F', (byte)'I', (byte)'F', 0], size);
+    /// <summary>A real PNG of about <paramref name="size"/> bytes: random pixels (so every image is distinct and every
+    /// byte value occurs, so a text or encoding slip shows).</summary>
+    public static byte[] Png(int size = 20_000) => Noise(size, i => i.PngsaveBuffer());
 
-    /// <summary>Bytes that start like a GIF.</summary>
-    public static byte[] Gif(int size = 3_000) => WithTail("GIF89a"u8.ToArray(), size);
+    /// <summary>A real JPEG of random pixels, about <paramref name="size"/> bytes.</summary>
+    public static byte[] Jpeg(int size = 5_000) => Noise(size * 2 / 3, i => i.JpegsaveBuffer(q: 90));
 
-    /// <summary>Bytes that start like a WebP.</summary>
-    public static byte[] WebP(int size = 3_000) => WithTail([.. "RIFF"u8, 0x10, 0, 0, 0, .. "WEBPVP8 "u8], size);
+    /// <summary>A real GIF of random pixels, about <paramref name="size"/> bytes.</summary>
+    public static byte[] Gif(int size = 3_000) => Noise(size * 3 / 2, i => i.GifsaveBuffer());
 
-    private static byte[] WithTail(byte[] head, int size)
+    /// <summary>A real WebP of random pixels, about <paramref name="size"/> bytes.</summary>
+    public static byte[] WebP(int size = 3_000) => Noise(size, i => i.WebpsaveBuffer(q: 90));
+
+    /// <summary>What the server stores for an upload sent without <c>_width</c>/<c>_height</c>/<c>_ext</c>: the image
+    /// as <see cref="VipsImageProcessor"/> makes it (oriented, metadata stripped; the encoders are deterministic).</summary>
+    public static byte[] Stored(byte[] upload) => Processor.ProcessAsync(upload, ImageRequest.AsIs).GetAwaiter().GetResult().Data;
+
+    private static byte[] Noise(int size, Func<Image, byte[]> encode)
     {
-        var bytes = new byte[Math.Max(size, head.Length)];
-        Random.Shared.NextBytes(bytes);
-        head.CopyTo(bytes, 0);
-        return bytes;
+        var side = Math.Max(2, (int)Math.Sqrt(size / 3.0));
+        var pixels = new byte[side * side * 3];
+        Random.Shared.NextBytes(pixels);
+        using var image = Image.NewFromMemory(pixels, side, side, 3, Enums.BandFormat.Uchar);
+        return encode(image);
     }
 
     /// <summary>Sends a text message; asserts 200 and returns the reply.</summary>

@@ -4,6 +4,7 @@ using Backend.Configuration;
 using Backend.Data;
 using Backend.Files;
 using Backend.Http;
+using Backend.Images;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -18,13 +19,15 @@ namespace Backend.Api.Messages;
 internal static class MessagesApi
 {
     /// <summary>Registers the file store (the local <c>-images-dir</c> unless the app registered another
-    /// <see cref="IFileStore"/> first), the <see cref="MessageStore"/>, the endpoints and the <c>cleanup-images</c> job.</summary>
+    /// <see cref="IFileStore"/> first), the image processor (<see cref="IImageProcessor"/>), the <see cref="MessageStore"/>, the endpoints and the <c>cleanup-images</c> job.</summary>
     public static void AddServices(IServiceCollection services, BackendConfig config)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(config);
         services.AddBackendOptions<FileStoreOptions>(config);
         services.TryAddSingleton<IFileStore, LocalFileStore>();
+        // The image processor (libvips unless the app registered another IImageProcessor first): shared with icons.
+        ImageServices.AddImageProcessor(services, config);
         services.TryAddSingleton<MessageStore>();
         services.TryAddSingleton<MessageEndpoints>();
         services.AddSingleton<IAccountDeletionHandler, MessagesDeletion>();
@@ -51,7 +54,7 @@ internal static class MessagesApi
 }
 
 /// <summary>The handlers of the message endpoints.</summary>
-internal sealed class MessageEndpoints(Db db, ApiReply reply, MessageStore store, AccountEvents events)
+internal sealed class MessageEndpoints(Db db, ApiReply reply, MessageStore store, AccountEvents events, IImageProcessor images)
 {
     public async Task Add(HttpContext context)
     {
@@ -64,8 +67,10 @@ internal sealed class MessageEndpoints(Db db, ApiReply reply, MessageStore store
         var msg = api.Get("msg");
         if (msg is { Length: > MessageTables.MaxMessageLength })
             throw new ApiException(413, $"msg is too long: at most {MessageTables.MaxMessageLength} characters");
-        var image = await MessageImage.ReadAsync(context, ct);
-        if (msg is null && image is null) throw ApiException.BadRequest("msg or icon is required");
+        var upload = await ImageUpload.ReadAsync(context, "icon", ct);
+        if (msg is null && upload is null) throw ApiException.BadRequest("msg or icon is required");
+        // Checked before the image is processed, so a bad parameter costs no decoding.
+        var imageRequest = upload is null ? null : ImageUpload.RequestOf(api);
         var noSent = api.Flag("_nosent");
         var publish = api.Get("_publish") is null || api.Flag("_publish");
         if (await db.GetAsync(AccountTables.Account, new DbRow { ["id"] = recipient }, ct) is null)
@@ -82,6 +87,9 @@ internal sealed class MessageEndpoints(Db db, ApiReply reply, MessageStore store
             if (inboxTable.Column(k) is { Primary: 0, Hidden: false } c && (!c.Admin || api.IsAdmin)) columns[k] = v;
         }
         columns["msg"] = msg;
+        // The stored image is the processed one: upright, without metadata (EXIF/GPS, XMP, ...), sized by
+        // _width/_height, in the _ext format (docs/images.md).
+        var image = upload is null ? null : MessageImage.From(await upload.ProcessAsync(images, imageRequest!, ct));
         var sent = await store.AddAsync(me, recipient, columns, image, noSent);
         if (publish && recipient != me)
         {

@@ -27,6 +27,7 @@ internal sealed partial class VipsImageProcessor : IImageProcessor, IDisposable
     private readonly ImageOptions options;
     private readonly ILogger logger;
     private readonly SemaphoreSlim gate;
+    private int unavailableLogged;
 
     public VipsImageProcessor(IOptions<ImageOptions> options, ILogger<VipsImageProcessor> logger)
     {
@@ -53,7 +54,7 @@ internal sealed partial class VipsImageProcessor : IImageProcessor, IDisposable
             throw new ImageException(413, $"Requested image size is too large: at most {options.MaxSide} pixels a side");
         if (Unavailable.Value is { } reason)
         {
-            if (logger.IsEnabled(LogLevel.Error)) LogUnavailable(logger, reason);
+            if (Interlocked.Exchange(ref unavailableLogged, 1) == 0 && logger.IsEnabled(LogLevel.Error)) LogUnavailable(logger, reason);
             throw new ImageException(503, "Image processing is not available on this server");
         }
 

@@ -66,7 +66,7 @@ public sealed class CorruptImageFuzzTests
             if (i >= 200 && i % 100 == 0) peakGrowth = Math.Max(peakGrowth, TestImages.Rss() - rssAfterWarmup);
         }
         peakGrowth = Math.Max(peakGrowth, TestImages.Rss() - rssAfterWarmup);
-        TestContext.Current.SendDiagnosticMessage($"{Cases} cases in {watch.Elapsed.TotalSeconds:F1} s, RSS growth {peakGrowth >> 20} MiB; "
+        TestContext.Current.TestOutputHelper?.WriteLine($"{Cases} cases in {watch.Elapsed.TotalSeconds:F1} s, RSS growth {peakGrowth >> 20} MiB; "
             + string.Join(", ", outcomes.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}")));
         Assert.True(peakGrowth < MaxRssGrowth, $"RSS grew by {peakGrowth >> 20} MiB");
         // Both outcomes occur: damage that decoders shrug off and damage they refuse.

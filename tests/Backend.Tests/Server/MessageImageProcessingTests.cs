@@ -57,6 +57,23 @@ public sealed class MessageImageProcessingTests(ServerFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task A_raw_image_body_is_accepted()
+    {
+        var a = await fixture.AddAccount();
+        var b = await fixture.AddAccount();
+        using var ca = fixture.Client(a);
+        using var cb = fixture.Client(b);
+        var photo = TestImages.Photo(64, 48, 1, "webp");
+        var added = await ca.Send(HttpMethod.Post, "/message/add", $"id={b.Id}&msg=raw&_width=32", photo, "image/webp", null);
+        ApiAssert.Ok(added);
+        var (status, type, body) = await GetBytes(cb, $"/message/image?sender={a.Id}&mtime={added.Object["mtime"]}");
+        Assert.Equal(200, status);
+        Assert.Equal("image/webp", type);
+        using var image = Image.NewFromBuffer(body);
+        Assert.Equal((32, 24), (image.Width, image.Height));
+    }
+
+    [Fact]
     public async Task Damaged_images_and_bad_image_parameters_are_client_errors()
     {
         var a = await fixture.AddAccount();

@@ -16,9 +16,9 @@ internal sealed class IconStore(Db db, IFileStore files, IImageProcessor images,
 
     /// <summary>Processes <paramref name="upload"/> and stores it as the icon (<paramref name="id"/>, prefix, type);
     /// returns the stored row.</summary>
-    public async Task<DbRow> PutAsync(string id, string prefix, string type, ReadOnlyMemory<byte> upload, ImageRequest request, DbRow columns, CancellationToken cancellationToken)
+    public async Task<DbRow> PutAsync(string id, string prefix, string type, ImageUpload upload, ImageRequest request, DbRow columns, CancellationToken cancellationToken)
     {
-        var image = await images.ProcessAsync(upload, request, cancellationToken);
+        var image = await upload.ProcessAsync(images, request, cancellationToken);
         var ct = CancellationToken.None;
         var key = IconNames.Key(prefix, type);
         var old = await db.GetAsync(IconTables.Icon, new DbRow { ["id"] = id, ["type"] = key }, ct);

@@ -24,6 +24,7 @@ internal static class IconsApi
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(config);
+        ImageServices.AddImageProcessor(services, config);
         services.TryAddSingleton<IconStore>();
         services.TryAddSingleton<IconEndpoints>();
         services.AddSingleton<IAccountDeletionHandler, IconsDeletion>();
@@ -137,24 +138,11 @@ internal sealed class IconEndpoints(IconStore store, ApiReply reply)
                 columns["longitude"] = Coordinate(api, "longitude", 180);
             }
         }
-        var request = new ImageRequest
-        {
-            Width = api.Int("_width", 0, -ImageLimits.MaxSide, ImageLimits.MaxSide),
-            Height = api.Int("_height", 0, -ImageLimits.MaxSide, ImageLimits.MaxSide),
-            // The reference's default for icons is jpg.
-            Format = Format(api.Get("_ext")),
-            Quality = api.Int("_quality", 0, 0, 100),
-        };
+        // The reference's default format for icons is jpg.
+        var request = ImageUpload.RequestOf(api);
+        request = request with { Format = request.Format ?? "jpg" };
         var upload = await ImageUpload.ReadAsync(context, "icon", ct) ?? throw ApiException.BadRequest("icon is required");
-        DbRow row;
-        try
-        {
-            row = await store.PutAsync(me, prefix, type, upload.Bytes, request, columns, ct);
-        }
-        catch (ImageException ex)
-        {
-            throw new ApiException(ex.Status, ex.Message);
-        }
+        var row = await store.PutAsync(me, prefix, type, upload, request, columns, ct);
         await reply.Send(context, Describe(row, me, accountIcon: !withDetails));
     }
 
@@ -162,15 +150,6 @@ internal sealed class IconEndpoints(IconStore store, ApiReply reply)
         double.TryParse(api.Require(name), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) && Math.Abs(v) <= bound
             ? v
             : throw ApiException.BadRequest($"{name} must be a number between -{bound} and {bound}");
-
-    private static string Format(string? ext) => ext?.ToLowerInvariant() switch
-    {
-        null or "jpg" or "jpeg" => "jpg",
-        "png" => "png",
-        "gif" => "gif",
-        "webp" => "webp",
-        _ => throw new ApiException(415, "_ext must be jpg, png, gif or webp"),
-    };
 
     /// <summary>An icon as the select and put replies show it: <c>id</c>, <c>type</c> (without the prefix),
     /// <c>prefix</c>, <c>url</c>, the size and format, and <c>acl_allow</c> to its owner only.</summary>
@@ -237,13 +216,6 @@ internal sealed class IconEndpoints(IconStore store, ApiReply reply)
         // Last-Modified has whole seconds.
         return headers.IfModifiedSince is { } since && modified.ToUnixTimeSeconds() <= since.ToUnixTimeSeconds();
     }
-}
-
-/// <summary>Limits of icon parameters.</summary>
-internal static class ImageLimits
-{
-    /// <summary>Largest <c>_width</c>/<c>_height</c> magnitude accepted.</summary>
-    public const int MaxSide = 10_000;
 }
 
 /// <summary>On account deletion: its icons, rows and files.</summary>

@@ -95,7 +95,7 @@ public sealed partial class ConfigRegistry
         r.Add(new("api-rlimits-id-max", ConfigType.Int, "0", "Burst of one account; 0 is -api-rlimits-id-rate", S) { Min = 0, Max = 1_000_000 });
         r.Add(new("api-rlimits-id-path", ConfigType.List, null, "Rates by account for some paths, REGEX=RATE or REGEX=RATE/MAX, as -api-rlimits-ip-path", S));
         r.Add(new("api-upload-limit", ConfigType.Int, "1048576", "Largest accepted request body in bytes (1 MiB by default), uploads included", S) { Min = 1024, Aliases = ["api-max-request-size"] });
-        r.Add(new("api-disable", ConfigType.List, null, "Built-in API modules turned off, their endpoints then answer 404: account, connection, counter, location, message, status, data, system", S));
+        r.Add(new("api-disable", ConfigType.List, null, "Built-in API modules turned off, their endpoints then answer 404: account, connection, counter, location, message, icon, status, data, system", S));
         r.Add(new("api-no-session", ConfigType.Bool, "false", "Turn cookie sessions off: _session=1 starts none and session cookies are not accepted", S));
         r.Add(new("api-no-static", ConfigType.Bool, "false", "Serve no static files (web-dir and the built-in web/ folder)", S));
         r.Add(new("api-access-log", ConfigType.Path, "", "Access log file, one line per request (combined log format plus milliseconds taken and account id; docs/operations.md), relative to the home; empty: log/access.log in the Web workers (-web, -monitor, run-server, run-backend) and with -daemon, none for a single process in the foreground (bkcs run), which writes one only when this is set", S));

@@ -49,8 +49,8 @@ internal sealed class FileEndpoints(
     /// Last-Modified (a matching If-None-Match or If-Modified-Since is a 304); 404 when there is no such file.</summary>
     public async Task Get(HttpContext context)
     {
+        // Signed in, unless an allow-list rule opened the path (-api-allow-path ^/file/get$ for public files).
         var api = context.Api();
-        api.RequireAccountId();
         var ct = context.RequestAborted;
         var path = PathOf(api);
         var response = context.Response;

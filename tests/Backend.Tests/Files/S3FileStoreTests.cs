@@ -85,7 +85,9 @@ public sealed class S3FileStoreContractTests : FileStoreContract
     // Real S3 and MinIO replace objects atomically.
     protected override bool IsDetectedTornRead(Exception ex) =>
         (ex is Amazon.Runtime.AmazonClientException && ex.Message.Contains("hash", StringComparison.OrdinalIgnoreCase))
-        || ex is System.Net.Http.HttpIOException { HttpRequestError: System.Net.Http.HttpRequestError.ResponseEnded };
+        || ex is System.Net.Http.HttpIOException { HttpRequestError: System.Net.Http.HttpRequestError.ResponseEnded }
+        // s3rver mid-write answers an ETag that is not hex (the SDK fails reading it as an MD5).
+        || ex is ArgumentOutOfRangeException { ParamName: "hex" };
 
     [Fact]
     public async Task Objects_get_a_content_type_by_extension()

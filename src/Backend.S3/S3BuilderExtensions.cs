@@ -9,17 +9,18 @@ namespace Backend.Hosting;
 public static class S3BuilderExtensions
 {
     /// <summary>The service key of the images store (the unkeyed <see cref="IFileStore"/> is the same store).</summary>
-    public const string ImagesKey = "images";
+    public const string ImagesKey = FileStores.Images;
 
     /// <summary>The service key of the files store.</summary>
-    public const string FilesKey = "files";
+    public const string FilesKey = FileStores.Files;
 
     /// <summary>Registers the reference's <c>-api-images-s3 BUCKET</c>, <c>-api-images-s3-options JSON</c> and
     /// <c>-api-files-s3 BUCKET</c> (and <c>-api-files-s3-options</c>, this project's), and the <c>-aws-key</c>,
     /// <c>-aws-secret</c>, <c>-aws-region</c> of the reference's aws module unless another provider did. When
     /// <c>-api-images-s3</c> is set, the images store (the <see cref="IFileStore"/> keyed <see cref="ImagesKey"/>, and
     /// the unkeyed one) is an <see cref="S3FileStore"/> on that bucket; when <c>-api-files-s3</c> is set, the store
-    /// keyed <see cref="FilesKey"/>. Otherwise the local stores stay. The settings are read here, from the loaded
+    /// keyed <see cref="FilesKey"/>. Otherwise the local stores stay. These registrations are made now, so they win over
+    /// the core's defaults, which <c>Build()</c> adds only for what is not registered yet. The settings are read here, from the loaded
     /// configuration (command line, environment, config files); a bad option is a <see cref="ConfigException"/>.</summary>
     public static BackendApplicationBuilder AddS3(this BackendApplicationBuilder builder)
     {

@@ -153,6 +153,23 @@ public sealed class S3FileStore : IFileStore, IDisposable
         ExistsKeyAsync(Key(path), cancellationToken);
 
     /// <inheritdoc />
+    /// <remarks>One HEAD request; <see cref="FileStoreEntry.Version"/> is the object's ETag.</remarks>
+    public async Task<FileStoreEntry?> GetInfoAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var key = Key(path);
+        try
+        {
+            var meta = await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = Bucket, Key = key }, cancellationToken);
+            var modified = meta.LastModified is { } t ? new DateTimeOffset(t.ToUniversalTime(), TimeSpan.Zero) : DateTimeOffset.UnixEpoch;
+            return new FileStoreEntry(path, meta.ContentLength, modified) { Version = string.IsNullOrEmpty(meta.ETag) ? null : meta.ETag.Trim('"') };
+        }
+        catch (AmazonS3Exception ex) when (IsNoSuchKey(ex))
+        {
+            return null;
+        }
+    }
+
+    /// <inheritdoc />
     /// <remarks>ListObjectsV2 pages of <see cref="ListPageSize"/> keys, read as the listing goes; keys that are not
     /// store paths (folder markers ending with <c>/</c>, <c>a//b</c>, ...) are left out.</remarks>
     public IAsyncEnumerable<FileStoreEntry> ListAsync(string? directory = null, CancellationToken cancellationToken = default)

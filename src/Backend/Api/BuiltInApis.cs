@@ -2,6 +2,7 @@ using Backend.Api.Accounts;
 using Backend.Api.Connections;
 using Backend.Api.Counters;
 using Backend.Api.Data;
+using Backend.Api.Files;
 using Backend.Api.Icons;
 using Backend.Api.Locations;
 using Backend.Api.Messages;
@@ -46,10 +47,11 @@ internal static class BuiltInApis
         StatusApi.AddServices(services, config);
         DataApi.AddServices(services, config);
         SystemApi.AddServices(services, config);
+        FilesApi.AddServices(services, config);
     }
 
     /// <summary>The module names <c>-api-disable</c> takes.</summary>
-    public static readonly string[] Modules = ["account", "connection", "counter", "location", "message", "icon", "status", "data", "system"];
+    public static readonly string[] Modules = ["account", "connection", "counter", "location", "message", "icon", "status", "data", "system", "file"];
 
     /// <summary>Maps the endpoints of every built-in module not turned off by <c>-api-disable</c> (its paths then answer
     /// 404; its tables and account-deletion handlers stay, so data is kept consistent).</summary>
@@ -71,5 +73,6 @@ internal static class BuiltInApis
         if (!disabled.Contains("status")) routes.MapStatusApi();
         if (!disabled.Contains("data")) routes.MapDataApi();
         if (!disabled.Contains("system")) routes.MapSystemApi();
+        if (!disabled.Contains("file")) routes.MapFilesApi();
     }
 }

@@ -95,7 +95,7 @@ public sealed partial class ConfigRegistry
         r.Add(new("api-rlimits-id-max", ConfigType.Int, "0", "Burst of one account; 0 is -api-rlimits-id-rate", S) { Min = 0, Max = 1_000_000 });
         r.Add(new("api-rlimits-id-path", ConfigType.List, null, "Rates by account for some paths, REGEX=RATE or REGEX=RATE/MAX, as -api-rlimits-ip-path", S));
         r.Add(new("api-upload-limit", ConfigType.Int, "1048576", "Largest accepted request body in bytes (1 MiB by default), uploads included", S) { Min = 1024, Aliases = ["api-max-request-size"] });
-        r.Add(new("api-disable", ConfigType.List, null, "Built-in API modules turned off, their endpoints then answer 404: account, connection, counter, location, message, icon, status, data, system", S));
+        r.Add(new("api-disable", ConfigType.List, null, "Built-in API modules turned off, their endpoints then answer 404: account, connection, counter, location, message, icon, status, data, system, file", S));
         r.Add(new("api-no-session", ConfigType.Bool, "false", "Turn cookie sessions off: _session=1 starts none and session cookies are not accepted", S));
         r.Add(new("api-no-static", ConfigType.Bool, "false", "Serve no static files (web-dir and the built-in web/ folder)", S));
         r.Add(new("api-access-log", ConfigType.Path, "", "Access log file, one line per request (combined log format plus milliseconds taken and account id; docs/operations.md), relative to the home; empty: log/access.log in the Web workers (-web, -monitor, run-server, run-backend) and with -daemon, none for a single process in the foreground (bkcs run), which writes one only when this is set", S));
@@ -107,7 +107,7 @@ public sealed partial class ConfigRegistry
         AddPathList(r, "api-deny", "Regexps of URL paths refused to every account; replaces the built-in deny list");
         AddPathList(r, "api-deny-path", "Regexps of URL paths to add to the deny list");
         AddPathList(r, "api-allow-admin", "Regexps of URL paths that only admin accounts may call");
-        r.Add(new("api-unsecure", ConfigType.List, null, "API modules opened to every signed-in account: data (table scans, other accounts' public rows), system (the cache)", S));
+        r.Add(new("api-unsecure", ConfigType.List, null, "API modules opened to every signed-in account: data (table scans, other accounts' public rows), system (the cache), file (/file/put and /file/del)", S));
         r.Add(new("api-session-age", ConfigType.Int, "2592000000", "Lifetime of a cookie session in milliseconds (30 days by default)", S) { Min = 0 });
         r.Add(new("api-session-max", ConfigType.Int, "100000", "Most cookie sessions kept in this process (-cache-type local); beyond it the least recently used session ends. A shared cache is bounded by its server's memory", S) { Min = 1 });
         r.Add(new("api-session-max-per-account", ConfigType.Int, "100", "Most cookie sessions of one account; starting one more ends that account's least recently used session (in a shared cache: its oldest started)", S) { Min = 1 });
@@ -115,6 +115,7 @@ public sealed partial class ConfigRegistry
         r.Add(new("api-require-checksum", ConfigType.Bool, "false", "Signed requests with a JSON or multipart body must carry the body's SHA-1 checksum in the signature (off for the original's clients, which send none for multipart)", S));
         r.Add(new("web-dir", ConfigType.Path, "web", "Directory with extra static files to serve; relative to the home", S) { Aliases = ["api-web"] });
         r.Add(new("images-dir", ConfigType.Path, "images", "Directory where uploaded images (message images, icons) are stored; relative to the home", S) { Aliases = ["api-images-dir"] });
+        r.Add(new("files-dir", ConfigType.Path, "files", "Directory where the files API (/file/put) stores files, in a folder per prefix; relative to the home", S));
         r.Add(new("api-image-max-pixels", ConfigType.Int, "40000000", "Most pixels (width x height) an uploaded image may declare, and a processed one may have (40 MP by default); more is answered 413, checked on the image's header before any pixel is decoded (docs/images.md)", S) { Min = 1, Max = 1_000_000_000 });
         r.Add(new("api-image-max-side", ConfigType.Int, "20000", "Longest side in pixels of an uploaded or processed image; longer is answered 413", S) { Min = 16, Max = 100_000 });
         r.Add(new("api-image-quality", ConfigType.Int, "80", "JPEG and WebP quality (1-100) of processed images when the request gives no _quality", S) { Min = 1, Max = 100 });

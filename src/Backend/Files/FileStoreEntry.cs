@@ -20,4 +20,8 @@ public sealed class FileStoreEntry
 
     /// <summary>When the file was last written (stores replace whole files, so this is when it was stored).</summary>
     public DateTimeOffset LastModified { get; }
+
+    /// <summary>A token that changes whenever the content does (S3's ETag), or null when the store has none (then
+    /// <see cref="Length"/> and <see cref="LastModified"/> stand for it).</summary>
+    public string? Version { get; init; }
 }

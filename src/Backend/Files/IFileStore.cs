@@ -23,6 +23,16 @@ public interface IFileStore
     /// <summary>True when the file exists.</summary>
     Task<bool> ExistsAsync(string path, CancellationToken cancellationToken = default);
 
+    /// <summary>What the store knows of one file (size, last write time and, when it has one, a version such as
+    /// S3's ETag), or null when there is no such file. Used for caching headers (the files API's ETag and
+    /// Last-Modified), so it is optional: this default answers null for every path, and callers then do without.</summary>
+    /// <exception cref="ArgumentException"><paramref name="path"/> breaks the path rules.</exception>
+    Task<FileStoreEntry?> GetInfoAsync(string path, CancellationToken cancellationToken = default)
+    {
+        FileStorePath.Validate(path);
+        return Task.FromResult<FileStoreEntry?>(null);
+    }
+
     /// <summary>Every file under the folder <paramref name="directory"/> (a path by the same rules; null or empty: the
     /// whole store), at any depth, in no particular order; nothing when there is no such folder. A file written or
     /// deleted while the listing runs may or may not be in it. Used by housekeeping (the <c>cleanup-images</c> job), so

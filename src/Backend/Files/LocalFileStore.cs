@@ -24,7 +24,9 @@ internal sealed class LocalFileStore : IFileStore
     {
     }
 
-    private LocalFileStore(string root, bool create)
+    /// <summary>Creates a store rooted at <paramref name="root"/>, creating the directory now only when
+    /// <paramref name="create"/> (else at the first write).</summary>
+    internal LocalFileStore(string root, bool create)
     {
         ArgumentException.ThrowIfNullOrEmpty(root);
         Root = Path.GetFullPath(root);
@@ -89,6 +91,13 @@ internal sealed class LocalFileStore : IFileStore
         {
             return Task.FromResult(false);
         }
+    }
+
+    /// <inheritdoc />
+    public Task<FileStoreEntry?> GetInfoAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var info = new FileInfo(FullPath(path));
+        return Task.FromResult(info.Exists ? new FileStoreEntry(path, info.Length, new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero)) : null);
     }
 
     /// <inheritdoc />

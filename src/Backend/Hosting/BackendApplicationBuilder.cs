@@ -215,6 +215,7 @@ public sealed class BackendApplicationBuilder
         Services.TryAddSingleton<IWebSocketAuthenticator, WebSocketUpgradeAuthenticator>();
         Services.TryAddSingleton(sp => AccessRules.FromOptions(sp.GetRequiredService<IOptions<AccessOptions>>().Value));
         Http.Overload.OverloadModule.AddServices(Services, Config, plan.ServesHttp);
+        Files.FileStores.AddServices(Services, Config);
         BuiltInApis.AddServices(Services, Config);
         Backend.Jobs.JobsModule.AddServices(Services, Config);
         // The access log: a process serving as part of a server (a Web worker, -daemon) writes log/access.log by default.

@@ -61,6 +61,19 @@ public abstract class FileStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GetInfoAsync_tells_the_size_and_write_time_and_null_for_a_missing_file()
+    {
+        Assert.Null(await Store.GetInfoAsync("info/none.bin", Ct));
+        await Store.PutAsync("info/a.bin", Bytes(1234, 3), Ct);
+        var info = await Store.GetInfoAsync("info/a.bin", Ct);
+        Assert.NotNull(info);
+        Assert.Equal("info/a.bin", info.Path);
+        Assert.Equal(1234, info.Length);
+        Assert.InRange(info.LastModified, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddMinutes(5));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.GetInfoAsync("../x", Ct));
+    }
+
+    [Fact]
     public async Task Missing_files_are_null_false_and_false()
     {
         Assert.Null(await Store.OpenAsync("nope/x.png", Ct));

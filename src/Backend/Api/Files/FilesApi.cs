@@ -65,7 +65,7 @@ internal sealed class FileEndpoints(
             response.Headers.LastModified = HeaderUtilities.FormatDate(modified);
             // Signed content: a browser may keep it but must ask each time; shared caches must not keep it.
             response.Headers.CacheControl = "private, no-cache";
-            if (NotModified(context.Request, etag, modified))
+            if (ConditionalGet.NotModified(context.Request, etag, modified))
             {
                 response.StatusCode = StatusCodes.Status304NotModified;
                 return;
@@ -122,15 +122,5 @@ internal sealed class FileEndpoints(
     {
         api.RequireAccountId();
         if (!api.IsAdmin && !_unsecure) throw new ApiException(403, "Access denied: only admins may put or delete files (see -api-unsecure file)");
-    }
-
-    // If-None-Match wins over If-Modified-Since (RFC 9110 13.2.2); a weak comparison, as for GET.
-    private static bool NotModified(HttpRequest request, EntityTagHeaderValue etag, DateTimeOffset modified)
-    {
-        var headers = request.GetTypedHeaders();
-        var match = headers.IfNoneMatch;
-        if (match.Count > 0) return match.Any(m => m.Equals(EntityTagHeaderValue.Any) || m.Compare(etag, useStrongComparison: false));
-        // HTTP dates have whole seconds.
-        return headers.IfModifiedSince is { } since && modified.ToUnixTimeSeconds() <= since.ToUnixTimeSeconds();
     }
 }

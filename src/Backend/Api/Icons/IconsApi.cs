@@ -197,7 +197,7 @@ internal sealed class IconEndpoints(IconStore store, ApiReply reply)
         // browser, and revalidated (a 304) before each use.
         response.Headers.CacheControl = found.Row.GetString("acl_allow") == "all" ? "public, max-age=3600" : "private, no-cache";
         response.Headers.XContentTypeOptions = "nosniff";
-        if (NotModified(context.Request, etag, modified))
+        if (ConditionalGet.NotModified(context.Request, new EntityTagHeaderValue(etag), modified))
         {
             response.StatusCode = StatusCodes.Status304NotModified;
             return;
@@ -206,15 +206,6 @@ internal sealed class IconEndpoints(IconStore store, ApiReply reply)
         response.ContentType = found.ContentType;
         if (content.CanSeek) response.ContentLength = content.Length;
         await content.CopyToAsync(response.Body, ct);
-    }
-
-    private static bool NotModified(HttpRequest request, string etag, DateTimeOffset modified)
-    {
-        var headers = request.GetTypedHeaders();
-        if (headers.IfNoneMatch is { Count: > 0 } match)
-            return match.Any(m => m.Tag == EntityTagHeaderValue.Any.Tag || m.Compare(new EntityTagHeaderValue(etag), useStrongComparison: false));
-        // Last-Modified has whole seconds.
-        return headers.IfModifiedSince is { } since && modified.ToUnixTimeSeconds() <= since.ToUnixTimeSeconds();
     }
 }
 

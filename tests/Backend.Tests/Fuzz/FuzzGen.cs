@@ -61,10 +61,18 @@ public static class FuzzGen
     private static readonly byte[][] Images =
     [
         Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="),
-        "GIF89a\u0001\0\u0001\0\0\0\0;"u8.ToArray(),
-        [0xff, 0xd8, 0xff, 0xe0, 0, 0x10, (byte)'J', (byte)'F', (byte)'I', (byte)'F', 0, 1, 0xff, 0xd9],
-        "RIFF\u0004\0\0\0WEBPVP8 "u8.ToArray(),
+        // Uploads are decoded (docs/images.md): real images of each format, so the endpoints get past the decoder;
+        // the broken ones come from the byte arrays and hostile values below.
+        Convert.FromBase64String("R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw=="),
+        Encoded(".jpg"),
+        Encoded(".webp"),
     ];
+
+    private static byte[] Encoded(string format)
+    {
+        using var image = NetVips.Image.Black(4, 3, bands: 3);
+        return image.WriteToBuffer(format);
+    }
 
     private const string Letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     private const string Symbols = " !\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\t\r\n\0\u0001\u007f";
@@ -174,7 +182,15 @@ public static class FuzzGen
             "_query" => Gen.Frequency((4, Gen.OneOf(Queries)), (1, ShortText), (1, LongText)),
             "icon" => Icon,
             "match" or "acl_deny" or "acl_allow" => Pattern,
-            "type" => Gen.Frequency((4, Gen.OneOf(ConnectionTypes)), (1, Gen.OneOf("admin", "admin,user", "user")), (1, ShortText)),
+            // Connection types, account types, and icon types (account icons: 0-9, a-z; by prefix: album1:p1).
+            "type" => Gen.Frequency((4, Gen.OneOf(ConnectionTypes)), (1, Gen.OneOf("admin", "admin,user", "user")), (3, Gen.OneOf("0", "1", "5", "a", "z", "album1:p1", "album1:")), (1, ShortText)),
+            "prefix" => Gen.OneOf("album", "photos", "a.b_c-1", "account", "docs"),
+            "_width" or "_height" => Gen.Frequency((4, Gen.Int[-64, 64].Select(i => i.ToString(CultureInfo.InvariantCulture))), (1, Number)),
+            "_quality" => Gen.Frequency((4, Gen.Int[1, 100].Select(i => i.ToString(CultureInfo.InvariantCulture))), (1, Number)),
+            "_ext" => Gen.OneOf("jpg", "png", "gif", "webp", "txt", "bmp", "JPG", ""),
+            "_name" => Gen.OneOf("data", "file", "icon"),
+            "data" => Gen.Frequency((4, Gen.Byte.Array[0, 200].Select(b => Convert.ToBase64String(b))), (1, ShortText)),
+            "name" => Gen.Frequency((3, Gen.OneOf("a.txt", "report.pdf", "notes", "x-1_y.json")), (1, ShortText)),
             "latitude" or "longitude" => Coordinate,
             "distance" => Gen.Frequency((2, Gen.Double[0, 60].Select(d => d.ToString("R", CultureInfo.InvariantCulture))), (1, Number)),
             "mtime" or "ctime" or "ltime" or "expires" => Time,

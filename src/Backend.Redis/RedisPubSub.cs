@@ -42,9 +42,8 @@ internal sealed partial class RedisPubSub : IPubSub, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(message);
         try
         {
-            // At most one command's timeout for the first connect: a server down at start must not hold publishers.
-            var connection = await _connection.WaitAsync(_timeout, cancellationToken);
-            await connection.GetSubscriber().PublishAsync(RedisChannel.Literal(Prefix + channel), message).WaitAsync(cancellationToken);
+            await WithinTimeout(async connection =>
+                await connection.GetSubscriber().PublishAsync(RedisChannel.Literal(Prefix + channel), message).WaitAsync(cancellationToken), cancellationToken);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -66,8 +65,8 @@ internal sealed partial class RedisPubSub : IPubSub, IAsyncDisposable
                 ChannelMessageQueue queue;
                 try
                 {
-                    var connection = await _connection.WaitAsync(_timeout, cancellationToken);
-                    queue = await connection.GetSubscriber().SubscribeAsync(RedisChannel.Literal(Prefix + channel)).WaitAsync(cancellationToken);
+                    queue = await WithinTimeout(async connection =>
+                        await connection.GetSubscriber().SubscribeAsync(RedisChannel.Literal(Prefix + channel)).WaitAsync(cancellationToken), cancellationToken);
                 }
                 catch (Exception ex) when (ex is RedisException or TimeoutException)
                 {
@@ -83,6 +82,27 @@ internal sealed partial class RedisPubSub : IPubSub, IAsyncDisposable
             _subscribing.Release();
         }
         return new Subscription(this, channel, handler);
+    }
+
+    /// <summary>Runs <paramref name="call"/> on the connection, waiting at most one command timeout in all: for the first
+    /// connect (a server down at start must not hold callers), and for a link that is not up yet. Right after start on a
+    /// loaded machine the subscription link may still be in its handshake, and StackExchange.Redis answers "no connection
+    /// is available" at once; that is retried until the timeout, so a server that is down still fails within it.</summary>
+    private async Task<T> WithinTimeout<T>(Func<ConnectionMultiplexer, Task<T>> call, CancellationToken cancellationToken)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var connection = await _connection.WaitAsync(_timeout, cancellationToken);
+        while (true)
+        {
+            try
+            {
+                return await call(connection);
+            }
+            catch (RedisConnectionException) when (clock.Elapsed < _timeout)
+            {
+                await Task.Delay(20, cancellationToken);
+            }
+        }
     }
 
     private void Deliver(string channel, RedisValue message)

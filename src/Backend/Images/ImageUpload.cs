@@ -10,53 +10,57 @@ namespace Backend.Images;
 /// <see cref="IImageProcessor"/> makes of it (<see cref="ProcessAsync"/>).</summary>
 internal sealed record ImageUpload(byte[] Bytes, string Extension, string ContentType)
 {
-    /// <summary>Largest image accepted (1 MiB); larger is a 413. Note that <c>-api-upload-limit</c> (1 MiB by
-    /// default) also bounds the whole request, and a base64 image is a third bigger than its bytes.</summary>
+    /// <summary>Largest image accepted unless the caller gives another limit (1 MiB; icons: <c>-api-icon-limit</c>);
+    /// larger is a 413. Note that <c>-api-upload-limit</c> (1 MiB by default) also bounds the whole request, and a
+    /// base64 image is a third bigger than its bytes.</summary>
     public const int MaxBytes = 1024 * 1024;
 
     /// <summary>The image of a request, or null when it has none: a multipart file named <paramref name="name"/>,
     /// else the parameter <paramref name="name"/> as base64 (query, form or JSON string; a <c>data:</c> URL prefix,
     /// URL-safe characters and missing padding are accepted), else the raw body of a POST or PUT whose content type is
-    /// <c>image/*</c>. 400 when it is not base64 or not an image, 413 when too big.</summary>
-    public static async Task<ImageUpload?> ReadAsync(HttpContext context, string name, CancellationToken cancellationToken)
+    /// <c>image/*</c>. 400 when it is not base64 or not an image, 413 when larger than <paramref name="maxBytes"/>.</summary>
+    public static async Task<ImageUpload?> ReadAsync(HttpContext context, string name, CancellationToken cancellationToken, int maxBytes = MaxBytes)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(name);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBytes, 1);
         // Only a multipart body has files, and only the one the access pipeline parsed counts: the body is never read
         // here (a GET's body is ignored everywhere, and reading it now could fail on a broken one after the checks).
         if (context.Features.Get<IFormFeature>()?.Form?.Files.GetFile(name) is { } file)
         {
-            if (file.Length > MaxBytes) throw TooLarge(name);
+            if (file.Length > maxBytes) throw TooLarge(name, maxBytes);
             using var ms = new MemoryStream((int)file.Length);
             await using (var stream = file.OpenReadStream()) await stream.CopyToAsync(ms, cancellationToken);
-            return FromBytes(ms.ToArray(), name);
+            return FromBytes(ms.ToArray(), name, maxBytes);
         }
-        if (context.Api().Get(name) is { } text) return FromBase64(text, name);
+        if (context.Api().Get(name) is { } text) return FromBase64(text, name, maxBytes);
         var request = context.Request;
         // A raw image body: the access pipeline leaves a body it does not parse (not a form, JSON or multipart) unread.
         // Kestrel bounds it by -api-upload-limit; it is not covered by the signature's checksum.
         if ((HttpMethods.IsPost(request.Method) || HttpMethods.IsPut(request.Method))
             && request.ContentType is { } type && type.StartsWith("image/", StringComparison.OrdinalIgnoreCase))
         {
-            if (request.ContentLength > MaxBytes) throw TooLarge(name);
-            var buffer = new byte[MaxBytes + 1];
-            var n = 0;
+            if (request.ContentLength > maxBytes) throw TooLarge(name, maxBytes);
+            // Grown as the body arrives (not one buffer of the limit per request: limits may be large).
+            using var ms = new MemoryStream((int)Math.Min(request.ContentLength ?? 64 * 1024, maxBytes + 1L));
+            var chunk = new byte[64 * 1024];
             int read;
-            while (n < buffer.Length && (read = await request.Body.ReadAsync(buffer.AsMemory(n), cancellationToken)) > 0) n += read;
-            if (n > MaxBytes) throw TooLarge(name);
-            return n == 0 ? null : FromBytes(buffer[..n], name);
+            while (ms.Length <= maxBytes && (read = await request.Body.ReadAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, maxBytes + 1L - ms.Length)), cancellationToken)) > 0)
+                ms.Write(chunk, 0, read);
+            if (ms.Length > maxBytes) throw TooLarge(name, maxBytes);
+            return ms.Length == 0 ? null : FromBytes(ms.ToArray(), name, maxBytes);
         }
         return null;
     }
 
     /// <summary>Decodes base64 text (see <see cref="ReadAsync"/>) and checks the image.</summary>
-    public static ImageUpload FromBase64(string text, string name = "icon")
+    public static ImageUpload FromBase64(string text, string name = "icon", int maxBytes = MaxBytes)
     {
         ArgumentNullException.ThrowIfNull(text);
         var comma = text.StartsWith("data:", StringComparison.OrdinalIgnoreCase) ? text.IndexOf(',', StringComparison.Ordinal) : -1;
         var span = comma >= 0 ? text.AsSpan(comma + 1) : text.AsSpan();
         // Checked before decoding so a huge parameter is refused without allocating its bytes.
-        if (span.Length > (MaxBytes + 2) / 3 * 4 + 64) throw TooLarge(name);
+        if (span.Length > (maxBytes + 2L) / 3 * 4 + 64) throw TooLarge(name, maxBytes);
         var chars = new char[span.Length + 3];
         var n = 0;
         foreach (var c in span)
@@ -75,14 +79,14 @@ internal sealed record ImageUpload(byte[] Bytes, string Extension, string Conten
         var bytes = new byte[n / 4 * 3];
         if (!Convert.TryFromBase64Chars(chars.AsSpan(0, n), bytes, out var written) || written == 0)
             throw ApiException.BadRequest($"{name} must be a base64 encoded image");
-        return FromBytes(written == bytes.Length ? bytes : bytes[..written], name);
+        return FromBytes(written == bytes.Length ? bytes : bytes[..written], name, maxBytes);
     }
 
     /// <summary>Checks raw bytes: a 413 when too big, a 400 when not a JPEG, PNG, GIF or WebP image.</summary>
-    public static ImageUpload FromBytes(byte[] bytes, string name = "icon")
+    public static ImageUpload FromBytes(byte[] bytes, string name = "icon", int maxBytes = MaxBytes)
     {
         ArgumentNullException.ThrowIfNull(bytes);
-        if (bytes.Length > MaxBytes) throw TooLarge(name);
+        if (bytes.Length > maxBytes) throw TooLarge(name, maxBytes);
         var (ext, type) = ImageFormats.Sniff(bytes) ?? throw ApiException.BadRequest($"{name} must be a JPEG, PNG, GIF or WebP image");
         return new ImageUpload(bytes, ext, type);
     }
@@ -118,5 +122,5 @@ internal sealed record ImageUpload(byte[] Bytes, string Extension, string Conten
         }
     }
 
-    private static ApiException TooLarge(string name) => new(413, $"{name} is too large: at most {MaxBytes} bytes");
+    private static ApiException TooLarge(string name, int maxBytes) => new(413, $"{name} is too large: at most {maxBytes} bytes");
 }

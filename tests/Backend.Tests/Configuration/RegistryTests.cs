@@ -20,7 +20,7 @@ public sealed class RegistryTests
             "api-rlimits-ip-path", "api-rlimits-id-rate", "api-rlimits-id-max", "api-rlimits-id-path", "api-upload-limit", "api-disable", "api-no-session", "api-no-static", "api-access-log", "api-no-access-log", "api-no-metrics", "api-allow", "api-allow-path", "api-disallow-path",
             "api-deny", "api-deny-path", "api-allow-admin", "api-unsecure", "api-session-age", "api-session-max",
             "api-session-max-per-account", "api-signature-max-age", "api-require-checksum", "api-location-cloak", "web-dir",
-            "images-dir", "files-dir", "api-image-max-pixels", "api-image-max-side", "api-image-quality", "api-image-concurrency", "api-subscribe-interval", "api-subscribe-timeout", "api-status-interval", "min-distance", "max-distance",
+            "images-dir", "files-dir", "api-image-max-pixels", "api-image-max-side", "api-image-quality", "api-image-concurrency", "api-icon-limit", "api-icon-sizes", "api-images-url", "api-subscribe-interval", "api-subscribe-timeout", "api-status-interval", "min-distance", "max-distance",
             "db-pool", "db-sqlite-pool", "db-busy-timeout", "db-pgsql-pool", "db-mysql-pool", "db-dynamodb-pool", "db-redis-pool",
             "db-sqlite-tables", "db-pgsql-tables", "db-mysql-tables", "db-dynamodb-tables", "db-redis-tables",
             "db-sqlite-max", "db-sqlite-idle", "db-pgsql-max", "db-pgsql-min", "db-pgsql-idle", "db-mysql-max", "db-mysql-min",

@@ -18,13 +18,19 @@ internal static class IconNames
     /// <summary>The folder of the images store holding icons.</summary>
     public const string Folder = "icons";
 
+    /// <summary>The folder of the images store holding images uploaded without a row (<c>/icon/upload</c>).</summary>
+    public const string UploadFolder = "uploads";
+
     public static string Prefix(string? prefix)
     {
         if (string.IsNullOrEmpty(prefix)) throw ApiException.BadRequest("prefix is required");
-        if (prefix.Length > MaxPrefix || !prefix.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '.' or '_' or '-') || prefix.All(c => c == '.'))
-            throw ApiException.BadRequest($"prefix must be 1-{MaxPrefix} of a-z, 0-9, '.', '_', '-'");
+        if (!IsPrefix(prefix)) throw ApiException.BadRequest($"prefix must be 1-{MaxPrefix} of a-z, 0-9, '.', '_', '-'");
         return prefix;
     }
+
+    /// <summary>True for a valid prefix: 1-<see cref="MaxPrefix"/> of a-z, 0-9, '.', '_', '-', not only dots.</summary>
+    public static bool IsPrefix(string? prefix) =>
+        prefix is { Length: > 0 and <= MaxPrefix } && prefix.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '.' or '_' or '-') && !prefix.All(c => c == '.');
 
     public static string Type(string? type)
     {
@@ -46,10 +52,21 @@ internal static class IconNames
     /// <summary>The row key of an icon.</summary>
     public static string Key(string prefix, string type) => $"{prefix}:{type}";
 
-    /// <summary>The store path of an icon's file.</summary>
-    public static string Path(string id, string prefix, string type, string ext)
+    /// <summary>The store path of an icon's file, or of its rendition <paramref name="size"/> (<c>TYPE@SIZE.EXT</c>
+    /// beside it: '@' is not a type character).</summary>
+    public static string Path(string id, string prefix, string type, string ext, string? size = null) =>
+        $"{Folder}/{prefix}/{OwnerFolder(id)}/{(type.Length == 0 ? "_" : type.Replace(':', '~'))}{(size is null ? "" : "@" + size)}.{ext}";
+
+    /// <summary>The folder of one owner's uploads (<c>/icon/upload</c>): <c>uploads/HH/HASH</c>, so deleting the account
+    /// deletes one folder.</summary>
+    public static string UploadOwnerFolder(string id) => $"{UploadFolder}/{OwnerFolder(id)}";
+
+    /// <summary><c>HH/HASH</c>: HASH the first 32 hex digits of the SHA-256 of the id, HH its first two.</summary>
+    public static string OwnerHash(string id) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(id)))[..32];
+
+    private static string OwnerFolder(string id)
     {
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(id)))[..32];
-        return $"{Folder}/{prefix}/{hash[..2]}/{hash}/{(type.Length == 0 ? "_" : type.Replace(':', '~'))}.{ext}";
+        var hash = OwnerHash(id);
+        return $"{hash[..2]}/{hash}";
     }
 }

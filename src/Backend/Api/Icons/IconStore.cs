@@ -2,17 +2,27 @@ using System.Globalization;
 using Backend.Data;
 using Backend.Files;
 using Backend.Images;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
 
 namespace Backend.Api.Icons;
 
 /// <summary>Icons on the <see cref="Db"/> facade (<c>bk_icon</c>) and their files in the images store. The file is
 /// written before its row and deleted after it, so a row never names a missing file; a replaced icon whose format
 /// changed leaves its old file, deleted once the new row is in. Writes ignore cancellation: a client that goes away
-/// must not leave half an icon behind.</summary>
-internal sealed class IconStore(Db db, IFileStore files, IImageProcessor images, TimeProvider time)
+/// must not leave half an icon behind. Renditions (<c>-api-icon-sizes</c>) are files beside the icon's, written
+/// before its row and deleted with it; one missing (an icon stored before its size was configured) is made from the
+/// icon when first asked for.</summary>
+internal sealed partial class IconStore(Db db, IFileStore files, IImageProcessor images, IconSettings settings, TimeProvider time, ILogger<IconStore> logger)
 {
-    /// <summary>One icon as found: its row and whether the viewer may see it.</summary>
-    public sealed record Found(DbRow Row, string Path, string ContentType, long Mtime);
+    /// <summary>One icon as found: its row, the file to serve (the icon's or a rendition's) and its rendition (null:
+    /// the icon itself).</summary>
+    public sealed record Found(DbRow Row, string Path, string ContentType, long Mtime, IconSize? Size = null);
+
+    private static readonly System.Buffers.SearchValues<char> LowerHex = System.Buffers.SearchValues.Create("0123456789abcdef");
+
+    /// <summary>The settings the store works with.</summary>
+    public IconSettings Settings => settings;
 
     /// <summary>Processes <paramref name="upload"/> and stores it as the icon (<paramref name="id"/>, prefix, type);
     /// returns the stored row.</summary>
@@ -23,6 +33,13 @@ internal sealed class IconStore(Db db, IFileStore files, IImageProcessor images,
         var key = IconNames.Key(prefix, type);
         var old = await db.GetAsync(IconTables.Icon, new DbRow { ["id"] = id, ["type"] = key }, ct);
         var path = IconNames.Path(id, prefix, type, image.Format);
+        // The renditions first (each from the upload, as if asked with its _width/_height), so the row never names an
+        // icon whose configured sizes are missing; the icon's own file last.
+        foreach (var size in settings.SizesOf(prefix))
+        {
+            var rendition = await upload.ProcessAsync(images, request with { Width = size.Width, Height = size.Height, Format = image.Format }, cancellationToken);
+            await files.PutAsync(IconNames.Path(id, prefix, type, image.Format, size.Name), rendition.Data, ct);
+        }
         await files.PutAsync(path, image.Data, ct);
         var row = new DbRow(columns)
         {
@@ -43,25 +60,95 @@ internal sealed class IconStore(Db db, IFileStore files, IImageProcessor images,
         }
         catch
         {
-            if (old?.GetString("icon") != path) await files.DeleteAsync(path, ct);
+            if (old?.GetString("icon") != path) await DeleteFiles(id, prefix, type, path, image.Format);
             throw;
         }
-        if (old?.GetString("icon") is { Length: > 0 } oldPath && oldPath != path && FileStorePath.IsValid(oldPath)) await files.DeleteAsync(oldPath, ct);
+        if (old?.GetString("icon") is { Length: > 0 } oldPath && oldPath != path && FileStorePath.IsValid(oldPath))
+            await DeleteFiles(id, prefix, type, oldPath, old.GetString("ext"));
         return row;
     }
 
-    /// <summary>The icon, when it exists and <paramref name="viewer"/> may see it; null otherwise (the caller answers
-    /// 404 for both).</summary>
-    public async Task<Found?> FindAsync(string id, string prefix, string type, string? viewer, CancellationToken cancellationToken)
+    /// <summary>Stores an image without a row (<c>/icon/upload</c>) under a new random name in the owner's uploads
+    /// folder; returns its store path. Nobody can list the folder through the API, so the name (128 random bits) is
+    /// what guards it.</summary>
+    public async Task<string> UploadAsync(string id, string prefix, ImageUpload upload, ImageRequest request, CancellationToken cancellationToken)
+    {
+        var image = await upload.ProcessAsync(images, request, cancellationToken);
+        var path = $"{IconNames.UploadOwnerFolder(id)}/{prefix}/{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}.{image.Format}";
+        await files.PutAsync(path, image.Data, CancellationToken.None);
+        return path;
+    }
+
+    /// <summary>An uploaded image's store path from the segments of its URL (<c>/image/uploads/HASH/PREFIX/NAME</c>),
+    /// or null when they are not the shape <see cref="UploadAsync"/> makes (so no other file can be reached).</summary>
+    public static string? UploadPath(string? hash, string? prefix, string? name)
+    {
+        if (hash is not { Length: 32 } || !hash.All(char.IsAsciiHexDigitLower) || !IconNames.IsPrefix(prefix) || name is null) return null;
+        var dot = name.IndexOf('.', StringComparison.Ordinal);
+        if (dot != 32 || name.AsSpan(0, dot).ContainsAnyExcept(LowerHex) || ImageFormats.Normalize(name[(dot + 1)..]) != name[(dot + 1)..]) return null;
+        return $"{IconNames.UploadFolder}/{hash[..2]}/{hash}/{prefix}/{name}";
+    }
+
+    /// <summary>Deletes an icon's file and its renditions (those configured now: a size dropped from the configuration
+    /// leaves its files).</summary>
+    private async Task DeleteFiles(string id, string prefix, string type, string path, string? ext)
+    {
+        var ct = CancellationToken.None;
+        if (ext is { Length: > 0 } && ImageFormats.Normalize(ext) == ext)
+            foreach (var size in settings.SizesOf(prefix))
+                await files.DeleteAsync(IconNames.Path(id, prefix, type, ext, size.Name), ct);
+        await files.DeleteAsync(path, ct);
+    }
+
+    /// <summary>The icon (or its rendition <paramref name="size"/>), when it exists and <paramref name="viewer"/> may
+    /// see it; null otherwise (the caller answers 404 for both).</summary>
+    public async Task<Found?> FindAsync(string id, string prefix, string type, string? viewer, CancellationToken cancellationToken, IconSize? size = null)
     {
         var row = await db.GetAsync(IconTables.Icon, new DbRow { ["id"] = id, ["type"] = IconNames.Key(prefix, type) }, cancellationToken);
         if (row is null || !IconAccess.Allows(id, row.GetString("acl_allow"), viewer)) return null;
         if (row.GetString("icon") is not { Length: > 0 } path || !FileStorePath.IsValid(path)) return null;
-        return new Found(row, path, ImageFormats.ContentTypeOfExtension(row.GetString("ext") ?? ""), row.GetLong("mtime") ?? 0);
+        var ext = row.GetString("ext") ?? "";
+        if (size is not null)
+        {
+            // The rendition's path is computed, never read from the row: only a known format makes one.
+            if (ImageFormats.Normalize(ext) != ext) return null;
+            path = IconNames.Path(id, prefix, type, ext, size.Name);
+        }
+        return new Found(row, path, ImageFormats.ContentTypeOfExtension(ext), row.GetLong("mtime") ?? 0, size);
     }
 
-    /// <summary>The file of a found icon, or null when it went away meanwhile.</summary>
-    public Task<Stream?> OpenAsync(Found icon, CancellationToken cancellationToken) => files.OpenAsync(icon.Path, cancellationToken);
+    /// <summary>The file of a found icon, or null when it went away meanwhile. A rendition that was never made (its
+    /// size configured after the upload) is made now from the icon and stored.</summary>
+    public async Task<Stream?> OpenAsync(Found icon, CancellationToken cancellationToken)
+    {
+        var stream = await files.OpenAsync(icon.Path, cancellationToken);
+        if (stream is not null || icon.Size is not { } size) return stream;
+        if (icon.Row.GetString("icon") is not { Length: > 0 } original || !FileStorePath.IsValid(original)) return null;
+        byte[] bytes;
+        await using (var source = await files.OpenAsync(original, cancellationToken))
+        {
+            if (source is null) return null;
+            using var buffer = new MemoryStream();
+            await source.CopyToAsync(buffer, cancellationToken);
+            bytes = buffer.ToArray();
+        }
+        ProcessedImage rendition;
+        try
+        {
+            rendition = await images.ProcessAsync(bytes, new ImageRequest { Width = size.Width, Height = size.Height, Format = icon.Row.GetString("ext") }, cancellationToken);
+        }
+        catch (ImageException ex)
+        {
+            // The stored icon was written by the processor, so this is the store's fault, not the client's.
+            LogRenditionFailed(logger, ex, icon.Path);
+            return null;
+        }
+        await files.PutAsync(icon.Path, rendition.Data, CancellationToken.None);
+        return new MemoryStream(rendition.Data, writable: false);
+    }
+
+    /// <summary>The file of an upload (<see cref="UploadPath"/>), or null.</summary>
+    public Task<Stream?> OpenUploadAsync(string path, CancellationToken cancellationToken) => files.OpenAsync(path, cancellationToken);
 
     /// <summary>The icons of <paramref name="id"/> under <paramref name="prefix"/> whose type starts with
     /// <paramref name="typePrefix"/>, those <paramref name="viewer"/> may see, at most <paramref name="count"/>.</summary>
@@ -81,7 +168,7 @@ internal sealed class IconStore(Db db, IFileStore files, IImageProcessor images,
         var row = await db.GetAsync(IconTables.Icon, keys, ct);
         if (row is null) return false;
         await db.DelAsync(IconTables.Icon, keys, ct);
-        if (row.GetString("icon") is { Length: > 0 } path && FileStorePath.IsValid(path)) await files.DeleteAsync(path, ct);
+        if (row.GetString("icon") is { Length: > 0 } path && FileStorePath.IsValid(path)) await DeleteFiles(id, prefix, type, path, row.GetString("ext"));
         return true;
     }
 
@@ -96,13 +183,40 @@ internal sealed class IconStore(Db db, IFileStore files, IImageProcessor images,
             foreach (var row in result.Rows)
             {
                 await db.DelAsync(IconTables.Icon, new DbRow { ["id"] = id, ["type"] = row.GetString("type") }, ct);
-                if (row.GetString("icon") is { Length: > 0 } path && FileStorePath.IsValid(path)) await files.DeleteAsync(path, ct);
+                var prefix = row.GetString("prefix") ?? "";
+                var key = row.GetString("type") ?? "";
+                if (row.GetString("icon") is { Length: > 0 } path && FileStorePath.IsValid(path))
+                {
+                    if (IconNames.IsPrefix(prefix) && key.StartsWith(prefix + ":", StringComparison.Ordinal))
+                        await DeleteFiles(id, prefix, key[(prefix.Length + 1)..], path, row.GetString("ext"));
+                    else
+                        await files.DeleteAsync(path, ct);
+                }
             }
             token = result.NextToken;
         }
         while (token is { Length: > 0 });
+        // Its uploads: one folder. A store that cannot list keeps them (logged): they are reachable only by their URL.
+        try
+        {
+            var uploads = new List<string>();
+            await foreach (var entry in files.ListAsync(IconNames.UploadOwnerFolder(id), ct)) uploads.Add(entry.Path);
+            foreach (var path in uploads) await files.DeleteAsync(path, ct);
+        }
+        catch (NotSupportedException ex)
+        {
+            LogUploadsKept(logger, ex, id);
+        }
     }
 
-    /// <summary>An entity tag of a stored icon (its time and size in the row), for conditional GETs.</summary>
-    public static string ETag(Found icon) => string.Create(CultureInfo.InvariantCulture, $"\"{icon.Mtime:x}-{icon.Row.GetLong("width") ?? 0}x{icon.Row.GetLong("height") ?? 0}\"");
+    /// <summary>An entity tag of a stored icon (its time and size in the row, and the rendition), for conditional
+    /// GETs.</summary>
+    public static string ETag(Found icon) => string.Create(CultureInfo.InvariantCulture,
+        $"\"{icon.Mtime:x}-{icon.Row.GetLong("width") ?? 0}x{icon.Row.GetLong("height") ?? 0}{(icon.Size is null ? "" : "@" + icon.Size.Name)}\"");
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "icon rendition {Path} could not be made from the stored icon")]
+    private static partial void LogRenditionFailed(ILogger logger, Exception ex, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "the uploads of account {Id} are kept: the images store cannot list its files")]
+    private static partial void LogUploadsKept(ILogger logger, Exception ex, string id);
 }

@@ -7,16 +7,18 @@ using Backend.Images;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Net.Http.Headers;
 
 namespace Backend.Api.Icons;
 
-/// <summary>The icon endpoints of the reference: account icons (<c>/account/put|get|del|select/icon</c> and the public
-/// URL <c>/image/account/ID/TYPE</c>) and icons by prefix (<c>/icon/put|get|del|select</c>). Every upload goes through
-/// <see cref="IImageProcessor"/> (oriented, metadata stripped, scaled by <c>_width</c>/<c>_height</c>, written as
-/// <c>_ext</c>); every read checks the icon's <c>acl_allow</c> and answers 404 to anyone not allowed.</summary>
+/// <summary>The icon endpoints of the reference: account icons (<c>/account/put|get|del|select/icon</c>), icons by
+/// prefix (<c>/icon/put|get|del|select</c>), images without a row (<c>/icon/upload</c>) and the plain image URLs
+/// (<c>/image/PREFIX/ID/TYPE</c>, <c>/image/uploads/...</c>). Every upload goes through <see cref="IImageProcessor"/>
+/// (oriented, metadata stripped, scaled by <c>_width</c>/<c>_height</c>, written as <c>_ext</c>); every read checks the
+/// icon's <c>acl_allow</c> and answers 404 to anyone not allowed.</summary>
 internal static class IconsApi
 {
     /// <summary>Registers the store, the endpoints and the account deletion handler.</summary>
@@ -25,6 +27,8 @@ internal static class IconsApi
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(config);
         ImageServices.AddImageProcessor(services, config);
+        // Parsed now: a bad -api-icon-limit or -api-icon-sizes stops the start-up with the item named.
+        services.TryAddSingleton(new IconSettings(config.Configuration.Get<IconsOptions>() ?? new IconsOptions()));
         services.TryAddSingleton<IconStore>();
         services.TryAddSingleton<IconEndpoints>();
         services.AddSingleton<IAccountDeletionHandler, IconsDeletion>();
@@ -39,8 +43,10 @@ internal static class IconsApi
         routes.MapMethods("/account/get/icon", methods, endpoints.GetAccountIcon);
         routes.MapMethods("/account/del/icon", methods, endpoints.DelAccountIcon);
         routes.MapMethods("/account/select/icon", methods, endpoints.SelectAccountIcons);
-        routes.MapMethods("/image/account/{id}/{type}", methods, endpoints.AccountImage);
+        routes.MapMethods("/image/{prefix}/{id}/{type?}", methods, endpoints.Image);
+        routes.MapMethods("/image/uploads/{hash}/{prefix}/{name}", methods, endpoints.UploadedImage);
         routes.MapMethods("/icon/put", methods, endpoints.Put);
+        routes.MapMethods("/icon/upload", methods, endpoints.Upload);
         routes.MapMethods("/icon/get", methods, endpoints.Get);
         routes.MapMethods("/icon/del", methods, endpoints.Del);
         routes.MapMethods("/icon/select", methods, endpoints.Select);
@@ -81,13 +87,57 @@ internal sealed class IconEndpoints(IconStore store, ApiReply reply)
         await reply.Send(context, rows.Select(r => Describe(r, me, accountIcon: true)).ToList());
     }
 
-    /// <summary><c>/image/account/ID/TYPE</c>: the account icon by a plain URL, for <c>img</c> tags; unsigned where
-    /// <c>-api-allow-path</c> opens it, and then only icons with <c>acl_allow</c> <c>all</c>.</summary>
-    public Task AccountImage(HttpContext context)
+    /// <summary><c>/image/PREFIX/ID/TYPE</c>: an icon by a plain URL, for <c>img</c> tags (<c>/image/account/ID/TYPE</c>
+    /// the account icons); unsigned where <c>-api-allow-path</c> opens it, and then only icons with <c>acl_allow</c>
+    /// <c>all</c>.</summary>
+    public Task Image(HttpContext context)
     {
-        var id = context.Request.RouteValues["id"] as string ?? "";
-        var type = context.Request.RouteValues["type"] as string;
-        return Serve(context, id, IconTables.AccountPrefix, IconNames.AccountType(type), context.Api().AccountId);
+        var values = context.Request.RouteValues;
+        var prefix = IconNames.Prefix(values["prefix"] as string);
+        var id = values["id"] as string ?? "";
+        var type = values["type"] as string;
+        return Serve(context, id, prefix, prefix == IconTables.AccountPrefix ? IconNames.AccountType(type) : IconNames.Type(type), context.Api().AccountId);
+    }
+
+    /// <summary><c>/icon/upload</c>: an image stored without a row, answered <c>{url}</c>. It is anyone's who has the
+    /// URL (subject to the access rules of <c>/image/</c>), since there is no row to hold an <c>acl_allow</c>.</summary>
+    public async Task Upload(HttpContext context)
+    {
+        var api = context.Api();
+        var me = api.RequireAccountId();
+        var prefix = IconNames.Prefix(api.Get("prefix"));
+        // The reference takes /icon/put's parameters here: checked alike, though only the image ones matter.
+        IconNames.Type(api.Get("type"));
+        IconAccess.Parse(api.Get("acl_allow"));
+        var request = ImageUpload.RequestOf(api);
+        request = request with { Format = request.Format ?? "jpg" };
+        var upload = await ImageUpload.ReadAsync(context, "icon", context.RequestAborted, store.Settings.LimitOf(prefix)) ?? throw ApiException.BadRequest("icon is required");
+        var path = await store.UploadAsync(me, prefix, upload, request, context.RequestAborted);
+        // uploads/HH/HASH/PREFIX/NAME → /image/uploads/HASH/PREFIX/NAME
+        var parts = path.Split('/');
+        var url = store.Settings.ImagesUrl is { } cdn ? $"{cdn}/{path}" : $"/image/uploads/{parts[2]}/{parts[3]}/{parts[4]}";
+        await reply.Send(context, new DbRow { ["url"] = url });
+    }
+
+    /// <summary><c>/image/uploads/HASH/PREFIX/NAME</c>: an image of <c>/icon/upload</c>.</summary>
+    public async Task UploadedImage(HttpContext context)
+    {
+        var values = context.Request.RouteValues;
+        var path = IconStore.UploadPath(values["hash"] as string, values["prefix"] as string, values["name"] as string)
+            ?? throw ApiException.NotFound("Image not found");
+        var response = context.Response;
+        if (store.Settings.ImagesUrl is { } cdn)
+        {
+            Redirect(response, $"{cdn}/{path}");
+            return;
+        }
+        await using var content = await store.OpenUploadAsync(path, context.RequestAborted) ?? throw ApiException.NotFound("Image not found");
+        // An upload never changes (a new one gets a new name): cached for good.
+        response.Headers.CacheControl = "public, max-age=31536000, immutable";
+        response.Headers.XContentTypeOptions = "nosniff";
+        response.ContentType = ImageFormats.ContentTypeOfExtension(path[(path.LastIndexOf('.') + 1)..]);
+        if (content.CanSeek) response.ContentLength = content.Length;
+        await content.CopyToAsync(response.Body, context.RequestAborted);
     }
 
     public Task Put(HttpContext context)
@@ -141,7 +191,7 @@ internal sealed class IconEndpoints(IconStore store, ApiReply reply)
         // The reference's default format for icons is jpg.
         var request = ImageUpload.RequestOf(api);
         request = request with { Format = request.Format ?? "jpg" };
-        var upload = await ImageUpload.ReadAsync(context, "icon", ct) ?? throw ApiException.BadRequest("icon is required");
+        var upload = await ImageUpload.ReadAsync(context, "icon", ct, store.Settings.LimitOf(prefix)) ?? throw ApiException.BadRequest("icon is required");
         var row = await store.PutAsync(me, prefix, type, upload, request, columns, ct);
         await reply.Send(context, Describe(row, me, accountIcon: !withDetails));
     }
@@ -182,12 +232,21 @@ internal sealed class IconEndpoints(IconStore store, ApiReply reply)
         return described;
     }
 
-    /// <summary>Answers the icon's bytes, or 304 to a conditional GET that has them, or 404.</summary>
+    /// <summary>Answers the icon's bytes (or its rendition's, by <c>size</c>), or 304 to a conditional GET that has
+    /// them, or 404; a public icon with <c>-api-images-url</c> is a redirect there.</summary>
     private async Task Serve(HttpContext context, string id, string prefix, string type, string? viewer)
     {
         var ct = context.RequestAborted;
-        var found = await store.FindAsync(id, prefix, type, viewer, ct) ?? throw ApiException.NotFound("Icon not found");
+        var size = context.Api().Get("size") is { Length: > 0 } name ? store.Settings.SizeOf(prefix, name) : null;
+        var found = await store.FindAsync(id, prefix, type, viewer, ct, size) ?? throw ApiException.NotFound("Icon not found");
         var response = context.Response;
+        // Only a public icon leaves for the CDN: its store path is derived from the owner's id, so a private one there
+        // would be one guess away. The version keeps a CDN from serving the previous upload of the same path.
+        if (store.Settings.ImagesUrl is { } cdn && found.Row.GetString("acl_allow") == "all")
+        {
+            Redirect(response, string.Create(CultureInfo.InvariantCulture, $"{cdn}/{found.Path}?v={found.Mtime:x}"));
+            return;
+        }
         var etag = IconStore.ETag(found);
         var modified = DateTimeOffset.FromUnixTimeMilliseconds(found.Mtime);
         var headers = response.GetTypedHeaders();
@@ -206,6 +265,13 @@ internal sealed class IconEndpoints(IconStore store, ApiReply reply)
         response.ContentType = found.ContentType;
         if (content.CanSeek) response.ContentLength = content.Length;
         await content.CopyToAsync(response.Body, ct);
+    }
+
+    private static void Redirect(HttpResponse response, string url)
+    {
+        response.StatusCode = StatusCodes.Status302Found;
+        response.Headers.Location = url;
+        response.Headers.CacheControl = "public, max-age=300";
     }
 }
 

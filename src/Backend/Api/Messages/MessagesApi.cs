@@ -18,14 +18,13 @@ namespace Backend.Api.Messages;
 /// authenticated account, whatever <c>id</c> or <c>_ops</c> the client sends.</summary>
 internal static class MessagesApi
 {
-    /// <summary>Registers the file store (the local <c>-images-dir</c> unless the app registered another
-    /// <see cref="IFileStore"/> first), the image processor (<see cref="IImageProcessor"/>), the <see cref="MessageStore"/>, the endpoints and the <c>cleanup-images</c> job.</summary>
+    /// <summary>Registers the image processor (<see cref="IImageProcessor"/>), the <see cref="MessageStore"/>, the
+    /// endpoints and the <c>cleanup-images</c> job. The images store (<see cref="IFileStore"/>) is registered before the
+    /// modules, by <see cref="FileStores"/>.</summary>
     public static void AddServices(IServiceCollection services, BackendConfig config)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(config);
-        services.AddBackendOptions<FileStoreOptions>(config);
-        services.TryAddSingleton<IFileStore, LocalFileStore>();
         // The image processor (libvips unless the app registered another IImageProcessor first): shared with icons.
         ImageServices.AddImageProcessor(services, config);
         services.TryAddSingleton<MessageStore>();

@@ -14,6 +14,13 @@ internal static class TestImages
     public static VipsImageProcessor Processor(ImageOptions? options = null) =>
         new(Options.Create(options ?? new ImageOptions()), NullLogger<VipsImageProcessor>.Instance);
 
+    /// <summary>The width and height of an encoded image.</summary>
+    public static (int Width, int Height) Dimensions(byte[] bytes)
+    {
+        using var image = Image.NewFromBuffer(bytes);
+        return (image.Width, image.Height);
+    }
+
     /// <summary>A <paramref name="width"/>x<paramref name="height"/> grey RGB image (as stored), with a red 1/5-size
     /// block in its stored top-left corner, EXIF orientation <paramref name="orientation"/>, GPS position and camera
     /// tags, and an XMP packet, encoded as <paramref name="format"/>.</summary>

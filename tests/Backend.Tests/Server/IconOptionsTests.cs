@@ -1,5 +1,4 @@
 using System.Net;
-using NetVips;
 using static Backend.Tests.Server.MessageTestSupport;
 
 namespace Backend.Tests.Server;
@@ -18,12 +17,6 @@ public sealed class IconOptionsTests(IconOptionsFixture fixture) : IClassFixture
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static (int Width, int Height) Dimensions(byte[] bytes)
-    {
-        using var image = Image.NewFromBuffer(bytes);
-        return (image.Width, image.Height);
-    }
-
     [Fact]
     public async Task An_upload_makes_no_row_answers_a_url_and_the_url_serves_the_processed_image()
     {
@@ -38,7 +31,7 @@ public sealed class IconOptionsTests(IconOptionsFixture fixture) : IClassFixture
         var (status, type, body) = await GetBytes(ca, url);
         Assert.Equal(200, status);
         Assert.Equal("image/png", type);
-        Assert.Equal((32, 24), Dimensions(body));
+        Assert.Equal((32, 24), Images.TestImages.Dimensions(body));
         // Anyone signed in who has the URL may read it: there is no row to hold an acl_allow.
         var b = await fixture.AddAccount();
         using var cb = fixture.Client(b);
@@ -98,7 +91,7 @@ public sealed class IconOptionsTests(IconOptionsFixture fixture) : IClassFixture
         var (status, type, body) = await GetBytes(cb, $"/image/album/{a.Id}/trip:1");
         Assert.Equal(200, status);
         Assert.Equal("image/jpeg", type);
-        Assert.Equal((30, 20), Dimensions(body));
+        Assert.Equal((30, 20), Images.TestImages.Dimensions(body));
         Assert.Equal(404, (await GetBytes(cb, $"/image/album/{a.Id}/trip:2")).Status);
         Assert.Equal(400, (await GetBytes(cb, $"/image/Album!/{a.Id}/trip:1")).Status);
         // An account icon's type defaults to 0, as on /account/get/icon.
@@ -130,19 +123,19 @@ public sealed class IconOptionsTests(IconOptionsFixture fixture) : IClassFixture
         var a = await fixture.AddAccount();
         using var ca = fixture.Client(a);
         ApiAssert.Ok(await ca.PostForm("/icon/put", ("prefix", "album"), ("type", "p"), ("icon", Convert.ToBase64String(Images.TestImages.Photo(60, 40))), ("_ext", "png")));
-        Assert.Equal((60, 40), Dimensions((await GetBytes(ca, "/icon/get?prefix=album&type=p")).Body));
+        Assert.Equal((60, 40), Images.TestImages.Dimensions((await GetBytes(ca, "/icon/get?prefix=album&type=p")).Body));
         var small = await GetBytes(ca, "/icon/get?prefix=album&type=p&size=small");
         Assert.Equal(200, small.Status);
         Assert.Equal("image/png", small.ContentType);
-        Assert.Equal((8, 5), Dimensions(small.Body));
+        Assert.Equal((8, 5), Images.TestImages.Dimensions(small.Body));
         // big=-4000: never upscaled.
-        Assert.Equal((60, 40), Dimensions((await GetBytes(ca, $"/image/album/{a.Id}/p?size=big")).Body));
+        Assert.Equal((60, 40), Images.TestImages.Dimensions((await GetBytes(ca, $"/image/album/{a.Id}/p?size=big")).Body));
         Assert.Equal(400, (await GetBytes(ca, "/icon/get?prefix=album&type=p&size=huge")).Status);
         Assert.Equal(400, (await GetBytes(ca, "/icon/get?prefix=other&type=p&size=small")).Status);
 
         // A replacement replaces the renditions too; a delete removes them.
         ApiAssert.Ok(await ca.PostForm("/icon/put", ("prefix", "album"), ("type", "p"), ("icon", Convert.ToBase64String(Images.TestImages.Photo(40, 80)))));
-        Assert.Equal((4, 8), Dimensions((await GetBytes(ca, "/icon/get?prefix=album&type=p&size=small")).Body));
+        Assert.Equal((4, 8), Images.TestImages.Dimensions((await GetBytes(ca, "/icon/get?prefix=album&type=p&size=small")).Body));
         ApiAssert.Ok(await ca.Get("/icon/del", ("prefix", "album"), ("type", "p")));
         Assert.Equal(404, (await GetBytes(ca, "/icon/get?prefix=album&type=p&size=small")).Status);
 
@@ -150,8 +143,8 @@ public sealed class IconOptionsTests(IconOptionsFixture fixture) : IClassFixture
         ApiAssert.Ok(await ca.PostForm("/account/put/icon", ("icon", Convert.ToBase64String(Images.TestImages.Photo(8, 6)))));
         ApiAssert.Ok(await ca.PostForm("/account/put/icon", ("type", "1"), ("icon", Convert.ToBase64String(Images.TestImages.Photo(8 * 8, 6 * 8)))));
         var thumb = await GetBytes(ca, "/account/get/icon?type=1&size=thumb");
-        Assert.Equal((16, 12), Dimensions(thumb.Body));
-        Assert.Equal((8, 6), Dimensions((await GetBytes(ca, "/account/get/icon?size=thumb")).Body));
+        Assert.Equal((16, 12), Images.TestImages.Dimensions(thumb.Body));
+        Assert.Equal((8, 6), Images.TestImages.Dimensions((await GetBytes(ca, "/account/get/icon?size=thumb")).Body));
     }
 
     [Fact]
@@ -247,7 +240,7 @@ public sealed class IconSizeAddedLaterTests
             using var client = after.Client(a);
             var thumb = await GetBytes(client, "/account/get/icon?size=thumb");
             Assert.Equal(200, thumb.Status);
-            using (var image = Image.NewFromBuffer(thumb.Body)) Assert.Equal((10, 5), (image.Width, image.Height));
+            Assert.Equal((10, 5), Images.TestImages.Dimensions(thumb.Body));
             var kept = Directory.GetFiles(Path.Combine(home, "images"), "0@thumb.jpg", SearchOption.AllDirectories);
             Assert.Single(kept);
             Assert.Equal(thumb.Body, await File.ReadAllBytesAsync(kept[0], TestContext.Current.CancellationToken));

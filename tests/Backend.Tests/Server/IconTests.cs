@@ -14,11 +14,7 @@ public sealed class IconTests(AdminServerFixture fixture) : IClassFixture<AdminS
     /// <summary>A real JPEG of <paramref name="width"/> x <paramref name="height"/>.</summary>
     private static byte[] Jpeg(int width, int height) => Images.TestImages.Photo(width, height);
 
-    private static (int Width, int Height) Size(byte[] bytes)
-    {
-        using var image = Image.NewFromBuffer(bytes);
-        return (image.Width, image.Height);
-    }
+    private static (int Width, int Height) Size(byte[] bytes) => Images.TestImages.Dimensions(bytes);
 
     [Fact]
     public async Task An_account_icon_is_scaled_stored_listed_served_and_deleted()

@@ -47,6 +47,7 @@ internal sealed class IconStore(Db db, IFileStore files, IImageProcessor images,
             throw;
         }
         if (old?.GetString("icon") is { Length: > 0 } oldPath && oldPath != path && FileStorePath.IsValid(oldPath)) await files.DeleteAsync(oldPath, ct);
+        if (prefix == IconTables.AccountPrefix) await AccountIconSummary.RebuildAsync(db, id, type, row.GetString("acl_allow"));
         return row;
     }
 
@@ -82,6 +83,7 @@ internal sealed class IconStore(Db db, IFileStore files, IImageProcessor images,
         if (row is null) return false;
         await db.DelAsync(IconTables.Icon, keys, ct);
         if (row.GetString("icon") is { Length: > 0 } path && FileStorePath.IsValid(path)) await files.DeleteAsync(path, ct);
+        if (prefix == IconTables.AccountPrefix) await AccountIconSummary.RebuildAsync(db, id, type, null);
         return true;
     }
 

@@ -147,6 +147,20 @@ public sealed class OriginalClientFlowTests(ServerFixture fixture) : IClassFixtu
         Assert.Equal(200, shared.Status);
         Assert.Equal("image/jpeg", shared.ContentType);
         Assert.Equal(404, (await GetBytes(cb, $"/account/get/icon?id={a.Id}&type=1")).Status);
-        // TODO(issue 14): the iconN properties of /account/get (compat-notes.md, "Icons") are not built yet.
+        // The next /account/get shows them as iconN with the URL of each (compat-notes.md, "Icons"): the owner both,
+        // B only the one shared with auth; each URL serves the icon's bytes.
+        me = await ca.Get("/account/get");
+        var escaped = Uri.EscapeDataString(a.Id);
+        Assert.Equal($"/image/account/{escaped}/0", me.Str("icon0"));
+        Assert.Equal($"/image/account/{escaped}/1", me.Str("icon1"));
+        foreach (var type in new[] { "0", "1" })
+        {
+            var (status, _, body) = await GetBytes(ca, me.Str("icon" + type)!);
+            Assert.Equal(200, status);
+            Assert.Equal((await GetBytes(ca, $"/account/get/icon?type={type}")).Body, body);
+        }
+        var annSeenByBob = (await cb.Get("/account/get", ("id", a.Id))).Array.Single()!;
+        Assert.Equal(["alias", "icon0", "id"], Accounts.Keys(annSeenByBob));
+        Assert.Equal(shared.Body, (await GetBytes(cb, annSeenByBob["icon0"]!.ToString())).Body);
     }
 }

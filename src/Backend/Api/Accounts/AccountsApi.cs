@@ -41,12 +41,14 @@ internal static class AccountsApi
 }
 
 /// <summary>The handlers of the <c>/account/*</c> endpoints but subscribe (<see cref="AccountSubscription"/>). The
-/// creation and deletion handlers are the modules' (and the app's) registered at build time.</summary>
+/// creation, deletion and view handlers are the modules' (and the app's) registered at build time.</summary>
 internal sealed class AccountEndpoints(Db db, ApiReply reply, RequestAuthenticator auth, TimeProvider time,
-    IEnumerable<IAccountCreationHandler> creationHandlers, IEnumerable<IAccountDeletionHandler> deletionHandlers)
+    IEnumerable<IAccountCreationHandler> creationHandlers, IEnumerable<IAccountDeletionHandler> deletionHandlers,
+    IEnumerable<IAccountViewHandler> viewHandlers)
 {
     private readonly IAccountCreationHandler[] _creationHandlers = [.. creationHandlers];
     private readonly IAccountDeletionHandler[] _deletionHandlers = [.. deletionHandlers];
+    private readonly IAccountViewHandler[] _viewHandlers = [.. viewHandlers];
 
     public async Task Add(HttpContext context)
     {
@@ -66,7 +68,7 @@ internal sealed class AccountEndpoints(Db db, ApiReply reply, RequestAuthenticat
             // One List call; rows come back in the order the ids were asked for, missing ones left out.
             var found = (await db.ListAsync(AccountTables.Account, list.Select(id => (object)new DbRow { ["id"] = id }), context.RequestAborted)).Rows
                 .ToDictionary(r => r.GetString("id")!, StringComparer.Ordinal);
-            var rows = list.Where(found.ContainsKey).Select(id => RowFilters.For(table, found[id], me)).ToList();
+            var rows = list.Where(found.ContainsKey).Select(id => View(found[id], RowFilters.For(table, found[id], me), me)).ToList();
             foreach (var own in rows.Where(r => r.GetString("id") == me)) AccountAge.Add(own, time.GetUtcNow());
             await reply.Send(context, rows);
             return;
@@ -84,9 +86,16 @@ internal sealed class AccountEndpoints(Db db, ApiReply reply, RequestAuthenticat
                 await auth.EndSessionAsync(context);
             }
         }
-        var mine = RowFilters.Own(table, row);
+        var mine = View(row, RowFilters.Own(table, row), me);
         AccountAge.Add(mine, time.GetUtcNow());
         await reply.Send(context, mine);
+    }
+
+    /// <summary>The modules' computed properties added to an account as <paramref name="viewerId"/> sees it.</summary>
+    private DbRow View(DbRow stored, DbRow shown, string viewerId)
+    {
+        foreach (var handler in _viewHandlers) handler.AddProperties(stored, shown, viewerId);
+        return shown;
     }
 
     public async Task Select(HttpContext context)

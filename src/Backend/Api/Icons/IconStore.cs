@@ -65,6 +65,7 @@ internal sealed partial class IconStore(Db db, IFileStore files, IImageProcessor
         }
         if (old?.GetString("icon") is { Length: > 0 } oldPath && oldPath != path && FileStorePath.IsValid(oldPath))
             await DeleteFiles(id, prefix, type, oldPath, old.GetString("ext"));
+        if (prefix == IconTables.AccountPrefix) await AccountIconSummary.RebuildAsync(db, id, type, row.GetString("acl_allow"));
         return row;
     }
 
@@ -169,6 +170,7 @@ internal sealed partial class IconStore(Db db, IFileStore files, IImageProcessor
         if (row is null) return false;
         await db.DelAsync(IconTables.Icon, keys, ct);
         if (row.GetString("icon") is { Length: > 0 } path && FileStorePath.IsValid(path)) await DeleteFiles(id, prefix, type, path, row.GetString("ext"));
+        if (prefix == IconTables.AccountPrefix) await AccountIconSummary.RebuildAsync(db, id, type, null);
         return true;
     }
 

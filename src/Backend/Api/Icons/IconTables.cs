@@ -6,7 +6,8 @@ namespace Backend.Api.Icons;
 /// <c>type</c> = <c>PREFIX:TYPE</c> (account icons: prefix <c>account</c>, type <c>0</c>-<c>9</c> or <c>a</c>-<c>z</c>), so
 /// one account's icons of a prefix are one range of keys on every driver. The file's store path (<c>icon</c>) is an
 /// admin column: the endpoints serve whatever file a row names, so only they and admins write it. <c>acl_allow</c> is
-/// private (its owner's business), the rest follows the reference.</summary>
+/// private (its owner's business), the rest follows the reference. The icons module also keeps a summary of each
+/// account's icons in <c>bk_account</c> (<see cref="AccountIconSummary"/>).</summary>
 internal static class IconTables
 {
     /// <summary>The icons table.</summary>
@@ -32,5 +33,6 @@ internal static class IconTables
             .Column("height", ColumnType.Int, pub: true)
             .Column("mtime", ColumnType.BigInt, pub: true)
             .Column("icon", admin: true, maxLength: 512));
+        AccountIconSummary.Describe(tables);
     }
 }

@@ -32,6 +32,7 @@ internal static class IconsApi
         services.TryAddSingleton<IconStore>();
         services.TryAddSingleton<IconEndpoints>();
         services.AddSingleton<IAccountDeletionHandler, IconsDeletion>();
+        AccountIconSummary.AddServices(services);
     }
 
     /// <summary>Maps the endpoints.</summary>

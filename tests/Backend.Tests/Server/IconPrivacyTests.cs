@@ -175,6 +175,52 @@ public sealed class IconPrivacyTests(IconServerFixture fixture) : IClassFixture<
         ApiAssert.Error(await other.Get("/data/select/bk_icon", ("id", a.Id)), 403);
     }
 
+    /// <summary>Keys are exact on every pool: a prefix that starts another prefix, <c>_</c> (a LIKE wildcard), and
+    /// types differing only in case are separate icons, each with its own ACL.</summary>
+    [Fact]
+    public async Task Prefixes_and_types_are_exact_so_one_icons_acl_never_covers_another()
+    {
+        var a = await fixture.AddAccount();
+        var b = await fixture.AddAccount();
+        using var ca = fixture.Client(a);
+        using var cb = fixture.Client(b);
+        var icons = new (string Prefix, string Type, string Acl)[]
+        {
+            ("ab", "t", ""), ("a", "b:t", "all"), ("a_b", "t", ""), ("acb", "t", "all"), ("case", "X", ""), ("case", "x", "all"), ("case", "x_1", "all"), ("case", "xy1", ""),
+        };
+        var bytes = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        for (var i = 0; i < icons.Length; i++)
+        {
+            var (prefix, type, acl) = icons[i];
+            ApiAssert.Ok(await ca.PostForm("/icon/put", ("prefix", prefix), ("type", type), ("icon", Jpeg(8 + i, 8)), ("acl_allow", acl)));
+            bytes[$"{prefix}:{type}"] = (await Fetch(ca, "/icon/get", Q(("prefix", prefix), ("type", type)))).Body;
+        }
+        Assert.Equal(icons.Length, bytes.Values.Select(Convert.ToBase64String).Distinct(StringComparer.Ordinal).Count());
+        foreach (var (prefix, type, acl) in icons)
+        {
+            var got = await Fetch(cb, "/icon/get", Q(("prefix", prefix), ("type", type), ("id", a.Id)));
+            if (acl == "all") Assert.Equal(bytes[$"{prefix}:{type}"], got.Body);
+            else Assert.Equal(404, got.Status);
+        }
+        async Task<string[]> Listed(BackendClient client, string prefix, string? type = null)
+        {
+            var r = await client.Get("/icon/select", [("id", a.Id), ("prefix", prefix), .. type is null ? Array.Empty<(string, string)>() : [("type", type)]]);
+            ApiAssert.Ok(r);
+            return [.. r.Array.Select(x => x!["prefix"]!.GetValue<string>() + ":" + x["type"]!.GetValue<string>()).Order(StringComparer.Ordinal)];
+        }
+        Assert.Equal(["a:b:t"], await Listed(ca, "a"));
+        Assert.Equal(["ab:t"], await Listed(ca, "ab"));
+        Assert.Equal(["a_b:t"], await Listed(ca, "a_b"));
+        Assert.Equal(["case:X"], await Listed(ca, "case", "X"));
+        Assert.Equal(["case:x", "case:x_1", "case:xy1"], await Listed(ca, "case", "x"));
+        Assert.Equal(["case:x_1"], await Listed(ca, "case", "x_"));
+        Assert.Equal(["a:b:t"], await Listed(cb, "a"));
+        Assert.Empty(await Listed(cb, "ab"));
+        Assert.Empty(await Listed(cb, "a_b"));
+        Assert.Empty(await Listed(cb, "case", "X"));
+        Assert.Equal(["case:x", "case:x_1"], await Listed(cb, "case", "x"));
+    }
+
     [Fact]
     public async Task Making_an_icon_private_again_hides_it_at_once_also_from_a_conditional_get()
     {

@@ -237,10 +237,7 @@ public sealed class IconBadInputTests(AdminServerFixture fixture) : IClassFixtur
     /// <summary>The <c>account</c> prefix through <c>/icon/put</c> with a type the account icon endpoints refuse
     /// (<c>A</c>, <c>10</c>, none, <c>a:b</c>): either refused, or an icon that <c>/account/select/icon</c> lists with a
     /// <c>url</c> that serves it and that <c>/account/del/icon</c> can delete.</summary>
-    [Theory(Skip = "BUG (src/Backend/Api/Icons): /icon/put?prefix=account&type=A (or 10, empty, a:b) is stored (200) as an account icon "
-        + "the account endpoints refuse: /account/select/icon lists it with url /account/get/icon?id=ID&type=A, which answers 400 "
-        + "(type= answers the type 0 icon or 404), and /account/del/icon?type=A is 400, so only /icon/del removes it. "
-        + "Expected: the account prefix's types follow IconNames.AccountType in /icon/put|get|del|select too (400 otherwise).")]
+    [Theory]
     [InlineData("A")]
     [InlineData("10")]
     [InlineData("")]
@@ -268,13 +265,7 @@ public sealed class IconBadInputTests(AdminServerFixture fixture) : IClassFixtur
     /// <summary>A NUL in <c>descr</c>: stored as given where the database can hold it; PostgreSQL text cannot (a 400 from
     /// the data layer, docs/db.md), and then the refused put must leave the icon it would have replaced as it was: the
     /// same bytes, served by the same ACL.</summary>
-    [Fact(Skip = "BUG (src/Backend/Api/Icons/IconStore.PutAsync), privacy, shown on -db-pool pgsql: the new file is written over "
-        + "the replaced icon's file (same path when prefix, type and format are the same) before the row is put, and kept when the row "
-        + "put fails. Repro: A /icon/put prefix=album type=t acl_allow=all (photo X); A /icon/put JSON {prefix:album,type:t,"
-        + "acl_allow:\"\",descr:\"nul\\u0000byte\",icon:photo Y} -> 400 (PostgreSQL text cannot hold NUL); B /icon/get?prefix=album&type=t&id=A "
-        + "-> 200 with photo Y, the one meant to be private, under the old row's acl all, ETag and 'public, max-age=3600'. The same "
-        + "path reuse also serves the new bytes under the old ACL between the file write and the row put of a successful replace. "
-        + "Expected: a refused put changes nothing served (e.g. write the new file under a new name, put the row, then delete the old file).")]
+    [Fact]
     public async Task A_put_the_database_refuses_leaves_the_replaced_icon_as_it_was()
     {
         var a = await fixture.AddAccount();

@@ -52,10 +52,19 @@ internal static class IconNames
     /// <summary>The row key of an icon.</summary>
     public static string Key(string prefix, string type) => $"{prefix}:{type}";
 
-    /// <summary>The store path of an icon's file, or of its rendition <paramref name="size"/> (<c>TYPE@SIZE.EXT</c>
-    /// beside it: '@' is not a type character).</summary>
-    public static string Path(string id, string prefix, string type, string ext, string? size = null) =>
-        $"{Folder}/{prefix}/{OwnerFolder(id)}/{(type.Length == 0 ? "_" : type.Replace(':', '~'))}{(size is null ? "" : "@" + size)}.{ext}";
+    /// <summary>A new store path for an icon's file: <c>TYPE.VERSION.EXT</c>, VERSION 64 random bits. Each upload gets
+    /// a file of its own, so a replacement never overwrites the bytes the current row serves: until the new row is in,
+    /// readers get the old picture under the old ACL, and a put the database refuses leaves the icon as it was.</summary>
+    public static string NewPath(string id, string prefix, string type, string ext) =>
+        $"{Folder}/{prefix}/{OwnerFolder(id)}/{(type.Length == 0 ? "_" : type.Replace(':', '~'))}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}.{ext}";
+
+    /// <summary>The store path of the rendition <paramref name="size"/> of the icon file <paramref name="path"/>:
+    /// <c>@SIZE</c> before the extension ('@' is not a type character, so it names nothing else).</summary>
+    public static string Rendition(string path, string size)
+    {
+        var dot = path.LastIndexOf('.');
+        return dot > path.LastIndexOf('/') ? $"{path[..dot]}@{size}{path[dot..]}" : $"{path}@{size}";
+    }
 
     /// <summary>The folder of one owner's uploads (<c>/icon/upload</c>): <c>uploads/HH/HASH</c>, so deleting the account
     /// deletes one folder.</summary>

@@ -32,14 +32,16 @@ internal sealed partial class IconStore(Db db, IFileStore files, IImageProcessor
         var ct = CancellationToken.None;
         var key = IconNames.Key(prefix, type);
         var old = await db.GetAsync(IconTables.Icon, new DbRow { ["id"] = id, ["type"] = key }, ct);
-        var path = IconNames.Path(id, prefix, type, image.Format);
+        // A file of its own (IconNames.NewPath): the row still in place keeps serving the old one until it is replaced.
+        var path = IconNames.NewPath(id, prefix, type, image.Format);
         // The renditions first (each from the upload, as if asked with its _width/_height), so the row never names an
         // icon whose configured sizes are missing; the icon's own file last.
-        foreach (var size in settings.SizesOf(prefix))
-        {
-            var rendition = await upload.ProcessAsync(images, request with { Width = size.Width, Height = size.Height, Format = image.Format }, cancellationToken);
-            await files.PutAsync(IconNames.Path(id, prefix, type, image.Format, size.Name), rendition.Data, ct);
-        }
+        // All are processed before anything is written, so an image one of them refuses writes nothing.
+        var sizes = settings.SizesOf(prefix);
+        var renditions = new byte[sizes.Count][];
+        for (var i = 0; i < sizes.Count; i++)
+            renditions[i] = (await upload.ProcessAsync(images, request with { Width = sizes[i].Width, Height = sizes[i].Height, Format = image.Format }, cancellationToken)).Data;
+        for (var i = 0; i < sizes.Count; i++) await files.PutAsync(IconNames.Rendition(path, sizes[i].Name), renditions[i], ct);
         await files.PutAsync(path, image.Data, ct);
         var row = new DbRow(columns)
         {
@@ -60,11 +62,13 @@ internal sealed partial class IconStore(Db db, IFileStore files, IImageProcessor
         }
         catch
         {
-            if (old?.GetString("icon") != path) await DeleteFiles(id, prefix, type, path, image.Format);
+            await DeleteFiles(prefix, path);
             throw;
         }
+        // Two puts of one icon racing may each delete the same old file and leave the loser's new one unreferenced: an
+        // orphan in the store, never a file served under the wrong row.
         if (old?.GetString("icon") is { Length: > 0 } oldPath && oldPath != path && FileStorePath.IsValid(oldPath))
-            await DeleteFiles(id, prefix, type, oldPath, old.GetString("ext"));
+            await DeleteFiles(prefix, oldPath);
         if (prefix == IconTables.AccountPrefix) await AccountIconSummary.RebuildAsync(db, id, type, row.GetString("acl_allow"));
         return row;
     }
@@ -92,12 +96,10 @@ internal sealed partial class IconStore(Db db, IFileStore files, IImageProcessor
 
     /// <summary>Deletes an icon's file and its renditions (those configured now: a size dropped from the configuration
     /// leaves its files).</summary>
-    private async Task DeleteFiles(string id, string prefix, string type, string path, string? ext)
+    private async Task DeleteFiles(string prefix, string path)
     {
         var ct = CancellationToken.None;
-        if (ext is { Length: > 0 } && ImageFormats.Normalize(ext) == ext)
-            foreach (var size in settings.SizesOf(prefix))
-                await files.DeleteAsync(IconNames.Path(id, prefix, type, ext, size.Name), ct);
+        foreach (var size in settings.SizesOf(prefix)) await files.DeleteAsync(IconNames.Rendition(path, size.Name), ct);
         await files.DeleteAsync(path, ct);
     }
 
@@ -109,12 +111,7 @@ internal sealed partial class IconStore(Db db, IFileStore files, IImageProcessor
         if (row is null || !IconAccess.Allows(id, row.GetString("acl_allow"), viewer)) return null;
         if (row.GetString("icon") is not { Length: > 0 } path || !FileStorePath.IsValid(path)) return null;
         var ext = row.GetString("ext") ?? "";
-        if (size is not null)
-        {
-            // The rendition's path is computed, never read from the row: only a known format makes one.
-            if (ImageFormats.Normalize(ext) != ext) return null;
-            path = IconNames.Path(id, prefix, type, ext, size.Name);
-        }
+        if (size is not null) path = IconNames.Rendition(path, size.Name);
         return new Found(row, path, ImageFormats.ContentTypeOfExtension(ext), row.GetLong("mtime") ?? 0, size);
     }
 
@@ -169,7 +166,7 @@ internal sealed partial class IconStore(Db db, IFileStore files, IImageProcessor
         var row = await db.GetAsync(IconTables.Icon, keys, ct);
         if (row is null) return false;
         await db.DelAsync(IconTables.Icon, keys, ct);
-        if (row.GetString("icon") is { Length: > 0 } path && FileStorePath.IsValid(path)) await DeleteFiles(id, prefix, type, path, row.GetString("ext"));
+        if (row.GetString("icon") is { Length: > 0 } path && FileStorePath.IsValid(path)) await DeleteFiles(prefix, path);
         if (prefix == IconTables.AccountPrefix) await AccountIconSummary.RebuildAsync(db, id, type, null);
         return true;
     }
@@ -185,15 +182,7 @@ internal sealed partial class IconStore(Db db, IFileStore files, IImageProcessor
             foreach (var row in result.Rows)
             {
                 await db.DelAsync(IconTables.Icon, new DbRow { ["id"] = id, ["type"] = row.GetString("type") }, ct);
-                var prefix = row.GetString("prefix") ?? "";
-                var key = row.GetString("type") ?? "";
-                if (row.GetString("icon") is { Length: > 0 } path && FileStorePath.IsValid(path))
-                {
-                    if (IconNames.IsPrefix(prefix) && key.StartsWith(prefix + ":", StringComparison.Ordinal))
-                        await DeleteFiles(id, prefix, key[(prefix.Length + 1)..], path, row.GetString("ext"));
-                    else
-                        await files.DeleteAsync(path, ct);
-                }
+                if (row.GetString("icon") is { Length: > 0 } path && FileStorePath.IsValid(path)) await DeleteFiles(row.GetString("prefix") ?? "", path);
             }
             token = result.NextToken;
         }

@@ -97,8 +97,14 @@ internal sealed class IconEndpoints(IconStore store, ApiReply reply)
         var prefix = IconNames.Prefix(values["prefix"] as string);
         var id = values["id"] as string ?? "";
         var type = values["type"] as string;
-        return Serve(context, id, prefix, prefix == IconTables.AccountPrefix ? IconNames.AccountType(type) : IconNames.Type(type), context.Api().AccountId);
+        return Serve(context, id, prefix, TypeOf(prefix, type), context.Api().AccountId);
     }
+
+    /// <summary>An icon type under <paramref name="prefix"/>: the account icons' rules for the <c>account</c> prefix
+    /// (through <c>/icon/*</c> too, so every account icon is one the account endpoints can list, serve and delete), the
+    /// general ones otherwise.</summary>
+    private static string TypeOf(string prefix, string? type) =>
+        prefix == IconTables.AccountPrefix ? IconNames.AccountType(type) : IconNames.Type(type);
 
     /// <summary><c>/icon/upload</c>: an image stored without a row, answered <c>{url}</c>. It is anyone's who has the
     /// URL (subject to the access rules of <c>/image/</c>), since there is no row to hold an <c>acl_allow</c>.</summary>
@@ -144,21 +150,24 @@ internal sealed class IconEndpoints(IconStore store, ApiReply reply)
     public Task Put(HttpContext context)
     {
         var api = context.Api();
-        return Put(context, IconNames.Prefix(api.Get("prefix")), IconNames.Type(api.Get("type")), withDetails: true);
+        var prefix = IconNames.Prefix(api.Get("prefix"));
+        return Put(context, prefix, TypeOf(prefix, api.Get("type")), withDetails: true);
     }
 
     public Task Get(HttpContext context)
     {
         var api = context.Api();
         var me = api.RequireAccountId();
-        return Serve(context, api.Get("id") ?? me, IconNames.Prefix(api.Get("prefix")), IconNames.Type(api.Get("type")), me);
+        var prefix = IconNames.Prefix(api.Get("prefix"));
+        return Serve(context, api.Get("id") ?? me, prefix, TypeOf(prefix, api.Get("type")), me);
     }
 
     public async Task Del(HttpContext context)
     {
         var api = context.Api();
         var me = api.RequireAccountId();
-        if (!await store.DeleteAsync(me, IconNames.Prefix(api.Get("prefix")), IconNames.Type(api.Get("type"))))
+        var prefix = IconNames.Prefix(api.Get("prefix"));
+        if (!await store.DeleteAsync(me, prefix, TypeOf(prefix, api.Get("type"))))
             throw ApiException.NotFound("Icon not found");
         await reply.Send(context, new DbRow());
     }
@@ -168,7 +177,9 @@ internal sealed class IconEndpoints(IconStore store, ApiReply reply)
         var api = context.Api();
         var me = api.RequireAccountId();
         var prefix = IconNames.Prefix(api.Get("prefix"));
-        var rows = await store.SelectAsync(api.Get("id") ?? me, prefix, IconNames.Type(api.Get("type")), me, MaxSelect, context.RequestAborted);
+        // A type prefix: "" selects all of them, also for account icons.
+        var type = api.Get("type") is { Length: > 0 } t ? TypeOf(prefix, t) : "";
+        var rows = await store.SelectAsync(api.Get("id") ?? me, prefix, type, me, MaxSelect, context.RequestAborted);
         await reply.Send(context, rows.Select(r => Describe(r, me, accountIcon: false)).ToList());
     }
 

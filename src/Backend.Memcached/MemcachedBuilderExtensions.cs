@@ -16,7 +16,7 @@ public static class MemcachedBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         const string S = "cache";
         builder.Parameters.Add(new("memcache-host", ConfigType.List, "127.0.0.1:11211",
-            "memcached servers of the memcache cache (-cache-type memcache), host:port each; keys are spread over them by consistent hashing, so every node must list them the same way", S));
+            "memcached servers of the memcache cache (-cache-type memcache), host:port each; keys are spread over them by consistent hashing, so every node must list them the same way", S) { Dns = true });
         builder.Parameters.Add(new("memcache-options", ConfigType.String, null,
             "Options of the memcache cache as a JSON object: timeout (ms per call, default 1000), retryInterval (ms a failed server is left alone, default 2000), maxValueSize (bytes, default 1048576)", S));
         return builder.AddCache("memcache", sp =>

@@ -17,7 +17,7 @@ public static class NetMqBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         const string S = "msg";
         builder.Parameters.Add(new("msg-host", ConfigType.List, null,
-            "Peers of the zmq pub/sub (-msg-type zmq): host or host:port each (a bare host uses -msg-port); this node receives every peer's messages, and may list itself", S));
+            "Peers of the zmq pub/sub (-msg-type zmq): host or host:port each (a bare host uses -msg-port); this node receives every peer's messages, and may list itself", S) { Dns = true });
         builder.Parameters.Add(new("msg-port", ConfigType.Int, NetMqOptions.DefaultPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "Port the zmq pub/sub publishes on (peers connect to it); 0 = any free port", S) { Min = 0, Max = 65535 });
         builder.Parameters.Add(new("msg-bind", ConfigType.String, "127.0.0.1",

@@ -19,8 +19,8 @@ public static class RedisBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         const string S = "cache";
-        builder.Parameters.Add(new("redis-host", ConfigType.String, "127.0.0.1", "Redis server of the redis cache (-cache-type redis) and pub/sub (-msg-type redis)", S));
-        builder.Parameters.Add(new("redis-port", ConfigType.Int, "6379", "Port of -redis-host", S) { Min = 1, Max = 65535 });
+        builder.Parameters.Add(new("redis-host", ConfigType.String, "127.0.0.1", "Redis server of the redis cache (-cache-type redis) and pub/sub (-msg-type redis)", S) { Dns = true });
+        builder.Parameters.Add(new("redis-port", ConfigType.Int, "6379", "Port of -redis-host", S) { Min = 1, Max = 65535, Dns = true });
         builder.Parameters.Add(new("redis-options", ConfigType.String, null,
             "Options of the redis cache's connection as a JSON object: password, user, db (number), ssl (bool), timeout (ms, default 1000)", S));
         builder.AddCache("redis", sp =>

@@ -114,6 +114,8 @@ public sealed partial class BackendConfig
             }
             else
             {
+                // A DNS record holds the whole list (docs/configuration.md, "From DNS"), so it replaces the files' items.
+                if (entry.Source == ConfigSource.Dns) items.Clear();
                 items.AddRange(ConfigValues.SplitList(entry.Value));
             }
         }

@@ -6,8 +6,9 @@ namespace Backend.Configuration;
 /// Sources, highest precedence first: <see cref="Set"/> by the application; the command line
 /// (<c>-name value</c>, a bare <c>-flag</c> for a Bool, <c>-name=value</c>); environment variables
 /// (<c>BKCS_</c> + name in upper case with '-' as '_': <c>BKCS_PORT=9000</c> is <c>-port 9000</c>);
-/// the config file's <c>.local</c> companion (<c>etc/config.local</c>); the config file (<c>etc/config</c> in the
-/// home, or <c>-conf-file FILE</c>); the registry default. <c>-home</c> and <c>-conf-file</c> are only taken
+/// DNS TXT records of the parameters marked <see cref="ConfigParameter.Dns"/> (with <c>-config-domain</c>, read at
+/// build time, see <see cref="LoadFromDns"/>); the config file's <c>.local</c> companion (<c>etc/config.local</c>);
+/// the config file (<c>etc/config</c> in the home, or <c>-conf-file FILE</c>); the registry default. <c>-home</c> and <c>-conf-file</c> are only taken
 /// from the command line and the environment, since the files live in the home.
 /// </para>
 /// <para>

@@ -5,6 +5,7 @@ internal enum ConfigSource
 {
     ConfigFile,
     LocalConfigFile,
+    Dns,
     Environment,
     CommandLine,
     Program,

@@ -9,7 +9,8 @@ internal static class ConfigHelpFormatter
         Parameters are given as -name value on the command line (a bare -flag sets a bool to true),
         as name=value lines in etc/config and etc/config.local of the home (or -conf-file FILE and FILE.local),
         or as environment variables BKCS_NAME: the name in upper case with '-' as '_', e.g. BKCS_PORT=9000.
-        Precedence: command line > environment > config.local > config > default.
+        Precedence: command line > environment > DNS > config.local > config > default; parameters marked
+        (DNS) are also read from TXT records NAME.DOMAIN when -config-domain DOMAIN is set.
         List values are comma-separated and accumulate across all sources; an empty value clears them.
         A value that starts with '-' (other than a negative number) is written -name=VALUE.
         """;
@@ -44,10 +45,15 @@ internal static class ConfigHelpFormatter
         return text.ToString();
     }
 
-    // Other accepted names follow the description: "... (also -api-port)".
-    private static string WithAliases(ConfigParameter parameter) => parameter.Aliases.Count == 0
-        ? parameter.Description
-        : $"{parameter.Description} (also {string.Join(", ", parameter.Aliases.Select(a => "-" + a))})";
+    // Other accepted names follow the description: "... (also -api-port)"; then "(DNS)" for a parameter that may come
+    // from a TXT record, as the reference marked them.
+    private static string WithAliases(ConfigParameter parameter)
+    {
+        var text = parameter.Aliases.Count == 0
+            ? parameter.Description
+            : $"{parameter.Description} (also {string.Join(", ", parameter.Aliases.Select(a => "-" + a))})";
+        return parameter.Dns ? text + " (DNS)" : text;
+    }
 
     private static string TypeLabel(ConfigParameter parameter)
     {

@@ -27,4 +27,9 @@ public sealed record ConfigParameter(string Name, ConfigType Type, string? Defau
     /// reads by name) and documented beside it: the project's own earlier names where the reference's name is the
     /// parameter's name, e.g. <c>api-port</c> for <c>port</c>.</summary>
     public IReadOnlyList<string> Aliases { get; init; } = [];
+
+    /// <summary>The parameter may also come from a DNS TXT record <c>NAME.DOMAIN</c> when <c>-config-domain</c> (or
+    /// <c>-domain</c>) is set and neither the command line nor the environment gives it (the reference's <c>dns</c>
+    /// mark).</summary>
+    public bool Dns { get; init; }
 }

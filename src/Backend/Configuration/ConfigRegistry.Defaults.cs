@@ -47,6 +47,10 @@ public sealed partial class ConfigRegistry
         r.Add(new("worker", ConfigType.Bool, "false", "Set by the Web server on the worker processes it starts; not for the command line"));
         r.Add(new("proxy-port", ConfigType.Int, "0", "Reverse-proxy mode of -web: the parent listens on -port and balances the workers, which listen on 127.0.0.1 from this port up (one port each, and one spare for a rolling restart; docs/proxy.md); 0 shares -port among the workers with SO_REUSEPORT") { Min = 0, Max = 65535 });
         r.Add(new("watch", ConfigType.Bool, "false", "Development: restart the server when etc/config, etc/crontab (or their .local) or a file under -watch-dir changes (an app running from its project's bin/ is rebuilt first, into tmp/watch/; a build error keeps the running server); SIGHUP restarts it too"));
+        r.Add(new("domain", ConfigType.String, "", "Domain of this backend's hosts; -config-domain defaults to it (the reference took the host's domain by default, here it is empty: no DNS query unless one is configured)"));
+        r.Add(new("config-domain", ConfigType.String, "", "Domain whose TXT records give parameters marked 'DNS' in this help: NAME.DOMAIN, e.g. redis-host.example.com TXT \"10.0.0.5\", queried at start-up for each such parameter the command line and environment do not give (docs/configuration.md, \"From DNS\"); empty is -domain; both empty query nothing"));
+        r.Add(new("config-dns-server", ConfigType.String, "", "DNS server the -config-domain records are asked of: ADDRESS or ADDRESS:PORT ([IPV6]:PORT); empty is the system resolver (/etc/resolv.conf)"));
+        r.Add(new("config-dns-timeout", ConfigType.Int, "2000", "Milliseconds start-up waits for the -config-domain records (all asked at once); parameters without an answer by then keep their other values, with a warning", "core") { Min = 1, Max = 60000 });
         r.Add(new("watch-dir", ConfigType.List, null, "Directories -watch watches recursively besides the config files, relative to the home (default: the app's project directory when the app runs from one); bin/, obj/, .git/ and editor files are ignored"));
     }
 
@@ -183,7 +187,7 @@ public sealed partial class ConfigRegistry
     {
         const string S = "logwatcher";
         r.Add(new("logwatcher-url", ConfigType.Url, "", "URL the monitor POSTs its log reports to (JSON; docs/operations.md, \"Log watcher\"), instead of mailing them; this or -logwatcher-email turns the log watcher on", S));
-        r.Add(new("logwatcher-email", ConfigType.List, null, "Mail addresses the monitor sends its log reports to through -logwatcher-smtp-host, when no -logwatcher-url is given; this or -logwatcher-url turns the log watcher on", S));
+        r.Add(new("logwatcher-email", ConfigType.List, null, "Mail addresses the monitor sends its log reports to through -logwatcher-smtp-host, when no -logwatcher-url is given; this or -logwatcher-url turns the log watcher on", S) { Dns = true });
         r.Add(new("logwatcher-from", ConfigType.String, "", "Sender address of the log report mails; logwatcher@HOSTNAME when empty", S));
         r.Add(new("logwatcher-ignore", ConfigType.List, null, "Regexps of log lines never reported (with the stack lines under them), checked before the match patterns", S) { ItemType = ConfigType.Regex });
         r.Add(new("logwatcher-match", ConfigType.List, null, "Regexps of log lines to report, besides the built-in ones (the 'fail: ' and 'crit: ' lines of the log, .NET's 'Unhandled exception.', the reference's ']: ERROR: '); every line of -err-file is reported", S) { ItemType = ConfigType.Regex });

@@ -85,6 +85,8 @@ public sealed class BackendApplicationBuilder
     public BackendApplication Build()
     {
         Config.Validate();
+        // Here, not at Load: the modules' parameters (redis-host, memcache-host, ...) are registered by now.
+        Config.LoadFromDns();
         BackendHome.Ensure(Config.Home);
         var processEnvironment = Environment();
         var plan = Runtime.RuntimePlan.From(Config, processEnvironment);
@@ -220,7 +222,10 @@ public sealed class BackendApplicationBuilder
         Backend.Jobs.JobsModule.AddServices(Services, Config);
         // The access log: a process serving as part of a server (a Web worker, -daemon) writes log/access.log by default.
         if (plan.ServesHttp) Http.AccessLog.AccessLogModule.AddServices(Services, Config, onByDefault: plan.Role == Runtime.ProcessRole.Worker || Config.GetBool("daemon"));
-        return new BackendApplication(Web.Build(), Config);
+        var app = new BackendApplication(Web.Build(), Config);
+        if (Config.FromDns.Count > 0 && app.Logger.IsEnabled(LogLevel.Information))
+            app.Logger.LogInformation("Parameters from DNS: {Parameters}", string.Join("; ", Config.FromDns));
+        return app;
     }
 
     /// <summary>Listens on <paramref name="bind"/>:<paramref name="port"/> (also the reverse proxy's ports).</summary>

@@ -13,6 +13,7 @@ public sealed class RegistryTests
         [
             "home", "conf-file", "log", "debug", "syslog", "syslog-socket", "web", "master",
             "monitor", "no-web", "daemon", "pid-file", "log-file", "err-file", "worker", "proxy-port", "watch", "watch-dir",
+            "domain", "config-domain", "config-dns-server", "config-dns-timeout",
             "server-max-workers", "server-restart-delay", "server-crash-delay", "server-drain-time", "server-job-max-time",
             "server-max-jobs", "server-jobs-interval", "server-jobs-tag",
             "port", "bind", "ssl-port", "ssl-bind", "ssl-cert", "ssl-key", "ssl-pfx", "ssl-passphrase", "ws-port", "ws-bind", "ws-max-message", "ws-max-inflight", "ws-idle-timeout", "ws-max-connections", "backlog", "timeout", "api-headers-timeout", "api-max-connections",

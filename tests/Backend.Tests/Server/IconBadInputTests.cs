@@ -295,46 +295,6 @@ public sealed class IconBadInputTests(AdminServerFixture fixture) : IClassFixtur
         Assert.Equal(select, (await ca.Get("/icon/select", ("prefix", "album"))).Body);
     }
 
-    /// <summary>A PNG of a real IHDR (valid CRC) declaring <paramref name="width"/> x <paramref name="height"/>, with a
-    /// tiny IDAT: what a decompression bomb's header looks like.</summary>
-    private static byte[] PngBomb(int width, int height)
-    {
-        using var ms = new MemoryStream();
-        ms.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
-        void Chunk(string type, byte[] data)
-        {
-            Span<byte> len = stackalloc byte[4];
-            BinaryPrimitives.WriteInt32BigEndian(len, data.Length);
-            ms.Write(len);
-            var typeBytes = Encoding.ASCII.GetBytes(type);
-            ms.Write(typeBytes);
-            ms.Write(data);
-            BinaryPrimitives.WriteUInt32BigEndian(len, Crc32([.. typeBytes, .. data]));
-            ms.Write(len);
-        }
-        var ihdr = new byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
-        ihdr[8] = 8; // bit depth
-        ihdr[9] = 0; // greyscale
-        Chunk("IHDR", ihdr);
-        Chunk("IDAT", [0x78, 0x9C, 0x63, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01]);
-        Chunk("IEND", []);
-        return ms.ToArray();
-    }
-
-    /// <summary>The CRC-32 of PNG chunks (ISO 3309).</summary>
-    private static uint Crc32(byte[] data)
-    {
-        var crc = 0xFFFFFFFFu;
-        foreach (var b in data)
-        {
-            crc ^= b;
-            for (var k = 0; k < 8; k++) crc = (crc & 1) != 0 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
-        }
-        return ~crc;
-    }
-
     /// <summary>A GIF whose screen and image descriptor declare <paramref name="width"/> x <paramref name="height"/>.</summary>
     private static byte[] GifBomb(ushort width, ushort height)
     {
@@ -381,9 +341,9 @@ public sealed class IconBadInputTests(AdminServerFixture fixture) : IClassFixtur
             "truncated-png" => png[..(png.Length / 2)],
             "header-only-jpeg" => jpeg[..3],
             "png-magic-garbage" => [.. png[..8], .. RandomNumberGenerator.GetBytes(500)],
-            "png-bomb" => PngBomb(50_000, 50_000),
-            "png-bomb-side" => PngBomb(30_000, 1),
-            "png-zero" => PngBomb(0, 0),
+            "png-bomb" => Images.TestImages.PngBomb(50_000, 50_000),
+            "png-bomb-side" => Images.TestImages.PngBomb(30_000, 1),
+            "png-zero" => Images.TestImages.PngBomb(0, 0),
             "gif-bomb" => GifBomb(65_535, 65_535),
             "svg" => "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1\" height=\"1\"/>"u8.ToArray(),
             "bmp" => [(byte)'B', (byte)'M', .. new byte[60]],

@@ -40,12 +40,31 @@ internal static class AccountIconSummary
     /// <summary>Rebuilds the summary of account <paramref name="id"/> after its icon <paramref name="type"/> was stored
     /// with <paramref name="acl"/>, or deleted (<paramref name="acl"/> null). The change just made overrides what the
     /// select returns for that type, so a select that does not see its own write yet (an eventually consistent index)
-    /// cannot undo it. An account that no longer exists is left alone: an update never creates the row.</summary>
+    /// cannot undo it. An account that no longer exists is left alone: an update never creates the row.
+    /// <para>Two changes of different types racing could each read the icons before the other's row is in, and the
+    /// later summary written would miss the other icon. So the icons are read again after the write, and the summary
+    /// rewritten while they differ (a few rounds at most): the last writer's check comes after every row before it.</para></summary>
     public static async Task RebuildAsync(Db db, string id, string type, string? acl)
     {
         ArgumentNullException.ThrowIfNull(db);
         // Ignores cancellation like the icon writes it follows: the summary must follow the icon that was written.
         var ct = CancellationToken.None;
+        var icons = await ReadAsync(db, id, type, acl, ct);
+        for (var round = 0; round < 3; round++)
+        {
+            // No icons: the column is removed (null), so an account that never had one and one that deleted them all
+            // look the same.
+            await db.UpdateAsync(AccountTables.Account, new DbRow { ["id"] = id, [Column] = icons.Count == 0 ? null : Write(icons) }, ct);
+            var again = await ReadAsync(db, id, type, acl, ct);
+            if (again.SequenceEqual(icons)) return;
+            icons = again;
+        }
+    }
+
+    /// <summary>The account's icon types and their <c>acl_allow</c> as <c>bk_icon</c> has them, with the change just
+    /// made applied over it.</summary>
+    private static async Task<SortedDictionary<string, string>> ReadAsync(Db db, string id, string type, string? acl, CancellationToken ct)
+    {
         var options = new DbOptions { Count = Types * 2, Select = ["id", "type", "acl_allow"] };
         options.Ops["type"] = DbCompare.BeginsWith;
         var result = await db.SelectAsync(IconTables.Icon, new DbRow { ["id"] = id, ["type"] = IconNames.Key(IconTables.AccountPrefix, "") }, options, ct);
@@ -56,9 +75,7 @@ internal static class AccountIconSummary
         }
         if (acl is null) icons.Remove(type);
         else icons[type] = acl;
-        // No icons: the column is removed (null), so an account that never had one and one that deleted them all look
-        // the same.
-        await db.UpdateAsync(AccountTables.Account, new DbRow { ["id"] = id, [Column] = icons.Count == 0 ? null : Write(icons) }, ct);
+        return icons;
     }
 
     /// <summary>The account icon type of a <c>bk_icon</c> key (<c>account:N</c>), null for anything else.</summary>

@@ -66,12 +66,12 @@ internal static class Screenshots
         }
     }
 
-    /// <summary>Saves a full-page screenshot as <c>NAME.png</c> and returns its path.</summary>
-    public static async Task<string> Save(IPage page, string name)
+    /// <summary>Saves a screenshot (of the whole page, or of the window for long pages) as <c>NAME.png</c> and returns its path.</summary>
+    public static async Task<string> Save(IPage page, string name, bool fullPage = true)
     {
         ArgumentNullException.ThrowIfNull(page);
         var file = Path.Combine(Directory, name + ".png");
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = file, FullPage = true });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = file, FullPage = fullPage });
         return file;
     }
 }

@@ -235,13 +235,17 @@ public sealed partial class WebConsoleTests(WebConsoleFixture fixture) : IClassF
         // Every table of contents link lands on a heading.
         var missing = await page.EvaluateAsync<string[]>("() => [...document.querySelectorAll('nav#toc ul a')].map(a => a.getAttribute('href').slice(1)).filter(id => !document.getElementById(id))");
         Assert.Empty(missing);
-        await Screenshots.Save(page, "doc");
+        // docs/api.md is tens of screens long: the window is enough to see the layout.
+        await Screenshots.Save(page, "doc", fullPage: false);
 
         // The link opens the console with the endpoint filled in.
         await page.Locator("main a.console[href=\"/api.html#/account/get\"]").First.ClickAsync();
         await page.WaitForURLAsync("**/api.html#/account/get");
         await Expect(page.Locator("#path")).ToHaveValueAsync("/account/get");
         await Expect(page.Locator("#endpoint")).ToHaveValueAsync("/account/get");
+        // The console lists the same endpoints, from the same document.
+        var listed = await page.EvaluateAsync<string[]>("() => [...document.querySelectorAll('#endpoint option')].map(o => o.value).filter(v => v)");
+        Assert.Equal(paths.Order(StringComparer.Ordinal), listed.Order(StringComparer.Ordinal));
         AssertNoPageErrors(page);
     }
 

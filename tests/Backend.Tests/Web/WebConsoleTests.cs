@@ -73,9 +73,26 @@ public sealed partial class WebConsoleTests(WebConsoleFixture fixture) : IClassF
         await page.FillAsync("#params .param-name", "name");
         await page.FillAsync("#params .param-value", "Renamed in the console");
         await page.ClickAsync("#send");
+        await Expect(page.Locator("#signed-text")).ToContainTextAsync("POST\n127.0.0.1\n/account/update\nname=Renamed+in+the+console\n");
         await Expect(page.Locator("#status")).ToContainTextAsync("200");
         using (var client = fixture.Server.Client(new TestAccount(login, secret, "")))
             Assert.Equal("Renamed in the console", (await client.Get("/account/get")).Str("name"));
+
+        // The same as a JSON body: its checksum is signed and checked by the server.
+        await page.SelectOptionAsync("#body-type", "json");
+        await page.FillAsync("#params .param-value", "Renamed with JSON");
+        await page.ClickAsync("#send");
+        await Expect(page.Locator("#status")).ToContainTextAsync("200");
+        await Expect(page.Locator("#signed-text")).ToContainTextAsync("application/json");
+        using (var client = fixture.Server.Client(new TestAccount(login, secret, "")))
+            Assert.Equal("Renamed with JSON", (await client.Get("/account/get")).Str("name"));
+
+        // An account the server refuses (the login is taken) leaves the signed-in one as it was.
+        await page.FillAsync("#add-login", a.Login);
+        await page.FillAsync("#add-secret", "another");
+        await page.ClickAsync("#add-button");
+        await Expect(page.Locator("#message")).ToContainTextAsync("add failed");
+        Assert.Equal(login, await page.EvaluateAsync<string>("() => Backend.getCredentials().login"));
 
         // An error is shown with its status, not as a success.
         await page.SelectOptionAsync("#method", "GET");

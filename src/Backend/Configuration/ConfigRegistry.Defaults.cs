@@ -101,7 +101,7 @@ public sealed partial class ConfigRegistry
         r.Add(new("api-upload-limit", ConfigType.Int, "1048576", "Largest accepted request body in bytes (1 MiB by default), uploads included", S) { Min = 1024, Aliases = ["api-max-request-size"] });
         r.Add(new("api-disable", ConfigType.List, null, "Built-in API modules turned off, their endpoints then answer 404: account, connection, counter, location, message, icon, status, data, system, file", S));
         r.Add(new("api-no-session", ConfigType.Bool, "false", "Turn cookie sessions off: _session=1 starts none and session cookies are not accepted", S));
-        r.Add(new("api-no-static", ConfigType.Bool, "false", "Serve no static files (web-dir and the built-in web/ folder)", S));
+        r.Add(new("api-no-static", ConfigType.Bool, "false", "Serve no static files (web-dir, the built-in web/ folder, and the console pages /api.html, /doc.html, /js/backend.js)", S));
         r.Add(new("api-access-log", ConfigType.Path, "", "Access log file, one line per request (combined log format plus milliseconds taken and account id; docs/operations.md), relative to the home; empty: log/access.log in the Web workers (-web, -monitor, run-server, run-backend) and with -daemon, none for a single process in the foreground (bkcs run), which writes one only when this is set", S));
         r.Add(new("api-no-access-log", ConfigType.Bool, "false", "Write no access log, whatever -api-access-log says", S));
         r.Add(new("api-no-metrics", ConfigType.Bool, "false", "Keep no statistics in the process: /system/stats/get answers 404 (the instruments stay for OpenTelemetry or dotnet-counters listeners; docs/metrics.md)", S));

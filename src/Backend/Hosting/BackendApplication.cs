@@ -5,6 +5,7 @@ using Backend.Configuration;
 using Backend.Data;
 using Backend.Http;
 using Backend.Http.WebSockets;
+using Backend.Web.Console;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -41,8 +42,11 @@ public sealed class BackendApplication : IEndpointRouteBuilder, IAsyncDisposable
         Db.Pools.Resolve(null, AccountTables.Auth); // an unknown -db-pool fails here, at start-up, not on the first request
 
         web.MapGet("/ping", () => Results.Ok());
-        var disabled = web.Services.GetRequiredService<IOptions<ServerOptions>>().Value.Disable;
+        var server = web.Services.GetRequiredService<IOptions<ServerOptions>>().Value;
+        var disabled = server.Disable;
         BuiltInApis.Map(web, disabled);
+        // /doc.html, /api.html, /js/backend.js: the reference served them as static files, so -api-no-static hides them too.
+        if (!server.NoStatic) ConsolePages.Map(web);
         if (!disabled.Contains("system")) Runtime.RestartApi.MapRestartApi(web);
     }
 

@@ -45,7 +45,7 @@ public sealed class ModuleSwitchTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task Api_no_static_serves_no_files_from_web_dir(bool noStatic)
+    public async Task Api_no_static_serves_no_files_from_web_dir_and_no_console(bool noStatic)
     {
         var home = BackendServer.CreateHome();
         Directory.CreateDirectory(Path.Combine(home, "web"));
@@ -56,5 +56,11 @@ public sealed class ModuleSwitchTests
         using var response = await http.GetAsync(new Uri("/hello.txt", UriKind.Relative), Ct);
         if (noStatic) Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         else Assert.Equal("hello", await response.Content.ReadAsStringAsync(Ct));
+        // The console, the docs page and the browser client were static files in the reference: off with them.
+        foreach (var page in new[] { "/api.html", "/doc.html", "/js/backend.js" })
+        {
+            using var reply = await http.GetAsync(new Uri(page, UriKind.Relative), Ct);
+            Assert.Equal(noStatic ? HttpStatusCode.NotFound : HttpStatusCode.OK, reply.StatusCode);
+        }
     }
 }

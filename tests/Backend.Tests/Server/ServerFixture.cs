@@ -18,7 +18,7 @@ public class ServerFixture : IAsyncLifetime
     public virtual async ValueTask InitializeAsync() => _server = await BackendServer.StartAsync(Arguments);
 
     /// <inheritdoc />
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         if (_server is not null) await _server.DisposeAsync();
         GC.SuppressFinalize(this);

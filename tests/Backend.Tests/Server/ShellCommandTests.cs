@@ -1,0 +1,125 @@
+using System.Text.Json;
+
+namespace Backend.Tests.Server;
+
+/// <summary>The one-shot commands of <c>bkcs</c> (the reference's <c>bksh -get</c>, <c>-put</c>, ...), run as processes
+/// on the pool of this test run (<see cref="BackendServer.PoolArgs"/>): JSON lines on stdout, exit 0 / 1 (no such row)
+/// / 2 (usage: unknown table or column, missing key).</summary>
+public sealed class ShellCommandTests : IDisposable
+{
+    private readonly string _home = BackendServer.CreateHome();
+
+    public void Dispose() => BackendServer.DeleteHome(_home);
+
+    private async Task<(int ExitCode, string Stdout, string Stderr)> Run(params string[] args) =>
+        await BackendServer.RunCommandAsync([.. args, "-home", _home, .. BackendServer.PoolArgs], TimeSpan.FromSeconds(60));
+
+    private static JsonElement Row(string stdout) =>
+        JsonDocument.Parse(Assert.Single(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))).RootElement;
+
+    [Fact]
+    public async Task Put_get_select_update_del_a_row()
+    {
+        var id = "sh-" + Guid.NewGuid().ToString("N");
+        var login = Accounts.UniqueLogin();
+
+        var (code, stdout, stderr) = await Run("put", "bk_account", "id", id, "login", login, "name", "First");
+        Assert.True(code == 0, stderr);
+        Assert.Equal("First", Row(stdout).GetProperty("name").GetString());
+
+        (code, stdout, stderr) = await Run("get", "bk_account", "id", id);
+        Assert.True(code == 0, stderr);
+        var row = Row(stdout);
+        Assert.Equal(login, row.GetProperty("login").GetString());
+        Assert.True(row.GetProperty("mtime").GetInt64() > 0, "a now column is filled on put");
+
+        // The reference's spelling reaches the same code.
+        (code, stdout, stderr) = await Run("shell", "-select", "bk_account", "login", login);
+        Assert.True(code == 0, stderr);
+        Assert.Equal(id, Row(stdout).GetProperty("id").GetString());
+
+        (code, stdout, stderr) = await Run("update", "bk_account", "id", id, "name", "Second");
+        Assert.True(code == 0, stderr);
+        Assert.Equal("Second", Row(stdout).GetProperty("name").GetString());
+        Assert.Equal(login, Row(stdout).GetProperty("login").GetString());
+
+        (code, stdout, stderr) = await Run("del", "bk_account", "id", id);
+        Assert.True(code == 0, stderr);
+        Assert.Equal(1, Row(stdout).GetProperty("affected").GetInt32());
+
+        (code, stdout, stderr) = await Run("get", "bk_account", "id", id);
+        Assert.Equal(1, code);
+        Assert.Empty(stdout.Trim());
+        Assert.Contains("no row", stderr, StringComparison.Ordinal);
+
+        (code, _, stderr) = await Run("update", "bk_account", "id", id, "name", "Third");
+        Assert.Equal(1, code);
+        Assert.Contains("no row", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Select_pages_with_count_and_the_start_token_on_stderr()
+    {
+        // Rows of one hash key, so the select is confined to them on a shared database too.
+        var id = "sh-" + Guid.NewGuid().ToString("N");
+        for (var i = 0; i < 3; i++)
+        {
+            var (put, _, putError) = await Run("put", "bk_icon", "id", id, "type", $"t{i}");
+            Assert.True(put == 0, putError);
+        }
+        var seen = new List<string>();
+        var (code, stdout, stderr) = await Run("select", "bk_icon", "id", id, "-count", "2");
+        Assert.True(code == 0, stderr);
+        seen.AddRange(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("type").GetString()!));
+        Assert.Equal(2, seen.Count);
+        var next = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), l => l.StartsWith("next: -start ", StringComparison.Ordinal));
+        (code, stdout, stderr) = await Run("select", "bk_icon", "id", id, "-count", "2", "-start", next["next: -start ".Length..]);
+        Assert.True(code == 0, stderr);
+        seen.AddRange(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("type").GetString()!));
+        Assert.Equal(["t0", "t1", "t2"], seen.Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("unknown table 'nosuch'", "get", "nosuch", "id", "1")]
+    [InlineData("unknown column 'nosuch'", "get", "bk_account", "nosuch", "1")]
+    [InlineData("unknown column 'nosuch'", "select", "bk_account", "nosuch", "1")]
+    [InlineData("'id' is missing", "del", "bk_account", "name", "x")]
+    [InlineData("expected a table", "put", "bk_account", "id")]
+    [InlineData("expected a table", "get")]
+    [InlineData("-count must be a positive integer", "select", "bk_account", "-count", "x")]
+    [InlineData("unknown column 'nosuch'", "shell", "-put", "bk_account", "id", "1", "nosuch", "1")]
+    public async Task Bad_input_exits_2_with_one_line_and_no_stack_trace(string message, params string[] args)
+    {
+        var (code, stdout, stderr) = await Run(args);
+        Assert.Equal(2, code);
+        Assert.Empty(stdout.Trim());
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("bkcs ", line, StringComparison.Ordinal);
+        Assert.Contains(message, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Show_config_gives_each_value_with_its_source_and_masks_secrets()
+    {
+        Directory.CreateDirectory(Path.Combine(_home, "etc"));
+        await File.WriteAllTextAsync(Path.Combine(_home, "etc", "config"),
+            "logwatcher-smtp-password=hunter2\ndb-mysql-pool=mysql://u:topsecret@127.0.0.1:3306/db\n", TestContext.Current.CancellationToken);
+        var (code, stdout, stderr) = await BackendServer.RunCommandAsync(
+            ["show-config", "port", "logwatcher-smtp-password", "db-mysql-pool", "log", "-home", _home, "-log", "error"]);
+        Assert.True(code == 0, stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(4, lines.Length);
+        Assert.Matches(@"^-port\s+8000\s+\(default\)$", lines[0]);
+        Assert.Contains("line 1", lines[1], StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("topsecret", stdout, StringComparison.Ordinal);
+        Assert.Contains("mysql://u:*****@127.0.0.1:3306/db", lines[2], StringComparison.Ordinal);
+        Assert.Contains("line 2", lines[2], StringComparison.Ordinal);
+        Assert.Matches(@"^-log\s+error\s+\(command line\)$", lines[3]);
+
+        (code, _, stderr) = await BackendServer.RunCommandAsync(["shell", "-show-config", "nosuch", "-home", _home]);
+        Assert.Equal(2, code);
+        Assert.Contains("unknown parameter 'nosuch'", stderr, StringComparison.Ordinal);
+    }
+}

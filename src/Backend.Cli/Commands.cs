@@ -35,6 +35,7 @@ internal static class Commands
                          matching rows, one JSON object per line; 'next: -start TOKEN' on stderr when more remain
           show-config [NAME ...]
                          the effective parameters, each with where its value came from; secrets masked
+          shell          a C# REPL with Db, Config and Services in scope (no web server); history in -repl-file
           shell -get|-put|-update|-del|-select|-add-user|-show-config ...
                          the same commands in the reference's bksh spelling (docs/shell.md)
           sign           print a bk-signature for a request (for curl); 'bkcs sign' alone shows its usage
@@ -75,6 +76,8 @@ internal static class Commands
                 case "shell" when args.Length > 1 && ShellCommand.OneShot(args[1]) is { } oneShot:
                     // bksh's flags (-get TABLE ..., -add-user ...) are the one-shot commands under their old spelling.
                     return await RunAsync([oneShot, .. args[2..]], stdout, stderr);
+                case "shell":
+                    return await ShellCommand.RunAsync(args, CreateBuilder, Console.In, stdout, stderr);
                 case "sign":
                     return await SignCommand.RunAsync(args, stdout, stderr);
                 case "run-job":

@@ -52,6 +52,7 @@ public sealed partial class ConfigRegistry
         r.Add(new("config-dns-server", ConfigType.String, "", "DNS server the -config-domain records are asked of: ADDRESS or ADDRESS:PORT ([IPV6]:PORT); empty is the system resolver (/etc/resolv.conf)"));
         r.Add(new("config-dns-timeout", ConfigType.Int, "2000", "Milliseconds start-up waits for the -config-domain records (all asked at once); parameters without an answer by then keep their other values, with a warning", "core") { Min = 1, Max = 60000 });
         r.Add(new("watch-dir", ConfigType.List, null, "Directories -watch watches recursively besides the config files, relative to the home (default: the app's project directory when the app runs from one); bin/, obj/, .git/ and editor files are ignored"));
+        r.Add(new("repl-file", ConfigType.Path, "var/history", "File 'bkcs shell' appends each entered statement to (its history); relative to the home; empty keeps no history"));
     }
 
     private static void AddServer(ConfigRegistry r)

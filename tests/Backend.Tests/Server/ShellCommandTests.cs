@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 
 namespace Backend.Tests.Server;
@@ -121,5 +122,91 @@ public sealed class ShellCommandTests : IDisposable
         (code, _, stderr) = await BackendServer.RunCommandAsync(["shell", "-show-config", "nosuch", "-home", _home]);
         Assert.Equal(2, code);
         Assert.Contains("unknown parameter 'nosuch'", stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs <c>bkcs shell</c> with <paramref name="input"/> piped as its stdin (closed after, which is the end
+    /// of input that ends the REPL).</summary>
+    private async Task<(int ExitCode, string Stdout, string Stderr)> Shell(string input, params string[] args)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in (string[])[BackendServer.BkcsDll, "shell", "-home", _home, .. BackendServer.PoolArgs, .. args]) psi.ArgumentList.Add(a);
+        foreach (var key in psi.Environment.Keys.Where(k => k.StartsWith("BKCS_", StringComparison.OrdinalIgnoreCase)).ToList())
+            psi.Environment.Remove(key);
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(ct);
+        var stderr = process.StandardError.ReadToEndAsync(ct);
+        await process.StandardInput.WriteAsync(input);
+        process.StandardInput.Close();
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        cts.CancelAfter(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"bkcs shell did not exit; output:\n{await stdout}\n{await stderr}");
+        }
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    [Fact]
+    public async Task Shell_runs_statements_with_Db_in_scope_prints_results_and_goes_on_after_errors()
+    {
+        var id = "sh-" + Guid.NewGuid().ToString("N");
+        var (code, _, stderr) = await Run("put", "bk_account", "id", id, "login", Accounts.UniqueLogin(), "name", "Shell Name");
+        Assert.True(code == 0, stderr);
+
+        var input = $$"""
+            await Db.GetAsync("bk_account", new { id = "{{id}}" })
+            var x = 6 *
+              7;
+            nosuch(1);
+            x
+            throw new InvalidOperationException("boom");
+            Db.GetAsync("bk_account", new { id = "{{id}}" })
+            Config.Get("db-pool")
+            .exit
+            x + 1
+            """;
+        string stdout;
+        (code, stdout, stderr) = await Shell(input + "\n");
+        Assert.True(code == 0, stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(4, lines.Length);
+        Assert.Equal("Shell Name", JsonDocument.Parse(lines[0]).RootElement.GetProperty("name").GetString());
+        // The variable of a statement that spanned two lines outlives the compile error after it.
+        Assert.Equal("42", lines[1]);
+        // A task typed without await is awaited before it is printed.
+        Assert.Equal(id, JsonDocument.Parse(lines[2]).RootElement.GetProperty("id").GetString());
+        Assert.Equal(BackendServer.Pool, lines[3]);
+
+        var errors = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, errors.Length);
+        Assert.StartsWith("error: ", errors[0], StringComparison.Ordinal);
+        Assert.Contains("nosuch", errors[0], StringComparison.Ordinal);
+        Assert.Equal("error: InvalidOperationException: boom", errors[1]);
+
+        var history = await File.ReadAllTextAsync(Path.Combine(_home, "var", "history"), TestContext.Current.CancellationToken);
+        Assert.Contains("var x = 6 *\n  7;\n", history, StringComparison.Ordinal);
+        Assert.DoesNotContain(".exit", history, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Shell_ends_at_end_of_input_and_writes_history_where_repl_file_says()
+    {
+        var file = Path.Combine(_home, "hist", "my.history");
+        var (code, stdout, stderr) = await Shell("1 + 1\n\"a\" + \"b\"", "-repl-file", file);
+        Assert.True(code == 0, stderr);
+        Assert.Equal(["2", "ab"], stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.Equal("1 + 1\n\"a\" + \"b\"\n", await File.ReadAllTextAsync(file, TestContext.Current.CancellationToken));
     }
 }

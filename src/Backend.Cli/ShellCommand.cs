@@ -143,7 +143,7 @@ internal static class ShellCommand
     private static async Task PrintAsync(object? value, TextWriter stdout)
     {
         if (value is null) return;
-        if (value is string || value.GetType().IsPrimitive || value is decimal or DateTime or DateTimeOffset or Guid)
+        if (value is string || value.GetType().IsPrimitive || value is decimal or Guid)
         {
             await stdout.WriteLineAsync(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture));
             return;

@@ -35,7 +35,8 @@ internal static class Commands
                          matching rows, one JSON object per line; 'next: -start TOKEN' on stderr when more remain
           show-config [NAME ...]
                          the effective parameters, each with where its value came from; secrets masked
-          shell          a C# REPL with Db, Config and Services in scope (no web server); history in -repl-file
+          shell          a C# REPL with Db, Config and Services in scope (no web server); history in -repl-file;
+                         a server started with -repl-port P -repl-token T takes the same REPL on 127.0.0.1:P
           shell -get|-put|-update|-del|-select|-add-user|-show-config ...
                          the same commands in the reference's bksh spelling (docs/shell.md)
           sign           print a bk-signature for a request (for curl); 'bkcs sign' alone shows its usage
@@ -167,6 +168,7 @@ internal static class Commands
     private static async Task<int> RunServerAsync(string[] args)
     {
         var builder = CreateBuilder(args);
+        ReplServer.Add(builder);
         await using var app = builder.Build();
         foreach (var warning in builder.Config.Warnings) app.Logger.LogWarning("{Warning}", warning);
         await app.RunAsync();

@@ -69,13 +69,21 @@ internal static class ShellCommand
         var interactive = ReferenceEquals(input, Console.In) && !Console.IsInputRedirected;
         if (interactive) await stdout.WriteLineAsync("bkcs shell: Db, Config and Services are in scope; .exit or Ctrl-D ends it");
 
+        await ReplAsync(input, stdout, stderr, globals, history, interactive, CancellationToken.None);
+        return 0;
+    }
+
+    /// <summary>The read-run-print loop, over the console or (-repl-port) a connection: until <c>.exit</c> or the end of input.</summary>
+    internal static async Task ReplAsync(TextReader input, TextWriter stdout, TextWriter stderr, ShellGlobals globals, string? history, bool interactive,
+        CancellationToken cancellationToken)
+    {
         var options = ScriptOptions.Default.AddReferences(References()).AddImports(Imports);
         ScriptState<object>? state = null;
         var buffer = new StringBuilder();
         while (true)
         {
             if (interactive) await stdout.WriteAsync(buffer.Length == 0 ? "> " : ". ");
-            var line = await input.ReadLineAsync();
+            var line = await input.ReadLineAsync(cancellationToken);
             if (line is null && buffer.Length == 0) break;
             if (line is not null)
             {
@@ -83,16 +91,15 @@ internal static class ShellCommand
                 if (buffer.Length == 0 && line.Trim().Length == 0) continue;
                 buffer.Append(line).Append('\n');
                 // Roslyn tells an unfinished statement from a wrong one, so only the former waits for more lines.
-                if (!SyntaxFactory.IsCompleteSubmission(CSharpSyntaxTree.ParseText(buffer.ToString(), CSharpParseOptions.Default.WithKind(SourceCodeKind.Script))))
+                if (!SyntaxFactory.IsCompleteSubmission(CSharpSyntaxTree.ParseText(buffer.ToString(), CSharpParseOptions.Default.WithKind(SourceCodeKind.Script), cancellationToken: cancellationToken)))
                     continue;
             }
             var code = buffer.ToString();
             buffer.Clear();
-            if (history is not null) await File.AppendAllTextAsync(history, code);
+            if (history is not null) await File.AppendAllTextAsync(history, code, cancellationToken);
             state = await RunOneAsync(state, code, options, globals, stdout, stderr) ?? state;
             if (line is null) break;
         }
-        return 0;
     }
 
     /// <summary>Runs one submission on top of the previous ones (their variables stay in scope); the new state, or null

@@ -209,4 +209,57 @@ public sealed class ShellCommandTests : IDisposable
         Assert.Equal(["2", "ab"], stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         Assert.Equal("1 + 1\n\"a\" + \"b\"\n", await File.ReadAllTextAsync(file, TestContext.Current.CancellationToken));
     }
+
+    /// <summary>Sends <paramref name="input"/> on a new connection to the REPL port, closes the sending side (the end
+    /// of input) and returns everything the server wrote before closing.</summary>
+    private static async Task<string> Talk(int port, string input)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(System.Net.IPAddress.Loopback, port, ct);
+        var stream = client.GetStream();
+        await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(input), ct);
+        client.Client.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+        using var reader = new StreamReader(stream);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        cts.CancelAfter(TimeSpan.FromSeconds(60));
+        return await reader.ReadToEndAsync(cts.Token);
+    }
+
+    [Fact]
+    public async Task Repl_port_runs_statements_in_the_live_server_only_after_the_token()
+    {
+        var port = BackendServer.FreePort();
+        await using var server = await BackendServer.StartAsync(["-repl-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-repl-token", "s3cret"]);
+
+        Assert.Equal("error: bad token\n", await Talk(port, "wrong\n1 + 1\n"));
+        Assert.Equal("error: bad token\n", await Talk(port, "\n1 + 1\n"));
+
+        var id = "sh-" + Guid.NewGuid().ToString("N");
+        var output = await Talk(port, $$"""
+            s3cret
+            1 + 1
+            nosuch
+            await Db.PutAsync("bk_account", new { id = "{{id}}", login = "{{id}}", name = "From the REPL" });
+            Config.GetInt("port")
+            """ + "\n");
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        // The put is a statement (its semicolon), so it prints nothing; its row is checked in the database below.
+        Assert.Equal(3, lines.Length);
+        Assert.Equal("2", lines[0]);
+        Assert.StartsWith("error: ", lines[1], StringComparison.Ordinal);
+        Assert.Equal(server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), lines[2]);
+        var (code, stdout, stderr) = await BackendServer.RunCommandAsync(["get", "bk_account", "id", id, "-home", server.Home, .. BackendServer.PoolArgs]);
+        Assert.True(code == 0, stderr);
+        Assert.Equal("From the REPL", Row(stdout).GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task Repl_port_without_a_token_is_refused_at_start()
+    {
+        var (code, _, stderr) = await BackendServer.RunCommandAsync(["run", "-home", _home, "-port", BackendServer.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "-repl-port", BackendServer.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        Assert.Equal(2, code);
+        Assert.Contains("-repl-token", stderr, StringComparison.Ordinal);
+    }
 }

@@ -28,6 +28,17 @@ internal static class Commands
                          run a registered job now, in this process (crontab jobs run in processes of the
                          master), and record the run in bk_job_run; exit 0 done, 1 the job failed, 2 unknown job
                          or bad -args (docs/jobs.md)
+          get|put|update|del TABLE col value [col value ...]
+                         one row by primary key: read, write whole, change columns of, delete; the row (as stored) is
+                         printed as one JSON line; exit 1 when there is no such row, 2 for an unknown table or column
+          select TABLE [col value ...] [-count N] [-start TOKEN]
+                         matching rows, one JSON object per line; 'next: -start TOKEN' on stderr when more remain
+          show-config [NAME ...]
+                         the effective parameters, each with where its value came from; secrets masked
+          shell          a C# REPL with Db, Config and Services in scope (no web server); history in -repl-file;
+                         a server started with -repl-port P -repl-token T takes the same REPL on 127.0.0.1:P
+          shell -get|-put|-update|-del|-select|-add-user|-show-config ...
+                         the same commands in the reference's bksh spelling (docs/shell.md)
           sign           print a bk-signature for a request (for curl); 'bkcs sign' alone shows its usage
           version        print the version
 
@@ -59,6 +70,15 @@ internal static class Commands
                     return 0;
                 case "add-user":
                     return await AddUserAsync(args, stdout, stderr);
+                case "get" or "put" or "update" or "del" or "select":
+                    return await DataCommands.RunAsync(args, CreateBuilder, stdout, stderr);
+                case "show-config":
+                    return await ShowConfigCommand.RunAsync(CreateBuilder(DataCommands.QuietByDefault(args)).Config, stdout, stderr);
+                case "shell" when args.Length > 1 && ShellCommand.OneShot(args[1]) is { } oneShot:
+                    // bksh's flags (-get TABLE ..., -add-user ...) are the one-shot commands under their old spelling.
+                    return await RunAsync([oneShot, .. args[2..]], stdout, stderr);
+                case "shell":
+                    return await ShellCommand.RunAsync(args, CreateBuilder, Console.In, stdout, stderr);
                 case "sign":
                     return await SignCommand.RunAsync(args, stdout, stderr);
                 case "run-job":
@@ -148,6 +168,7 @@ internal static class Commands
     private static async Task<int> RunServerAsync(string[] args)
     {
         var builder = CreateBuilder(args);
+        ReplServer.Add(builder);
         await using var app = builder.Build();
         foreach (var warning in builder.Config.Warnings) app.Logger.LogWarning("{Warning}", warning);
         await app.RunAsync();

@@ -189,6 +189,20 @@ public sealed partial class BackendConfig
         return data;
     }
 
+    /// <summary>Where the effective value of a parameter came from, for <c>bkcs show-config</c>: the file and line, the
+    /// environment variable, the DNS record, "command line", "set by the application", or "default" when no source gave
+    /// it. For a List, whose items accumulate, the last source that gave items.</summary>
+    internal string SourceOf(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var entry = Effective(name);
+        return entry is null ? "default" : entry.Origin ?? (entry.Source == ConfigSource.CommandLine ? "command line" : entry.Source.ToString());
+    }
+
+    /// <summary>Names given by a source but not registered (kept for apps to read), for <c>bkcs show-config</c>.</summary>
+    internal IReadOnlyList<string> UnregisteredNames() =>
+        [.. AllEntries().Select(e => e.Name).Where(n => !Registry.TryGet(n, out _)).Distinct(StringComparer.OrdinalIgnoreCase)];
+
     private ConfigEntry? Effective(string name)
     {
         name = Registry.Canonical(name);

@@ -52,6 +52,10 @@ public sealed partial class ConfigRegistry
         r.Add(new("config-dns-server", ConfigType.String, "", "DNS server the -config-domain records are asked of: ADDRESS or ADDRESS:PORT ([IPV6]:PORT); empty is the system resolver (/etc/resolv.conf)"));
         r.Add(new("config-dns-timeout", ConfigType.Int, "2000", "Milliseconds start-up waits for the -config-domain records (all asked at once); parameters without an answer by then keep their other values, with a warning", "core") { Min = 1, Max = 60000 });
         r.Add(new("watch-dir", ConfigType.List, null, "Directories -watch watches recursively besides the config files, relative to the home (default: the app's project directory when the app runs from one); bin/, obj/, .git/ and editor files are ignored"));
+        r.Add(new("repl-file", ConfigType.Path, "var/history", "File 'bkcs shell' appends each entered statement to (its history); relative to the home; empty keeps no history"));
+        r.Add(new("repl-port", ConfigType.Int, "0", "Port of the C# REPL into a running server (the process serving alone, or the -master): 'bkcs shell' over TCP, the first line being -repl-token; 0 is none") { Min = 0, Max = 65535 });
+        r.Add(new("repl-bind", ConfigType.String, "127.0.0.1", "Address -repl-port listens on; loopback unless an operator opens it on purpose"));
+        r.Add(new("repl-token", ConfigType.String, "", "Token a -repl-port connection must send as its first line; -repl-port is refused at start-up without one"));
     }
 
     private static void AddServer(ConfigRegistry r)

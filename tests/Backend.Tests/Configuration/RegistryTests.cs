@@ -12,7 +12,7 @@ public sealed class RegistryTests
         string[] expected =
         [
             "home", "conf-file", "log", "debug", "syslog", "syslog-socket", "web", "master",
-            "monitor", "no-web", "daemon", "pid-file", "log-file", "err-file", "worker", "proxy-port", "watch", "watch-dir",
+            "monitor", "no-web", "daemon", "pid-file", "log-file", "err-file", "worker", "proxy-port", "watch", "watch-dir", "repl-file", "repl-port", "repl-bind", "repl-token",
             "domain", "config-domain", "config-dns-server", "config-dns-timeout",
             "server-max-workers", "server-restart-delay", "server-crash-delay", "server-drain-time", "server-job-max-time",
             "server-max-jobs", "server-jobs-interval", "server-jobs-tag",

@@ -232,6 +232,15 @@ public sealed class ShellCommandTests : IDisposable
         var port = BackendServer.FreePort();
         await using var server = await BackendServer.StartAsync(["-repl-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-repl-token", "s3cret"]);
 
+        // Loopback by default: from another address of this host the port is closed (where the host has one).
+        var other = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .SelectMany(i => i.GetIPProperties().UnicastAddresses).Select(a => a.Address)
+            .FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !System.Net.IPAddress.IsLoopback(a));
+        if (other is not null)
+        {
+            using var tcp = new System.Net.Sockets.TcpClient();
+            await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(() => tcp.ConnectAsync(other, port, TestContext.Current.CancellationToken).AsTask());
+        }
         Assert.Equal("error: bad token\n", await Talk(port, "wrong\n1 + 1\n"));
         Assert.Equal("error: bad token\n", await Talk(port, "\n1 + 1\n"));
 

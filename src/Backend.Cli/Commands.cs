@@ -28,6 +28,11 @@ internal static class Commands
                          run a registered job now, in this process (crontab jobs run in processes of the
                          master), and record the run in bk_job_run; exit 0 done, 1 the job failed, 2 unknown job
                          or bad -args (docs/jobs.md)
+          init-app NAME [-dir DIR] [-backend-path DIR]
+                         create an app project in DIR (./NAME): a table, /test/add and /test/ID, etc/config, a
+                         test project and a README, from the dotnet new template backendcs-app (installed from
+                         the Backend.cs source tree, which the app references: -backend-path, by default the
+                         tree of this bkcs); exit 2 for a bad name or a non-empty DIR (docs/first-app.md)
           sign           print a bk-signature for a request (for curl); 'bkcs sign' alone shows its usage
           version        print the version
 
@@ -61,6 +66,8 @@ internal static class Commands
                     return await AddUserAsync(args, stdout, stderr);
                 case "sign":
                     return await SignCommand.RunAsync(args, stdout, stderr);
+                case "init-app":
+                    return await InitAppCommand.RunAsync(args, stdout, stderr);
                 case "run-job":
                     return await RunJobCommand.RunAsync(args, CreateBuilder, stdout, stderr);
                 case "run-backend":

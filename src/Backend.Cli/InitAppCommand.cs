@@ -87,8 +87,10 @@ internal static partial class InitAppCommand
             Created {name} in {dir} (template backendcs-app; Backend.cs from {backendPath}).
             Next steps:
               cd {dir}
-              dotnet run --project src/{name} -- -home . -watch    # http://localhost:8000/test/add?id=1&name=first, then /test/1
-              dotnet test                                          # starts the app and calls its endpoints
+              dotnet run --project src/{name} -- -home . -watch
+                  serves http://localhost:8000/test/add?id=1&name=first and /test/1; restarts when a source changes
+              dotnet test
+                  starts the app and calls its endpoints
             See README.md there and docs/first-app.md in Backend.cs.
             """);
         return 0;

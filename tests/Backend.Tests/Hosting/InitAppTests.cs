@@ -68,11 +68,15 @@ public sealed class InitAppTests : IDisposable
         Assert.Matches(new Regex(@"Failed:\s+0, Passed:\s+3\b"), test.Output);
         var tested = clock.Elapsed;
 
-        // The app as a process on its own folder as home (its etc/config: /test/ is open to unsigned requests).
+        // The app as a process, started as its README says (dotnet run ... -- -home .; the build above, not another),
+        // from the app folder: its etc/config opens /test/ to unsigned requests, and var/ must land in the app folder,
+        // not in src/InitApp1 where dotnet run would otherwise start it.
         var port = BackendServer.FreePort();
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = dir };
-        foreach (var a in new[] { Path.Combine(dir, "src", "InitApp1", "bin", "Release", "net10.0", "InitApp1.dll"), "-home", dir, "-api-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-api-bind", "127.0.0.1" })
+        foreach (var a in new[] { "run", "--no-build", "-c", "Release", "--project", "src/InitApp1", "--", "-home", ".", "-api-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-api-bind", "127.0.0.1" })
             psi.ArgumentList.Add(a);
+        foreach (var key in psi.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || k.StartsWith("BKCS_", StringComparison.OrdinalIgnoreCase)).ToList())
+            psi.Environment.Remove(key);
         using var app = Process.Start(psi)!;
         var output = new StringBuilder();
         app.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
@@ -99,6 +103,7 @@ public sealed class InitAppTests : IDisposable
             Assert.Equal(HttpStatusCode.BadRequest, unsigned.StatusCode);
             // The table is in the app's home, as etc/config and README say (var/ of the app folder).
             Assert.True(File.Exists(Path.Combine(dir, "var", "backend.db")), "no var/backend.db in the app folder");
+            Assert.False(Directory.Exists(Path.Combine(dir, "src", "InitApp1", "var")), "the app ran with src/InitApp1 as its home");
         }
         finally
         {

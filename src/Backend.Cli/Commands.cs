@@ -39,6 +39,11 @@ internal static class Commands
                          a server started with -repl-port P -repl-token T takes the same REPL on 127.0.0.1:P
           shell -get|-put|-update|-del|-select|-add-user|-show-config ...
                          the same commands in the reference's bksh spelling (docs/shell.md)
+          init-app NAME [-dir DIR] [-backend-path DIR]
+                         create an app project in DIR (./NAME): a table, /test/add and /test/ID, etc/config, a
+                         test project and a README, from the dotnet new template backendcs-app (installed from
+                         the Backend.cs source tree, which the app references: -backend-path, by default the
+                         tree of this bkcs); exit 2 for a bad name or a non-empty DIR (docs/first-app.md)
           sign           print a bk-signature for a request (for curl); 'bkcs sign' alone shows its usage
           version        print the version
 
@@ -81,6 +86,8 @@ internal static class Commands
                     return await ShellCommand.RunAsync(args, CreateBuilder, Console.In, stdout, stderr);
                 case "sign":
                     return await SignCommand.RunAsync(args, stdout, stderr);
+                case "init-app":
+                    return await InitAppCommand.RunAsync(args, stdout, stderr);
                 case "run-job":
                     return await RunJobCommand.RunAsync(args, CreateBuilder, stdout, stderr);
                 case "run-backend":

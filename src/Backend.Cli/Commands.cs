@@ -14,7 +14,8 @@ internal static class Commands
         commands:
           run-backend    development: the API server (port 8000, embedded SQLite in ~/.backend by default) as
                          -debug -watch -web -master: a Web server with worker processes and the jobs
-                         scheduler, restarted when etc/config, etc/crontab or the app's sources change
+                         scheduler, restarted when etc/config, etc/crontab or the app's sources change; inside an
+                         app folder (bkcs init-app) it builds and runs the app instead, with -home the folder
           run-server     production: -daemon -monitor -master -syslog: in the background, every process restarted
                          if it exits, logs to syslog; 'bkcs stop' ends it (docs/operations.md)
           run            one process serving the API, with no other parameters (add -web, -master, ... yourself)
@@ -91,6 +92,10 @@ internal static class Commands
                 case "run-job":
                     return await RunJobCommand.RunAsync(args, CreateBuilder, stdout, stderr);
                 case "run-backend":
+                    // Inside an app folder (bkcs init-app): the app, built and run with the same flags, its home the folder.
+                    if (AppRunner.FindProject(Directory.GetCurrentDirectory()) is { } project)
+                        return await AppRunner.RunAsync(Directory.GetCurrentDirectory(), project,
+                            [.. args.AsSpan(1).Contains("-home") ? [] : AppHome, .. DevelopmentFlags, .. args[1..]], stdout, stderr);
                     return await RunServerAsync([args[0], .. DevelopmentFlags, .. args[1..]]);
                 case "run-server":
                     return await RunServerAsync([args[0], .. ProductionFlags, .. args[1..]]);
@@ -124,6 +129,7 @@ internal static class Commands
 
     /// <summary>The reference's development mode (bkjs run-backend).</summary>
     private static readonly string[] DevelopmentFlags = ["-debug", "-watch", "-web", "-master"];
+    private static readonly string[] AppHome = ["-home", "."];
 
     /// <summary>The reference's production mode (bkjs run-server).</summary>
     private static readonly string[] ProductionFlags = ["-daemon", "-monitor", "-master", "-syslog"];

@@ -113,6 +113,87 @@ public sealed class InitAppTests : IDisposable
         TestContext.Current.TestOutputHelper?.WriteLine($"init-app {created.TotalSeconds:F1} s, build {(built - created).TotalSeconds:F1} s, test {(tested - built).TotalSeconds:F1} s, served {(clock.Elapsed - tested).TotalSeconds:F1} s");
     }
 
+    /// <summary>Issue 15 point 5: <c>bkcs run-backend</c> inside the app folder builds and runs the app (not bkcs's own
+    /// server) with -watch; a changed source is rebuilt and the server restarted on it; a compile error is shown and the
+    /// running server keeps serving; SIGTERM to bkcs stops the app.</summary>
+    [Fact]
+    public async Task Run_backend_in_the_app_folder_runs_the_app_and_restarts_it_when_a_source_changes()
+    {
+        var dir = Path.Combine(_root, "watched");
+        var (code, stdout, stderr) = await BackendServer.RunCommandAsync(["init-app", "WatchApp1", "-dir", dir, "-template-hive", Hive], TimeSpan.FromMinutes(2));
+        Assert.True(code == 0, $"init-app exited {code}:\n{stdout}\n{stderr}");
+        var port = BackendServer.FreePort();
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = dir };
+        // One Web worker keeps it light; the port as etc/config would give it.
+        foreach (var a in new[] { BackendServer.BkcsDll, "run-backend", "-api-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-api-bind", "127.0.0.1", "-server-max-workers", "1" })
+            psi.ArgumentList.Add(a);
+        foreach (var key in psi.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || k.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase) || k.StartsWith("BKCS_", StringComparison.OrdinalIgnoreCase)).ToList())
+            psi.Environment.Remove(key);
+        using var bkcs = Process.Start(psi)!;
+        var output = new StringBuilder();
+        bkcs.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        bkcs.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        bkcs.BeginOutputReadLine();
+        bkcs.BeginErrorReadLine();
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
+            // The first build compiles Backend.cs in Debug too: minutes on a busy machine.
+            using (var added = await UntilListeningAsync(http, bkcs, "/test/add?id=1&name=one", output, TimeSpan.FromMinutes(6)))
+                Assert.Equal(HttpStatusCode.OK, added.StatusCode);
+            Assert.True(File.Exists(Path.Combine(dir, "var", "backend.db")), "the app did not run with the app folder as its home");
+
+            // A new endpoint in Program.cs: rebuilt, restarted, served.
+            var program = Path.Combine(dir, "src", "WatchApp1", "Program.cs");
+            var source = await File.ReadAllTextAsync(program, Ct);
+            var mapped = source.IndexOf("app.Map", StringComparison.Ordinal);
+            Assert.True(mapped > 0, "no app.Map in the template's Program.cs");
+            await File.WriteAllTextAsync(program, source.Insert(mapped, "app.MapGet(\"/test/hello\", () => \"hello\");\n"), Ct);
+            Assert.Equal("hello", await UntilAnswersAsync(http, "/test/hello", TimeSpan.FromMinutes(3), output));
+
+            // A compile error: shown, and the server keeps serving what it served.
+            await File.WriteAllTextAsync(program, source.Insert(mapped, "app.MapGet(\"/test/hello\", () => \"hello\")\n this does not compile;\n"), Ct);
+            var until = DateTime.UtcNow + TimeSpan.FromMinutes(3);
+            while (true)
+            {
+                lock (output) if (output.ToString().Contains("error CS", StringComparison.Ordinal)) break;
+                Assert.True(DateTime.UtcNow < until, $"no compiler error shown:\n{output}");
+                await Task.Delay(200, Ct);
+            }
+            Assert.Equal("hello", await http.GetStringAsync(new Uri("/test/hello", UriKind.Relative), Ct));
+
+            // SIGTERM to bkcs stops the app behind it.
+            Assert.True(Backend.Runtime.Posix.Kill(bkcs.Id, Backend.Runtime.Posix.SIGTERM));
+            using var stopped = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await bkcs.WaitForExitAsync(stopped.Token);
+            await Assert.ThrowsAnyAsync<HttpRequestException>(() => http.GetAsync(new Uri("/test/hello", UriKind.Relative), Ct));
+        }
+        finally
+        {
+            if (!bkcs.HasExited) bkcs.Kill(entireProcessTree: true);
+            await bkcs.WaitForExitAsync(CancellationToken.None);
+        }
+    }
+
+    private static async Task<string> UntilAnswersAsync(HttpClient http, string path, TimeSpan timeout, StringBuilder output)
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                using var r = await http.GetAsync(new Uri(path, UriKind.Relative), Ct);
+                if (r.StatusCode == HttpStatusCode.OK) return await r.Content.ReadAsStringAsync(Ct);
+            }
+            catch (HttpRequestException)
+            {
+                // restarting
+            }
+            lock (output) Assert.True(DateTime.UtcNow < until, $"{path} did not answer 200 within {timeout}:\n{output}");
+            await Task.Delay(250, Ct);
+        }
+    }
+
     /// <summary>The repository root: the folder with Backend.sln above the test output folder (where bkcs.dll is).</summary>
     private static string InitAppCommandRoot()
     {
@@ -121,9 +202,9 @@ public sealed class InitAppTests : IDisposable
         throw new InvalidOperationException("no Backend.sln above " + AppContext.BaseDirectory);
     }
 
-    private static async Task<HttpResponseMessage> UntilListeningAsync(HttpClient http, Process app, string path, StringBuilder output)
+    private static async Task<HttpResponseMessage> UntilListeningAsync(HttpClient http, Process app, string path, StringBuilder output, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         while (true)
         {
             if (app.HasExited)

@@ -141,6 +141,13 @@ public static class FuzzGen
         (1, Gen.OneOf(Hostile)),
         (1, ShortText));
 
+    /// <summary>A valid small image in plain base64 (the realistic parameters).</summary>
+    private static readonly Gen<string> RealIcon = Gen.Int[0, Images.Length - 1].Select(i => Convert.ToBase64String(Images[i]));
+
+    private static readonly Gen<string> AccountIconType = Gen.OneOf("0", "1", "a");
+
+    private static readonly Gen<string> IconType = Gen.OneOf("p1", "p2", "");
+
     /// <summary>Images as <c>icon</c> values: valid small images (URL-safe, data URLs, unpadded), random bytes, not base64.</summary>
     public static readonly Gen<string> Icon = Gen.Frequency(
         (4, Gen.Select(Gen.Int[0, Images.Length - 1], Gen.Int[0, 3], (i, style) => style switch
@@ -298,6 +305,12 @@ public static class FuzzGen
             "/account/select" => All(("alias", Gen.OneOf("fuzz0", "fuzz1", "fuzz", "Admin")), ("_ops", Gen.OneOf("alias,begins_with", "alias,eq", "alias,like", "alias,contains")), ("_count", Gen.OneOf("1", "2", "50"))),
             "/account/update" => All(("alias", Gen.Select(Gen.Int[0, 3], i => "fuzz" + i)), ("email", Letters8)),
             "/account/put/secret" => All(("secret", Letters8)),
+            // Icons: a real image under a valid type and prefix, so puts store something and reads find it.
+            "/account/put/icon" => All(("type", AccountIconType), ("icon", RealIcon), ("acl_allow", Gen.OneOf("", "all", "auth"))),
+            "/account/get/icon" or "/account/del/icon" => All(("type", AccountIconType)),
+            "/icon/put" => All(("prefix", Gen.Const("album")), ("type", IconType), ("icon", RealIcon), ("descr", Letters8)),
+            "/icon/upload" => All(("prefix", Gen.Const("album")), ("icon", RealIcon)),
+            "/icon/get" or "/icon/del" or "/icon/select" => All(("prefix", Gen.Const("album")), ("type", IconType)),
             "/account/subscribe" => All(("match", Gen.OneOf(".*", "like", "message"))),
             "/connection/add" or "/connection/put" or "/connection/update" or "/connection/get" or "/reference/get" or "/connection/del" =>
                 All(("id", OtherId), ("type", RealType), ("state", Letters8)),

@@ -22,6 +22,7 @@ public sealed partial class ConfigRegistry
         AddPubSub(registry);
         AddLogWatcher(registry);
         AddMetrics(registry);
+        AddPush(registry);
         return registry;
     }
 
@@ -213,5 +214,40 @@ public sealed partial class ConfigRegistry
         r.Add(new("collect-host", ConfigType.Url, "", "URL the statistics (/system/stats/get's JSON with mtime, host and pid; with -web the whole machine's, posted by the Web server process) are POSTed to as a JSON array of samples; empty posts none", S));
         r.Add(new("collect-interval", ConfigType.Number, "30", "Seconds between two samples of the statistics for -collect-host (as in the reference; fractions allowed, at least 0.1)", S) { Min = 0, Max = 86400 });
         r.Add(new("collect-send-interval", ConfigType.Number, "300", "Seconds between two posts to -collect-host, each with the samples taken since the last one (rounded to whole -collect-interval; a failed post's samples go with the next, at most 100 kept)", S) { Min = 0, Max = 86400 });
+    }
+
+    private static void AddPush(ConfigRegistry r)
+    {
+        const string S = "push";
+        r.Add(new("apn-cert", ConfigType.Path, "", "APNs certificate auth (the reference's): a PKCS#12 file, or a PEM file with the certificate and its private key; -apn-key (token auth) is the alternative Apple recommends", S));
+        r.Add(new("apn-passphrase", ConfigType.String, "", "Passphrase of -apn-cert", S));
+        r.Add(new("apn-production", ConfigType.Bool, "false", "Send to APNs' production host (api.push.apple.com) instead of the sandbox (api.sandbox.push.apple.com)", S));
+        r.Add(new("apn-key", ConfigType.Path, "", "APNs token auth: the .p8 signing key (PKCS#8 PEM) from Apple's developer site; with -apn-key-id, -apn-team-id and -apn-topic", S));
+        r.Add(new("apn-key-id", ConfigType.String, "", "The 10-character key id of -apn-key", S));
+        r.Add(new("apn-team-id", ConfigType.String, "", "The Apple developer team id that owns -apn-key", S));
+        r.Add(new("apn-topic", ConfigType.String, "", "The app's bundle id (the apns-topic header); required with -apn-key, taken from the certificate with -apn-cert when empty", S));
+        r.Add(new("apn-host", ConfigType.Url, "", "Base URL of APNs instead of Apple's hosts (a proxy, or a test server)", S));
+        r.Add(new("fcm-key", ConfigType.Path, "", "FCM HTTP v1: the service-account key file (JSON) from the Firebase console; turns Android (fcm://, gcm://) pushes on", S));
+        r.Add(new("fcm-project", ConfigType.String, "", "The Firebase project id; the key file's project_id when empty", S));
+        r.Add(new("fcm-host", ConfigType.Url, "", "Base URL of the FCM API instead of https://fcm.googleapis.com (a proxy, or a test server)", S));
+        r.Add(new("gcm-key", ConfigType.String, "", "The reference's GCM server key: GCM is shut down by Google, so it is accepted, logged as retired and not used; give -fcm-key instead", S));
+        r.Add(new("webpush-public-key", ConfigType.String, "", "Web Push VAPID public key (base64url, 65-byte P-256 point), the applicationServerKey browsers subscribe with; `bkcs webpush-keys` makes a pair", S));
+        r.Add(new("webpush-private-key", ConfigType.String, "", "Web Push VAPID private key (base64url, 32 bytes)", S));
+        r.Add(new("webpush-subject", ConfigType.String, "", "Web Push VAPID subject: mailto:ADDRESS or an https URL the push services may contact", S));
+        r.Add(new("webpush-allow-private", ConfigType.Bool, "false", "Accept Web Push subscriptions whose endpoint is http or on a loopback or private address (tests, a private push server); off, they are refused", S));
+        r.Add(new("webpush-ttl", ConfigType.Int, "86400", "Seconds a Web Push service keeps a notification it could not deliver yet (the TTL header)", S) { Min = 0, Max = 2_419_200 });
+        r.Add(new("push-ca-file", ConfigType.Path, "", "PEM file of more CA certificates trusted for the push services' TLS (a proxy's, a test server's), besides the system's", S));
+        r.Add(new("push-timeout", ConfigType.Int, "10000", "Milliseconds one push send may take before it counts as a timeout and is retried", S) { Min = 100, Max = 600_000 });
+        r.Add(new("push-concurrency", ConfigType.Int, "100", "Push sends in flight at once (multiplexed over one HTTP/2 connection per service)", S) { Min = 1, Max = 10_000 });
+        r.Add(new("push-queue-size", ConfigType.Int, "10000", "Notifications waiting to be sent; when the queue is full new ones are dropped (counted as dropped, logged)", S) { Min = 1, Max = 10_000_000 });
+        r.Add(new("push-retries", ConfigType.Int, "5", "Times a send the service answered with 429, 5xx or a timeout is tried again", S) { Min = 0, Max = 100 });
+        r.Add(new("push-retry-delay", ConfigType.Int, "1000", "Milliseconds before the first retry of a send, doubled for each next one (with jitter); a longer Retry-After from the service wins", S) { Min = 1, Max = 3_600_000 });
+        r.Add(new("push-retry-max-delay", ConfigType.Int, "300000", "Longest wait before a retry; a service asking for a longer Retry-After makes the send give up", S) { Min = 1, Max = 86_400_000 });
+        r.Add(new("push-triggers", ConfigType.List, "message,connection,ping", "Events that notify an offline account's devices: message (a message received), connection (a connection made to it), ping (its ping counter bumped); empty sends only what the app sends", S) { ItemType = ConfigType.String, Choices = ["message", "connection", "ping"] });
+        r.Add(new("push-text-message", ConfigType.String, "{alias}: {msg}", "Text of the message trigger's notification: {alias} is the sender's alias, {msg} the message text (an image only: \"sent an image\")", S));
+        r.Add(new("push-text-connection", ConfigType.String, "{alias} connected with you: {type}", "Text of the connection trigger's notification: {alias} is the other account's alias, {type} the connection type", S));
+        r.Add(new("push-text-ping", ConfigType.String, "{alias} pinged you", "Text of the ping trigger's notification: {alias} is the alias of the account that bumped the counter", S));
+        r.Add(new("push-prefix", ConfigType.String, "", "Text put before every trigger's notification text (the reference's prefix), with a space", S));
+        r.Add(new("push-sound", ConfigType.String, "default", "Sound name of the triggers' notifications; empty for silent ones", S));
     }
 }

@@ -33,6 +33,11 @@ public sealed class RegistryTests
             "logwatcher-file", "logwatcher-smtp-host", "logwatcher-smtp-port", "logwatcher-smtp-tls", "logwatcher-smtp-user",
             "logwatcher-smtp-password",
             "prometheus-port", "prometheus-bind", "prometheus-meters", "collect-host", "collect-interval", "collect-send-interval",
+            "apn-cert", "apn-passphrase", "apn-production", "apn-key", "apn-key-id", "apn-team-id", "apn-topic", "apn-host",
+            "fcm-key", "fcm-project", "fcm-host", "gcm-key", "webpush-public-key", "webpush-private-key", "webpush-subject",
+            "webpush-allow-private", "webpush-ttl", "push-ca-file", "push-timeout", "push-concurrency", "push-queue-size",
+            "push-retries", "push-retry-delay", "push-retry-max-delay", "push-triggers", "push-text-message",
+            "push-text-connection", "push-text-ping", "push-prefix", "push-sound",
         ];
         Assert.Equal(expected.Order(StringComparer.Ordinal), registry.All.Select(p => p.Name).Order(StringComparer.Ordinal));
         Assert.True(registry.TryGet("api-port", out var port));
@@ -101,7 +106,7 @@ public sealed class RegistryTests
         var lines = registry.FormatHelp().Split('\n');
 
         var sections = lines.Where(l => l.Length > 0 && !l.StartsWith(' ') && registry.All.Any(p => p.Section == l)).ToList();
-        Assert.Equal(["core", "aaa", "api", "cache", "db", "logwatcher", "metrics", "msg", "server"], sections);
+        Assert.Equal(["core", "aaa", "api", "cache", "db", "logwatcher", "metrics", "msg", "push", "server"], sections);
 
         var core = lines.SkipWhile(l => l != "core").Skip(1).TakeWhile(l => l.StartsWith("  -", StringComparison.Ordinal)).ToList();
         var names = core.Select(l => l.Trim().Split(' ')[0]).ToList();

@@ -8,8 +8,10 @@ namespace Backend.Api;
 /// <summary>Events about an account (a message arrived, someone connected, a counter changed), delivered to that
 /// account's <c>/account/subscribe</c> long polls through <see cref="IPubSub"/> on the channel
 /// <c>account:ID</c>. Each event is a JSON object <c>{"path","mtime","type",...}</c> as in the reference.</summary>
-internal sealed partial class AccountEvents(IPubSub pubsub, TimeProvider time, ILogger<AccountEvents> logger)
+internal sealed partial class AccountEvents(IPubSub pubsub, TimeProvider time, ILogger<AccountEvents> logger, IEnumerable<IAccountEventListener> listeners)
 {
+    private readonly IAccountEventListener[] _listeners = [.. listeners];
+
     // An outage is logged once when it starts and once when it ends, not per request.
     private readonly Outage _outage = new();
 
@@ -21,8 +23,9 @@ internal sealed partial class AccountEvents(IPubSub pubsub, TimeProvider time, I
 
     /// <summary>Publishes an event to <paramref name="accountId"/>: <paramref name="path"/> is the endpoint that
     /// caused it, <paramref name="type"/> what happened (connection type, counter names, ...), <paramref name="actor"/>
-    /// the account that caused it (sent as <c>id</c>). Extra properties are added as given.</summary>
-    public ValueTask Publish(string accountId, string path, string? type, string? actor = null, IReadOnlyDictionary<string, object?>? extra = null, CancellationToken cancellationToken = default)
+    /// the account that caused it (sent as <c>id</c>). Extra properties are added as given. <paramref name="text"/> (a
+    /// message's text) goes to the in-process listeners only (the push triggers), not to subscribers.</summary>
+    public ValueTask Publish(string accountId, string path, string? type, string? actor = null, IReadOnlyDictionary<string, object?>? extra = null, string? text = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(accountId);
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -36,6 +39,11 @@ internal sealed partial class AccountEvents(IPubSub pubsub, TimeProvider time, I
         if (extra is not null)
         {
             foreach (var (k, v) in extra) body.TryAdd(k, v);
+        }
+        if (_listeners.Length > 0)
+        {
+            var e = new AccountEvent(accountId, path, type, actor, text);
+            foreach (var listener in _listeners) listener.OnEvent(e);
         }
         return Send(Channel(accountId), JsonSerializer.Serialize(body), cancellationToken);
     }

@@ -6,6 +6,7 @@ using Backend.Api.Files;
 using Backend.Api.Icons;
 using Backend.Api.Locations;
 using Backend.Api.Messages;
+using Backend.Api.Push;
 using Backend.Api.Status;
 using Backend.Api.Sys;
 using Backend.Configuration;
@@ -31,6 +32,7 @@ internal static class BuiltInApis
         MessageTables.Describe(tables);
         IconTables.Describe(tables);
         StatusTables.Describe(tables);
+        PushTables.Describe(tables);
     }
 
     /// <summary>Registers the modules' services (an app's own registrations made earlier win).</summary>
@@ -48,10 +50,11 @@ internal static class BuiltInApis
         DataApi.AddServices(services, config);
         SystemApi.AddServices(services, config);
         FilesApi.AddServices(services, config);
+        PushApi.AddServices(services, config);
     }
 
     /// <summary>The module names <c>-api-disable</c> takes.</summary>
-    public static readonly string[] Modules = ["account", "connection", "counter", "location", "message", "icon", "status", "data", "system", "file"];
+    public static readonly string[] Modules = ["account", "connection", "counter", "location", "message", "icon", "status", "data", "system", "file", "push"];
 
     /// <summary>Maps the endpoints of every built-in module not turned off by <c>-api-disable</c> (its paths then answer
     /// 404; its tables and account-deletion handlers stay, so data is kept consistent).</summary>
@@ -74,5 +77,6 @@ internal static class BuiltInApis
         if (!disabled.Contains("data")) routes.MapDataApi();
         if (!disabled.Contains("system")) routes.MapSystemApi();
         if (!disabled.Contains("file")) routes.MapFilesApi();
+        if (!disabled.Contains("push")) routes.MapPushApi();
     }
 }

@@ -34,6 +34,9 @@ internal sealed class BackendMetrics : IDisposable
         JobRuns = _meter.CreateCounter<long>("backend.jobs.runs", "{run}", "Job runs finished (tags: job.name, job.status)");
         JobDuration = _meter.CreateHistogram<double>("backend.jobs.duration", "s", "Time of one job run (tag: job.name)");
         Busy = _meter.CreateCounter<long>("backend.api.busy", "{request}", "Requests refused with 503 because the server was too busy (-api-busy-latency)");
+        PushSends = _meter.CreateCounter<long>("backend.push.sends", "{notification}", "Push sends finished, one per device and try (tags: push.service; push.outcome: sent, dead (the device was removed), retry (tried again later), failed, gave_up (no retry left))");
+        PushDropped = _meter.CreateCounter<long>("backend.push.dropped", "{notification}", "Notifications dropped because the push queue was full (-push-queue-size)");
+        PushDuration = _meter.CreateHistogram<double>("backend.push.duration", "s", "Time of one push send, from the request to the service's answer (tag: push.service)");
         _meter.CreateObservableGauge("backend.process.rss", () => Environment.WorkingSet, "By", "Resident memory of the process");
         _meter.CreateObservableGauge("backend.process.heap", () => GC.GetGCMemoryInfo().HeapSizeBytes, "By", "Size of the managed heap after the last collection");
         _meter.CreateObservableGauge("backend.process.threadpool.queue", () => ThreadPool.PendingWorkItemCount, "{item}", "Work items waiting for a thread-pool thread");
@@ -69,6 +72,12 @@ internal sealed class BackendMetrics : IDisposable
     public Histogram<double> JobDuration { get; }
 
     public Counter<long> Busy { get; }
+
+    public Counter<long> PushSends { get; }
+
+    public Counter<long> PushDropped { get; }
+
+    public Histogram<double> PushDuration { get; }
 
     public void Dispose() => _meter.Dispose();
 }

@@ -288,6 +288,8 @@ public static class FuzzGen
             : FuzzApi.TypeOf(column) is ColumnType.Real ? RealLatitude : Letters8,
     };
 
+    private static readonly string[] ApnsDevices = ["apple://" + new string('a', 64), "apn://" + string.Concat(Enumerable.Repeat("0123456789abcdef", 4)), "ios://" + new string('F', 64)];
+
     /// <summary>The parameters a well-formed call of the endpoint needs, with realistic values (the run's accounts, real
     /// types, coordinates in range, a message the run has seen); a case starts from them half the time, so it gets past
     /// the endpoint's own checks and into the database.</summary>
@@ -330,6 +332,9 @@ public static class FuzzGen
                 All(("sender", Gen.Const(FuzzText.SeenSender.ToString())), ("mtime", Gen.Const(FuzzText.SeenTime.ToString()))),
             "/message/del/sent" => All(("recipient", OtherId), ("mtime", Gen.Const(FuzzText.SeenTime.ToString()))),
             "/status/put" => All(("status", Gen.OneOf("busy", "away", "here"))),
+            // Push: a well-formed APNs token, so adds store a device and deletes find one.
+            "/device/add" or "/device/del" => All(("device_id", Gen.OneOf(ApnsDevices))),
+            "/push/notify" => All(("id", RealId), ("msg", Letters8), ("offline", Gen.OneOf("0", "1"))),
             "/status/get" => All(("id", Gen.Select(RealId, RealId, (a, b) => a + "," + b))),
             "/data/get/TABLE" or "/data/del/TABLE" or "/data/list/TABLE" => keys,
             "/data/select/TABLE" => Gen.Select(keys, (FuzzParam[] k) => k.Length > 0 ? k[..1] : k),

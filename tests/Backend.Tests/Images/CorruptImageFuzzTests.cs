@@ -6,6 +6,9 @@ namespace Backend.Tests.Images;
 /// <summary>Damaged images: bit flips and truncations of valid JPEG (with EXIF), PNG (RGBA), GIF and WebP inputs. Each
 /// must be processed or refused with an <see cref="ImageException"/>; never another exception, never a hang (a time
 /// limit per case), and the process's memory stays bounded.</summary>
+// Alone, after the parallel tests: the RSS bound is about this process, and servers hosted in it by other tests
+// would count in it.
+[Collection(nameof(Backend.Tests.Runtime.ProcessRuntimeCollection))]
 public sealed class CorruptImageFuzzTests
 {
     /// <summary>Cases in all (a quarter per format): about 15-30 s on 2 shared cores.</summary>

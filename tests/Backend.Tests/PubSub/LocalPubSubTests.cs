@@ -121,7 +121,7 @@ public sealed class LocalPubSubTests
     {
         var bus = new LocalPubSub();
         var time = new FixedTime(DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_123));
-        var events = new AccountEvents(bus, time, Microsoft.Extensions.Logging.Abstractions.NullLogger<AccountEvents>.Instance);
+        var events = new AccountEvents(bus, time, Microsoft.Extensions.Logging.Abstractions.NullLogger<AccountEvents>.Instance, []);
         var got = new List<string>();
         await using var sub = await events.Subscribe("acc1", got.Add, TestContext.Current.CancellationToken);
         await events.Publish("acc1", "/connection/add", "like", actor: "acc2", cancellationToken: TestContext.Current.CancellationToken);

@@ -64,7 +64,7 @@ public sealed class RedisPubSubTests
     {
         await using var bus = RedisPubSubSuite.Connect("127.0.0.1", ClosedPort(), """{"timeout":300}""");
         var log = new ListLogger();
-        var events = new AccountEvents(bus, TimeProvider.System, log);
+        var events = new AccountEvents(bus, TimeProvider.System, log, []);
         for (var i = 0; i < 3; i++) await events.Publish("acc", "/connection/add", "like", "other", cancellationToken: Ct);
         Assert.Equal(3, events.Failed);
         Assert.Single(log.Lines, l => l.Contains("account events are not delivered", StringComparison.Ordinal));

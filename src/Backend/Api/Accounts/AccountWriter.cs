@@ -12,7 +12,7 @@ internal static class AccountWriter
     /// from the values; <c>ctime</c> is <paramref name="time"/>'s now. The <paramref name="handlers"/> (every registered <see cref="IAccountCreationHandler"/>) then
     /// write the modules' rows of the account. Returns the stored <c>bk_account</c> row as its owner sees it.</summary>
     public static async Task<DbRow> AddAsync(Db db, IReadOnlyDictionary<string, string> values, bool asAdmin, TimeProvider time,
-        CancellationToken cancellationToken, IEnumerable<IAccountCreationHandler>? handlers = null)
+        CancellationToken cancellationToken, IEnumerable<IAccountCreationHandler>? handlers = null, IEnumerable<IAccountWriteCheck>? checks = null)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(values);
@@ -38,6 +38,7 @@ internal static class AccountWriter
         if (asAdmin && values.TryGetValue("type", out var type) && type.Length > 0) account["type"] = auth["type"] = type;
 
         // Validate both rows before writing either, so bad input writes nothing.
+        foreach (var check in checks ?? []) check.Check(account);
         db.Prepare(DbOperation.Add, AccountTables.Auth, auth, null);
         db.Prepare(DbOperation.Add, AccountTables.Account, account, null);
         try

@@ -44,8 +44,9 @@ internal static class AccountsApi
 /// creation, deletion and view handlers are the modules' (and the app's) registered at build time.</summary>
 internal sealed class AccountEndpoints(Db db, ApiReply reply, RequestAuthenticator auth, TimeProvider time,
     IEnumerable<IAccountCreationHandler> creationHandlers, IEnumerable<IAccountDeletionHandler> deletionHandlers,
-    IEnumerable<IAccountViewHandler> viewHandlers)
+    IEnumerable<IAccountViewHandler> viewHandlers, IEnumerable<IAccountWriteCheck> writeChecks)
 {
+    private readonly IAccountWriteCheck[] _writeChecks = [.. writeChecks];
     private readonly IAccountCreationHandler[] _creationHandlers = [.. creationHandlers];
     private readonly IAccountDeletionHandler[] _deletionHandlers = [.. deletionHandlers];
     private readonly IAccountViewHandler[] _viewHandlers = [.. viewHandlers];
@@ -53,7 +54,7 @@ internal sealed class AccountEndpoints(Db db, ApiReply reply, RequestAuthenticat
     public async Task Add(HttpContext context)
     {
         var api = context.Api();
-        await reply.Send(context, await AccountWriter.AddAsync(db, api.Params, api.IsAdmin, time, context.RequestAborted, _creationHandlers));
+        await reply.Send(context, await AccountWriter.AddAsync(db, api.Params, api.IsAdmin, time, context.RequestAborted, _creationHandlers, _writeChecks));
     }
 
     public async Task Get(HttpContext context)
@@ -129,6 +130,7 @@ internal sealed class AccountEndpoints(Db db, ApiReply reply, RequestAuthenticat
         var table = db.Table(AccountTables.Account);
         var row = WritableColumns.From(table, api.Params, api.IsAdmin, forAdd: false);
         foreach (var key in row.Where(kv => kv.Value is string { Length: 0 }).Select(kv => kv.Key).ToList()) row.Remove(key);
+        foreach (var check in _writeChecks) check.Check(row);
         row["id"] = me;
         var result = await db.UpdateAsync(AccountTables.Account, row, context.RequestAborted);
         if (result.Affected == 0) throw ApiException.NotFound("No account record found");

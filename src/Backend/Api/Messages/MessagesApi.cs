@@ -92,7 +92,7 @@ internal sealed class MessageEndpoints(Db db, ApiReply reply, MessageStore store
         var sent = await store.AddAsync(me, recipient, columns, image, noSent);
         if (publish && recipient != me)
         {
-            await events.Publish(recipient, "/message/add", type: "1", actor: me, cancellationToken: CancellationToken.None);
+            await events.Publish(recipient, "/message/add", type: "1", actor: me, cancellationToken: CancellationToken.None, text: msg);
         }
         await reply.Send(context, MessageRows.Reply(MessageTables.Sent, sent));
     }

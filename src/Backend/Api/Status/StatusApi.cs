@@ -23,6 +23,7 @@ internal static class StatusApi
         services.AddBackendOptions<StatusOptions>(config);
         services.TryAddSingleton<StatusPresence>();
         services.TryAddSingleton<StatusEndpoints>();
+        services.TryAddSingleton<IAccountPresence, StatusAccountPresence>();
         services.AddSingleton<IAccountDeletionHandler, StatusDeletion>();
         services.AddSingleton<IDbSetup, StatusDbSetup>();
     }
@@ -36,6 +37,13 @@ internal static class StatusApi
             db.Cache.CacheTables([StatusTables.Status]);
             db.SetProcessRow(StatusTables.Status, presence.Process);
         }
+    }
+
+    /// <summary>Presence for the other modules: the status row read through the cache.</summary>
+    private sealed class StatusAccountPresence(Db db, StatusPresence presence) : IAccountPresence
+    {
+        public async ValueTask<bool> IsOnlineAsync(string accountId, CancellationToken cancellationToken) =>
+            await db.GetCachedAsync(StatusTables.Status, new DbRow { ["id"] = accountId }, cancellationToken) is { } row && presence.IsOnline(row);
     }
 
     /// <summary>Maps the endpoints.</summary>

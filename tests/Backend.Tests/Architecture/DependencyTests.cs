@@ -20,6 +20,7 @@ public sealed class DependencyTests
     [InlineData("Backend.Security")]
     [InlineData("Backend.Files")]
     [InlineData("Backend.PubSub")]
+    [InlineData("Backend.Push")]
     public void The_lower_layers_never_reference_http_auth_api_or_hosting(string layer) =>
         AssertKept(Types.InAssembly(Core).That().ResideInNamespace(layer).ShouldNot()
             .HaveDependencyOnAny("Backend.Http", "Backend.Auth", "Backend.Api", "Backend.Hosting").GetResult(), $"{layer} -> upper layer");

@@ -28,6 +28,9 @@ internal static class PushApi
         services.AddBackendOptions<FcmOptions>(config);
         services.AddBackendOptions<WebPushOptions>(config);
         services.AddBackendOptions<PushTriggerOptions>(config);
+        // The built-in senders; an app adds its own for another scheme (or replaces one: the enabled sender registered
+        // last wins, PushDelivery).
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPushSender, Backend.Push.Apns.ApnsSender>());
         services.TryAddSingleton<PushDelivery>();
         services.AddHostedService(sp => sp.GetRequiredService<PushDelivery>());
         services.TryAddSingleton<IPushNotifier>(sp => sp.GetRequiredService<PushDelivery>());

@@ -25,7 +25,9 @@ namespace Backend.Push.WebPush;
 /// Unless <c>-webpush-allow-private</c>, endpoints are refused on loopback, private and link-local addresses: address
 /// literals and <c>localhost</c> by <see cref="CheckToken"/>, and names that resolve to such addresses when
 /// connecting (the handler's ConnectCallback checks every resolved address), so a subscription cannot make the
-/// server call into its own network.
+/// server call into its own network. (Behind an HTTP proxy from the environment the check sees the proxy's address,
+/// not the endpoint's.) <see cref="WebPushHttpHandler"/> corrects the library's VAPID audience on non-default ports
+/// and reads each answer whole.
 /// </remarks>
 internal sealed partial class WebPushSender : IPushSender, IDisposable
 {
@@ -59,7 +61,7 @@ internal sealed partial class WebPushSender : IPushSender, IDisposable
             handler.ConnectCallback = (context, ct) => ConnectPublicAsync(context.DnsEndPoint, resolve, ct);
         }
         _vapid = new VapidAuthentication(publicKey, privateKey) { Subject = webPush.Subject };
-        _http = PushHttp.CreateClient(new VapidAudienceHandler(_vapid, handler), push);
+        _http = PushHttp.CreateClient(new WebPushHttpHandler(_vapid, handler), push);
         _client = new PushServiceClient(_http)
         {
             DefaultAuthentication = _vapid,

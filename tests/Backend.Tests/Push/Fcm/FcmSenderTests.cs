@@ -132,6 +132,11 @@ public sealed class FcmSenderTests : IAsyncLifetime
         Assert.Equal(1, _fcm.RefusedBearers);
         Assert.Equal(2, _fcm.TokenRequests);
         Assert.Equal(2, _fcm.Messages.Count);
+
+        // Refused again with the new token: failed, after exactly one more renewal (no loop).
+        _fcm.Script = _ => (401, "UNAUTHENTICATED", null, null, "Request had invalid authentication credentials.");
+        Assert.Equal(PushResult.Fail("UNAUTHENTICATED"), await sender.SendAsync("t1", new PushMessage("c"), Ct));
+        Assert.Equal(3, _fcm.TokenRequests);
     }
 
     [Fact]

@@ -46,6 +46,8 @@ internal static class Commands
                          the Backend.cs source tree, which the app references: -backend-path, by default the
                          tree of this bkcs); exit 2 for a bad name or a non-empty DIR (docs/first-app.md)
           sign           print a bk-signature for a request (for curl); 'bkcs sign' alone shows its usage
+          webpush-keys   print a new Web Push VAPID key pair as the config lines webpush-public-key=... and
+                         webpush-private-key=... (for HOME/etc/config)
           version        print the version
 
         Parameters are given as -name value (a bare -flag for booleans); the same names work as name=value lines
@@ -87,6 +89,8 @@ internal static class Commands
                     return await ShellCommand.RunAsync(args, CreateBuilder, Console.In, stdout, stderr);
                 case "sign":
                     return await SignCommand.RunAsync(args, stdout, stderr);
+                case "webpush-keys":
+                    return await WebPushKeysCommand.RunAsync(args, stdout, stderr);
                 case "init-app":
                     return await InitAppCommand.RunAsync(args, stdout, stderr);
                 case "run-job":

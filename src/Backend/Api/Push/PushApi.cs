@@ -31,6 +31,8 @@ internal static class PushApi
         // The built-in senders; an app adds its own for another scheme (or replaces one: the enabled sender registered
         // last wins, PushDelivery).
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPushSender, Backend.Push.Apns.ApnsSender>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPushSender, Backend.Push.Fcm.FcmSender>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPushSender, Backend.Push.WebPush.WebPushSender>());
         services.TryAddSingleton<PushDelivery>();
         services.AddHostedService(sp => sp.GetRequiredService<PushDelivery>());
         services.TryAddSingleton<IPushNotifier>(sp => sp.GetRequiredService<PushDelivery>());

@@ -58,6 +58,9 @@ internal sealed partial class WebPushSender : IPushSender, IDisposable
         if (!webPush.AllowPrivate)
         {
             resolve ??= Dns.GetHostAddressesAsync;
+            // Direct, never through an environment proxy: the check below must see the endpoint's own address (through
+            // a proxy it would see the proxy's, and the proxy would reach private addresses for us). docs/push.md.
+            handler.UseProxy = false;
             handler.ConnectCallback = (context, ct) => ConnectPublicAsync(context.DnsEndPoint, resolve, ct);
         }
         _vapid = new VapidAuthentication(publicKey, privateKey) { Subject = webPush.Subject };

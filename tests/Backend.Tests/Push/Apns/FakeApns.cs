@@ -29,6 +29,9 @@ internal sealed record FakeApnsRequest(
     string? Reason)
 {
     public JsonElement Json => JsonDocument.Parse(Body).RootElement;
+
+    /// <summary>When it was received.</summary>
+    public DateTimeOffset At { get; init; } = DateTimeOffset.UtcNow;
 }
 
 /// <summary>A local APNs on <see cref="PushTestServer"/> (HTTP/2 only, TLS with the test CA's server certificate).

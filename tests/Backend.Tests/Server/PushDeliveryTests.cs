@@ -331,6 +331,47 @@ public sealed class PushDeliveryTests : IAsyncLifetime
         Assert.Single((await cb.Get("/device/get")).Json!["data"]!.AsArray());
     }
 
+    [Fact]
+    public async Task Every_send_is_counted_by_service_and_outcome_in_backend_push_sends()
+    {
+        var t = Tag();
+        var metrics = _app!.Services.GetRequiredService<Backend.Metrics.BackendMetrics>();
+        var counted = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument, metrics.PushSends)) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            string? service = null, outcome = null;
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "push.service") service = tag.Value?.ToString();
+                if (tag.Key == "push.outcome") outcome = tag.Value?.ToString();
+            }
+            counted.AddOrUpdate(service + "/" + outcome, value, (_, n) => n + value);
+        });
+        listener.Start();
+        var before = counted.ToDictionary();
+
+        var b = await AddAccount("Counted");
+        using var cb = Client(b);
+        foreach (var token in new[] { "ok1", "dead1", "retry2", "fail1" }) ApiAssert.Ok(await cb.Get("/device/add", ("device_id", "test://" + token + t)));
+        using var admin = Client(_admin);
+        ApiAssert.Ok(await admin.Get("/push/notify", ("id", b.Id), ("msg", "count me")));
+        for (var i = 0; i < 6; i++) await _sender.Next(t);  // ok, dead, fail, and retry three times (-push-retries 2)
+        await SendsUntilSentinel(b, t);
+        long Delta(string key) => counted.GetValueOrDefault(key) - before.GetValueOrDefault(key);
+        for (var i = 0; i < 100 && Delta("test/gave_up") < 1; i++) await Task.Delay(20, TestContext.Current.CancellationToken);
+        // Other tests of the class may run sends meanwhile only before or after: the class's tests run one at a time.
+        Assert.True(Delta("test/sent") >= 2, $"sent {Delta("test/sent")}");   // ok1 and the sentinel
+        Assert.Equal(1, Delta("test/dead"));
+        Assert.Equal(1, Delta("test/failed"));
+        Assert.Equal(2, Delta("test/retry"));
+        Assert.Equal(1, Delta("test/gave_up"));
+    }
+
     private static async Task<T> WaitFor<T>(Func<Task<T>> read, Func<T, bool> done)
     {
         var value = await read();

@@ -131,8 +131,7 @@ internal sealed class DeviceEndpoints(Db db, ApiReply reply, PushDelivery delive
         if (!PushDevice.TryParse(api.Get("device_id"), out var device)) throw ApiException.BadRequest("device_id is required: SERVICE://TOKEN");
         var key = PushTables.Key(device.ToString());
         var deleted = await db.DelAsync(PushTables.Device, new DbRow { ["id"] = me, ["dkey"] = key }, context.RequestAborted);
-        if (await db.GetAsync(PushTables.Owner, new DbRow { ["dkey"] = key }, CancellationToken.None) is { } owner && owner.GetString("id") == me)
-            await db.DelAsync(PushTables.Owner, new DbRow { ["dkey"] = key }, CancellationToken.None);
+        await PushTables.ReleaseOwner(db, key, me, CancellationToken.None);
         if (deleted.Affected == 0) throw ApiException.NotFound("No such device");
         await reply.Send(context, new DbRow { ["device_id"] = device.ToString() });
     }
@@ -197,8 +196,7 @@ internal sealed class PushDeletion(Db db) : IAccountDeletionHandler
         {
             var key = row.GetString("dkey");
             await db.DelAsync(PushTables.Device, new DbRow { ["id"] = accountId, ["dkey"] = key }, cancellationToken);
-            if (await db.GetAsync(PushTables.Owner, new DbRow { ["dkey"] = key }, cancellationToken) is { } owner && owner.GetString("id") == accountId)
-                await db.DelAsync(PushTables.Owner, new DbRow { ["dkey"] = key }, cancellationToken);
+            await PushTables.ReleaseOwner(db, key!, accountId, cancellationToken);
         }
     }
 }

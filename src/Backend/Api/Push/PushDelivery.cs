@@ -292,8 +292,7 @@ internal sealed partial class PushDelivery : BackgroundService, IPushNotifier, I
     {
         var key = PushTables.Key(canonicalDevice);
         await _db.DelAsync(PushTables.Device, new DbRow { ["id"] = accountId, ["dkey"] = key }, cancellationToken);
-        if (await _db.GetAsync(PushTables.Owner, new DbRow { ["dkey"] = key }, cancellationToken) is { } owner && owner.GetString("id") == accountId)
-            await _db.DelAsync(PushTables.Owner, new DbRow { ["dkey"] = key }, cancellationToken);
+        await PushTables.ReleaseOwner(_db, key, accountId, cancellationToken);
         var account = await _db.GetAsync(AccountTables.Account, new DbRow { ["id"] = accountId },
             new DbOptions { Select = ["id", PushTables.AccountDeviceColumn] }, cancellationToken);
         if (PushDevice.TryParse(account?.GetString(PushTables.AccountDeviceColumn), out var own) && own.ToString() == canonicalDevice)

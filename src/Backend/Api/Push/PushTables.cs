@@ -47,6 +47,14 @@ internal static class PushTables
             .Column(AccountMuteColumn, maxLength: AccountTables.ShortText));
     }
 
+    /// <summary>Drops the owner row of a device when <paramref name="accountId"/> holds it (a device another account
+    /// took over keeps its new owner).</summary>
+    public static async Task ReleaseOwner(Db db, string key, string accountId, CancellationToken cancellationToken)
+    {
+        if (await db.GetAsync(Owner, new DbRow { ["dkey"] = key }, cancellationToken) is { } owner && owner.GetString("id") == accountId)
+            await db.DelAsync(Owner, new DbRow { ["dkey"] = key }, cancellationToken);
+    }
+
     /// <summary>The key of a device id (canonical form): SHA-256, base64url, 43 characters.</summary>
     public static string Key(string canonicalDeviceId)
     {

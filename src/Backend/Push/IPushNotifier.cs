@@ -7,6 +7,9 @@ namespace Backend.Push;
 /// <param name="Prefix">Put before <paramref name="Text"/> with a space (the reference's <c>prefix</c>).</param>
 public sealed record PushNotification(string? Text, int? Badge = null, string? Prefix = null)
 {
+    /// <summary>A title shown above the text, or null for none.</summary>
+    public string? Title { get; init; }
+
     /// <summary>The sound name, or null for a silent notification.</summary>
     public string? Sound { get; init; }
 

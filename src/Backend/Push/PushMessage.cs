@@ -7,4 +7,9 @@ namespace Backend.Push;
 /// <param name="Badge">The badge number, or null to leave the app's badge as it is.</param>
 /// <param name="Sound">The sound name (APNs, FCM), or null for none.</param>
 /// <param name="Data">Custom string pairs for the app.</param>
-public sealed record PushMessage(string? Text, int? Badge = null, string? Sound = null, IReadOnlyDictionary<string, string>? Data = null);
+public sealed record PushMessage(string? Text, int? Badge = null, string? Sound = null, IReadOnlyDictionary<string, string>? Data = null)
+{
+    /// <summary>A title shown above the text (APNs <c>alert.title</c>, FCM <c>notification.title</c>, Web Push
+    /// <c>title</c>), or null for none.</summary>
+    public string? Title { get; init; }
+}

@@ -87,7 +87,7 @@ public static partial class FuzzApi
         new("/device/add", ["device_id"], []),
         new("/device/get", [], []),
         new("/device/del", ["device_id"], []),
-        new("/push/notify", ["id", "msg", "badge", "prefix", "sound", "kind", "offline"], []),
+        new("/push/notify", ["id", "msg", "title", "badge", "prefix", "sound", "kind", "offline"], []),
         new("/file/get", ["prefix", "name"], []),
         new("/file/put", ["prefix", "name", "_name", "_tm", "_ext", "data"], []),
         new("/file/del", ["prefix", "name"], []),

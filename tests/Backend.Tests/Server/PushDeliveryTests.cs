@@ -302,11 +302,11 @@ public sealed class PushDeliveryTests : IAsyncLifetime
         ApiAssert.Error(await admin.Get("/push/notify", ("id", "no-such-account"), ("msg", "x")), 404);
 
         ApiAssert.Ok(await cb.Get("/status/put", ("status", "here")));
-        var queued = await admin.Get("/push/notify", ("id", b.Id), ("msg", "Shipped"), ("prefix", "Shop"), ("offline", "0"), ("sound", "bell"));
+        var queued = await admin.Get("/push/notify", ("id", b.Id), ("msg", "Shipped"), ("prefix", "Shop"), ("offline", "0"), ("sound", "bell"), ("title", "Order 42"));
         ApiAssert.Ok(queued);
         Assert.True(queued.Json!["queued"]!.GetValue<bool>());
         var send = await _sender.Next(t);
-        Assert.Equal(("notified1" + t, "Shop Shipped", "bell"), (send.Token, send.Message.Text, send.Message.Sound));
+        Assert.Equal(("notified1" + t, "Shop Shipped", "bell", "Order 42"), (send.Token, send.Message.Text, send.Message.Sound, send.Message.Title));
         // Only offline (the default): the account is online, nothing goes.
         ApiAssert.Ok(await admin.Get("/push/notify", ("id", b.Id), ("msg", "not now")));
         Assert.Empty(await SendsUntilSentinel(b, t));

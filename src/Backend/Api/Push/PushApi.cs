@@ -136,7 +136,7 @@ internal sealed class DeviceEndpoints(Db db, ApiReply reply, PushDelivery delive
         await reply.Send(context, new DbRow { ["device_id"] = device.ToString() });
     }
 
-    /// <summary><c>/push/notify?id=ACCOUNT&amp;msg=TEXT&amp;badge=N&amp;prefix=P&amp;sound=S&amp;offline=1&amp;kind=K</c>
+    /// <summary><c>/push/notify?id=ACCOUNT&amp;msg=TEXT&amp;title=T&amp;badge=N&amp;prefix=P&amp;sound=S&amp;offline=1&amp;kind=K</c>
     /// (admins): queues a notification for the account, as an app's code does through <see cref="IPushNotifier"/>.
     /// Answers <c>{"queued":true|false}</c>.</summary>
     public async Task Notify(HttpContext context)
@@ -151,10 +151,12 @@ internal sealed class DeviceEndpoints(Db db, ApiReply reply, PushDelivery delive
             badge = int.TryParse(b, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= 0 ? n : throw ApiException.BadRequest("badge must be a whole number, 0 or more");
         if (msg is null && badge is null) throw ApiException.BadRequest("msg or badge is required");
         if (msg is { Length: > 2000 }) throw new ApiException(413, "msg is too long: at most 2000 characters");
+        if (api.Get("title") is { Length: > 200 }) throw new ApiException(413, "title is too long: at most 200 characters");
         if (await db.GetAsync(AccountTables.Account, new DbRow { ["id"] = id }, new DbOptions { Select = ["id"] }, context.RequestAborted) is null)
             throw ApiException.NotFound("No account record found");
         var notification = new PushNotification(msg, badge, api.Get("prefix"))
         {
+            Title = api.Get("title"),
             Sound = api.Get("sound"),
             Kind = api.Get("kind"),
             OnlyOffline = api.Get("offline") is null || api.Flag("offline"),

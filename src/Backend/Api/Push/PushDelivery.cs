@@ -102,6 +102,8 @@ internal sealed partial class PushDelivery : BackgroundService, IPushNotifier, I
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // No service configured: nothing is ever queued, no worker is needed.
+        if (!_anyEnabled) return Task.CompletedTask;
         var workers = new Task[_options.Concurrency];
         for (var i = 0; i < workers.Length; i++) workers[i] = Task.Run(() => Worker(stoppingToken), CancellationToken.None);
         return Task.WhenAll(workers);
@@ -161,7 +163,7 @@ internal sealed partial class PushDelivery : BackgroundService, IPushNotifier, I
 
         var text = notification.Text;
         if (!string.IsNullOrEmpty(notification.Prefix)) text = string.IsNullOrEmpty(text) ? notification.Prefix : notification.Prefix + " " + text;
-        var message = new PushMessage(text, notification.Badge, notification.Sound, notification.Data);
+        var message = new PushMessage(text, notification.Badge, notification.Sound, notification.Data) { Title = notification.Title };
         foreach (var device in devices) Enqueue(new Work(work.AccountId, null, null, device, message, 0));
     }
 

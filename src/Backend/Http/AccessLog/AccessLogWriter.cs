@@ -74,7 +74,15 @@ internal sealed partial class AccessLogWriter : IHostedService, IDisposable
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         if (_loop is null) return;
-        await _stop.CancelAsync();
+        try
+        {
+            await _stop.CancelAsync();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stopped after the container disposed it (see BusyMonitor.StopAsync): already closed.
+            return;
+        }
         try
         {
             await _loop.WaitAsync(cancellationToken);

@@ -142,7 +142,17 @@ internal sealed partial class BusyMonitor : IHostedService, IDisposable
     /// <inheritdoc />
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        await _stop.CancelAsync();
+        // A host may be stopped after its services were disposed (WebApplicationFactory's minimal-hosting host, whose
+        // app disposes its container when Program's Run returns): then the probe has ended already.
+        if (Volatile.Read(ref _disposed) != 0) return;
+        try
+        {
+            await _stop.CancelAsync();
+        }
+        catch (ObjectDisposedException)
+        {
+            return;
+        }
         _thread?.Join(TimeSpan.FromSeconds(1));
     }
 

@@ -4,7 +4,8 @@ using System.Text.Json;
 
 namespace Backend.Push.Apns;
 
-/// <summary>The JSON body of an APNs notification: <c>{"aps":{"alert":TEXT,"badge":N,"sound":S}}</c> plus the
+/// <summary>The JSON body of an APNs notification: <c>{"aps":{"alert":TEXT,"badge":N,"sound":S}}</c> (with a title,
+/// <c>"alert":{"title":TITLE,"body":TEXT}</c>) plus the
 /// message's data keys at the top level (a data key named <c>aps</c> is skipped: it never overrides Apple's
 /// dictionary). A message with no alert, badge or sound is a background notification (<c>content-available</c>).
 /// Kept within APNs' 4096 bytes by cutting the alert text.</summary>
@@ -21,7 +22,7 @@ internal static class ApnsPayload
     /// <summary>True when the message shows something to the user (alert, badge or sound): APNs push type
     /// <c>alert</c>; else <c>background</c>.</summary>
     public static bool IsAlert(PushMessage message) =>
-        !string.IsNullOrEmpty(message.Text) || message.Badge is not null || !string.IsNullOrEmpty(message.Sound);
+        !string.IsNullOrEmpty(message.Text) || !string.IsNullOrEmpty(message.Title) || message.Badge is not null || !string.IsNullOrEmpty(message.Sound);
 
     /// <summary>The payload, its alert text cut (on a character boundary, ending with an ellipsis) when the whole
     /// message is over <see cref="MaxBytes"/>; null when it cannot fit even with no text at all.</summary>
@@ -63,7 +64,17 @@ internal static class ApnsPayload
         using var json = new Utf8JsonWriter(buffer, WriterOptions);
         json.WriteStartObject();
         json.WriteStartObject("aps");
-        if (!string.IsNullOrEmpty(text)) json.WriteString("alert", text);
+        if (!string.IsNullOrEmpty(message.Title))
+        {
+            json.WriteStartObject("alert");
+            json.WriteString("title", message.Title);
+            if (!string.IsNullOrEmpty(text)) json.WriteString("body", text);
+            json.WriteEndObject();
+        }
+        else if (!string.IsNullOrEmpty(text))
+        {
+            json.WriteString("alert", text);
+        }
         if (message.Badge is { } badge) json.WriteNumber("badge", badge);
         if (!string.IsNullOrEmpty(message.Sound)) json.WriteString("sound", message.Sound);
         if (!IsAlert(message)) json.WriteNumber("content-available", 1);

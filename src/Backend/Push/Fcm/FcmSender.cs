@@ -154,8 +154,14 @@ internal sealed partial class FcmSender : IPushSender, IDisposable
     internal static JsonObject CreateBody(string token, PushMessage message)
     {
         var m = new JsonObject { ["token"] = token };
-        var hasText = !string.IsNullOrEmpty(message.Text);
-        if (hasText) m["notification"] = new JsonObject { ["body"] = message.Text };
+        var hasText = !string.IsNullOrEmpty(message.Text) || !string.IsNullOrEmpty(message.Title);
+        if (hasText)
+        {
+            var notification = new JsonObject();
+            if (!string.IsNullOrEmpty(message.Title)) notification["title"] = message.Title;
+            if (!string.IsNullOrEmpty(message.Text)) notification["body"] = message.Text;
+            m["notification"] = notification;
+        }
         if (message.Data is { Count: > 0 } data)
         {
             var d = new JsonObject();

@@ -16,7 +16,7 @@ namespace Backend.Push.WebPush;
 /// endpoint with VAPID (RFC 8292, <c>-webpush-public-key</c>/<c>-webpush-private-key</c>/<c>-webpush-subject</c>) and
 /// the payload encrypted for the browser (RFC 8291, aes128gcm), by Lib.Net.Http.WebPush over one HTTP/2 client.</summary>
 /// <remarks>
-/// The payload is the JSON <c>{"body":TEXT,"badge":N,"data":{...}}</c> (absent parts left out) for the page's
+/// The payload is the JSON <c>{"title":TITLE,"body":TEXT,"badge":N,"data":{...}}</c> (absent parts left out) for the page's
 /// service worker to show. <c>TTL</c> is <c>-webpush-ttl</c>; no <c>Urgency</c> header is sent, which is "normal"
 /// (RFC 8030 §5.3: a chat message), so the push service may batch delivery on a device saving battery.
 /// Outcomes: 200/201/202 sent; 404/410 the subscription is gone (dead); 413 the payload is too large (failed);
@@ -148,6 +148,7 @@ internal sealed partial class WebPushSender : IPushSender, IDisposable
     internal static JsonObject CreatePayload(PushMessage message)
     {
         var payload = new JsonObject();
+        if (message.Title is not null) payload["title"] = message.Title;
         if (message.Text is not null) payload["body"] = message.Text;
         if (message.Badge is { } badge) payload["badge"] = badge;
         if (message.Data is { Count: > 0 } data)

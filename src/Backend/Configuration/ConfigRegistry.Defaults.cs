@@ -153,7 +153,8 @@ public sealed partial class ConfigRegistry
         r.Add(new("db-mysql-pool", ConfigType.String, null, "MySQL/MariaDB pool URL, e.g. mysql://user:password@127.0.0.1:3306/backend", S));
         r.Add(new("db-dynamodb-pool", ConfigType.String, null, "DynamoDB pool: endpoint URL with ?region=&key=&secret=, or 'default' for the AWS region and credentials of the environment", S));
         r.Add(new("db-redis-pool", ConfigType.String, null, "Redis pool URL, e.g. redis://127.0.0.1:6379 or redis://:password@host:port/db", S));
-        foreach (var pool in new[] { "sqlite", "pgsql", "mysql", "dynamodb", "redis" })
+        r.Add(new("db-lmdb-pool", ConfigType.String, null, "LMDB pool (embedded; needs the LMDB provider and liblmdb0): a bare name meaning the directory var/lmdb/NAME in the home, or a directory, with optional ?mapsize=MB&maxdbs=N", S));
+        foreach (var pool in new[] { "sqlite", "pgsql", "mysql", "dynamodb", "redis", "lmdb" })
             r.Add(new($"db-{pool}-tables", ConfigType.List, null, $"Tables kept in the {pool} pool instead of the default pool", S) { Aliases = [$"db-{pool}-pool-tables"] });
         r.Add(new("db-caching", ConfigType.List, null, "Tables whose every write drops their rows from the read-through cache (GetCached)", S));
         r.Add(new("db-cache-size", ConfigType.Int, "10000", "Rows kept by the in-process read-through cache", S) { Min = 0 });
@@ -171,7 +172,7 @@ public sealed partial class ConfigRegistry
             r.Add(new($"db-{pool}-idle", ConfigType.Int, null, $"Milliseconds an idle connection of the {pool} pool is kept before it is closed (rounded up to seconds; the client library's default when not set: {(pool == "pgsql" ? "300" : "180")} s)", S) { Min = 1000 });
         }
         r.Add(new("db-dynamodb-max", ConfigType.Int, null, "Most HTTP connections to the DynamoDB endpoint; -db-max-connections when not set", S) { Min = 1, Max = 1000 });
-        foreach (var pool in new[] { "sqlite", "pgsql", "mysql", "dynamodb", "redis" })
+        foreach (var pool in new[] { "sqlite", "pgsql", "mysql", "dynamodb", "redis", "lmdb" })
             r.Add(new($"db-{pool}-timeout", ConfigType.Int, null, $"Milliseconds a call in the {pool} pool may run before it is stopped and answered 504; -db-timeout when not set", S) { Min = 100 });
     }
 

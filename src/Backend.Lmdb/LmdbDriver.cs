@@ -78,7 +78,7 @@ internal sealed partial class LmdbDriver : IDbDriver
                     foreach (var stale in built.Where(b => t.Indexes.All(ix => ix.Key != b)))
                     {
                         var name = t.IndexDbName(stale);
-                        if (_store.Find(name) is { } old) tx.DropDatabase(old);
+                        tx.DropDatabase(_store.Create(tx, name));
                         dropped.Add(name);
                         tx.Delete(meta, LmdbKeys.Concat(prefix, System.Text.Encoding.UTF8.GetBytes(stale)));
                         LogIndexDropped(_logger, schema.Name, stale);
@@ -101,7 +101,11 @@ internal sealed partial class LmdbDriver : IDbDriver
                 }
                 Check(tx.Commit(), "commit");
             }
-            foreach (var name in dropped) _store.Forget(name);
+            foreach (var name in dropped)
+            {
+                opened.Remove(name);
+                _store.Forget(name);
+            }
             _store.Committed(opened);
         }
         catch (Exception ex) when (IsLmdb(ex))
@@ -189,10 +193,10 @@ internal sealed partial class LmdbDriver : IDbDriver
     // ---- reads ----
 
     private LightningDatabase Rows(LmdbTable t) =>
-        _store.Find(t.DbName) ?? throw new DbException(DbErrorKind.Failed, $"{Name}: table {t.Table.Name} was not created (InitTablesAsync)");
+        _store.Get(t.DbName) ?? throw new DbException(DbErrorKind.Failed, $"{Name}: table {t.Table.Name} is not initialised in this pool (InitTablesAsync)");
 
     private LightningDatabase IndexDb(LmdbIndex ix) =>
-        _store.Find(ix.DbName) ?? throw new DbException(DbErrorKind.Failed, $"{Name}: index {ix.DbName} was not created (InitTablesAsync)");
+        _store.Get(ix.DbName) ?? throw new DbException(DbErrorKind.Failed, $"{Name}: index {ix.DbName} is not initialised in this pool (InitTablesAsync)");
 
     private LightningTransaction BeginRead() => _store.Environment.BeginTransaction(TransactionBeginFlags.ReadOnly);
 
@@ -379,7 +383,10 @@ internal sealed partial class LmdbDriver : IDbDriver
             if (r.Operation is DbOperation.Update or DbOperation.Del) return 0;
             throw new DbException(DbErrorKind.BadInput, $"{r.Table.Name}: the primary key is longer than LMDB's {_store.Environment.MaxKeySize} bytes");
         }
-        var old = ReadRow(tx, db, t, pk);
+        var (rc, _, stored) = tx.Get(db, pk);
+        if (rc is not (MDBResultCode.Success or MDBResultCode.NotFound)) Check(rc, "get");
+        var kept = rc == MDBResultCode.Success ? LmdbKeys.DecodeStored(stored.AsSpan()) : null;
+        var old = kept is null ? null : LmdbKeys.DecodeRow(t.Table, stored.AsSpan());
         DbRow? next;
         switch (r.Operation)
         {
@@ -416,8 +423,8 @@ internal sealed partial class LmdbDriver : IDbDriver
             if (oldKey is not null && newKey is not null && oldKey.AsSpan().SequenceEqual(newKey)) continue;
             if (oldKey is not null && oldKey.Length <= _store.Environment.MaxKeySize)
             {
-                var rc = tx.Delete(idb, oldKey);
-                if (rc is not (MDBResultCode.Success or MDBResultCode.NotFound)) Check(rc, "index delete");
+                var drc = tx.Delete(idb, oldKey);
+                if (drc is not (MDBResultCode.Success or MDBResultCode.NotFound)) Check(drc, "index delete");
             }
             if (newKey is null) continue;
             if (newKey.Length > _store.Environment.MaxKeySize)
@@ -425,7 +432,8 @@ internal sealed partial class LmdbDriver : IDbDriver
             Check(tx.Put(idb, newKey, pk), "index put");
         }
         if (next is null) Check(tx.Delete(db, pk), "delete");
-        else Check(tx.Put(db, pk, LmdbKeys.EncodeRow(r.Table, next)), "put");
+        // A Put replaces the row whole; the partial writes keep the stored columns this description does not know.
+        else Check(tx.Put(db, pk, LmdbKeys.EncodeRow(r.Table, next, r.Operation == DbOperation.Put ? null : kept)), "put");
         return 1;
     }
 

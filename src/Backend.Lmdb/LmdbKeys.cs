@@ -112,8 +112,10 @@ internal static class LmdbKeys
         return result;
     }
 
-    /// <summary>The stored value of a row: a JSON object of its non-null described columns as stored text.</summary>
-    public static byte[] EncodeRow(TableSchema table, DbRow row)
+    /// <summary>The stored value of a row: a JSON object of its non-null described columns as stored text, plus the
+    /// <paramref name="kept"/> stored texts of columns this description does not have (a partial write by an older
+    /// description keeps the columns a newer one wrote, as an SQL UPDATE does).</summary>
+    public static byte[] EncodeRow(TableSchema table, DbRow row, IReadOnlyDictionary<string, string>? kept = null)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var w = new Utf8JsonWriter(buffer))
@@ -124,9 +126,34 @@ internal static class LmdbKeys
                 if (row.GetValueOrDefault(c.Name) is not { } v) continue;
                 w.WriteString(c.Name, Stored(v));
             }
+            if (kept is not null)
+                foreach (var (name, text) in kept)
+                    if (!table.HasColumn(name)) w.WriteString(name, text);
             w.WriteEndObject();
         }
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>The stored texts of a row's value, by column name, described or not.</summary>
+    public static Dictionary<string, string> DecodeStored(ReadOnlySpan<byte> value)
+    {
+        var stored = new Dictionary<string, string>(StringComparer.Ordinal);
+        var reader = new Utf8JsonReader(value);
+        string? name = null;
+        while (reader.Read())
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.PropertyName:
+                    name = reader.GetString();
+                    break;
+                case JsonTokenType.String when name is not null:
+                    stored[name] = reader.GetString()!;
+                    name = null;
+                    break;
+            }
+        }
+        return stored;
     }
 
     /// <summary>A typed row from its stored value; columns no longer described are left out.</summary>

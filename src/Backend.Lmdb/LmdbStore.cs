@@ -12,7 +12,7 @@ namespace Backend.Lmdb;
 /// <para>Writers are serialized in-process by an async lock (<see cref="WriteLock"/>) before they begin LMDB's write
 /// transaction, so no thread-pool thread ever blocks on LMDB's own writer mutex (another process holding it is the
 /// only remaining wait). Named-database handles (<c>mdb_dbi_open</c>) are opened once and kept: LMDB requires those
-/// opens to be serialized, which <see cref="_open"/> does.</para></summary>
+/// opens to be serialized, which <see cref="_open"/> and the write lock do.</para></summary>
 internal sealed class LmdbStore
 {
     private static readonly Dictionary<string, LmdbStore> Open = new(StringComparer.Ordinal);
@@ -78,28 +78,12 @@ internal sealed class LmdbStore
         }
     }
 
-    /// <summary>An existing named database, opened (in a short read transaction that commits, so the handle stays
-    /// open) on first use; null when it does not exist.</summary>
-    public LightningDatabase? Find(string name)
-    {
-        if (_dbs.TryGetValue(name, out var db)) return db;
-        lock (_open)
-        {
-            if (_dbs.TryGetValue(name, out db)) return db;
-            using var tx = Environment.BeginTransaction(TransactionBeginFlags.ReadOnly);
-            try
-            {
-                db = tx.OpenDatabase(name, new DatabaseConfiguration { Flags = DatabaseOpenFlags.None }, closeOnDispose: false);
-            }
-            catch (LightningException ex) when (ex.StatusCode == (int)MDBResultCode.NotFound)
-            {
-                return null;
-            }
-            tx.Commit();
-            _dbs[name] = db;
-            return db;
-        }
-    }
+    /// <summary>The handle of a named database opened by a committed <see cref="Create"/>; null when there is none.
+    /// <para>Handles are only ever opened by table initialisation, inside its write transaction: LMDB forbids
+    /// <c>mdb_dbi_open</c> in two concurrent transactions of one process (a handle opened by a read transaction while
+    /// a write transaction opens another can end up in the same slot), so reads and writes only use handles opened
+    /// and committed before.</para></summary>
+    public LightningDatabase? Get(string name) => _dbs.GetValueOrDefault(name);
 
     /// <summary>A named database, created in a write transaction when missing. The handle of a new database is only
     /// valid once that transaction commits: pass it to <see cref="Committed"/> then.</summary>

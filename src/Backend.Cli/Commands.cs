@@ -144,6 +144,7 @@ internal static class Commands
         .AddMySql()
         .AddDynamoDb()
         .AddRedis()
+        .AddLmdb()
         .AddMemcached()
         .AddRabbitMq()
         .AddNetMq()

@@ -49,6 +49,15 @@ internal sealed partial class LmdbDriver : IDbDriver
 
     private LmdbTable Table(TableSchema table) => _tables.GetOrAdd(table, t => new LmdbTable(t));
 
+    /// <summary>The number of entries of a named database (tests look at index databases with it); null when this
+    /// pool has not opened it.</summary>
+    internal long? Entries(string dbName)
+    {
+        if (_store.Get(dbName) is not { } db) return null;
+        using var tx = BeginRead();
+        return tx.GetEntriesCount(db);
+    }
+
     // ---- tables ----
 
     /// <inheritdoc />

@@ -11,7 +11,7 @@ public class GeneratedDocsTests
         var doc = File.ReadAllText(Path.Combine(RepoRoot(), "docs", "configuration.md"));
         // The registry bkcs prints: the core's and every provider's parameters.
         var registry = Backend.Hosting.BackendApplicationBuilder.CreateBuilder(["-log", "none", "-home", Path.GetTempPath()])
-            .AddPostgres().AddMySql().AddDynamoDb().AddRedis().AddMemcached().AddRabbitMq().AddNetMq().AddS3().Parameters;
+            .AddPostgres().AddMySql().AddDynamoDb().AddRedis().AddLmdb().AddMemcached().AddRabbitMq().AddNetMq().AddS3().Parameters;
         Assert.Contains(registry.FormatHelp().Trim(), doc, StringComparison.Ordinal);
     }
 

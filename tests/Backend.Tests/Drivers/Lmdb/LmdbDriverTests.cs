@@ -1,0 +1,125 @@
+using Backend.Configuration;
+using Backend.Data;
+using Backend.Lmdb;
+using Backend.Tests.Conformance;
+
+namespace Backend.Tests.Drivers.Lmdb;
+
+/// <summary>What the conformance suite cannot see of the LMDB driver: the native library it loads, its pool URL, index
+/// entries kept in step with the rows by every kind of write, index back-fill, and LMDB's key size limit.</summary>
+public sealed class LmdbDriverTests(LmdbTarget target) : IClassFixture<LmdbTarget>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static DbRow Row(params (string Name, object? Value)[] values)
+    {
+        var row = new DbRow();
+        foreach (var (name, value) in values) row[name] = value;
+        return row;
+    }
+
+    private static void Photos(TableRegistry tables, string prefix) => tables.Add(prefix + "photo", t => t
+        .Column("id", primary: true)
+        .Column("name", index: 1)
+        .Column("views", ColumnType.Counter));
+
+    private static void PhotosWithoutIndex(TableRegistry tables, string prefix) => tables.Add(prefix + "photo", t => t
+        .Column("id", primary: true)
+        .Column("name")
+        .Column("views", ColumnType.Counter));
+
+    [Fact]
+    public async Task The_system_liblmdb_so_0_is_loaded_not_the_bundled_library()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "Linux only");
+        await using var driver = target.CreateDriver();
+        await using var t = await target.OpenAsync(Photos, driver);
+        await t.Db.PutAsync(t.T("photo"), Row(("id", "a"), ("name", "x")), Ct);
+        var maps = await File.ReadAllTextAsync("/proc/self/maps", Ct);
+        Assert.Contains("liblmdb.so.0", maps, StringComparison.Ordinal);
+        Assert.DoesNotContain("runtimes/linux-x64/native/liblmdb.so", maps, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Pool_urls_name_a_directory_and_options()
+    {
+        Assert.Equal((Path.Combine("/srv/var", "lmdb", "backend"), 1024, 1024), LmdbDriverFactory.Parse("backend", "/srv/var"));
+        Assert.Equal(("/data/env", 64, 10), LmdbDriverFactory.Parse("/data/env?mapsize=64&maxdbs=10", "/srv/var"));
+        Assert.Equal(("/data/env", 1024, 1024), LmdbDriverFactory.Parse("lmdb:///data/env", "/srv/var"));
+        Assert.Throws<ConfigException>(() => LmdbDriverFactory.Parse("", "/srv/var"));
+        Assert.Throws<ConfigException>(() => LmdbDriverFactory.Parse("x?mapsize=big", "/srv/var"));
+        Assert.Throws<ConfigException>(() => LmdbDriverFactory.Parse("x?pagesize=4096", "/srv/var"));
+    }
+
+    [Fact]
+    public async Task Index_entries_follow_every_kind_of_write()
+    {
+        var driver = (LmdbDriver)target.CreateDriver();
+        await using var t = await target.OpenAsync(Photos, driver);
+        var photo = t.T("photo");
+        var index = $"i:{photo}:name";
+        async Task Check()
+        {
+            var all = (await t.Db.SelectAsync(photo, null, Ct)).Rows;
+            Assert.Equal(all.Count, driver.Entries(index));
+            foreach (var name in all.Select(r => r.GetValueOrDefault("name")).Distinct())
+            {
+                var expected = all.Where(r => Equals(r.GetValueOrDefault("name"), name)).Select(r => r["id"]).Order().ToList();
+                if (name is null) continue;
+                var viaIndex = (await t.Db.SelectAsync(photo, Row(("name", name)), Ct)).Rows.Select(r => r["id"]).Order().ToList();
+                Assert.Equal(expected, viaIndex);
+            }
+        }
+
+        for (var i = 0; i < 10; i++) await t.Db.AddAsync(photo, Row(("id", $"p{i}"), ("name", $"n{i % 3}")), Ct);
+        await Check();
+        await t.Db.UpdateAsync(photo, Row(("id", "p1"), ("name", "n2")), Ct);
+        await t.Db.PutAsync(photo, Row(("id", "p2"), ("name", "other")), Ct);
+        await t.Db.ReplaceAsync(photo, Row(("id", "p3"), ("name", "n0")), Ct);
+        await t.Db.IncrAsync(photo, Row(("id", "p4"), ("views", 2), ("name", "n1")), Ct);
+        await t.Db.UpdateAsync(photo, Row(("id", "p5"), ("name", null)), Ct);
+        await t.Db.DelAsync(photo, Row(("id", "p6")), Ct);
+        await Check();
+        // A batch whose Add conflicts writes nothing: the row it changed before is back, and so is its index entry.
+        await Assert.ThrowsAsync<DbException>(() => t.Db.BatchAsync(
+            [new DbBatchItem(DbOperation.Update, photo, Row(("id", "p7"), ("name", "batch"))), new DbBatchItem(DbOperation.Add, photo, Row(("id", "p0")))], Ct));
+        Assert.Empty((await t.Db.SelectAsync(photo, Row(("name", "batch")), Ct)).Rows);
+        await Check();
+        Assert.Equal(3, (await t.Db.UpdateAllAsync(photo, Row(("name", "n0")), Row(("name", "moved")), Ct)).Affected);
+        await Check();
+        Assert.Equal(3, (await t.Db.DelAllAsync(photo, Row(("name", "moved")), Ct)).Affected);
+        await Check();
+        Assert.Equal(6, driver.Entries(index));
+    }
+
+    [Fact]
+    public async Task An_index_described_later_is_built_from_the_rows_and_one_removed_is_dropped()
+    {
+        var prefix = "ix" + Guid.NewGuid().ToString("N")[..8] + "_";
+        await using (var v1 = await target.OpenWithPrefixAsync(PhotosWithoutIndex, prefix))
+            for (var i = 0; i < 20; i++) await v1.Db.PutAsync(v1.T("photo"), Row(("id", $"p{i:00}"), ("name", $"n{i % 4}")), Ct);
+        var driver = (LmdbDriver)target.CreateDriver();
+        await using (var v2 = await target.OpenWithPrefixAsync(Photos, prefix, driver))
+        {
+            Assert.Equal(20, driver.Entries($"i:{prefix}photo:name"));
+            var rows = (await v2.Db.SelectAsync(v2.T("photo"), Row(("name", "n1")), Ct)).Rows;
+            Assert.Equal(["p01", "p05", "p09", "p13", "p17"], rows.Select(r => (string)r["id"]!));
+        }
+        var again = (LmdbDriver)target.CreateDriver();
+        await using (await target.OpenWithPrefixAsync(PhotosWithoutIndex, prefix, again))
+            Assert.Null(again.Entries($"i:{prefix}photo:name"));
+    }
+
+    [Fact]
+    public async Task A_primary_key_longer_than_lmdb_keys_is_a_400_and_nothing_is_written()
+    {
+        await using var t = await target.OpenAsync(Photos);
+        var photo = t.T("photo");
+        var id = new string('k', 600);
+        var ex = await Assert.ThrowsAsync<DbException>(() => t.Db.AddAsync(photo, Row(("id", id), ("name", "x")), Ct));
+        Assert.Equal(DbErrorKind.BadInput, ex.Kind);
+        Assert.Null(await t.Db.GetAsync(photo, Row(("id", id)), Ct));
+        Assert.Equal(0, (await t.Db.DelAsync(photo, Row(("id", id)), Ct)).Affected);
+        Assert.Empty((await t.Db.SelectAsync(photo, null, Ct)).Rows);
+    }
+}

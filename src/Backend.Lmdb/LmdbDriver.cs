@@ -180,6 +180,7 @@ internal sealed partial class LmdbDriver : IDbDriver
     private DbException Translate(Exception ex, string what) => StatusOf(ex) switch
     {
         (int)MDBResultCode.MapFull => new DbException(DbErrorKind.Failed, $"{Name}: {what}: the LMDB map is full: raise ?mapsize= in -db-lmdb-pool", ex),
+        (int)MDBResultCode.ReadersFull => new DbException(DbErrorKind.Unavailable, $"{Name}: {what}: every LMDB reader slot is in use", ex),
         (int)MDBResultCode.BadValSize => new DbException(DbErrorKind.BadInput, $"{Name}: {what}: key too long for LMDB ({_store.Environment.MaxKeySize} bytes)", ex),
         _ => new DbException(DbErrorKind.Failed, $"{Name}: {what} failed: {ex.Message}", ex),
     };

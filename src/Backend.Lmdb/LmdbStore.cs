@@ -37,6 +37,8 @@ internal sealed class LmdbStore
         // NoThreadLocalStorage: read transactions are not tied to a thread (async callers hop threads, and a thread
         // may hold more than one).
         Environment.Open(EnvironmentOpenFlags.NoThreadLocalStorage);
+        // Reader slots left by processes that died (a crashed server) would otherwise pin old pages forever.
+        Environment.CheckStaleReaders();
     }
 
     /// <summary>The environment's directory.</summary>

@@ -255,7 +255,7 @@ public sealed class DataAdminTests(AdminServerFixture fixture) : IClassFixture<A
         using var client = fixture.Client(fixture.Admin);
         if (EqualsQuery("alias") is not { } q)
         {
-            // No native search on this pool (Redis): a 400 that says so.
+            // No native search on this pool (Redis, LMDB): a 400 that says so.
             var refused = await client.Get("/data/search/bk_account", ("_query", "alias = @alias"), ("alias", alias));
             ApiAssert.Error(refused, 400);
             Assert.Contains("not supported", refused.Body, StringComparison.Ordinal);

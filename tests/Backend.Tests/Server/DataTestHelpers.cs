@@ -23,7 +23,7 @@ public static class DataTestHelpers
     /// expression); null on Redis, which cannot search natively.</summary>
     public static string? EqualsQuery(string column) => BackendServer.Pool switch
     {
-        "redis" => null,
+        "redis" or "lmdb" => null,
         "dynamodb" => $"#{column} = @{column}",
         _ => $"{column} = @{column}",
     };

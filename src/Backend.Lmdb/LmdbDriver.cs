@@ -92,9 +92,13 @@ internal sealed partial class LmdbDriver : IDbDriver
                         tx.Delete(meta, LmdbKeys.Concat(prefix, System.Text.Encoding.UTF8.GetBytes(stale)));
                         LogIndexDropped(_logger, schema.Name, stale);
                     }
-                    foreach (var ix in t.Indexes.Where(ix => !built.Contains(ix.Key)))
+                    foreach (var ix in t.Indexes)
                     {
+                        // Every described index's handle is opened (an index built by an earlier process too); only
+                        // the missing ones are filled from the rows, after clearing whatever a partial state left.
                         var db = Create(tx, ix.DbName);
+                        if (built.Contains(ix.Key)) continue;
+                        Check(tx.TruncateDatabase(db), "index truncate");
                         var entries = new List<(byte[] Key, byte[] Pk)>();
                         Visit(tx, rows, [], (k, v) =>
                         {

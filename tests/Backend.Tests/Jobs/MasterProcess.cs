@@ -155,7 +155,7 @@ public sealed class JobsDb : IAsyncDisposable
     private JobsDb(BackendApplication app) => _app = app;
 
     public static JobsDb Open(string home, IEnumerable<string> pool) =>
-        new(BackendApplicationBuilder.CreateBuilder(["-home", home, "-log", "none", .. pool]).AddPostgres().AddMySql().AddDynamoDb().AddRedis().Build());
+        new(BackendApplicationBuilder.CreateBuilder(["-home", home, "-log", "none", .. pool]).AddPostgres().AddMySql().AddDynamoDb().AddRedis().AddLmdb().Build());
 
     /// <summary>Every run row, filtered.</summary>
     public async Task<List<DbRow>> RunsAsync(Func<DbRow, bool>? match = null)

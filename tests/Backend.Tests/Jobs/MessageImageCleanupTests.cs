@@ -38,7 +38,7 @@ public sealed class MessageImageCleanupTests : IAsyncLifetime
     private async Task<BackendApplication> StartAsync(IFileStore? store = null)
     {
         var builder = BackendApplicationBuilder.CreateBuilder(["-home", _home, "-log", "none", "-images-dir", Images, .. BackendServer.PoolArgs])
-            .AddPostgres().AddMySql().AddDynamoDb().AddRedis();
+            .AddPostgres().AddMySql().AddDynamoDb().AddRedis().AddLmdb();
         if (store is not null) builder.Services.AddSingleton(store);
         _app = builder.Build();
         await _app.Db.InitAsync(Ct);

@@ -43,7 +43,7 @@ public sealed class ConnectionAppFixture : IAsyncLifetime
         }
         BaseAddress = new Uri($"http://127.0.0.1:{port}");
         var builder = BackendApplicationBuilder.CreateBuilder(["-home", _home, "-api-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-log", "warn", .. BackendServer.PoolArgs])
-            .AddPostgres().AddMySql().AddDynamoDb().AddRedis();
+            .AddPostgres().AddMySql().AddDynamoDb().AddRedis().AddLmdb();
         foreach (var table in new[] { "bk_connection", "bk_reference" })
             builder.Tables.Add(table, t => t
                 .Column("score", ColumnType.Counter)

@@ -96,7 +96,7 @@ public sealed class PushDeliveryTests : IAsyncLifetime
         var builder = BackendApplicationBuilder.CreateBuilder(["-home", _home, "-api-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "-api-bind", "127.0.0.1", "-log", "warn", "-push-concurrency", "1", "-push-retries", "2", "-push-retry-delay", "1",
                 "-push-prefix", "App:", "-api-status-interval", "60000", .. BackendServer.PoolArgs])
-            .AddPostgres().AddMySql().AddDynamoDb().AddRedis();
+            .AddPostgres().AddMySql().AddDynamoDb().AddRedis().AddLmdb();
         builder.Services.AddSingleton<IPushSender>(_sender);
         _app = builder.Build();
         await _app.StartAsync(TestContext.Current.CancellationToken);

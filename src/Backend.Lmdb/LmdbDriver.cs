@@ -280,8 +280,8 @@ internal sealed partial class LmdbDriver : IDbDriver
             if (Environment.TickCount64 >= deadline) throw DbTimeout.Exceeded(_logger, Name, r, _timeoutMs);
         }
 
-        var prefix = t.KeyPrefix(conditions);
-        var index = prefix.Length == 0 ? t.IndexFor(conditions) : null;
+        var (prefix, lower, upper) = t.KeyRange(conditions);
+        var index = lower.Length == 0 ? t.IndexFor(conditions) : null;
         var inKeyOrder = index is null && !o.Desc && order.Count == t.KeyColumns.Length && order.Select(c => c.Name).SequenceEqual(t.KeyColumns.Select(c => c.Name));
         var done = false;
         bool Take(DbRow row)
@@ -314,7 +314,7 @@ internal sealed partial class LmdbDriver : IDbDriver
             {
                 Tick();
                 return Take(LmdbKeys.DecodeRow(r.Table, v));
-            });
+            }, lower, upper);
         }
         if (!inKeyOrder)
         {
@@ -332,17 +332,20 @@ internal sealed partial class LmdbDriver : IDbDriver
 
     private delegate bool Visitor(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value);
 
-    /// <summary>Walks the entries whose key starts with <paramref name="prefix"/>, in key order, while the visitor
+    /// <summary>Walks the entries whose key starts with <paramref name="prefix"/> (from <paramref name="lower"/>,
+    /// up to keys at most <paramref name="upper"/> or starting with it, when given), in key order, while the visitor
     /// returns true.</summary>
-    private static void Visit(LightningTransaction tx, LightningDatabase db, byte[] prefix, Visitor visit)
+    private static void Visit(LightningTransaction tx, LightningDatabase db, byte[] prefix, Visitor visit, byte[]? lower = null, byte[]? upper = null)
     {
         using var cursor = tx.CreateCursor(db);
-        var rc = prefix.Length == 0 ? cursor.First().resultCode : cursor.SetRange(prefix);
+        var start = lower ?? prefix;
+        var rc = start.Length == 0 ? cursor.First().resultCode : cursor.SetRange(start);
         while (rc == MDBResultCode.Success)
         {
             var (_, key, value) = cursor.GetCurrent();
             var k = key.AsSpan();
             if (!k.StartsWith(prefix)) break;
+            if (upper is not null && k.SequenceCompareTo(upper) > 0 && !k.StartsWith(upper)) break;
             if (!visit(k, value.AsSpan())) break;
             rc = cursor.Next().resultCode;
         }

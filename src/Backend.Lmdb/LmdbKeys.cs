@@ -70,7 +70,7 @@ internal static class LmdbKeys
         }
     }
 
-    private static void AppendText(ArrayBufferWriter<byte> buffer, string text)
+    private static void AppendText(ArrayBufferWriter<byte> buffer, string text, bool terminate = true)
     {
         var bytes = Encoding.UTF8.GetBytes(text);
         foreach (var b in bytes)
@@ -78,8 +78,28 @@ internal static class LmdbKeys
             Put(buffer, b);
             if (b == 0) Put(buffer, 0xFF);
         }
-        Put(buffer, 0);
+        if (terminate) Put(buffer, 0);
     }
+
+    /// <summary>The encoding every text value starting with <paramref name="text"/> starts with (no terminator).</summary>
+    public static byte[] TextPrefix(string text)
+    {
+        var buffer = new ArrayBufferWriter<byte>(16);
+        Put(buffer, ValueMark);
+        AppendText(buffer, text, terminate: false);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>True when a condition value encodes as the column's own kind of value (a number for a numeric
+    /// column, a bool for a bool, text for text): only then does its encoding bound a key range.</summary>
+    public static bool Encodable(ColumnSchema column, object? value) => value is not null && column.Type switch
+    {
+        ColumnType.Int or ColumnType.BigInt or ColumnType.Counter => DbValues.ToLong(value) is not null,
+        ColumnType.Real => DbValues.ToDouble(value) is not null,
+        ColumnType.Bool => value is bool,
+        ColumnType.Text => value is string,
+        _ => false,
+    };
 
     private static void Put(ArrayBufferWriter<byte> buffer, byte b)
     {

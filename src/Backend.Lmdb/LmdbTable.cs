@@ -50,6 +50,46 @@ internal sealed class LmdbTable
         return columns.Count == 0 ? [] : LmdbKeys.Encode(columns, values);
     }
 
+    /// <summary>The key range a select reads: the equality prefix on the leading key columns, narrowed by a range
+    /// condition (&gt;, &gt;=, &lt;, &lt;=, between, begins_with) on the next key column. <c>Lower</c> is where the cursor
+    /// starts; reading goes on while a key starts with <c>Prefix</c> and is at most <c>Upper</c> or starts with it.
+    /// The range is a superset (a &gt; starts at the value itself, a &lt; ends after it): every row is still checked
+    /// against all conditions.</summary>
+    public (byte[] Prefix, byte[] Lower, byte[]? Upper) KeyRange(IReadOnlyList<DbCondition> conditions)
+    {
+        var prefix = KeyPrefix(conditions);
+        var n = 0;
+        foreach (var k in KeyColumns)
+        {
+            if (!conditions.Any(c => c.Column == k.Name && c.Op == DbCompare.Eq && c.Value is not null)) break;
+            n++;
+        }
+        if (n >= KeyColumns.Length) return (prefix, prefix, null);
+        var column = KeyColumns[n];
+        byte[]? lower = null, upper = null;
+        foreach (var c in conditions)
+        {
+            if (c.Column != column.Name) continue;
+            switch (c.Op)
+            {
+                case DbCompare.Gt or DbCompare.Ge when lower is null && LmdbKeys.Encodable(column, c.Value):
+                    lower = LmdbKeys.Encode(column, c.Value);
+                    break;
+                case DbCompare.Lt or DbCompare.Le when upper is null && LmdbKeys.Encodable(column, c.Value):
+                    upper = LmdbKeys.Encode(column, c.Value);
+                    break;
+                case DbCompare.Between when c.Value is IReadOnlyList<object?> { Count: 2 } r && LmdbKeys.Encodable(column, r[0]) && LmdbKeys.Encodable(column, r[1]):
+                    lower ??= LmdbKeys.Encode(column, r[0]);
+                    upper ??= LmdbKeys.Encode(column, r[1]);
+                    break;
+                case DbCompare.BeginsWith when column.Type == ColumnType.Text && c.Value is string s && lower is null && upper is null:
+                    lower = upper = LmdbKeys.TextPrefix(s);
+                    break;
+            }
+        }
+        return (prefix, lower is null ? prefix : LmdbKeys.Concat(prefix, lower), upper is null ? null : LmdbKeys.Concat(prefix, upper));
+    }
+
     /// <summary>An index whose first column has a non-null equality condition, with the range prefix to read.</summary>
     public (LmdbIndex Index, byte[] Prefix)? IndexFor(IReadOnlyList<DbCondition> conditions)
     {

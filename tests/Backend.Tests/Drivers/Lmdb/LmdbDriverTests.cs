@@ -122,4 +122,53 @@ public sealed class LmdbDriverTests(LmdbTarget target) : IClassFixture<LmdbTarge
         Assert.Equal(0, (await t.Db.DelAsync(photo, Row(("id", id)), Ct)).Affected);
         Assert.Empty((await t.Db.SelectAsync(photo, null, Ct)).Rows);
     }
+
+    private static void Ranged(TableRegistry tables, string prefix) => tables.Add(prefix + "r", t => t
+        .Column("k", primary: true)
+        .Column("n", ColumnType.Real, primary: true)
+        .Column("v"));
+
+    [Fact]
+    public async Task Key_range_selects_return_exactly_the_rows_a_filter_over_all_rows_returns()
+    {
+        await using var t = await target.OpenAsync(Ranged);
+        var table = t.T("r");
+        string[] keys = ["a", "a\0", "a\0b", "ab", "abc", "b", "\u00e9", "\U0001F600", "\uFFFD", "a "];
+        double[] numbers = [-1e300, -2.5, -0.0, 0.5, 1, 3, 1e300];
+        foreach (var k in keys)
+            foreach (var n in numbers)
+                await t.Db.PutAsync(table, Row(("k", k), ("n", n), ("v", $"{k}|{n}")), Ct);
+        var all = (await t.Db.SelectAsync(table, null, Ct)).Rows;
+        Assert.Equal(keys.Length * numbers.Length, all.Count);
+
+        async Task Same(DbRow query, Dictionary<string, DbCompare> ops, Func<DbRow, bool> expected)
+        {
+            var options = new DbOptions();
+            foreach (var (name, op) in ops) options.Ops[name] = op;
+            var got = (await t.Db.SelectAsync(table, query, options, Ct)).Rows.Select(r => (string)r["v"]!).ToList();
+            var want = all.Where(expected).Select(r => (string)r["v"]!).ToList();
+            Assert.Equal(want, got);
+        }
+
+        static int Cmp(string a, string b) => LmdbFilterCompare(a, b);
+        foreach (var k in keys)
+        {
+            await Same(Row(("k", k)), new() { ["k"] = DbCompare.Ge }, r => Cmp((string)r["k"]!, k) >= 0);
+            await Same(Row(("k", k)), new() { ["k"] = DbCompare.Gt }, r => Cmp((string)r["k"]!, k) > 0);
+            await Same(Row(("k", k)), new() { ["k"] = DbCompare.Le }, r => Cmp((string)r["k"]!, k) <= 0);
+            await Same(Row(("k", k)), new() { ["k"] = DbCompare.Lt }, r => Cmp((string)r["k"]!, k) < 0);
+            await Same(Row(("k", k)), new() { ["k"] = DbCompare.BeginsWith }, r => ((string)r["k"]!).StartsWith(k, StringComparison.Ordinal));
+            foreach (var n in numbers)
+            {
+                await Same(Row(("k", k), ("n", n)), new() { ["n"] = DbCompare.Ge }, r => (string)r["k"]! == k && (double)r["n"]! >= n);
+                await Same(Row(("k", k), ("n", n)), new() { ["n"] = DbCompare.Lt }, r => (string)r["k"]! == k && (double)r["n"]! < n);
+            }
+            await Same(Row(("k", k), ("n", new object[] { -2.5, 1 })), new() { ["n"] = DbCompare.Between }, r => (string)r["k"]! == k && (double)r["n"]! is >= -2.5 and <= 1);
+        }
+        await Same(Row(("k", new object[] { "a", "abc" })), new() { ["k"] = DbCompare.Between }, r => Cmp((string)r["k"]!, "a") >= 0 && Cmp((string)r["k"]!, "abc") <= 0);
+    }
+
+    /// <summary>Code point order (UTF-8 byte order), the order every driver sorts text in.</summary>
+    private static int LmdbFilterCompare(string a, string b) =>
+        System.Text.Encoding.UTF8.GetBytes(a).AsSpan().SequenceCompareTo(System.Text.Encoding.UTF8.GetBytes(b));
 }

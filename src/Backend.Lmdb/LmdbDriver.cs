@@ -419,10 +419,14 @@ internal sealed partial class LmdbDriver : IDbDriver
                 next = Merge(r, old, counters: false);
                 break;
             case DbOperation.Replace:
+                // An upsert of only the key onto an existing row changes nothing and affects 0, like the SQL drivers'
+                // ON CONFLICT DO NOTHING and the Redis script.
+                if (old is not null && OnlyKey(r)) return 0;
                 next = Merge(r, old, counters: false);
                 break;
             case DbOperation.Incr:
                 if (old is null && r.Options.NoUpsert) return 0;
+                if (old is not null && !r.Options.NoUpsert && OnlyKey(r)) return 0;
                 next = Merge(r, old, counters: true);
                 break;
             case DbOperation.Del:
@@ -452,6 +456,14 @@ internal sealed partial class LmdbDriver : IDbDriver
         // A Put replaces the row whole; the partial writes keep the stored columns this description does not know.
         else Check(tx.Put(db, pk, LmdbKeys.EncodeRow(r.Table, next, r.Operation == DbOperation.Put ? null : kept)), "put");
         return 1;
+    }
+
+    /// <summary>True when a write names no column but the primary key's.</summary>
+    private static bool OnlyKey(DbRequest r)
+    {
+        foreach (var name in r.Row.Keys)
+            if (r.Table.Column(name) is { Primary: 0 }) return false;
+        return true;
     }
 
     /// <summary>The row after a write: the request's values over <paramref name="old"/> (null: a new row), NULLs

@@ -171,4 +171,34 @@ public sealed class LmdbDriverTests(LmdbTarget target) : IClassFixture<LmdbTarge
     /// <summary>Code point order (UTF-8 byte order), the order every driver sorts text in.</summary>
     private static int LmdbFilterCompare(string a, string b) =>
         System.Text.Encoding.UTF8.GetBytes(a).AsSpan().SequenceCompareTo(System.Text.Encoding.UTF8.GetBytes(b));
+
+    [Fact]
+    public async Task An_upsert_of_only_the_key_onto_an_existing_row_affects_0_like_the_sql_drivers()
+    {
+        // The same calls on SQLite first: the expectations are the SQL drivers' (ON CONFLICT DO NOTHING).
+        var sqlite = new SqliteTarget();
+        await sqlite.InitializeAsync();
+        try
+        {
+            await UpsertOfOnlyTheKey(sqlite);
+        }
+        finally
+        {
+            await sqlite.DisposeAsync();
+        }
+        await UpsertOfOnlyTheKey(target);
+    }
+
+    private static async Task UpsertOfOnlyTheKey(DbTarget target)
+    {
+        await using var t = await target.OpenAsync(PhotosWithoutIndex);
+        var photo = t.T("photo");
+        Assert.Equal(1, (await t.Db.ReplaceAsync(photo, Row(("id", "a")), Ct)).Affected);
+        Assert.NotNull(await t.Db.GetAsync(photo, Row(("id", "a")), Ct));
+        Assert.Equal(0, (await t.Db.ReplaceAsync(photo, Row(("id", "a")), Ct)).Affected);
+        Assert.Equal(0, (await t.Db.IncrAsync(photo, Row(("id", "a")), Ct)).Affected);
+        Assert.Equal(1, (await t.Db.IncrAsync(photo, Row(("id", "a")), new DbOptions { NoUpsert = true }, Ct)).Affected);
+        Assert.Equal(1, (await t.Db.IncrAsync(photo, Row(("id", "a"), ("views", 2)), Ct)).Affected);
+        Assert.Equal(2L, (await t.Db.GetAsync(photo, Row(("id", "a")), Ct))?["views"]);
+    }
 }

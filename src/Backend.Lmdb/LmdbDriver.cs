@@ -106,8 +106,15 @@ internal sealed partial class LmdbDriver : IDbDriver
                             entries.Add((LmdbKeys.Concat(LmdbKeys.Encode(ix.Columns, row), k), k.ToArray()));
                             return true;
                         });
+                        var skipped = 0;
                         foreach (var (key, pk) in entries)
+                        {
                             if (key.Length <= _store.Environment.MaxKeySize) Check(tx.Put(db, key, pk), "index backfill");
+                            else skipped++;
+                        }
+                        // Rows whose values are too long for an LMDB key (a write of such a row is a 400 once the
+                        // index exists): selects through this index will not find them.
+                        if (skipped > 0) LogIndexRowsSkipped(_logger, schema.Name, ix.Key, skipped, _store.Environment.MaxKeySize);
                         Check(tx.Put(meta, LmdbKeys.Concat(prefix, System.Text.Encoding.UTF8.GetBytes(ix.Key)), new byte[] { 1 }), "index meta");
                         LogIndexBuilt(_logger, schema.Name, ix.Key, entries.Count);
                     }
@@ -522,6 +529,9 @@ internal sealed partial class LmdbDriver : IDbDriver
 
     [LoggerMessage(Level = LogLevel.Information, Message = "lmdb: built index {Table}({Index}) from {Rows} rows")]
     private static partial void LogIndexBuilt(ILogger logger, string table, string index, int rows);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "lmdb: index {Table}({Index}) leaves out {Rows} rows whose index entry is longer than LMDB's {MaxKeySize}-byte keys")]
+    private static partial void LogIndexRowsSkipped(ILogger logger, string table, string index, int rows, int maxKeySize);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "lmdb: dropped index {Table}({Index}), no longer described")]
     private static partial void LogIndexDropped(ILogger logger, string table, string index);
